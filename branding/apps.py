@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BrandingConfig(AppConfig):
+    name = "branding"
+
+    def ready(self):
+        from branding import signals  # noqa: F401

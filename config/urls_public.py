@@ -1,0 +1,17 @@
+"""Routes on the platform's own host (PLATFORM_DOMAIN)."""
+
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from shared_apps.core import views as core
+from tenant_apps.onboarding import views as onboarding
+
+urlpatterns = [
+    path("", core.landing, name="landing"),
+    path("signup/", onboarding.signup_page, name="signup"),
+    path("healthz", core.healthz, name="healthz"),
+    path("api/v1/signup", onboarding.SignupApi.as_view(), name="api-signup"),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
+    path("admin/", admin.site.urls),
+]

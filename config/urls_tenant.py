@@ -1,0 +1,30 @@
+"""Routes on an agency's host: its workspace and its API."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from shared_apps.accounts import views as accounts
+from tenant_apps.workspace import views as workspace
+
+account_patterns = (
+    [
+        path("login/", accounts.WorkspaceLoginView.as_view(), name="login"),
+        path("logout/", accounts.logout_view, name="logout"),
+        path("handoff/<str:token>/", accounts.handoff_view, name="handoff"),
+    ],
+    "accounts",
+)
+workspace_patterns = ([path("", workspace.home, name="home")], "workspace")
+api_patterns = [
+    path("auth/token", TokenObtainPairView.as_view(), name="api-token"),
+    path("auth/token/refresh", TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("me", workspace.MeApi.as_view(), name="api-me"),
+]
+
+urlpatterns = [
+    path("", include(workspace_patterns)),
+    path("auth/", include(account_patterns)),
+    path("api/v1/", include(api_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
+]

@@ -1,0 +1,33 @@
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tenant_apps.activity.models import ActivityEntry
+
+GENESIS_HASH = "0" * 64
+
+
+def activity_record(*, action, actor=None, target=None, changes=None, request=None):
+    """Append an entry to the current agency's log; call it inside the action's transaction."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Serialises appends per schema so two writers never chain to the same entry.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [connection.schema_name])
+        last_hash = (
+            ActivityEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
+        )
+        entry = ActivityEntry(
+            occurred_at=timezone.now(),
+            actor=actor,
+            actor_label=actor.email if actor else "",
+            action=action,
+            object_type=target._meta.label_lower if target is not None else "",
+            object_id=str(target.pk) if target is not None else "",
+            object_label=str(target)[:200] if target is not None else "",
+            changes=changes or {},
+            ip_address=request.META.get("REMOTE_ADDR") if request else None,
+            user_agent=request.headers.get("User-Agent", "")[:300] if request else "",
+            prev_hash=last_hash or GENESIS_HASH,
+        )
+        entry.entry_hash = entry.compute_hash()
+        entry.save()
+        return entry

@@ -1,0 +1,52 @@
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+
+
+class ActivityEntry(models.Model):
+    """One line of an agency's append-only, hash-chained activity log.
+
+    ``entry_hash`` covers this entry's content and ``prev_hash``, so changing
+    or deleting any entry breaks every link after it (see verify_activity_log).
+    """
+
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "activity entries"
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def compute_hash(self) -> str:
+        content = {
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_label": self.object_label,
+            "changes": self.changes,
+            "ip_address": self.ip_address,
+            "user_agent": self.user_agent,
+            "prev_hash": self.prev_hash,
+        }
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()

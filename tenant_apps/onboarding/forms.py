@@ -1,0 +1,29 @@
+from django import forms
+
+from tenant_apps.onboarding.validation import password_errors, validate_subdomain_available
+
+
+class SignupForm(forms.Form):
+    agency_name = forms.CharField(max_length=120, label="Agency name")
+    subdomain = forms.CharField(
+        max_length=40,
+        validators=[validate_subdomain_available],
+        help_text="Lowercase letters, digits and hyphens; 3 to 40 characters.",
+    )
+    owner_name = forms.CharField(max_length=150, label="Your name")
+    owner_email = forms.EmailField(label="Your work email")
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+    def clean_owner_email(self):
+        return self.cleaned_data["owner_email"].lower()
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        errors = password_errors(
+            password=password,
+            email=self.cleaned_data.get("owner_email", ""),
+            full_name=self.cleaned_data.get("owner_name", ""),
+        )
+        if errors:
+            raise forms.ValidationError(errors)
+        return password

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "tenants"
+    verbose_name = "Agencies"
+
+    def ready(self):
+        from tenants import signals  # noqa: F401

@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+from django_tenants.postgresql_backend.base import FakeTenant
+from django_tenants.utils import get_public_schema_name
+
+from tenants import host_cache
+
+
+class PublicSite(FakeTenant):
+    """What ``request.tenant`` is on the platform's own host."""
+
+    name = "Client Portal"
+    pk = None
+
+    def __init__(self):
+        super().__init__(schema_name=get_public_schema_name())
+
+
+class TenantHostMiddleware(TenantMainMiddleware):
+    """Routes by host like django-tenants, through the in-process host cache.
+
+    The stock middleware always switches to public, queries the domain, then
+    switches to the tenant: three statements. Here a warm request issues none,
+    because the backend skips ``SET search_path`` when it is already right.
+    """
+
+    def process_request(self, request):
+        try:
+            hostname = self.hostname_from_request(request)
+        except DisallowedHost:
+            return self.unknown_host(request)
+        if hostname == settings.PLATFORM_DOMAIN:
+            tenant = PublicSite()
+        else:
+            tenant = host_cache.agency_for_host(hostname)
+            if tenant is None:
+                return self.unknown_host(request)
+            tenant.domain_url = hostname
+        request.tenant = tenant
+        connection.set_tenant(tenant)
+        self.setup_url_routing(request)
+
+    @staticmethod
+    def unknown_host(request):
+        connection.set_schema_to_public()
+        request.tenant = None
+        context = {"platform_url": platform_url()}
+        return render(request, "tenants/unknown_host.html", context, status=404)
+
+
+def platform_url(path: str = "/") -> str:
+    """Absolute URL on the public site, e.g. ``http://localhost:8000/``."""
+    return _url(settings.PLATFORM_DOMAIN, path)
+
+
+def agency_url(subdomain: str, path: str = "/") -> str:
+    """Absolute URL on an agency's subdomain, e.g. ``http://acme.localhost:8000/``."""
+    return _url(f"{subdomain}.{settings.PLATFORM_DOMAIN}", path)
+
+
+def _url(host: str, path: str) -> str:
+    scheme = "http" if settings.DEBUG else "https"
+    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
+    return f"{scheme}://{host}{port}{path}"

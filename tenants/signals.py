@@ -1,0 +1,11 @@
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from tenants import host_cache
+from tenants.models import Agency, Domain
+
+
+@receiver([post_save, post_delete], sender=Agency)
+@receiver([post_save, post_delete], sender=Domain)
+def clear_host_cache(**kwargs):
+    host_cache.clear()
