@@ -13,12 +13,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("TESTING", False)
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str(
-    "SECRET_KEY", "dev-only-insecure-key-never-use-in-production-0123456789" if DEBUG else None
+SECRET_KEY = (
+    env_str("SECRET_KEY", "dev-only-insecure-key-never-use-in-production-0123456789")
+    if DEBUG
+    else env_str("SECRET_KEY")
 )
 PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost").lower()
 # The port tenant links are built with in dev (acme.localhost:8000); empty behind a proxy.
 PUBLIC_PORT = env_str("PUBLIC_PORT", "8000" if DEBUG else "")
+PUBLIC_SCHEME = env_str("PUBLIC_SCHEME", "http" if DEBUG else "https")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])  # tenant routing rejects unknown hosts
 SENTRY_DSN = env_str("SENTRY_DSN", "")
 
@@ -180,13 +183,16 @@ SECURE_CSP = {
 }
 
 # Mail: console in dev, locmem in tests (Django swaps it in), anymail in production.
+# Anymail reads the provider's credentials from env, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Client Portal <no-reply@{PLATFORM_DOMAIN}>")
-ANYMAIL_ESP = env_str("ANYMAIL_ESP", "")
-if ANYMAIL_ESP:
-    MAILERS = {"default": {"BACKEND": f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"}}
-    ANYMAIL = {f"{ANYMAIL_ESP.upper()}_API_KEY": env_str("ANYMAIL_API_KEY")}
-else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+ANYMAIL_ESP = env_str("ANYMAIL_ESP", "") if DEBUG else env_str("ANYMAIL_ESP")
+MAILERS = {
+    "default": {
+        "BACKEND": f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
+        if ANYMAIL_ESP
+        else "django.core.mail.backends.console.EmailBackend"
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

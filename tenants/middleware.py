@@ -62,6 +62,5 @@ def agency_url(subdomain: str, path: str = "/") -> str:
 
 
 def _url(host: str, path: str) -> str:
-    scheme = "http" if settings.DEBUG else "https"
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
-    return f"{scheme}://{host}{port}{path}"
+    return f"{settings.PUBLIC_SCHEME}://{host}{port}{path}"

@@ -7,6 +7,7 @@ single-use token naming the schema and user; it is refused on any other host.
 
 import secrets
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection
@@ -24,7 +25,9 @@ def handoff_url(*, agency, user) -> str:
         salt=SALT,
         compress=True,
     )
-    return agency_url(agency.subdomain, reverse("accounts:handoff", args=[token]))
+    # Built on the public site, so name the tenant URLconf explicitly.
+    path = reverse("accounts:handoff", args=[token], urlconf=settings.ROOT_URLCONF)
+    return agency_url(agency.subdomain, path)
 
 
 def handoff_user_id(token: str) -> int | None:

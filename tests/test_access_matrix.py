@@ -1,0 +1,77 @@
+"""Walks every route of both URLconfs and checks each persona gets the matrix's status."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.access_matrix import ADMIN_SAMPLE, PERSONAS, PUBLIC_ROUTES, TENANT_ROUTES
+from tests.conftest import host_client, signed_in_client
+from tests.test_isolation import obtain_tokens
+
+TENANT_URLCONF = "config.urls_tenant"
+PUBLIC_URLCONF = "config.urls_public"
+
+
+def route_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= route_names(entry, inner)
+        elif isinstance(entry, URLPattern):
+            # An unnamed route can only be covered by a namespace wildcard such as admin:*.
+            names.add(namespace + (entry.name or f"<unnamed {entry.pattern}>"))
+    return names
+
+
+def matrix_covers(name: str, matrix: dict) -> bool:
+    return name in matrix or any(key.endswith(":*") and name.startswith(key[:-1]) for key in matrix)
+
+
+@pytest.mark.parametrize(
+    ("urlconf", "matrix"), [(TENANT_URLCONF, TENANT_ROUTES), (PUBLIC_URLCONF, PUBLIC_ROUTES)]
+)
+def test_every_route_is_in_the_matrix(urlconf, matrix):
+    names = route_names(get_resolver(urlconf))
+    missing = sorted(name for name in names if not matrix_covers(name, matrix))
+    assert not missing, f"add these routes to tests/access_matrix.py: {missing}"
+    stale = sorted(key for key in matrix if not key.endswith(":*") and key not in names)
+    assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+def visitor(world, persona: str, host: str, api: bool):
+    """A client carrying ``persona``'s own credentials, aimed at ``host``."""
+    if persona == "anon":
+        return host_client(host), {}
+    who = world.personas[persona]
+    if api and who.agency is not None:
+        access = obtain_tokens(who.host, who.user.email)["access"]
+        return host_client(host), {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+    return signed_in_client(who, host=host), {}
+
+
+def check(world, urlconf, host, name, case, persona):
+    path = reverse(name, args=case.args, urlconf=urlconf)
+    client, headers = visitor(world, persona, host, api=path.startswith("/api/"))
+    send = getattr(client, case.method)
+    response = send(path, case.data, content_type="application/json", **headers)
+    assert response.status_code == case.expect[persona], (
+        f"{persona} {case.method.upper()} {path} on {host}: "
+        f"got {response.status_code}, matrix says {case.expect[persona]}"
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(TENANT_ROUTES))
+def test_tenant_route_access(world, name, persona):
+    check(world, TENANT_URLCONF, "acme.localhost", name, TENANT_ROUTES[name], persona)
+
+
+PUBLIC_CASES = [(name, PUBLIC_ROUTES[name]) for name in PUBLIC_ROUTES if name != "admin:*"] + [
+    (name, PUBLIC_ROUTES["admin:*"]) for name in ADMIN_SAMPLE
+]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("name", "case"), PUBLIC_CASES, ids=[name for name, _ in PUBLIC_CASES])
+def test_public_route_access(world, name, case, persona):
+    check(world, PUBLIC_URLCONF, "localhost", name, case, persona)

@@ -1,0 +1,129 @@
+"""Platform plumbing: health check, env-driven settings, production hardening, the pool."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test import override_settings
+from django_tenants.utils import tenant_context
+
+from config.env import database_from_url, env_bool, env_int, env_str
+from shared_apps.accounts.models import User
+from tenants.actions import schema_pool_fill
+from tenants.models import Agency
+from tests.conftest import host_client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_reports_database_and_redis(db):
+    response = host_client("localhost").get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_healthz_is_503_when_redis_is_unreachable(db):
+    dead_redis = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # discard port: nothing listens
+        }
+    }
+    with override_settings(CACHES=dead_redis):
+        response = host_client("localhost").get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded", "database": "ok", "redis": "down"}
+
+
+@pytest.mark.parametrize("raw", ["flase", "2", "maybe"])
+def test_env_bool_refuses_unclear_values(monkeypatch, raw):
+    monkeypatch.setenv("SOME_FLAG", raw)
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG"):
+        env_bool("SOME_FLAG", False)
+
+
+def test_env_int_refuses_non_numbers(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="not an integer"):
+        env_int("SOME_NUMBER", 1)
+
+
+def test_env_str_reads_secret_files_and_requires_unset_secrets(monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    monkeypatch.setenv("API_SECRET_FILE", str(secret))
+    assert env_str("API_SECRET") == "s3cret"
+    monkeypatch.setenv("API_SECRET_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        env_str("API_SECRET")
+    monkeypatch.delenv("API_SECRET_FILE")
+    with pytest.raises(ImproperlyConfigured, match="Set the API_SECRET"):
+        env_str("API_SECRET")
+
+
+def test_database_url_parsing_handles_sockets_and_refuses_other_engines():
+    socket = database_from_url("postgresql://postgres@/portal?host=/tmp/pg")
+    assert (socket["NAME"], socket["USER"], socket["HOST"]) == ("portal", "postgres", "/tmp/pg")
+    tcp = database_from_url("postgres://u:p%40ss@db.internal:6543/app")
+    assert (tcp["HOST"], tcp["PORT"], tcp["PASSWORD"]) == ("db.internal", "6543", "p@ss")
+    with pytest.raises(ImproperlyConfigured, match="postgresql://"):
+        database_from_url("mysql://root@localhost/app")
+
+
+def run_manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=os.environ | {"TESTING": "false"} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="x" * 64 + "production-grade-secret-key-value",
+        PLATFORM_DOMAIN="portal.example.com",
+        ANYMAIL_ESP="postmark",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage("check", DEBUG="false", ANYMAIL_ESP="postmark")
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_pool_fill_migrates_spares_that_are_real_schemas(db):
+    Agency.objects.spares().delete()
+    assert schema_pool_fill(size=2) == 2
+    assert schema_pool_fill(size=2) == 0  # already full: idempotent
+    for spare in Agency.objects.spares():
+        with tenant_context(spare):
+            assert User.objects.count() == 0  # tables exist, empty
+        assert spare.domains.count() == 0  # a spare is never routable
+
+
+def test_pool_fill_is_a_no_op_while_another_process_fills(db):
+    import psycopg
+
+    from tenants.actions import POOL_LOCK_KEY
+
+    Agency.objects.spares().delete()
+    params = connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [POOL_LOCK_KEY])
+        assert schema_pool_fill(size=2) == 0
+    assert not Agency.objects.spares().exists()
