@@ -8,12 +8,19 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
 from tenant_apps.onboarding.actions import agency_signup
+from tenant_apps.people.actions import (
+    client_company_create,
+    client_member_create,
+    team_member_create,
+)
+from tenant_apps.people.models import ClientCompany
 from tenants import host_cache
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
@@ -42,6 +49,8 @@ class World:
     acme: Agency
     globex: Agency
     personas: dict[str, Persona]
+    northwind: ClientCompany  # acme's client company of the client personas
+    southwind: ClientCompany  # another acme client ("other_company" works there)
 
 
 def _sign_up(subdomain: str, owner_email: str) -> tuple[Agency, User]:
@@ -55,12 +64,60 @@ def _sign_up(subdomain: str, owner_email: str) -> tuple[Agency, User]:
     return signup.agency, signup.owner
 
 
+# persona key -> (email, team role or None, client company or None, client role or None)
+ACME_PEOPLE = {
+    "owner": ("owner@acme.example", "owner", None, None),
+    "admin": ("admin@acme.example", "admin", None, None),
+    "staff": ("staff@acme.example", "staff", None, None),  # limited to Northwind
+    "client_admin": ("ca@northwind.example", None, "Northwind", "client_admin"),
+    "approver": ("approver@northwind.example", None, "Northwind", "approver"),
+    "finance": ("finance@northwind.example", None, "Northwind", "finance"),
+    "viewer": ("viewer@northwind.example", None, "Northwind", "viewer"),
+    "other_company": ("ca@southwind.example", None, "Southwind", "client_admin"),
+}
+TEAM_PERSONAS = ["owner", "admin", "staff"]
+CLIENT_PERSONAS = ["client_admin", "approver", "finance", "viewer"]
+
+
+def _populate_acme(acme: Agency) -> None:
+    with tenant_context(acme):
+        owner = User.objects.get(email="owner@acme.example")
+        companies = {
+            name: client_company_create(name=name, actor=owner)
+            for name in ["Northwind", "Southwind"]
+        }
+        password_hash = make_password(PASSWORD)
+        for key, (email, team_role, company, client_role) in ACME_PEOPLE.items():
+            name = key.replace("_", " ").title()
+            if team_role and key != "owner":
+                member = team_member_create(
+                    email=email,
+                    full_name=f"Acme {name}",
+                    role=team_role,
+                    password_hash=password_hash,
+                    actor=owner,
+                    sees_all_clients=key != "staff",
+                )
+                if key == "staff":
+                    member.assigned_companies.set([companies["Northwind"]])
+            elif client_role:
+                client_member_create(
+                    email=email,
+                    full_name=f"{company} {name}",
+                    company=companies[company],
+                    role=client_role,
+                    password_hash=password_hash,
+                    actor=owner,
+                )
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         schema_pool_fill(size=2)
-        _sign_up("acme", "owner@acme.example")
+        acme, _ = _sign_up("acme", "owner@acme.example")
         _sign_up("globex", "owner@globex.example")
+        _populate_acme(acme)
         schema_pool_fill(size=1)
         User.objects.create_user(
             "operator@platform.example",
@@ -76,16 +133,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def world(db) -> World:
     acme = Agency.objects.get(subdomain="acme")
     globex = Agency.objects.get(subdomain="globex")
-    personas = {
-        "operator": Persona("operator", None, User.objects.get(email="operator@platform.example"))
-    }
-    for key, agency, email in [
-        ("owner", acme, "owner@acme.example"),
-        ("outsider", globex, "owner@globex.example"),
-    ]:
-        with tenant_context(agency):
-            personas[key] = Persona(key, agency, User.objects.get(email=email))
-    return World(acme=acme, globex=globex, personas=personas)
+    operator = User.objects.get(email="operator@platform.example")
+    personas = {"operator": Persona("operator", None, operator)}
+    with tenant_context(acme):
+        for key, (email, *_rest) in ACME_PEOPLE.items():
+            personas[key] = Persona(key, acme, User.objects.get(email=email))
+        northwind = ClientCompany.objects.get(name="Northwind")
+        southwind = ClientCompany.objects.get(name="Southwind")
+    with tenant_context(globex):
+        personas["outsider"] = Persona(
+            "outsider", globex, User.objects.get(email="owner@globex.example")
+        )
+    return World(
+        acme=acme, globex=globex, personas=personas, northwind=northwind, southwind=southwind
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -3,10 +3,16 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.access_matrix import ADMIN_SAMPLE, PERSONAS, PUBLIC_ROUTES, TENANT_ROUTES
+from tests import routes_activity, routes_core, routes_people, routes_security
+from tests.access_matrix import PERSONAS
 from tests.conftest import host_client, signed_in_client
 from tests.test_isolation import obtain_tokens
 
+AREAS = [routes_core, routes_people, routes_security, routes_activity]
+TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
+assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"
+PUBLIC_ROUTES = routes_core.PUBLIC_ROUTES
+ADMIN_SAMPLE = routes_core.ADMIN_SAMPLE
 TENANT_URLCONF = "config.urls_tenant"
 PUBLIC_URLCONF = "config.urls_public"
 
@@ -50,7 +56,7 @@ def visitor(world, persona: str, host: str, api: bool):
 
 
 def check(world, urlconf, host, name, case, persona):
-    path = reverse(name, args=case.args, urlconf=urlconf)
+    path = reverse(name, args=case.url_args(world), urlconf=urlconf)
     client, headers = visitor(world, persona, host, api=path.startswith("/api/"))
     send = getattr(client, case.method)
     response = send(path, case.data, content_type="application/json", **headers)

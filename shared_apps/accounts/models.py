@@ -1,6 +1,13 @@
+import secrets
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
 
 
 class UserManager(BaseUserManager):
@@ -34,6 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the operator admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Rotated to end every session and token at once (sign out everywhere,
+    # password change, deactivation); sessions and JWTs carry a hash of it.
+    security_stamp = models.CharField(max_length=32, default=new_security_stamp)
 
     objects = UserManager()
 
@@ -46,6 +56,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.security_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self):
         return self.full_name

@@ -1,0 +1,193 @@
+"""Who may do what to which object: the one place that decides.
+
+Web views and API views both ask ``can``/``require`` here; neither writes a
+check of its own. Objects a person may not see at all are filtered out of
+querysets by the ``visible_*`` selectors (so they 404), and actions on
+objects they can see are checked with ``require`` (so they 403), which also
+writes the denial to the activity log.
+
+Rules take an ``Actor``, the signed-in user with their team or client
+membership loaded once per request by ``actor_for``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from rest_framework.permissions import BasePermission
+
+from shared_apps.accounts.models import User
+from tenant_apps.activity.actions import activity_record
+from tenant_apps.people.models import (
+    ClientCompany,
+    ClientMember,
+    ClientRole,
+    TeamMember,
+    TeamRole,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: object
+    team: TeamMember | None
+    client: ClientMember | None
+
+    @property
+    def is_team(self) -> bool:
+        return self.team is not None
+
+    @property
+    def is_client(self) -> bool:
+        return self.client is not None
+
+    def has_team_role(self, *roles: str) -> bool:
+        return self.team is not None and self.team.role in roles
+
+    def has_client_role(self, *roles: str) -> bool:
+        return self.client is not None and self.client.role in roles
+
+    @cached_property
+    def visible_company_ids(self) -> frozenset[int] | None:
+        """Client companies this person may see; None means all of them."""
+        if self.team is not None:
+            if self.team.role != TeamRole.STAFF or self.team.sees_all_clients:
+                return None
+            return frozenset(self.team.assigned_companies.values_list("id", flat=True))
+        if self.client is not None:
+            return frozenset([self.client.company_id])
+        return frozenset()
+
+    def sees_company(self, company_id: int) -> bool:
+        ids = self.visible_company_ids
+        return ids is None or company_id in ids
+
+
+NOBODY = Actor(user=None, team=None, client=None)
+
+
+def actor_for(request) -> Actor:
+    """The request's actor, loaded once (one query) and cached on the request."""
+    user = request.user
+    if not user.is_authenticated:
+        return NOBODY
+    cached = getattr(request, "_actor", None)
+    if cached is not None and cached.user.pk == user.pk:
+        return cached
+    loaded = User.objects.select_related("team_member", "client_member__company").get(pk=user.pk)
+    actor = Actor(
+        user=loaded,
+        team=getattr(loaded, "team_member", None),
+        client=getattr(loaded, "client_member", None),
+    )
+    request._actor = actor
+    return actor
+
+
+OWNER_OR_ADMIN = (TeamRole.OWNER, TeamRole.ADMIN)
+
+
+def _owner_or_admin(actor, obj=None) -> bool:
+    return actor.has_team_role(*OWNER_OR_ADMIN)
+
+
+def _team(actor, obj=None) -> bool:
+    return actor.is_team
+
+
+def _signed_in(actor, obj=None) -> bool:
+    return actor.user is not None
+
+
+def _view_company(actor, company: ClientCompany) -> bool:
+    return actor.sees_company(company.pk)
+
+
+def _manage_company_people(actor, company: ClientCompany) -> bool:
+    if actor.has_team_role(*OWNER_OR_ADMIN):
+        return True
+    return actor.has_client_role(ClientRole.ADMIN) and actor.client.company_id == company.pk
+
+
+def _invite_team_role(actor, role: str) -> bool:
+    # Admins build the team but cannot mint owners; only an owner can.
+    if role == TeamRole.OWNER:
+        return actor.has_team_role(TeamRole.OWNER)
+    return actor.has_team_role(*OWNER_OR_ADMIN)
+
+
+RULES: dict[str, Callable] = {
+    "workspace.use": _signed_in,
+    "team.view": _team,
+    "team.invite": _invite_team_role,  # obj: the role being offered
+    "team.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    "clients.view": lambda actor, obj=None: actor.is_team or actor.is_client,
+    "clients.manage": _owner_or_admin,
+    "company.view": _view_company,
+    "company.manage_people": _manage_company_people,
+    "invitations.view": lambda actor, obj=None: (
+        actor.has_team_role(*OWNER_OR_ADMIN) or actor.has_client_role(ClientRole.ADMIN)
+    ),
+    "activity.view_all": _owner_or_admin,
+    "security.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+}
+
+
+def can(actor: Actor, permission: str, obj=None) -> bool:
+    return RULES[permission](actor, obj)
+
+
+def require(actor: Actor, permission: str, obj=None, *, request=None) -> None:
+    """Raise PermissionDenied (403) and log the denial unless ``actor`` may."""
+    if can(actor, permission, obj):
+        return
+    if actor.user is not None:
+        activity_record(
+            action="access.denied",
+            actor=actor.user,
+            target=obj if hasattr(obj, "_meta") else None,
+            changes={"permission": permission},
+            request=request,
+        )
+    raise PermissionDenied(permission)
+
+
+def visible_companies(actor: Actor) -> QuerySet[ClientCompany]:
+    ids = actor.visible_company_ids
+    companies = ClientCompany.objects.filter(is_archived=False)
+    return companies if ids is None else companies.filter(pk__in=ids)
+
+
+def permission_required(permission: str):
+    """Decorate a page view: sign-in first, then ``permission`` (no object)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            require(actor_for(request), permission, request=request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class Allowed(BasePermission):
+    """DRF permission: ``permission_classes = [Allowed.to("team.view")]``."""
+
+    permission = ""
+
+    @classmethod
+    def to(cls, permission: str) -> type["Allowed"]:
+        assert permission in RULES, permission
+        return type(f"Allowed_{permission}", (cls,), {"permission": permission})
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user.is_authenticated:
+            return False
+        require(actor_for(request), self.permission, request=request)
+        return True

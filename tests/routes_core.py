@@ -1,0 +1,29 @@
+"""Matrix entries for the foundation's routes (see tests/access_matrix.py)."""
+
+from tests.access_matrix import PERSONAS, SIGNED_IN_HERE, Case, allow, api, everyone, signed_in
+
+TENANT_ROUTES = {
+    "workspace:home": signed_in(200, 200, SIGNED_IN_HERE),
+    "accounts:login": allow(["anon", "outsider", "operator"], 200, 302),
+    "accounts:logout": everyone(302, method="post"),
+    "accounts:handoff": everyone(400, args=("forged-token",)),
+    "api-token": everyone(400, method="post"),
+    "api-token-refresh": everyone(400, method="post"),
+    "api-me": api(200, 200, SIGNED_IN_HERE),
+    # Open to all, but a foreign token is refused rather than ignored.
+    "schema": allow(["outsider"], 401, 200),
+}
+
+# The operator admin is one Django app with dozens of routes, every one gated
+# by the same admin_view wrapper, so it is checked on a sample.
+ADMIN_SAMPLE = ["admin:index", "admin:tenants_agency_changelist", "admin:accounts_user_changelist"]
+# On the platform host an agency person's token is refused; their session is unknown.
+_AGENCY_TOKEN_REFUSED = {p: 401 for p in PERSONAS if p not in ("anon", "operator")}
+PUBLIC_ROUTES = {
+    "landing": everyone(200),
+    "signup": everyone(200),
+    "healthz": everyone(200),
+    "api-signup": everyone(400, method="post"),
+    "schema": Case(expect={"anon": 200, "operator": 200} | _AGENCY_TOKEN_REFUSED),
+    "admin:*": allow(["operator"], 200, 302),
+}
