@@ -55,6 +55,7 @@ TENANT_APPS = [
     "django_otp.plugins.otp_static",
     "tenant_apps.activity",
     "tenant_apps.people",
+    "tenant_apps.security",
     "tenant_apps.workspace",
     "tenant_apps.onboarding",
 ]

@@ -20,11 +20,17 @@ api_patterns = [
     path("auth/token", TokenObtainPairView.as_view(), name="api-token"),
     path("auth/token/refresh", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me", workspace.MeApi.as_view(), name="api-me"),
+    path("", include("tenant_apps.people.api_urls")),
+    path("", include("tenant_apps.security.api_urls")),
+    path("", include("tenant_apps.activity.api_urls")),
 ]
 
 urlpatterns = [
     path("", include(workspace_patterns)),
     path("auth/", include(account_patterns)),
+    path("", include("tenant_apps.people.urls")),
+    path("", include("tenant_apps.security.urls")),
+    path("", include("tenant_apps.activity.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
 ]
