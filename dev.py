@@ -60,8 +60,6 @@ def interpreter_path(python):
         ).stdout.split(maxsplit=1)
     except (OSError, subprocess.SubprocessError):
         return None
-    # pyenv puts shims for every installed version on PATH, and the shims of versions
-    # that are not selected fail, so a name found on PATH proves nothing until it runs.
     return out[1].strip() if out and out[0] == "True" else None
 
 
@@ -77,6 +75,8 @@ def pyenv_root():
 def find_python():
     if sys.version_info >= MIN_PYTHON:
         return sys.executable
+    # pyenv puts shims for every installed version on PATH, and the shims of versions
+    # that are not selected fail, so each candidate counts only once it has run.
     candidates = [shutil.which(name) for name in ("python3.13", "python3.12")]
     versions = os.path.join(pyenv_root(), "versions")
     for minor in ("3.13", "3.12"):
@@ -287,6 +287,9 @@ def main():
     env = dict(os.environ, PYTHONUNBUFFERED="1", VIRTUAL_ENV=str(VENV))
     env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
     # SIGTERM unwinds like Ctrl-C, so both stop children and services in the same order.
+    # SIGINT is set too: a shell starts background jobs with it ignored, and children
+    # would inherit that and ignore the SIGINT that stops them.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     code = 130
     with contextlib.ExitStack() as cleanup:

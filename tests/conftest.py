@@ -28,11 +28,6 @@ from tenants.models import Agency
 PASSWORD = "correct-horse-battery-staple"
 
 
-def pytest_configure(config):
-    # Hashing cost is not under test here; Argon2 would add ~100 ms per password.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class Persona:
     key: str
@@ -114,6 +109,9 @@ def _populate_acme(acme: Agency) -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        # Without a collected `db` test, pytest-django makes no test database;
+        # never build the world in the real one.
+        assert connection.settings_dict["NAME"].startswith("test_"), "no test database"
         schema_pool_fill(size=2)
         acme, _ = _sign_up("acme", "owner@acme.example")
         _sign_up("globex", "owner@globex.example")

@@ -1,0 +1,217 @@
+"""Browser tests: the real app served by a subprocess, driven by a real Chromium.
+
+How the pieces fit:
+
+- ``live_url`` starts ``manage.py runserver`` once per session on a free port,
+  pointed at pytest-django's test database, which already holds the session
+  world (acme, globex, a spare schema). Its environment matches this process
+  (TESTING, REDIS_URL, PLATFORM_DOMAIN) except PUBLIC_PORT, so the links it
+  builds point back at itself. It stops before pytest-django drops the
+  database, which a connected server would otherwise block.
+- Nothing here runs inside pytest-django's per-test transaction: the server
+  could not see into it, and what the server writes is committed. So
+  ``restore_agencies`` puts agencies and the spare pool back after a test.
+- Playwright's sync API keeps an asyncio loop marked as running in this thread
+  for as long as it is started, and Django refuses ORM calls while a loop runs
+  (SynchronousOnlyOperation). So Playwright lives only as long as this package,
+  and the ORM work in between runs in a short-lived thread of its own.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http.client import HTTPConnection
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from playwright.sync_api import sync_playwright
+
+from tenants.actions import schema_pool_fill
+from tenants.models import Agency
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+STARTUP_SECONDS = 60
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(autouse=True)
+def db(django_db_setup):
+    """Overrides pytest-django's ``db``: the test database, without a per-test transaction.
+
+    pytest-django creates the test database only when some collected test asks
+    for ``db`` by that name; without one (``pytest tests/browser``) the session
+    world would be built in the development database instead.
+    """
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _database_url(db: dict) -> str:
+    user = quote(db["USER"], safe="")
+    if db["PASSWORD"]:
+        user += ":" + quote(db["PASSWORD"], safe="")
+    name = quote(db["NAME"], safe="")
+    if db["HOST"].startswith("/"):  # a Unix socket directory
+        return f"postgresql://{user}@/{name}?host={quote(db['HOST'], safe='')}"
+    return f"postgresql://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+
+
+def _healthy(port: int) -> bool:
+    # http.client, not urllib, so an http_proxy in the environment is never used.
+    probe = HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        probe.request("GET", "/healthz", headers={"Host": settings.PLATFORM_DOMAIN})
+        return probe.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, tmp_path_factory) -> Callable[..., str]:
+    """``live_url("acme.localhost", "/path")``: an absolute URL on the running app."""
+    port = _free_port()
+    env = os.environ | {
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "REDIS_URL": settings.REDIS_URL,
+        "PLATFORM_DOMAIN": settings.PLATFORM_DOMAIN,
+        "PUBLIC_PORT": str(port),
+        "DEBUG": "true",
+        # The tests' cache key prefix and Celery queue, never the dev server's.
+        "TESTING": "true",
+    }
+    log_path = tmp_path_factory.mktemp("live_server") / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not _healthy(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The app never answered /healthz; {log_path}:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield lambda host, path="/": f"http://{host}:{port}{path}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _with_database(django_db_blocker, work):
+    """Run ``work`` with database access in a thread of its own, where no event loop runs.
+
+    It autocommits, so what it writes is committed; its connection is closed
+    after, so nothing keeps the test database open when pytest-django drops it.
+    """
+
+    def run():
+        try:
+            with django_db_blocker.unblock():
+                return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(run).result()
+
+
+@pytest.fixture
+def restore_agencies(django_db_blocker):
+    """Afterwards, drop the agencies the test created and refill the spare pool to its old size.
+
+    A signup claims a spare schema by renaming it, so "created" means any live
+    agency that was not live before, whether claimed from the pool or made new.
+    """
+
+    def snapshot():
+        live = set(Agency.objects.live().values_list("pk", flat=True))
+        return live, Agency.objects.spares().count()
+
+    live_before, spares_before = _with_database(django_db_blocker, snapshot)
+    yield
+
+    def restore():
+        for agency in Agency.objects.live().exclude(pk__in=live_before):
+            agency.delete(force_drop=True)  # its Domain and Brand rows cascade
+        schema_pool_fill(size=spares_before)
+
+    _with_database(django_db_blocker, restore)
+
+
+@pytest.fixture(scope="package")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Opens pages in fresh browser profiles (no cookies), as many as a test needs.
+
+    A script error, CSP violation, failed subresource or server error on any of
+    them fails the test at teardown; a document's own 4xx is the test's business.
+    """
+    contexts, problems = [], []
+
+    def on_console(message):
+        text = message.text
+        if (
+            message.type == "error"
+            and not text.startswith("Failed to load resource")  # reported by on_response
+        ):
+            problems.append(f"console: {text}")
+
+    def on_response(response):
+        document = response.request.resource_type == "document"
+        if response.status >= 500 or (response.status >= 400 and not document):
+            problems.append(f"HTTP {response.status}: {response.url}")
+
+    def open_page():
+        context = browser.new_context()
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.append(f"script: {error}"))
+        page.on("response", on_response)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not problems, "The browser saw problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
