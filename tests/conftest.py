@@ -24,6 +24,7 @@ from tenant_apps.people.models import ClientCompany
 from tenants import host_cache
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
+from tests.processes import app_process, celery_worker_args
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -169,3 +170,24 @@ def signed_in_client(persona: Persona, host: str | None = None) -> Client:
         with tenant_context(persona.agency):
             client.force_login(persona.user)
     return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, tmp_path_factory):
+    """A real Celery worker process on Redis, using this run's test database.
+
+    Tests that use it see only committed data on both sides, so they work
+    outside the per-test transaction (``django_db_blocker.unblock()``) and
+    put back what they change.
+    """
+    from config.celery import app
+
+    app.control.purge()  # stale test tasks from earlier runs
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    with app_process(
+        celery_worker_args(),
+        log_path,
+        ready=lambda: bool(app.control.ping(timeout=0.5)),
+        SCHEMA_POOL_SIZE="2",
+    ):
+        yield log_path

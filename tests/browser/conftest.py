@@ -17,23 +17,20 @@ How the pieces fit:
   and the ORM work in between runs in a short-lived thread of its own.
 """
 
-import os
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
+from tests.processes import app_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,7 +42,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-STARTUP_SECONDS = 60
 TIMEOUT_MS = 10_000
 
 
@@ -65,16 +61,6 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _database_url(db: dict) -> str:
-    user = quote(db["USER"], safe="")
-    if db["PASSWORD"]:
-        user += ":" + quote(db["PASSWORD"], safe="")
-    name = quote(db["NAME"], safe="")
-    if db["HOST"].startswith("/"):  # a Unix socket directory
-        return f"postgresql://{user}@/{name}?host={quote(db['HOST'], safe='')}"
-    return f"postgresql://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
-
-
 def _healthy(port: int) -> bool:
     # http.client, not urllib, so an http_proxy in the environment is never used.
     probe = HTTPConnection("127.0.0.1", port, timeout=2)
@@ -91,38 +77,15 @@ def _healthy(port: int) -> bool:
 def live_url(django_db_setup, tmp_path_factory) -> Callable[..., str]:
     """``live_url("acme.localhost", "/path")``: an absolute URL on the running app."""
     port = _free_port()
-    env = os.environ | {
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "REDIS_URL": settings.REDIS_URL,
-        "PLATFORM_DOMAIN": settings.PLATFORM_DOMAIN,
-        "PUBLIC_PORT": str(port),
-        "DEBUG": "true",
-        # The tests' cache key prefix and Celery queue, never the dev server's.
-        "TESTING": "true",
-    }
     log_path = tmp_path_factory.mktemp("live_server") / "server.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _healthy(port):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"The app never answered /healthz; {log_path}:\n{log_path.read_text()}")
-            time.sleep(0.1)
+    server = app_process(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        log_path,
+        ready=lambda: _healthy(port),
+        PUBLIC_PORT=str(port),
+    )
+    with server:
         yield lambda host, path="/": f"http://{host}:{port}{path}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def _with_database(django_db_blocker, work):

@@ -1,0 +1,86 @@
+"""The app's own processes (web server, Celery worker) started against the test database."""
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+STARTUP_SECONDS = 60
+
+
+def _database_url(db: dict) -> str:
+    user = quote(db["USER"], safe="")
+    if db["PASSWORD"]:
+        user += ":" + quote(db["PASSWORD"], safe="")
+    name = quote(db["NAME"], safe="")
+    if db["HOST"].startswith("/"):  # a Unix socket directory
+        return f"postgresql://{user}@/{name}?host={quote(db['HOST'], safe='')}"
+    return f"postgresql://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+
+
+def test_database_env(**extra) -> dict:
+    """Environment for a child process that uses this run's test database and Redis."""
+    return (
+        os.environ
+        | {
+            "DATABASE_URL": _database_url(connection.settings_dict),
+            "REDIS_URL": settings.REDIS_URL,
+            "PLATFORM_DOMAIN": settings.PLATFORM_DOMAIN,
+            "DEBUG": "true",
+            # The tests' cache key prefix, Celery queue and password hasher.
+            "TESTING": "true",
+        }
+        | extra
+    )
+
+
+@contextmanager
+def app_process(args: list[str], log_path: Path, ready, **env):
+    """Run ``manage.py``-style ``args`` until the block ends; ``ready()`` says it is up."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            args,
+            cwd=settings.BASE_DIR,
+            env=test_database_env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not ready():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{args[1:3]} never became ready; {log_path}:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def celery_worker_args() -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        "solo",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-l",
+        "info",
+    ]
