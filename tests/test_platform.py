@@ -127,3 +127,12 @@ def test_pool_fill_is_a_no_op_while_another_process_fills(db):
         other.execute("SELECT pg_advisory_lock(%s)", [POOL_LOCK_KEY])
         assert schema_pool_fill(size=2) == 0
     assert not Agency.objects.spares().exists()
+
+
+@pytest.mark.parametrize("urlconf", ["config.urls_tenant", "config.urls_public"])
+def test_openapi_schema_is_valid_and_warning_free(urlconf, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", urlconf=urlconf, file=str(out), validate=True, fail_on_warn=True)
+    assert "/api/v1/" in out.read_text()

@@ -2,8 +2,21 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.people.models import ClientCompany
 
 GENESIS_HASH = "0" * 64
+
+
+def _company_id(obj) -> int | None:
+    """The client company ``obj`` is or belongs to: a company, a client person (a user with a
+    client membership) or anything with a ``company`` (invitations, later requests and files)."""
+    if obj is None:
+        return None
+    if isinstance(obj, ClientCompany):
+        return obj.pk
+    # Cached on users loaded by the policy's actor_for or just given a membership.
+    member = getattr(obj, "client_member", None)
+    return getattr(member or obj, "company_id", None)
 
 
 def activity_record(*, action, actor=None, target=None, changes=None, request=None):
@@ -26,6 +39,7 @@ def activity_record(*, action, actor=None, target=None, changes=None, request=No
             changes=changes or {},
             ip_address=request.META.get("REMOTE_ADDR") if request else None,
             user_agent=request.headers.get("User-Agent", "")[:300] if request else "",
+            company_id=_company_id(target) or _company_id(actor),
             prev_hash=last_hash or GENESIS_HASH,
         )
         entry.entry_hash = entry.compute_hash()

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from tenant_apps.activity import views
+
 app_name = "activity"
-urlpatterns = []
+urlpatterns = [
+    path("activity/", views.my_activity, name="mine"),
+    path("activity/workspace/", views.workspace_log, name="workspace"),
+    path("activity/workspace/export.csv", views.workspace_export, name="export"),
+]

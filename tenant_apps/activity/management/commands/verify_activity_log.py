@@ -1,31 +1,62 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
-from tenant_apps.activity.selectors import activity_first_broken_link
+from tenant_apps.activity.selectors import (
+    activity_first_broken_link,
+    activity_head,
+    activity_holds,
+)
 from tenants.models import Agency
 
 
 class Command(BaseCommand):
-    help = "Check every agency's activity hash chain and report the first broken link."
+    help = (
+        "Check every agency's activity hash chain and report the first broken link. "
+        "The chain alone cannot show that its newest entries were deleted, nor that someone "
+        "recomputed every hash after an edit: keep the head hash this prints somewhere outside "
+        "the database and pass it back with --anchor to catch both."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--schema", help="Check only this agency's schema.")
+        parser.add_argument(
+            "--anchor",
+            metavar="HASH",
+            help="A head hash printed by an earlier run; fail unless the log still holds it. "
+            "Needs --schema.",
+        )
 
-    def handle(self, *args, schema=None, **options):
+    def handle(self, *args, schema=None, anchor=None, **options):
+        if anchor and not schema:
+            raise CommandError("--anchor belongs to one agency's log; give its --schema too.")
         agencies = Agency.objects.live()
         if schema:
             agencies = agencies.filter(schema_name=schema)
-        broken = 0
+            if not agencies.exists():
+                raise CommandError(f"No agency has the schema {schema!r}.")
+        failed = 0
         for agency in agencies:
             with tenant_context(agency):
-                entry = activity_first_broken_link()
-            if entry is None:
-                self.stdout.write(f"{agency.schema_name}: intact")
-            else:
-                broken += 1
+                broken = activity_first_broken_link()
+                lost_anchor = broken is None and anchor is not None and not activity_holds(anchor)
+                head = activity_head()
+            if broken is not None:
+                failed += 1
                 self.stdout.write(
-                    f"{agency.schema_name}: broken at entry {entry.pk} "
-                    f"({entry.action} at {entry.occurred_at.isoformat()})"
+                    f"{agency.schema_name}: broken at entry {broken.pk} "
+                    f"({broken.action} at {broken.occurred_at.isoformat()})"
                 )
-        if broken:
-            raise CommandError(f"{broken} agency log(s) failed verification.")
+            elif lost_anchor:
+                failed += 1
+                self.stdout.write(
+                    f"{agency.schema_name}: the anchored entry {anchor} is gone; "
+                    "entries were deleted or the chain was rewritten"
+                )
+            elif head is None:
+                self.stdout.write(f"{agency.schema_name}: intact (empty)")
+            else:
+                self.stdout.write(
+                    f"{agency.schema_name}: intact; head entry {head.pk} {head.entry_hash}"
+                )
+        if failed:
+            raise CommandError(f"{failed} agency log(s) failed verification.")

@@ -1,0 +1,86 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+
+from tenant_apps.activity.descriptions import ACTIONS
+from tenant_apps.activity.forms import ActivityFilterForm
+from tenant_apps.activity.selectors import PAGE_SIZE, activity_filter, activity_visible_to
+from tenant_apps.people.policy import Allowed, actor_for
+
+# The query parameters ActivityFilterForm reads (a test keeps the two in step).
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "person",
+        OpenApiTypes.INT,
+        description="Only entries by this user id. Unless you may see the whole log, "
+        "only your own id is accepted.",
+    ),
+    OpenApiParameter(
+        "company",
+        OpenApiTypes.INT,
+        description="Only entries about this client company id (or by its people).",
+    ),
+    OpenApiParameter(
+        "action", OpenApiTypes.STR, enum=sorted(ACTIONS), description="Only this action."
+    ),
+    OpenApiParameter("since", OpenApiTypes.DATE, description="From this day on, inclusive."),
+    OpenApiParameter("until", OpenApiTypes.DATE, description="Up to this day, inclusive."),
+]
+
+
+class NewestFirst(CursorPagination):
+    ordering = "-id"
+    page_size = PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Activity history",
+        description="The whole workspace's log for owners and admins; everyone else gets "
+        "their own entries. Newest first.",
+        parameters=FILTER_PARAMETERS,
+    )
+)
+class ActivityApi(ListAPIView):
+    permission_classes = [Allowed.to("workspace.use")]
+    pagination_class = NewestFirst
+
+    @extend_schema_serializer(component_name="ActivityEntry")
+    class Output(serializers.Serializer):
+        id = serializers.IntegerField()
+        occurred_at = serializers.DateTimeField()
+        actor = serializers.IntegerField(source="actor_id", allow_null=True)
+        actor_label = serializers.CharField(help_text="The actor's email when it happened.")
+        action = serializers.CharField()
+        description = serializers.CharField()
+        object_type = serializers.CharField()
+        object_id = serializers.CharField()
+        object_label = serializers.CharField()
+        company = serializers.IntegerField(source="company_id", allow_null=True)
+        company_name = serializers.CharField(source="company.name", allow_null=True)
+        changes = serializers.JSONField(help_text="Before/after pairs, or plain values.")
+        ip_address = serializers.IPAddressField(allow_null=True)
+        user_agent = serializers.CharField()
+        prev_hash = serializers.CharField()
+        entry_hash = serializers.CharField()
+
+    serializer_class = Output
+
+    def get_queryset(self):
+        actor = actor_for(self.request)
+        form = ActivityFilterForm(self.request.query_params, actor=actor)
+        if not form.is_valid():
+            errors = form.errors.get_json_data()
+            raise serializers.ValidationError(
+                {field: [error["message"] for error in found] for field, found in errors.items()}
+            )
+        return activity_filter(activity_visible_to(actor), **form.cleaned_data)

@@ -1,0 +1,54 @@
+from django import forms
+
+from shared_apps.accounts.models import User
+from tenant_apps.activity.descriptions import ACTIONS
+from tenant_apps.people.models import ClientCompany
+from tenant_apps.people.policy import Actor, can, visible_companies
+
+
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
+class ActivityFilterForm(forms.Form):
+    """Filters for the activity log: the workspace page, its CSV export and the API."""
+
+    person = PersonField(queryset=User.objects.none(), required=False, empty_label="Anyone")
+    company = forms.ModelChoiceField(
+        queryset=ClientCompany.objects.none(), required=False, label="Client", empty_label="Any"
+    )
+    action = forms.ChoiceField(
+        choices=[("", "Any"), *sorted((code, action.label) for code, action in ACTIONS.items())],
+        required=False,
+    )
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, data, *, actor: Actor):
+        super().__init__(data)
+        if can(actor, "activity.view_all"):
+            people, companies = User.objects.all(), ClientCompany.objects.all()
+        else:
+            # Only choices they could see anyway, so a refused id never tells whether it exists.
+            people, companies = User.objects.filter(pk=actor.user.pk), visible_companies(actor)
+        self.fields["person"].queryset = people
+        self.fields["company"].queryset = companies
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+
+class PositionForm(forms.Form):
+    """Where a page of the log starts: just before or just after an entry id."""
+
+    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    after = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)

@@ -1,0 +1,87 @@
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from tenant_apps.activity.actions import activity_record
+from tenant_apps.activity.export import csv_lines
+from tenant_apps.activity.forms import ActivityFilterForm, PositionForm
+from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.activity.selectors import activity_filter, activity_visible_to, activity_window
+from tenant_apps.people.policy import actor_for, can, permission_required
+
+
+def _page_url(request, **position) -> str:
+    """This page's URL with its filters kept and its position replaced."""
+    query = request.GET.copy()
+    for key in ("before", "after"):
+        query.pop(key, None)
+    query.update(position)
+    return f"?{query.urlencode()}"
+
+
+def _render_log(request, template, entries, *, status=200, **context):
+    position = PositionForm(request.GET)
+    # A mangled page link starts from the newest entry rather than failing.
+    cursor = position.cleaned_data if position.is_valid() else {}
+    window = activity_window(entries, before=cursor.get("before"), after=cursor.get("after"))
+    context |= {
+        "window": window,
+        "older_url": _page_url(request, before=window.older) if window.older else None,
+        "newer_url": _page_url(request, after=window.newer) if window.newer else None,
+        "newest_url": _page_url(request) if cursor.get("before") or cursor.get("after") else None,
+        "can_view_all": can(actor_for(request), "activity.view_all"),
+    }
+    return render(request, template, context, status=status)
+
+
+@permission_required("workspace.use")
+def my_activity(request):
+    actor = actor_for(request)
+    entries = activity_filter(activity_visible_to(actor), person=actor.user)
+    return _render_log(request, "activity/mine.html", entries)
+
+
+def _workspace_filter(request) -> tuple[ActivityFilterForm, QuerySet[ActivityEntry] | None]:
+    """The filter form and, when it is valid, the entries it selects (else None)."""
+    actor = actor_for(request)
+    form = ActivityFilterForm(request.GET, actor=actor)
+    if not form.is_valid():
+        return form, None
+    return form, activity_filter(activity_visible_to(actor), **form.cleaned_data)
+
+
+def _render_workspace_log(request, form, entries):
+    if entries is None:
+        # Field errors beside the filters, and no entries until they make sense.
+        return _render_log(
+            request, "activity/workspace.html", ActivityEntry.objects.none(), status=400, form=form
+        )
+    export_url = reverse("activity:export") + _page_url(request)
+    return _render_log(
+        request, "activity/workspace.html", entries, form=form, export_url=export_url
+    )
+
+
+@permission_required("activity.view_all")
+def workspace_log(request):
+    form, entries = _workspace_filter(request)
+    return _render_workspace_log(request, form, entries)
+
+
+@permission_required("activity.view_all")
+def workspace_export(request):
+    form, entries = _workspace_filter(request)
+    if entries is None:
+        return _render_workspace_log(request, form, entries)
+    filters = {name: str(value) for name, value in form.cleaned_data.items() if value}
+    activity_record(
+        action="activity.exported", actor=actor_for(request).user, changes=filters, request=request
+    )
+    filename = f"activity-{request.tenant.subdomain}-{timezone.localdate():%Y-%m-%d}.csv"
+    return StreamingHttpResponse(
+        csv_lines(entries),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
