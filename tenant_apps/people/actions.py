@@ -1,11 +1,27 @@
 """Every write to the team and client directory, each logged in the same transaction."""
 
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
-from tenant_apps.people.models import ClientCompany, ClientMember, TeamMember, TeamRole
+from tenant_apps.people.models import (
+    ClientCompany,
+    ClientMember,
+    Invitation,
+    TeamMember,
+    TeamRole,
+    secret_digest,
+)
+from tenant_apps.people.tasks import invitation_email_send
+
+INVITATION_LIFETIME = timedelta(days=7)
 
 
 def _user_create(*, email, full_name, password_hash) -> User:
@@ -118,3 +134,141 @@ def client_role_change(*, member: ClientMember, role, actor, request=None) -> Cl
             changes={"company": member.company.name, "role": [before, role]},
         )
         return member
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    invitation: Invitation
+    # Exists only here and in the emailed link; the table holds its digest.
+    secret: str
+
+
+class InvitationRefused(Exception):
+    """An invitation that cannot be accepted or revoked; ``reason`` says why."""
+
+    MESSAGES = {
+        "unknown": "This invitation link is not valid here.",
+        "accepted": "This invitation has already been accepted.",
+        "revoked": "This invitation was revoked.",
+        "expired": "This invitation has expired.",
+        "account_exists": "Someone with this email already has an account here.",
+    }
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+    @property
+    def message(self) -> str:
+        return self.MESSAGES[self.reason]
+
+
+def invitation_create(
+    *, email, full_name="", team_role="", company=None, client_role="", actor, request=None
+) -> NewInvitation:
+    """Invite ``email`` to the team (``team_role``) or to ``company`` (``client_role``).
+
+    The email goes out from a task once the invitation is committed.
+    """
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            email=email.lower(),
+            full_name=full_name,
+            team_role=team_role,
+            company=company,
+            client_role=client_role,
+            invited_by=actor,
+            secret_digest=secret_digest(secret),
+            expires_at=timezone.now() + INVITATION_LIFETIME,
+        )
+        activity_record(
+            action="invitation.created",
+            actor=actor,
+            target=invitation,
+            request=request,
+            changes={"email": invitation.email, "role": invitation.role_label},
+        )
+        _send_after_commit(invitation.pk, secret)
+    return NewInvitation(invitation=invitation, secret=secret)
+
+
+def _send_after_commit(invitation_id: int, secret: str) -> None:
+    # The commit may come after the caller left the tenant context, so pin the agency
+    # whose schema the task carries. Robust: a broker outage must not undo the invitation.
+    agency = connection.tenant
+
+    def send():
+        with tenant_context(agency):
+            invitation_email_send.delay(invitation_id, secret)
+
+    transaction.on_commit(send, robust=True)
+
+
+def _locked_pending(invitation_query) -> Invitation:
+    """The invitation, row-locked, if it can still be used; else InvitationRefused."""
+    invitation = invitation_query.select_for_update(of=("self",)).first()
+    if invitation is None:
+        raise InvitationRefused("unknown")
+    if invitation.status != "pending":
+        raise InvitationRefused(invitation.status)
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, actor, request=None) -> Invitation:
+    with transaction.atomic():
+        invitation = _locked_pending(
+            Invitation.objects.select_related("company").filter(pk=invitation.pk)
+        )
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        activity_record(
+            action="invitation.revoked",
+            actor=actor,
+            target=invitation,
+            request=request,
+            changes={"email": invitation.email, "role": invitation.role_label},
+        )
+        return invitation
+
+
+def invitation_accept(*, secret, full_name, password_hash, request=None) -> User:
+    """Turn the invitation into an account, once. ``password_hash`` None means magic-link only.
+
+    The password is hashed by the caller, before the row lock is taken.
+    """
+    with transaction.atomic():
+        invitation = _locked_pending(
+            Invitation.objects.select_related("company", "invited_by").filter(
+                secret_digest=secret_digest(secret)
+            )
+        )
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise InvitationRefused("account_exists")
+        account = {
+            "email": invitation.email,
+            "full_name": full_name,
+            "password_hash": password_hash,
+            # Whoever invited them is who gave them access.
+            "actor": invitation.invited_by,
+            "request": request,
+        }
+        try:
+            if invitation.is_for_team:
+                member = team_member_create(role=invitation.team_role, **account)
+            else:
+                member = client_member_create(
+                    company=invitation.company, role=invitation.client_role, **account
+                )
+        except IntegrityError:  # the same email signed up through another invitation meanwhile
+            raise InvitationRefused("account_exists") from None
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        activity_record(
+            action="invitation.accepted",
+            actor=member.user,
+            target=invitation,
+            request=request,
+            changes={"role": invitation.role_label},
+        )
+        return member.user

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -52,6 +54,11 @@ class TeamMember(models.Model):
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"
 
+    @property
+    def assigned_company_ids(self) -> list[int]:
+        # Through .all(), so a prefetch of assigned_companies serves it.
+        return [company.pk for company in self.assigned_companies.all()]
+
 
 class ClientMember(models.Model):
     """A person in a client company, with one role there."""
@@ -68,6 +75,11 @@ class ClientMember(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.company}, {self.get_role_display()})"
+
+
+def secret_digest(secret: str) -> str:
+    """What is stored for an invitation link's secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -97,6 +109,8 @@ class Invitation(models.Model):
     secret_digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # Set once the email went out, so a retried or duplicated send task mails only once.
+    sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

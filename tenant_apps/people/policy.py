@@ -25,6 +25,7 @@ from tenant_apps.people.models import (
     ClientCompany,
     ClientMember,
     ClientRole,
+    Invitation,
     TeamMember,
     TeamRole,
 )
@@ -106,17 +107,48 @@ def _view_company(actor, company: ClientCompany) -> bool:
     return actor.sees_company(company.pk)
 
 
-def _manage_company_people(actor, company: ClientCompany) -> bool:
+def _manages_people_of(actor, company_id: int) -> bool:
+    # By id, so rules about a company's people and invitations never load the company.
     if actor.has_team_role(*OWNER_OR_ADMIN):
         return True
-    return actor.has_client_role(ClientRole.ADMIN) and actor.client.company_id == company.pk
+    return actor.has_client_role(ClientRole.ADMIN) and actor.client.company_id == company_id
 
 
-def _invite_team_role(actor, role: str) -> bool:
+def _manage_company_people(actor, company: ClientCompany) -> bool:
+    return _manages_people_of(actor, company.pk)
+
+
+def _invite_team_role(actor, role: str | None) -> bool:
     # Admins build the team but cannot mint owners; only an owner can.
+    # Without a role: may this person invite anyone to the team at all?
     if role == TeamRole.OWNER:
         return actor.has_team_role(TeamRole.OWNER)
     return actor.has_team_role(*OWNER_OR_ADMIN)
+
+
+def _is_self(actor, member: TeamMember | ClientMember) -> bool:
+    return actor.user is not None and member.user_id == actor.user.pk
+
+
+def _change_team_role(actor, member: TeamMember) -> bool:
+    # Nobody changes their own role, which also keeps the last owner an owner.
+    return actor.has_team_role(TeamRole.OWNER) and not _is_self(actor, member)
+
+
+def _assign_clients(actor, member: TeamMember) -> bool:
+    # Only staff can be limited; owners and admins always see every client.
+    return actor.has_team_role(*OWNER_OR_ADMIN) and member.role == TeamRole.STAFF
+
+
+def _change_client_role(actor, member: ClientMember) -> bool:
+    return _manages_people_of(actor, member.company_id) and not _is_self(actor, member)
+
+
+def _revoke_invitation(actor, invitation: Invitation) -> bool:
+    # Whoever may offer what the invitation offers may withdraw it.
+    if invitation.is_for_team:
+        return _invite_team_role(actor, invitation.team_role)
+    return _manages_people_of(actor, invitation.company_id)
 
 
 RULES: dict[str, Callable] = {
@@ -124,13 +156,17 @@ RULES: dict[str, Callable] = {
     "team.view": _team,
     "team.invite": _invite_team_role,  # obj: the role being offered
     "team.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    "team.change_role": _change_team_role,  # obj: the TeamMember
+    "team.assign_clients": _assign_clients,  # obj: the TeamMember
     "clients.view": lambda actor, obj=None: actor.is_team or actor.is_client,
     "clients.manage": _owner_or_admin,
     "company.view": _view_company,
     "company.manage_people": _manage_company_people,
+    "company.change_role": _change_client_role,  # obj: the ClientMember
     "invitations.view": lambda actor, obj=None: (
         actor.has_team_role(*OWNER_OR_ADMIN) or actor.has_client_role(ClientRole.ADMIN)
     ),
+    "invitations.revoke": _revoke_invitation,  # obj: the Invitation
     "activity.view_all": _owner_or_admin,
     "security.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
 }
@@ -159,6 +195,16 @@ def visible_companies(actor: Actor) -> QuerySet[ClientCompany]:
     ids = actor.visible_company_ids
     companies = ClientCompany.objects.filter(is_archived=False)
     return companies if ids is None else companies.filter(pk__in=ids)
+
+
+def visible_invitations(actor: Actor) -> QuerySet[Invitation]:
+    """Owners and admins see every invitation; a client admin those to their own company."""
+    invitations = Invitation.objects.all()
+    if actor.has_team_role(*OWNER_OR_ADMIN):
+        return invitations
+    if actor.has_client_role(ClientRole.ADMIN):
+        return invitations.filter(company_id=actor.client.company_id)
+    return invitations.none()
 
 
 def permission_required(permission: str):

@@ -1,0 +1,35 @@
+"""Read queries for the people pages and API, each a fixed number of queries for any row count."""
+
+from django.db.models import Count, QuerySet
+
+from tenant_apps.people.models import (
+    ClientCompany,
+    ClientMember,
+    Invitation,
+    TeamMember,
+    secret_digest,
+)
+
+
+def team_members() -> QuerySet[TeamMember]:
+    return TeamMember.objects.select_related("user").prefetch_related("assigned_companies")
+
+
+def companies_with_people_count(companies: QuerySet[ClientCompany]) -> QuerySet[ClientCompany]:
+    # Explicit order: Meta.ordering is dropped from queries that GROUP BY.
+    return companies.annotate(people_count=Count("members")).order_by("name", "pk")
+
+
+def company_people(company: ClientCompany) -> QuerySet[ClientMember]:
+    return company.members.select_related("user")
+
+
+def invitations_listed(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
+    # What role_label and the "invited by" column read.
+    return invitations.select_related("company", "invited_by")
+
+
+def invitation_for_secret(secret: str) -> Invitation | None:
+    return invitations_listed(
+        Invitation.objects.filter(secret_digest=secret_digest(secret))
+    ).first()
