@@ -1,6 +1,7 @@
 """The one settings module. Production is switched on by DEBUG=false, not by another file."""
 
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,7 @@ TENANT_APPS = [
     "tenant_apps.security",
     "tenant_apps.workspace",
     "tenant_apps.onboarding",
+    "tenant_apps.files",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -175,6 +177,18 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# File storage: private objects under a folder per schema, never below STATIC_ROOT or a served
+# MEDIA_URL; they are reached only through views that check permission (tenant_apps.files).
+# "local" is the only backend so far; an S3 one would slot in behind tenant_apps.files.storage.
+FILE_STORAGE_BACKEND = env_str("FILE_STORAGE_BACKEND", "local")
+# Tests' rolled-back transactions leave objects behind: keep those out of the work tree.
+_FILES_DEFAULT = (
+    Path(tempfile.gettempdir(), "portal-test-files") if TESTING else BASE_DIR / ".data/files"
+)
+FILE_STORAGE_ROOT = Path(env_str("FILE_STORAGE_ROOT", str(_FILES_DEFAULT)))
+# The per-agency upload limit, until plans carry their own.
+FILE_MAX_UPLOAD_BYTES = env_int("FILE_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 
 # Cookies are host-only (no *_COOKIE_DOMAIN), so a session on acme.<domain> never reaches globex.
 SESSION_COOKIE_DOMAIN = None

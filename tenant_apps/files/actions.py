@@ -1,0 +1,64 @@
+"""Storing files: the one way bytes get into file storage, and the sweep for leftovers."""
+
+import itertools
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tenant_apps.files.models import StoredFile
+from tenant_apps.files.storage import file_storage
+from tenant_apps.files.validation import UploadStream, upload_accept
+
+ORPHAN_BATCH_SIZE = 1000
+
+
+def file_store(*, upload, uploaded_by, max_bytes=None) -> StoredFile:
+    """Check ``upload``, stream it into the current agency's private storage, return its row.
+
+    A refusal raises ``ValidationError`` naming the file and the reason. Whatever fails, nothing
+    is left: the object is written (atomically) before its row and deleted again if the row
+    cannot be written. One window remains: when the caller's transaction rolls back after this
+    returns, the object outlives its row; ``manage.py files_sweep_orphans`` removes it later.
+    The owning feature records the activity entry, since only it knows what the file is for.
+    """
+    limit = settings.FILE_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
+    accepted = upload_accept(upload, max_bytes=limit)
+    stream = UploadStream(upload, accepted=accepted, max_bytes=limit)
+    created_at = timezone.now()
+    key = f"{connection.schema_name}/{created_at:%Y/%m}/{uuid.uuid4().hex}"
+    storage = file_storage()
+    storage.save(key, stream)
+    try:
+        with transaction.atomic():
+            return StoredFile.objects.create(
+                key=key,
+                name=accepted.name,
+                size=stream.size,
+                sha256=stream.sha256,
+                content_type=accepted.content_type,
+                uploaded_by=uploaded_by,
+                created_at=created_at,
+            )
+    except BaseException:
+        storage.delete(key)
+        raise
+
+
+def file_orphans_delete(*, older_than: datetime) -> int:
+    """Delete the current agency's stored objects that no row names, last written before
+    ``older_than``; returns how many. Leave uploads in flight alone with a generous cutoff."""
+    storage = file_storage()
+    stale = (
+        key for key, modified in storage.listing(connection.schema_name) if modified < older_than
+    )
+    deleted = 0
+    for batch in itertools.batched(stale, ORPHAN_BATCH_SIZE):
+        known = set(StoredFile.objects.filter(key__in=batch).values_list("key", flat=True))
+        for key in batch:
+            if key not in known:
+                storage.delete(key)
+                deleted += 1
+    return deleted

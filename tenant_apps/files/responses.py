@@ -1,0 +1,32 @@
+"""Serving stored files. Routes belong to the owning features: their views check permission,
+then return ``file_download_response``; no file has a URL of its own."""
+
+import unicodedata
+from urllib.parse import quote
+
+from django.http import FileResponse
+
+from tenant_apps.files.models import StoredFile
+from tenant_apps.files.storage import CHUNK_SIZE, file_storage
+
+
+def _attachment(name: str) -> str:
+    # An ASCII fallback for old clients, then RFC 5987's UTF-8 form, which modern ones prefer.
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = ascii_name.replace("\\", "_").replace('"', "_") or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def file_download_response(stored_file: StoredFile) -> FileResponse:
+    """Stream ``stored_file`` as a download, never inline, and inert even if a browser tried."""
+    response = FileResponse(
+        file_storage().open(stored_file.key),
+        content_type=stored_file.content_type or "application/octet-stream",
+    )
+    response.block_size = CHUNK_SIZE
+    response["Content-Disposition"] = _attachment(stored_file.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    # The CSP middleware keeps a policy a view already set, so this one wins.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
