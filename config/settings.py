@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "branding.context_processors.brand",
+                "tenant_apps.workspace.context_processors.actor",
             ],
         },
     },

@@ -9,7 +9,7 @@ from tenant_apps.activity.export import csv_lines
 from tenant_apps.activity.forms import ActivityFilterForm, PositionForm
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.activity.selectors import activity_filter, activity_visible_to, activity_window
-from tenant_apps.people.policy import actor_for, can, permission_required
+from tenant_apps.people.policy import actor_for, permission_required
 
 
 def _page_url(request, **position) -> str:
@@ -31,7 +31,6 @@ def _render_log(request, template, entries, *, status=200, **context):
         "older_url": _page_url(request, before=window.older) if window.older else None,
         "newer_url": _page_url(request, after=window.newer) if window.newer else None,
         "newest_url": _page_url(request) if cursor.get("before") or cursor.get("after") else None,
-        "can_view_all": can(actor_for(request), "activity.view_all"),
     }
     return render(request, template, context, status=status)
 

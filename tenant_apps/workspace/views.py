@@ -1,18 +1,16 @@
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.people.models import ClientRole, TeamMember, TeamRole
-from tenant_apps.people.policy import actor_for
+from tenant_apps.people.models import ClientRole, TeamRole
+from tenant_apps.people.policy import actor_for, permission_required
 
 
-@login_required
+@permission_required("workspace.use")
 def home(request):
-    member = TeamMember.objects.filter(user=request.user).first()
-    return render(request, "workspace/home.html", {"member": member})
+    return render(request, "workspace/home.html")
 
 
 class MeApi(APIView):
