@@ -40,6 +40,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "django.contrib.postgres",
     "axes",  # also guards the operator admin's login
 ]
 TENANT_APPS = [
@@ -60,6 +61,7 @@ TENANT_APPS = [
     "tenant_apps.workspace",
     "tenant_apps.onboarding",
     "tenant_apps.files",
+    "tenant_apps.client_requests",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

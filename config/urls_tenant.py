@@ -23,6 +23,7 @@ api_patterns = [
     path("", include("tenant_apps.people.api_urls")),
     path("", include("tenant_apps.security.api_urls")),
     path("", include("tenant_apps.activity.api_urls")),
+    path("", include("tenant_apps.client_requests.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +32,7 @@ urlpatterns = [
     path("", include("tenant_apps.people.urls")),
     path("", include("tenant_apps.security.urls")),
     path("", include("tenant_apps.activity.urls")),
+    path("", include("tenant_apps.client_requests.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
 ]

@@ -3,12 +3,18 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests import routes_activity, routes_core, routes_people, routes_security
+from tests import (
+    routes_activity,
+    routes_core,
+    routes_people,
+    routes_requests,
+    routes_security,
+)
 from tests.access_matrix import PERSONAS
 from tests.conftest import host_client, signed_in_client
 from tests.test_isolation import obtain_tokens
 
-AREAS = [routes_core, routes_people, routes_security, routes_activity]
+AREAS = [routes_core, routes_people, routes_security, routes_activity, routes_requests]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"
 PUBLIC_ROUTES = routes_core.PUBLIC_ROUTES

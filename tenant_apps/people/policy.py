@@ -151,6 +151,23 @@ def _revoke_invitation(actor, invitation: Invitation) -> bool:
     return _manages_people_of(actor, invitation.company_id)
 
 
+CLIENT_CONTRIBUTORS = (ClientRole.ADMIN, ClientRole.APPROVER, ClientRole.FINANCE)
+
+
+def _contribute_to_company(actor, company_id) -> bool:
+    """Team who see the company, or its client people other than viewers (read-only)."""
+    if actor.is_team:
+        return actor.sees_company(company_id)
+    return actor.has_client_role(*CLIENT_CONTRIBUTORS) and actor.client.company_id == company_id
+
+
+def _submit_request(actor, company=None) -> bool:
+    # Without a company: "may submit at all" (to show the button).
+    if company is None:
+        return actor.is_team or actor.has_client_role(*CLIENT_CONTRIBUTORS)
+    return _contribute_to_company(actor, company.pk)
+
+
 RULES: dict[str, Callable] = {
     "workspace.use": _signed_in,
     "team.view": _team,
@@ -168,6 +185,12 @@ RULES: dict[str, Callable] = {
     ),
     "invitations.revoke": _revoke_invitation,  # obj: the Invitation
     "activity.view_all": _owner_or_admin,
+    "requests.submit": _submit_request,  # obj: the ClientCompany, or None
+    "request.view": lambda actor, obj: actor.sees_company(obj.company_id),
+    "request.reply": lambda actor, obj: _contribute_to_company(actor, obj.company_id),
+    # Assign, change status/priority/due date, read and write internal notes.
+    "request.work": lambda actor, obj: actor.is_team and actor.sees_company(obj.company_id),
+    "requests.configure": _owner_or_admin,  # request types and the SLA policy
     "security.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
 }
 

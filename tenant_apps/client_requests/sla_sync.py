@@ -1,0 +1,70 @@
+"""Keeps each request's stored SLA fields in step with its policy and timeline."""
+
+from django.utils import timezone
+
+from tenant_apps.client_requests.models import (
+    OPEN_STATUSES,
+    ClientRequest,
+    SlaPolicy,
+    SlaState,
+    Status,
+)
+from tenant_apps.client_requests.sla import SlaState as ClockState
+from tenant_apps.client_requests.sla import sla_status
+
+# Worst first: the stored state is the worse of the response and resolution clocks.
+SEVERITY = [ClockState.BREACHED, ClockState.AT_RISK, ClockState.ON_TRACK]
+
+
+def sla_policy() -> SlaPolicy:
+    """This workspace's policy (one row, made by migration 0002), with targets and holidays."""
+    return SlaPolicy.objects.prefetch_related("targets", "holidays").get(pk=1)
+
+
+def sla_fields(request: ClientRequest, policy: SlaPolicy, now=None) -> dict:
+    """The SLA columns for ``request``, from its pauses (prefetched or queried)."""
+    now = now or timezone.now()
+    target = next((t for t in policy.targets.all() if t.priority == request.priority), None)
+    if target is None:
+        return {"sla_state": SlaState.NONE, "response_due_at": None, "resolution_due_at": None}
+    calendar = policy.calendar(h.date for h in policy.holidays.all())
+    pauses = [(p.paused_at, p.resumed_at) for p in request.pauses.all()]
+    response = sla_status(
+        calendar,
+        request.created_at,
+        target.first_response,
+        now,
+        pauses,
+        completed_at=request.first_response_at,
+    )
+    resolution = sla_status(
+        calendar,
+        request.created_at,
+        target.resolution,
+        now,
+        pauses,
+        completed_at=request.resolved_at
+        if request.status in (Status.RESOLVED, Status.CLOSED)
+        else None,
+    )
+    clocks = [resolution] if request.first_response_at else [response, resolution]
+    worst = min((clock.state for clock in clocks), key=SEVERITY.index)
+    if request.status not in OPEN_STATUSES:
+        state = SlaState.BREACHED if worst == ClockState.BREACHED else SlaState.MET
+    elif request.status == Status.WAITING_ON_CLIENT and worst != ClockState.BREACHED:
+        state = SlaState.PAUSED
+    else:
+        state = SlaState(worst.value)
+    return {
+        "sla_state": state,
+        "response_due_at": response.due_at,
+        "resolution_due_at": resolution.due_at,
+    }
+
+
+def sla_refresh(request: ClientRequest, policy: SlaPolicy | None = None) -> None:
+    """Recompute and save ``request``'s SLA columns."""
+    fields = sla_fields(request, policy or sla_policy())
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.save(update_fields=list(fields))

@@ -1,0 +1,2 @@
+app_name = "client_requests"
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Matrix entries for the request routes (see tests/access_matrix.py)."""
+
+TENANT_ROUTES = {}
