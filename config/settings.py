@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Keeps "My account" sessions fresh; holds team members at two-factor setup when required.
+    "tenant_apps.security.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -157,12 +159,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Brute-force lockout: 10 failures for one account from one IP, per agency schema.
+# Password reset links last an hour; the emails are sent by the worker (security.tasks).
+PASSWORD_RESET_TIMEOUT = 3600
+
+# Brute-force lockout: 10 failures for one account from one IP, per agency schema. Covers
+# the login form, sign-in link requests and the JWT endpoint (see tenant_apps/security/lockout.py).
 AXES_FAILURE_LIMIT = 10
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lifted after 30 minutes without attempts, or at once by a password reset.
+AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "tenant_apps.security.lockout.axes_username"
+AXES_LOCKOUT_CALLABLE = "tenant_apps.security.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the activity log
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+
+def _otp_issuer(device):
+    # Authenticator apps file the entry under the agency's portal name.
+    from tenant_apps.security.two_factor import totp_issuer
+
+    return totp_issuer(device)
+
+
+OTP_TOTP_ISSUER = _otp_issuer
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -235,7 +256,7 @@ MAILERS = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "shared_apps.accounts.tokens.TenantJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -259,6 +280,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field name another choice set also uses (invitations have a status).
+    "ENUM_NAME_OVERRIDES": {"RequestStatusEnum": "tenant_apps.client_requests.models.Status"},
 }
 
 CELERY_BROKER_URL = REDIS_URL
@@ -271,6 +294,11 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal-test" if TESTING els
 CELERY_BEAT_SCHEDULE = {
     "fill-schema-pool": {
         "task": "tenants.tasks.fill_schema_pool",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Time alone turns requests at risk: refresh their SLA and alert owners, per agency.
+    "sla-sweep": {
+        "task": "tenant_apps.client_requests.tasks.sla_sweep",
         "schedule": crontab(minute="*/5"),
     },
 }

@@ -12,11 +12,21 @@ account_patterns = (
         path("login/", accounts.WorkspaceLoginView.as_view(), name="login"),
         path("logout/", accounts.logout_view, name="logout"),
         path("handoff/<str:token>/", accounts.handoff_view, name="handoff"),
+        path("verify/", accounts.verify_view, name="verify"),
+        path("magic-link/", accounts.magic_link_request_view, name="magic_link"),
+        path("magic-link/<str:secret>/", accounts.magic_link_sign_in, name="magic_link_sign_in"),
+        path("password-reset/", accounts.password_reset_request_view, name="password_reset"),
+        path(
+            "password-reset/<uidb64>/<token>/",
+            accounts.PasswordResetConfirm.as_view(),
+            name="password_reset_confirm",
+        ),
     ],
     "accounts",
 )
 workspace_patterns = ([path("", workspace.home, name="home")], "workspace")
 api_patterns = [
+    # Sign-in through axes (lockout) and two-factor: see shared_apps.accounts.tokens.
     path("auth/token", TokenObtainPairView.as_view(), name="api-token"),
     path("auth/token/refresh", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me", workspace.MeApi.as_view(), name="api-me"),
