@@ -246,13 +246,19 @@ SECURE_CSP = {
 # Anymail reads the provider's credentials from env, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Client Portal <no-reply@{PLATFORM_DOMAIN}>")
 ANYMAIL_ESP = env_str("ANYMAIL_ESP", "") if DEBUG else env_str("ANYMAIL_ESP")
-MAILERS = {
-    "default": {
-        "BACKEND": f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
-        if ANYMAIL_ESP
-        else "django.core.mail.backends.console.EmailBackend"
+# Dev only: write each email to a file here (the browser tests read their server's mail).
+MAIL_FILE_DIR = env_str("MAIL_FILE_DIR", "") if DEBUG else ""
+if ANYMAIL_ESP:
+    MAILERS = {"default": {"BACKEND": f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"}}
+elif MAIL_FILE_DIR:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": MAIL_FILE_DIR},
+        }
     }
-}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.db import connection
 
 STARTUP_SECONDS = 60
+# Where the app's child processes write the emails they send (see outbox_files).
+MAIL_DIR = Path(tempfile.mkdtemp(prefix="portal-test-mail-"))
 
 
 def _database_url(db: dict) -> str:
