@@ -4,8 +4,13 @@ import time
 
 import pytest
 from django.db import connection
+from django_tenants.utils import tenant_context
 
+from shared_apps.accounts.models import User
+from tenant_apps.client_requests.models import ClientRequest, RequestNotification, RequestType
+from tenant_apps.client_requests.tasks import request_notify
 from tenant_apps.onboarding.actions import agency_signup
+from tenant_apps.people.models import ClientCompany
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.conftest import PASSWORD
@@ -47,3 +52,53 @@ def test_worker_refills_the_schema_pool_after_a_signup(db, celery_worker, django
             for extra in Agency.objects.spares().order_by("-created_at")[spares_before:]:
                 extra.delete(force_drop=True)
             schema_pool_fill(size=spares_before)
+
+
+def _request(company, submitter_email) -> ClientRequest:
+    return ClientRequest.objects.create(
+        company=company,
+        type=RequestType.objects.get(key="support"),
+        title="Worker test",
+        details="Sent from one agency, run in its schema only.",
+        created_by=User.objects.get(email=submitter_email),
+    )
+
+
+def test_worker_runs_request_notifications_in_the_sending_agencys_schema(
+    db, celery_worker, django_db_blocker
+):
+    with django_db_blocker.unblock():
+        acme, globex = (Agency.objects.get(subdomain=name) for name in ["acme", "globex"])
+        # Rows made directly, not through actions: the activity log refuses the DELETE below.
+        with tenant_context(acme):
+            ours = _request(ClientCompany.objects.get(name="Northwind"), "ca@northwind.example")
+        with tenant_context(globex):
+            theirs = _request(ClientCompany.objects.create(name="Initech"), "owner@globex.example")
+        try:
+            with tenant_context(acme):
+                request_notify.delay("received", ours.pk)
+            with tenant_context(globex):
+                request_notify.delay("client_replied", theirs.pk)
+
+            def recorded(agency):
+                with tenant_context(agency):
+                    return set(
+                        RequestNotification.objects.values_list(
+                            "kind", "request_id", "recipient__email"
+                        )
+                    )
+
+            acme_team = ["owner@acme.example", "admin@acme.example", "staff@acme.example"]
+            expected = {
+                acme: {
+                    ("received", ours.pk, email) for email in ["ca@northwind.example", *acme_team]
+                },
+                globex: {("client_replied", theirs.pk, "owner@globex.example")},
+            }
+            wait_for(lambda: all(recorded(agency) == rows for agency, rows in expected.items()))
+        finally:
+            for agency, request in [(acme, ours), (globex, theirs)]:
+                with tenant_context(agency):
+                    request.delete()
+            with tenant_context(globex):
+                ClientCompany.objects.filter(name="Initech").delete()

@@ -1,23 +1,53 @@
 """Every write to requests: each in a transaction, each on the timeline and in the activity log."""
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
+from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.client_requests.models import (
+    OPEN_STATUSES,
     TRANSITIONS,
     ClientRequest,
     EventKind,
+    Holiday,
     RequestAttachment,
     RequestEvent,
+    RequestType,
+    SlaPolicy,
+    SlaTarget,
     Status,
 )
-from tenant_apps.client_requests.sla_sync import sla_refresh
+from tenant_apps.client_requests.sla_sync import sla_policy, sla_refresh
 from tenant_apps.files.actions import file_store
+from tenant_apps.files.storage import file_storage
 
 
-def _event(request, *, kind, actor, body="", is_internal=False, change=None, files=()):
+@contextmanager
+def _atomic_storing(uploads, *, uploaded_by):
+    """A transaction that begins by storing ``uploads`` and yields their rows.
+
+    Storage is not transactional: if the transaction fails (a later file refused, any later
+    step raising), the rows roll back but the bytes would stay, so they are deleted here.
+    """
+    stored = []
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                stored.append(file_store(upload=upload, uploaded_by=uploaded_by))
+            yield stored
+    except BaseException:
+        storage = file_storage()
+        for stored_file in stored:
+            storage.delete(stored_file.key)
+        raise
+
+
+def _event(request, *, kind, actor, body="", is_internal=False, change=None, stored_files=()):
     event = RequestEvent.objects.create(
         request=request,
         kind=kind,
@@ -26,8 +56,7 @@ def _event(request, *, kind, actor, body="", is_internal=False, change=None, fil
         is_internal=is_internal,
         change=change or {},
     )
-    for upload in files:
-        stored = file_store(upload=upload, uploaded_by=actor)
+    for stored in stored_files:
         RequestAttachment.objects.create(
             request=request, event=event, file=stored, is_internal=is_internal
         )
@@ -60,8 +89,16 @@ def _touch(request: ClientRequest, *fields: str) -> None:
 def _notify(kind: str, request: ClientRequest, event: RequestEvent | None = None) -> None:
     from tenant_apps.client_requests.tasks import request_notify
 
+    # The commit may come after the caller left the tenant context, so pin the agency
+    # whose schema the task carries. Robust: a broker outage must not fail a saved change.
+    agency = connection.tenant
     event_id = event.pk if event else None
-    transaction.on_commit(lambda: request_notify.delay(kind, request.pk, event_id))
+
+    def send():
+        with tenant_context(agency):
+            request_notify.delay(kind, request.pk, event_id)
+
+    transaction.on_commit(send, robust=True)
 
 
 def request_submit(
@@ -77,7 +114,7 @@ def request_submit(
     files=(),
     http_request=None,
 ) -> ClientRequest:
-    with transaction.atomic():
+    with _atomic_storing(files, uploaded_by=actor) as stored:
         client_request = ClientRequest.objects.create(
             company=company,
             type=type,
@@ -88,7 +125,9 @@ def request_submit(
             intake=intake or {},
             created_by=actor,
         )
-        _event(client_request, kind=EventKind.CREATED, actor=actor, body=details, files=files)
+        _event(
+            client_request, kind=EventKind.CREATED, actor=actor, body=details, stored_files=stored
+        )
         _search_refresh(client_request)
         sla_refresh(client_request)
         activity_record(
@@ -109,7 +148,7 @@ def request_assign(*, request: ClientRequest, owner, actor, http_request=None) -
             return request
         request.owner = owner
         _touch(request, "owner")
-        _event(
+        event = _event(
             request,
             kind=EventKind.ASSIGNED,
             actor=actor,
@@ -124,7 +163,7 @@ def request_assign(*, request: ClientRequest, owner, actor, http_request=None) -
             changes={"owner": [before.email if before else None, owner.email if owner else None]},
         )
         if owner is not None and owner != actor:
-            _notify("assigned", request)
+            _notify("assigned", request, event)
         return request
 
 
@@ -183,11 +222,11 @@ def _set_status(request: ClientRequest, status: str) -> None:
 def request_reply_add(*, request: ClientRequest, body, actor, files=(), http_request=None):
     """A client-visible reply. The team's first one stops the response clock; a client's
     reply to a request waiting on them, or resolved, puts it back in progress."""
-    with transaction.atomic():
+    with _atomic_storing(files, uploaded_by=actor) as stored:
         from tenant_apps.people.models import TeamMember
 
         from_team = TeamMember.objects.filter(user=actor).exists()
-        event = _event(request, kind=EventKind.REPLY, actor=actor, body=body, files=files)
+        event = _event(request, kind=EventKind.REPLY, actor=actor, body=body, stored_files=stored)
         if from_team and request.first_response_at is None:
             request.first_response_at = event.created_at
             _touch(request, "first_response_at")
@@ -217,9 +256,14 @@ def request_reply_add(*, request: ClientRequest, body, actor, files=(), http_req
 
 def request_note_add(*, request: ClientRequest, body, actor, files=(), http_request=None):
     """An internal note: team only, never shown, sent, searched or exported to clients."""
-    with transaction.atomic():
+    with _atomic_storing(files, uploaded_by=actor) as stored:
         event = _event(
-            request, kind=EventKind.NOTE, actor=actor, body=body, is_internal=True, files=files
+            request,
+            kind=EventKind.NOTE,
+            actor=actor,
+            body=body,
+            is_internal=True,
+            stored_files=stored,
         )
         _touch(request)
         activity_record(
@@ -269,3 +313,203 @@ def request_update(
             changes=changes,
         )
         return request
+
+
+def request_attachment_add(
+    *, request: ClientRequest, actor, files, is_internal=False, http_request=None
+) -> RequestEvent:
+    """Files added on their own, without a reply or note; internal ones only the team sees."""
+    with _atomic_storing(files, uploaded_by=actor) as stored:
+        event = _event(
+            request,
+            kind=EventKind.ATTACHMENT,
+            actor=actor,
+            is_internal=is_internal,
+            stored_files=stored,
+        )
+        _touch(request)
+        activity_record(
+            action="request.files_added",
+            actor=actor,
+            target=request,
+            request=http_request,
+            changes={"files": len(files), "internal": is_internal},
+        )
+        return event
+
+
+# Settings: the SLA policy and request types.
+
+
+def _open_requests_sla_refresh() -> None:
+    """Recompute open requests' deadlines after the policy changed (in the request, for now)."""
+    policy = sla_policy()
+    open_requests = ClientRequest.objects.filter(status__in=OPEN_STATUSES)
+    for client_request in open_requests.prefetch_related("pauses").iterator(chunk_size=500):
+        sla_refresh(client_request, policy)
+
+
+def _policy_summary(*, timezone, working_days, opens, closes, targets) -> dict:
+    # Plain strings: the activity log reads a two-item list as a [before, after] pair.
+    summary = {
+        "timezone": timezone,
+        "working_days": " ".join(str(day) for day in sorted(working_days)),
+        "hours": f"{opens:%H:%M}-{closes:%H:%M}",
+    }
+    for priority, (response, resolution) in sorted(targets.items()):
+        summary[f"{priority}_targets"] = f"{response}/{resolution} min"
+    return summary
+
+
+def sla_policy_update(
+    *, policy: SlaPolicy, timezone, working_days, opens, closes, targets, actor, http_request=None
+) -> SlaPolicy:
+    """Set business hours and targets (priority -> (first response, resolution) in business
+    minutes), then recompute every open request's deadlines."""
+    with transaction.atomic():
+        before = _policy_summary(
+            timezone=policy.timezone,
+            working_days=policy.working_days,
+            opens=policy.opens,
+            closes=policy.closes,
+            targets={
+                t.priority: (t.first_response_minutes, t.resolution_minutes)
+                for t in policy.targets.all()
+            },
+        )
+        after = _policy_summary(
+            timezone=timezone,
+            working_days=working_days,
+            opens=opens,
+            closes=closes,
+            targets=targets,
+        )
+        changes = {key: [before.get(key), value] for key, value in after.items()}
+        changes = {key: pair for key, pair in changes.items() if pair[0] != pair[1]}
+        if not changes:
+            return policy
+        policy.timezone = timezone
+        policy.working_days = sorted(working_days)
+        policy.opens, policy.closes = opens, closes
+        policy.save()
+        for priority, (response, resolution) in targets.items():
+            SlaTarget.objects.update_or_create(
+                policy=policy,
+                priority=priority,
+                defaults={"first_response_minutes": response, "resolution_minutes": resolution},
+            )
+        _open_requests_sla_refresh()
+        activity_record(
+            action="sla.policy_updated",
+            actor=actor,
+            target=policy,
+            request=http_request,
+            changes=changes,
+        )
+        return policy
+
+
+def holiday_add(*, policy: SlaPolicy, date, name, actor, http_request=None) -> Holiday:
+    with transaction.atomic():
+        holiday = Holiday.objects.create(policy=policy, date=date, name=name)
+        _open_requests_sla_refresh()
+        activity_record(
+            action="sla.holiday_added",
+            actor=actor,
+            target=holiday,
+            request=http_request,
+            changes={"date": str(date), "name": name},
+        )
+        return holiday
+
+
+def holiday_remove(*, holiday: Holiday, actor, http_request=None) -> None:
+    with transaction.atomic():
+        activity_record(
+            action="sla.holiday_removed",
+            actor=actor,
+            target=holiday,
+            request=http_request,
+            changes={"date": str(holiday.date), "name": holiday.name},
+        )
+        holiday.delete()
+        _open_requests_sla_refresh()
+
+
+def _unique_type_key(name: str) -> str:
+    base = slugify(name)[:34] or "type"
+    taken = set(RequestType.objects.filter(key__startswith=base).values_list("key", flat=True))
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}-{number}", number + 1
+    return key
+
+
+def _field_labels(intake_fields: list[dict]) -> list[str]:
+    return [spec["label"] for spec in intake_fields]
+
+
+def request_type_create(
+    *, name, description="", intake_fields=(), actor, http_request=None
+) -> RequestType:
+    """A custom type; ``intake_fields`` as RequestType documents them."""
+    with transaction.atomic():
+        request_type = RequestType.objects.create(
+            key=_unique_type_key(name),
+            name=name,
+            description=description,
+            intake_fields=list(intake_fields),
+        )
+        activity_record(
+            action="request_type.created",
+            actor=actor,
+            target=request_type,
+            request=http_request,
+            changes={"fields": ", ".join(_field_labels(request_type.intake_fields)) or "none"},
+        )
+        return request_type
+
+
+def request_type_update(
+    *,
+    request_type: RequestType,
+    actor,
+    name=None,
+    description=None,
+    intake_fields=None,
+    is_active=None,
+    http_request=None,
+) -> RequestType:
+    """Change what is given (None leaves a field as it is); deactivating stops new requests of
+    the type, while its existing requests keep it. The key never changes."""
+    with transaction.atomic():
+        given = {
+            "name": name,
+            "description": description,
+            "intake_fields": intake_fields,
+            "is_active": is_active,
+        }
+        changed = {
+            field: value
+            for field, value in given.items()
+            if value is not None and value != getattr(request_type, field)
+        }
+        if not changed:
+            return request_type
+        changes = {}
+        for field, value in changed.items():
+            before = getattr(request_type, field)
+            if field == "intake_fields":
+                changes["fields"] = [_field_labels(before), _field_labels(value)]
+            else:
+                changes[field] = [before, value]
+            setattr(request_type, field, value)
+        request_type.save(update_fields=list(changed))
+        activity_record(
+            action="request_type.updated",
+            actor=actor,
+            target=request_type,
+            request=http_request,
+            changes=changes,
+        )
+        return request_type

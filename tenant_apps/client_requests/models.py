@@ -262,3 +262,35 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.date})"
+
+
+class RequestNotification(models.Model):
+    """One email sent about a request: the record that keeps a retried task from resending.
+
+    ``event`` is None for notices about the request as a whole (received, SLA alerts),
+    which go out once per recipient.
+    """
+
+    kind = models.CharField(max_length=20)
+    request = models.ForeignKey(
+        ClientRequest, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(
+        RequestEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "request", "event", "recipient"],
+                name="request_notification_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} on {self.request_id} to {self.recipient_id}"

@@ -1,6 +1,114 @@
 from celery import shared_task
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from tenant_apps.client_requests.emails import NoticeMail, notices_for
+from tenant_apps.client_requests.models import (
+    OPEN_STATUSES,
+    ClientRequest,
+    RequestNotification,
+    SlaState,
+)
+from tenant_apps.client_requests.sla_sync import sla_fields, sla_policy
+from tenants.models import Agency
+
+
+@shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=6)
+def request_notify(kind: str, request_id: int, event_id: int | None = None) -> int:
+    """Email the people ``kind`` of change concerns; runs in the agency's schema.
+
+    Safe to retry or to run twice: each delivery is recorded with the send, and
+    recipients already recorded are skipped. Returns how many emails were sent.
+    """
+    request = (
+        ClientRequest.objects.select_related("company", "owner", "created_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        return 0
+    event = request.events.select_related("actor").filter(pk=event_id).first() if event_id else None
+    # Whose change this is: the event's author, or for a new request its submitter.
+    actor = event.actor if event else (request.created_by if kind == "received" else None)
+    done = set(
+        RequestNotification.objects.filter(kind=kind, request=request, event=event).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    sent = 0
+    for notice in notices_for(kind):
+        mail = NoticeMail(notice, request, event, actor)
+        for recipient in mail.recipients():
+            if recipient.pk in done:
+                continue
+            # The record commits only if the send succeeded, so a retry sends what failed;
+            # a concurrent duplicate waits on the unique key, then finds the record.
+            with transaction.atomic():
+                _, created = RequestNotification.objects.get_or_create(
+                    kind=kind, request=request, event=event, recipient=recipient
+                )
+                if created:
+                    mail.email(recipient).send()
+                    sent += 1
+            done.add(recipient.pk)
+    return sent
 
 
 @shared_task(ignore_result=True)
-def request_notify(kind: str, request_id: int, event_id: int | None) -> None:
-    """Email the people a request change concerns (built by the notifications work)."""
+def sla_sweep() -> None:
+    """Beat task, in the public schema: start a sweep in each live agency's schema."""
+    for agency in Agency.objects.live().filter(is_active=True):
+        with tenant_context(agency):
+            sla_sweep_agency.delay()
+
+
+SWEPT_FIELDS = ["sla_state", "response_due_at", "resolution_due_at", "at_risk_notified_at"]
+
+
+@shared_task(ignore_result=True)
+def sla_sweep_agency() -> int:
+    """Bring this agency's open requests' stored SLA up to now, and alert their owners.
+
+    Time alone moves a request from on track to at risk to breached, with no action to
+    recompute it. Each request's owner (or the team, without one) hears once that it is
+    at risk and once that it breached; neither alert repeats, even if the request later
+    recovers and slips again. Returns how many requests changed.
+    """
+    now = timezone.now()
+    policy = sla_policy()
+    breach_alerted = RequestNotification.objects.filter(request=OuterRef("pk"), kind="breached")
+    with transaction.atomic():
+        # Rows an action holds are skipped (it refreshes their SLA itself), and the lock
+        # keeps an action from being overwritten by values computed before it.
+        requests = (
+            ClientRequest.objects.filter(status__in=OPEN_STATUSES)
+            .select_for_update(of=("self",), skip_locked=True)
+            .only(
+                "priority",
+                "status",
+                "created_at",
+                "first_response_at",
+                "resolved_at",
+                *SWEPT_FIELDS,
+            )
+            .annotate(breach_alerted=Exists(breach_alerted))
+            .prefetch_related("pauses")
+        )
+        changed, alerts = [], []
+        for request in requests:
+            fields = sla_fields(request, policy, now)
+            if fields["sla_state"] == SlaState.AT_RISK and request.at_risk_notified_at is None:
+                fields["at_risk_notified_at"] = now
+                alerts.append(("at_risk", request.pk))
+            if fields["sla_state"] == SlaState.BREACHED and not request.breach_alerted:
+                alerts.append(("breached", request.pk))
+            if any(getattr(request, name) != value for name, value in fields.items()):
+                for name, value in fields.items():
+                    setattr(request, name, value)
+                changed.append(request)
+        ClientRequest.objects.bulk_update(changed, SWEPT_FIELDS, batch_size=500)
+    for kind, request_id in alerts:
+        request_notify.delay(kind, request_id)
+    return len(changed)
