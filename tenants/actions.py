@@ -54,6 +54,7 @@ def schema_pool_fill(*, size: int) -> int:
 
     Returns 0 at once when another process is already filling.
     """
+    connection.set_schema_to_public()  # tenants can only be created from public
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [POOL_LOCK_KEY])
         if not cursor.fetchone()[0]:

@@ -6,6 +6,8 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,6 +18,8 @@ from django.db import connection
 STARTUP_SECONDS = 60
 # Where the app's child processes write the emails they send (see outbox_files).
 MAIL_DIR = Path(tempfile.mkdtemp(prefix="portal-test-mail-"))
+# What Django's file email backend writes after each message.
+MESSAGE_END = b"\n" + b"-" * 79 + b"\n"
 
 
 def _database_url(db: dict) -> str:
@@ -39,9 +43,25 @@ def test_database_env(**extra) -> dict:
             "DEBUG": "true",
             # The tests' cache key prefix, Celery queue and password hasher.
             "TESTING": "true",
+            "MAIL_FILE_DIR": str(MAIL_DIR),
         }
         | extra
     )
+
+
+def outbox_files(to: str) -> list[bytes]:
+    """The raw emails the child processes have sent to ``to``, oldest first.
+
+    A backend appends messages to its file, so a file may hold several; a message
+    still being written has no end marker yet and is left for the next look.
+    """
+    sent = []
+    for path in sorted(MAIL_DIR.iterdir(), key=lambda path: path.stat().st_mtime_ns):
+        for raw in path.read_bytes().split(MESSAGE_END)[:-1]:
+            recipients = message_from_bytes(raw, policy=policy.default).get_all("To", [])
+            if to.lower() in (address.lower() for _, address in getaddresses(recipients)):
+                sent.append(raw)
+    return sent
 
 
 @contextmanager

@@ -28,6 +28,11 @@ ACTIONS = {
     "client.person_added": Action("Client person added", "Added {object} to a client company"),
     "client.role_changed": Action("Client role changed", "Changed the client role of {object}"),
     "activity.exported": Action("Log exported", "Exported the activity log"),
+    "sla.policy_updated": Action("SLA policy changed", "Changed the SLA policy"),
+    "sla.holiday_added": Action("Holiday added", "Added the holiday {object}"),
+    "sla.holiday_removed": Action("Holiday removed", "Removed the holiday {object}"),
+    "request_type.created": Action("Request type added", "Added the request type {object}"),
+    "request_type.updated": Action("Request type changed", "Changed the request type {object}"),
 }
 
 

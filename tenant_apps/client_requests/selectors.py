@@ -1,6 +1,13 @@
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from tenant_apps.client_requests.models import ClientRequest, RequestEvent, RequestType
+from shared_apps.accounts.models import User
+from tenant_apps.client_requests.models import (
+    ClientRequest,
+    RequestAttachment,
+    RequestEvent,
+    RequestType,
+)
+from tenant_apps.people.models import ClientCompany, TeamRole
 from tenant_apps.people.policy import Actor, can
 
 
@@ -21,3 +28,28 @@ def request_timeline(actor: Actor, client_request: ClientRequest) -> QuerySet[Re
 
 def active_request_types() -> QuerySet[RequestType]:
     return RequestType.objects.filter(is_active=True)
+
+
+def request_attachments(actor: Actor, client_request: ClientRequest) -> QuerySet[RequestAttachment]:
+    """The files of ``client_request`` that ``actor`` may see: internal ones only for the team."""
+    attachments = client_request.attachments.select_related("file")
+    if can(actor, "request.work", client_request):
+        return attachments
+    return attachments.filter(is_internal=False)
+
+
+def team_users() -> QuerySet[User]:
+    """Everyone on the team, e.g. to filter requests by owner."""
+    return User.objects.filter(team_member__isnull=False, is_active=True).order_by(
+        "full_name", "email"
+    )
+
+
+def request_assignees(company: ClientCompany) -> QuerySet[User]:
+    """Team members who may own ``company``'s requests: those who see it (as Actor does)."""
+    sees_company = (
+        ~Q(team_member__role=TeamRole.STAFF)
+        | Q(team_member__sees_all_clients=True)
+        | Q(team_member__assigned_companies=company)
+    )
+    return team_users().filter(sees_company).distinct()

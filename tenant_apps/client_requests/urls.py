@@ -1,2 +1,37 @@
+from django.urls import path
+
+from tenant_apps.client_requests import views
+
 app_name = "client_requests"
-urlpatterns = []
+urlpatterns = [
+    path("requests/", views.request_list, name="list"),
+    path("requests/new/", views.request_new, name="new"),
+    path("requests/new/intake/", views.intake_fields, name="intake"),
+    path("requests/<int:request_id>/", views.request_detail, name="detail"),
+    path("requests/<int:request_id>/status/", views.request_status, name="status"),
+    path("requests/<int:request_id>/owner/", views.request_assign, name="assign"),
+    path("requests/<int:request_id>/planning/", views.request_update, name="update"),
+    path("requests/<int:request_id>/replies/", views.request_reply, name="reply"),
+    path("requests/<int:request_id>/notes/", views.request_note, name="note"),
+    path(
+        "requests/<int:request_id>/files/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path("requests/settings/sla/", views.sla_settings, name="sla_settings"),
+    path("requests/settings/sla/holidays/", views.holiday_add, name="holiday_add"),
+    path(
+        "requests/settings/sla/holidays/<int:holiday_id>/remove/",
+        views.holiday_remove,
+        name="holiday_remove",
+    ),
+    path("requests/settings/types/", views.request_types, name="types"),
+    path("requests/settings/types/new/", views.request_type_create, name="type_create"),
+    path("requests/settings/types/field-row/", views.intake_field_row, name="type_field_row"),
+    path("requests/settings/types/<int:type_id>/", views.request_type_edit, name="type_edit"),
+    path(
+        "requests/settings/types/<int:type_id>/active/",
+        views.request_type_active,
+        name="type_active",
+    ),
+]

@@ -10,7 +10,9 @@ How the pieces fit:
   database, which a connected server would otherwise block.
 - Nothing here runs inside pytest-django's per-test transaction: the server
   could not see into it, and what the server writes is committed. So
-  ``restore_agencies`` puts agencies and the spare pool back after a test.
+  ``restore_agencies`` puts agencies and the spare pool back after a test, and
+  these tests run after all the others, which may count on the world as built
+  (activity entries, for one, can never be deleted).
 - Playwright's sync API keeps an asyncio loop marked as running in this thread
   for as long as it is started, and Django refuses ORM calls while a loop runs
   (SynchronousOnlyOperation). So Playwright lives only as long as this package,
@@ -22,6 +24,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -43,6 +46,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(items):
+    # A stable sort: each group keeps the order pytest-django gave it.
+    browser_tests = Path(__file__).parent
+    items.sort(key=lambda item: item.path.is_relative_to(browser_tests))
 
 
 @pytest.fixture(autouse=True)

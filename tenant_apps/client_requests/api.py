@@ -1,0 +1,758 @@
+"""Requests over /api/v1/. Policy decides; actions write; serializers only validate and shape.
+
+A request the caller cannot see is a 404, like one that does not exist; an action they may
+not take on one they can see is a 403. Internal notes and files reach the team only.
+"""
+
+import base64
+import binascii
+import json
+from contextlib import contextmanager
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, FloatField, OrderBy, Q
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import BasePagination, CursorPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from shared_apps.accounts.models import User
+from tenant_apps.client_requests import actions
+from tenant_apps.client_requests.filters import SORTS, RequestFilterForm
+from tenant_apps.client_requests.intake import (
+    MAX_ATTACHMENTS,
+    TEXT_MAX_LENGTH,
+    intake_clean,
+    validate_upload,
+    validate_wanted_by,
+)
+from tenant_apps.client_requests.models import (
+    ClientRequest,
+    EventKind,
+    FieldKind,
+    Priority,
+    SlaState,
+    Status,
+)
+from tenant_apps.client_requests.selectors import (
+    active_request_types,
+    request_assignees,
+    request_attachments,
+    request_timeline,
+    visible_requests,
+)
+from tenant_apps.files.responses import file_download_response
+from tenant_apps.people.api import VisibleCompanyField
+from tenant_apps.people.models import ClientCompany
+from tenant_apps.people.policy import Actor, Allowed, actor_for, can, require, visible_companies
+
+FILES_HELP = f"Up to {MAX_ATTACHMENTS} files: send multipart/form-data, one `files` part per file."
+
+
+@contextmanager
+def refused_as_400(unkeyed_field: str = api_settings.NON_FIELD_ERRORS_KEY):
+    """An action's ValidationError as a 400 with field errors. One naming no field (a file
+    refused while it streamed) goes under ``unkeyed_field``; the action's transaction has
+    rolled everything back."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise serializers.ValidationError(error.message_dict) from error
+        raise serializers.ValidationError({unkeyed_field: error.messages}) from error
+
+
+class OneRequest:
+    # For views under /requests/{id}: that request, if the caller can see it, else a 404.
+    # Comments, not docstrings, on these bases: the schema shows a class's docstring as the
+    # description of every operation of its subclasses.
+
+    def client_request(self, queryset=None) -> ClientRequest:
+        if not hasattr(self, "_client_request"):
+            requests = queryset if queryset is not None else visible_requests(self.actor)
+            self._client_request = get_object_or_404(requests, pk=self.kwargs["request_id"])
+        return self._client_request
+
+    @property
+    def actor(self) -> Actor:
+        return actor_for(self.request)
+
+
+def _invalid_cursor() -> serializers.ValidationError:
+    return serializers.ValidationError(
+        {"cursor": ["This cursor is not valid for this sort; start again without one."]}
+    )
+
+
+def _sort_key(item) -> OrderBy:
+    if not isinstance(item, str):
+        return item
+    return F(item[1:]).desc() if item.startswith("-") else F(item).asc()
+
+
+class Keyset(BasePagination):
+    """Pages through whatever order RequestFilterForm sorts by, newest first by default.
+
+    The cursor holds the last row's sort keys (every sort ends with the id, so they are unique),
+    so each page is one indexed query however deep it is, and requests arriving meanwhile never
+    shift a page. Forward only.
+    """
+
+    page_size = 50
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self._page_size(request)
+        keys = [_sort_key(item) for item in queryset.query.order_by]
+        sort = [f"{'-' if key.descending else ''}{key.expression.name}" for key in keys]
+        rows = self._with_keys(queryset, keys)
+        cursor = request.query_params.get("cursor")
+        if cursor:
+            try:
+                rows = rows.filter(self._after(keys, self._decode(cursor, sort)))
+            except (DjangoValidationError, ValueError, TypeError):  # a key of the wrong type
+                raise _invalid_cursor() from None
+        page = list(rows[: size + 1])
+        self.next_cursor = None
+        if len(page) > size:
+            last = page[size - 1]
+            after = [getattr(last, f"_key{index}") for index in range(len(keys))]
+            self.next_cursor = self._encode(sort, after)
+        return page[:size]
+
+    def _page_size(self, request) -> int:
+        raw = request.query_params.get("page_size")
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise serializers.ValidationError(
+                {"page_size": [f"Enter a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    @staticmethod
+    def _with_keys(queryset, keys):
+        annotations = {}
+        for index, key in enumerate(keys):
+            expression = key.expression
+            known = queryset.query.annotations.get(expression.name)
+            if known is not None and isinstance(known.output_field, FloatField):
+                # The search rank is a 4-byte real; as a double it comes back from JSON exact.
+                expression = Cast(expression, FloatField())
+            annotations[f"_key{index}"] = expression
+        return queryset.annotate(**annotations)
+
+    @staticmethod
+    def _after(keys, values) -> Q:
+        """Rows that sort after one whose keys are ``values``: (k0 after v0) or (k0 = v0 and
+        k1 after v1) or ... Postgres puts NULLs last ascending and first descending."""
+        nothing = Q(pk__in=[])
+        conditions, same = [], Q()
+        for index, (key, value) in enumerate(zip(keys, values, strict=True)):
+            name = f"_key{index}"
+            nulls_last = key.nulls_last or not (key.descending or key.nulls_first)
+            if value is None:
+                after = nothing if nulls_last else Q(**{f"{name}__isnull": False})
+                equal = Q(**{f"{name}__isnull": True})
+            else:
+                after = Q(**{f"{name}__{'lt' if key.descending else 'gt'}": value})
+                if nulls_last:
+                    after |= Q(**{f"{name}__isnull": True})
+                equal = Q(**{name: value})
+            conditions.append(same & after)
+            same &= equal
+        return reduce(or_, conditions)
+
+    @staticmethod
+    def _encode(sort: list[str], after: list) -> str:
+        text = json.dumps({"sort": sort, "after": after}, default=lambda value: value.isoformat())
+        return base64.urlsafe_b64encode(text.encode()).decode()
+
+    @staticmethod
+    def _decode(cursor: str, sort: list[str]) -> list:
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        except (binascii.Error, ValueError):
+            raise _invalid_cursor() from None
+        if not isinstance(decoded, dict) or decoded.get("sort") != sort:
+            raise _invalid_cursor()
+        after = decoded.get("after")
+        if not isinstance(after, list) or len(after) != len(sort):
+            raise _invalid_cursor()
+        return after
+
+    def get_paginated_response(self, data):
+        next_link = None
+        if self.next_cursor:
+            next_link = replace_query_param(
+                self.request.build_absolute_uri(), "cursor", self.next_cursor
+            )
+        return Response({"next": next_link, "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "format": "uri",
+                    "nullable": True,
+                    "description": "The next page, with the same filters; null on the last.",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "cursor",
+                "in": "query",
+                "required": False,
+                "description": "From a previous page's `next` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "in": "query",
+                "required": False,
+                "description": f"Rows per page, 1 to {self.max_page_size} "
+                f"(default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
+
+# The query parameters RequestFilterForm reads (a test keeps the two in step).
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        enum=["open", *Status.values],
+        many=True,
+        explode=True,
+        description="Repeat for several; `open` means every status before resolved.",
+    ),
+    OpenApiParameter(
+        "owner", OpenApiTypes.STR, description='A user id, "me" or "none" (unassigned).'
+    ),
+    OpenApiParameter("company", OpenApiTypes.INT, description="A client company id."),
+    OpenApiParameter("type", OpenApiTypes.STR, description="A request type key."),
+    OpenApiParameter("priority", OpenApiTypes.STR, enum=Priority.values, many=True, explode=True),
+    OpenApiParameter("sla_state", OpenApiTypes.STR, enum=SlaState.values, many=True, explode=True),
+    OpenApiParameter(
+        "overdue", OpenApiTypes.BOOL, description="Only open requests past their due date."
+    ),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="Full-text search over titles, details and replies (web search syntax).",
+    ),
+    OpenApiParameter(
+        "sort",
+        OpenApiTypes.STR,
+        enum=list(SORTS),
+        description="Newest first by default; by relevance when searching without a sort.",
+    ),
+]
+
+
+class RequestsApi(ListAPIView):
+    permission_classes = [Allowed.to("workspace.use")]
+    pagination_class = Keyset
+    parser_classes = [JSONParser, MultiPartParser]
+
+    class Input(serializers.Serializer):
+        type = serializers.SlugRelatedField(
+            slug_field="key",
+            queryset=active_request_types(),
+            error_messages={"does_not_exist": 'There is no request type "{value}".'},
+            help_text="A request type key (see /request-types).",
+        )
+        company = VisibleCompanyField(
+            queryset=ClientCompany.objects.all(),
+            required=False,
+            help_text="Required from the team; client people submit for their own company.",
+        )
+        title = serializers.CharField(max_length=200)
+        details = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+        priority = serializers.ChoiceField(Priority.choices, default=Priority.NORMAL)
+        wanted_by = serializers.DateField(
+            required=False, allow_null=True, validators=[validate_wanted_by]
+        )
+        intake = serializers.DictField(
+            required=False,
+            help_text="Answers to the type's intake fields, by key. In a multipart body send "
+            "`intake.<key>` parts, which is also how file fields are answered.",
+        )
+        files = serializers.ListField(
+            child=serializers.FileField(validators=[validate_upload]),
+            max_length=MAX_ATTACHMENTS,
+            required=False,
+            default=list,
+            help_text=FILES_HELP,
+        )
+
+        def validate(self, data):
+            actor = self.context["actor"]
+            if "company" not in data:
+                if not actor.is_client:
+                    raise serializers.ValidationError({"company": ["This field is required."]})
+                data["company"] = actor.client.company
+            request_type, given = data["type"], data.get("intake", {})
+            defined = {spec["key"] for spec in request_type.intake_fields}
+            unknown = {
+                key: [f'The "{request_type.name}" type has no such intake field.']
+                for key in given
+                if key not in defined
+            }
+            if unknown:
+                raise serializers.ValidationError({"intake": unknown})
+            files = {key: value for key, value in given.items() if isinstance(value, UploadedFile)}
+            answers = {key: value for key, value in given.items() if key not in files}
+            try:
+                data["intake"] = intake_clean(request_type, answers, files)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"intake": error.message_dict}) from error
+            return data
+
+    class Output(serializers.Serializer):
+        class Company(serializers.Serializer):
+            id = serializers.IntegerField()
+            name = serializers.CharField()
+
+        class Person(serializers.Serializer):
+            id = serializers.IntegerField()
+            full_name = serializers.CharField()
+
+        class Sla(serializers.Serializer):
+            state = serializers.ChoiceField(SlaState.choices, source="sla_state")
+            response_due_at = serializers.DateTimeField(allow_null=True)
+            resolution_due_at = serializers.DateTimeField(allow_null=True)
+            first_response_at = serializers.DateTimeField(allow_null=True)
+
+        id = serializers.IntegerField()
+        title = serializers.CharField()
+        type = serializers.CharField(source="type.key")
+        type_name = serializers.CharField(source="type.name")
+        company = Company()
+        priority = serializers.ChoiceField(Priority.choices)
+        status = serializers.ChoiceField(Status.choices)
+        owner = Person(allow_null=True)
+        wanted_by = serializers.DateField(allow_null=True)
+        due_date = serializers.DateField(allow_null=True)
+        is_overdue = serializers.BooleanField()
+        created_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField()
+        promise_date = serializers.DateTimeField(
+            source="response_due_at",
+            allow_null=True,
+            help_text="We'll respond by: the first-response target from the agency's "
+            "business hours. Null while the request waits on the client.",
+        )
+        sla = Sla(
+            source="*",
+            allow_null=True,
+            help_text="Service-level state, for the team only: null for client people.",
+        )
+
+        def to_representation(self, instance):
+            data = super().to_representation(instance)
+            if not can(self.context["actor"], "request.work", instance):
+                data["sla"] = None
+            return data
+
+    serializer_class = Output
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"actor": actor_for(self.request)}
+
+    def get_queryset(self):
+        actor = actor_for(self.request)
+        form = RequestFilterForm(
+            self.request.query_params, companies=visible_companies(actor), actor_user=actor.user
+        )
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {
+                    field: [error["message"] for error in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
+        # A row shows neither the details nor the search vector: leave the big columns behind.
+        return form.apply(visible_requests(actor).defer("details", "intake", "search"))
+
+    @extend_schema(
+        summary="Requests the caller can see",
+        description="Client people see their company's requests; staff those of their "
+        "assigned companies. A bad filter is a 400 naming the parameter.",
+        parameters=FILTER_PARAMETERS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=Input,
+        responses={201: Output},
+        summary="Submit a request",
+        description="JSON, or multipart/form-data to attach files and answer file fields. "
+        "Anything refused is a 400 naming the field, and nothing is saved.",
+    )
+    def post(self, request):
+        actor = actor_for(request)
+        require(actor, "requests.submit", request=request)
+        form = self.Input(data=request.data, context={"actor": actor})
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        require(actor, "requests.submit", data["company"], request=request)
+        with refused_as_400("files"):
+            created = actions.request_submit(
+                actor=actor.user,
+                company=data["company"],
+                type=data["type"],
+                title=data["title"],
+                details=data["details"],
+                priority=data["priority"],
+                wanted_by=data.get("wanted_by"),
+                intake=data["intake"].answers,
+                files=[*data["files"], *data["intake"].uploads],
+                http_request=request,
+            )
+        return Response(
+            self.Output(created, context={"actor": actor}).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": reverse("api-request", args=(created.pk,))},
+        )
+
+
+class AssigneeField(serializers.PrimaryKeyRelatedField):
+    """A user id among the team members who may own the request's client's requests."""
+
+    def get_queryset(self):
+        return request_assignees(self.context["client_request"].company)
+
+
+class RequestApi(OneRequest, APIView):
+    permission_classes = [Allowed.to("workspace.use")]
+    parser_classes = [JSONParser]
+
+    class Input(serializers.Serializer):
+        status = serializers.ChoiceField(Status.choices, required=False)
+        owner = AssigneeField(
+            queryset=User.objects.all(),  # for the schema; get_queryset narrows it
+            allow_null=True,
+            required=False,
+            error_messages={"does_not_exist": "User {pk_value} does not work on this client."},
+            help_text="A team member's user id, or null to unassign.",
+        )
+        priority = serializers.ChoiceField(Priority.choices, required=False)
+        due_date = serializers.DateField(required=False)
+
+    class Output(RequestsApi.Output):
+        details = serializers.CharField()
+        intake = serializers.DictField(help_text="Answers to the type's intake fields, by key.")
+        created_by = RequestsApi.Output.Person()
+        resolved_at = serializers.DateTimeField(allow_null=True)
+        closed_at = serializers.DateTimeField(allow_null=True)
+        reopened_count = serializers.IntegerField()
+
+    def _output(self, client_request) -> dict:
+        return self.Output(client_request, context={"actor": self.actor}).data
+
+    def _visible(self) -> ClientRequest:
+        return self.client_request(visible_requests(self.actor).select_related("created_by"))
+
+    @extend_schema(responses=Output, summary="One request")
+    def get(self, request, request_id):
+        return Response(self._output(self._visible()))
+
+    @extend_schema(
+        request=Input,
+        responses=Output,
+        summary="Work a request (team)",
+        description="Change status, owner, priority and due date; all or nothing. A status "
+        "the request cannot move to, or a past due date, is a 400 naming the field.",
+    )
+    def patch(self, request, request_id):
+        actor = self.actor
+        client_request = self._visible()
+        require(actor, "request.work", client_request, request=request)
+        form = self.Input(data=request.data, context={"client_request": client_request})
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        with refused_as_400(), transaction.atomic():
+            if "priority" in data or "due_date" in data:
+                actions.request_update(
+                    request=client_request,
+                    actor=actor.user,
+                    priority=data.get("priority"),
+                    due_date=data.get("due_date"),
+                    http_request=request,
+                )
+            if "owner" in data:
+                actions.request_assign(
+                    request=client_request,
+                    owner=data["owner"],
+                    actor=actor.user,
+                    http_request=request,
+                )
+            if data.get("status", client_request.status) != client_request.status:
+                actions.request_status_change(
+                    request=client_request,
+                    status=data["status"],
+                    actor=actor.user,
+                    http_request=request,
+                )
+        return Response(self._output(client_request))
+
+
+class AttachmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="file.name")
+    size = serializers.IntegerField(source="file.size")
+    content_type = serializers.CharField(source="file.content_type")
+    uploaded_at = serializers.DateTimeField(source="file.created_at")
+    is_internal = serializers.BooleanField(help_text="Team only; never listed for clients.")
+    download_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment) -> str:
+        path = reverse(
+            "api-request-attachment-download", args=(attachment.request_id, attachment.pk)
+        )
+        return self.context["request"].build_absolute_uri(path)
+
+
+class MessageOutput(serializers.Serializer):
+    """A reply or an internal note."""
+
+    id = serializers.IntegerField()
+    author = RequestsApi.Output.Person(source="actor", allow_null=True)
+    body = serializers.CharField()
+    is_internal = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    attachments = AttachmentOutput(many=True)
+
+
+class OldestFirst(CursorPagination):
+    ordering = "id"
+
+
+class MessagesApi(OneRequest, ListAPIView):
+    # Replies or notes of one request, oldest first: ``kind`` says which.
+
+    permission_classes = [Allowed.to("workspace.use")]
+    pagination_class = OldestFirst
+    parser_classes = [JSONParser, MultiPartParser]
+    serializer_class = MessageOutput
+    kind = ""
+    read_permission = ""
+    write_permission = ""
+    add = None  # the action that writes one
+
+    class Input(serializers.Serializer):
+        body = serializers.CharField(max_length=TEXT_MAX_LENGTH)
+        files = serializers.ListField(
+            child=serializers.FileField(validators=[validate_upload]),
+            max_length=MAX_ATTACHMENTS,
+            required=False,
+            default=list,
+            help_text=FILES_HELP,
+        )
+
+    def get_queryset(self):
+        return request_timeline(self.actor, self.client_request()).filter(kind=self.kind)
+
+    def get(self, request, *args, **kwargs):
+        require(self.actor, self.read_permission, self.client_request(), request=request)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, request_id):
+        client_request = self.client_request()
+        require(self.actor, self.write_permission, client_request, request=request)
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        with refused_as_400("files"):
+            event = self.add(
+                request=client_request,
+                body=form.validated_data["body"],
+                files=form.validated_data["files"],
+                actor=self.actor.user,
+                http_request=request,
+            )
+        created = self.get_queryset().get(pk=event.pk)
+        return Response(
+            MessageOutput(created, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class RequestRepliesApi(MessagesApi):
+    kind = EventKind.REPLY
+    read_permission = "request.view"
+    write_permission = "request.reply"
+    add = staticmethod(actions.request_reply_add)
+
+    @extend_schema(summary="Replies on a request", description="Messages the client sees.")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=MessagesApi.Input,
+        responses={201: MessageOutput},
+        summary="Reply on a request",
+        description="The client sees it. A client's reply to a request waiting on them, or "
+        "resolved, puts it back in progress. Viewers read only.",
+    )
+    def post(self, request, request_id):
+        return super().post(request, request_id)
+
+
+class RequestNotesApi(MessagesApi):
+    kind = EventKind.NOTE
+    read_permission = write_permission = "request.work"
+    add = staticmethod(actions.request_note_add)
+
+    @extend_schema(summary="Internal notes on a request (team)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=MessagesApi.Input,
+        responses={201: MessageOutput},
+        summary="Add an internal note (team)",
+        description="Clients never see notes or their files, anywhere.",
+    )
+    def post(self, request, request_id):
+        return super().post(request, request_id)
+
+
+class RequestAttachmentsApi(OneRequest, ListAPIView):
+    permission_classes = [Allowed.to("workspace.use")]
+    pagination_class = OldestFirst
+    parser_classes = [MultiPartParser]
+    serializer_class = AttachmentOutput
+
+    class Input(serializers.Serializer):
+        files = serializers.ListField(
+            child=serializers.FileField(validators=[validate_upload]),
+            min_length=1,
+            max_length=MAX_ATTACHMENTS,
+            help_text="One `files` part per file.",
+        )
+        is_internal = serializers.BooleanField(
+            default=False, help_text="Team only: files the client never sees."
+        )
+
+    class Output(serializers.Serializer):
+        attachments = AttachmentOutput(many=True)
+
+    def get_queryset(self):
+        return request_attachments(self.actor, self.client_request())
+
+    @extend_schema(
+        summary="Files on a request",
+        description="From the request, its replies and notes; clients get the ones they may see.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=Input,
+        responses={201: Output},
+        summary="Add files to a request",
+        description="Internal files (team only) are listed and downloadable by the team alone.",
+    )
+    def post(self, request, request_id):
+        client_request = self.client_request()
+        require(self.actor, "request.reply", client_request, request=request)
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        internal = form.validated_data["is_internal"]
+        if internal:
+            require(self.actor, "request.work", client_request, request=request)
+        with refused_as_400("files"):
+            event = actions.request_attachment_add(
+                request=client_request,
+                files=form.validated_data["files"],
+                is_internal=internal,
+                actor=self.actor.user,
+                http_request=request,
+            )
+        added = {"attachments": self.get_queryset().filter(event=event)}
+        return Response(
+            self.Output(added, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class RequestAttachmentDownloadApi(OneRequest, APIView):
+    permission_classes = [Allowed.to("workspace.use")]
+
+    def perform_content_negotiation(self, request, force=False):
+        # The file is the answer whatever Accept says; refusals stay JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such file, or not one the caller may see."),
+        },
+        summary="Download a file",
+        description="Always as an attachment, with its sniffed content type.",
+    )
+    def get(self, request, request_id, attachment_id):
+        attachments = request_attachments(self.actor, self.client_request())
+        return file_download_response(get_object_or_404(attachments, pk=attachment_id).file)
+
+
+class RequestTypesApi(ListAPIView):
+    permission_classes = [Allowed.to("workspace.use")]
+    pagination_class = None
+
+    class Output(serializers.Serializer):
+        class IntakeField(serializers.Serializer):
+            key = serializers.CharField()
+            label = serializers.CharField()
+            kind = serializers.ChoiceField(FieldKind.choices)
+            required = serializers.BooleanField(default=False)
+            choices = serializers.ListField(
+                child=serializers.CharField(),
+                default=list,
+                help_text="The answers a choice field accepts.",
+            )
+
+        key = serializers.CharField()
+        name = serializers.CharField()
+        description = serializers.CharField()
+        is_builtin = serializers.BooleanField()
+        intake_fields = IntakeField(many=True)
+
+    serializer_class = Output
+
+    def get_queryset(self):
+        return active_request_types()
+
+    @extend_schema(summary="Request types open for submissions, with their intake fields")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

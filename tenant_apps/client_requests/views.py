@@ -1,0 +1,656 @@
+"""Request pages: the list, a new request, a request with its timeline, its files, and the
+settings. Who may do what comes from the policy; every write is a named action.
+
+The detail page's forms post with htmx and get back the parts they change (a partial of
+detail.html, the others out of band); without htmx the same routes redirect or re-render.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tenant_apps.client_requests import actions
+from tenant_apps.client_requests.forms import (
+    MAX_INTAKE_FIELDS,
+    AssignForm,
+    HolidayForm,
+    IntakeFieldForm,
+    IntakeForm,
+    MessageForm,
+    RequestForm,
+    RequestListForm,
+    RequestTypeForm,
+    SlaPolicyForm,
+    StatusForm,
+    UpdateForm,
+    intake_field_formset,
+)
+from tenant_apps.client_requests.models import ClientRequest, Holiday, RequestType, Status
+from tenant_apps.client_requests.selectors import (
+    active_request_types,
+    request_assignees,
+    request_attachments,
+    request_timeline,
+    visible_requests,
+)
+from tenant_apps.client_requests.sla import BusinessCalendar, business_time_between
+from tenant_apps.client_requests.sla_sync import sla_policy
+from tenant_apps.files.responses import file_download_response
+from tenant_apps.people.policy import (
+    actor_for,
+    can,
+    permission_required,
+    require,
+    visible_companies,
+)
+
+PAGE_SIZE = 25
+# Column header -> the sorts it switches between (first is the one a click picks).
+SORTABLE = {
+    "Submitted": ("newest", "oldest"),
+    "Priority": ("priority",),
+    "SLA": ("sla",),
+    "Due": ("due",),
+}
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# SLA, as people read it
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """The deadline a request is racing now, in the agency's business time."""
+
+    label: str
+    due_at: datetime | None = None
+    left: timedelta | None = None  # negative once over
+
+    @property
+    def over(self) -> bool:
+        return self.left is not None and self.left < timedelta()
+
+
+def _calendar(policy) -> BusinessCalendar:
+    return policy.calendar(holiday.date for holiday in policy.holidays.all())
+
+
+def sla_clock(client_request: ClientRequest, calendar: BusinessCalendar, now) -> SlaClock:
+    if client_request.status == Status.WAITING_ON_CLIENT:
+        return SlaClock("Paused while waiting on the client")
+    if not client_request.is_open:
+        return SlaClock("Resolved")
+    if client_request.first_response_at is None and client_request.response_due_at:
+        label, due_at = "First response due", client_request.response_due_at
+    elif client_request.resolution_due_at:
+        label, due_at = "Resolution due", client_request.resolution_due_at
+    else:
+        return SlaClock("No target")
+    if due_at >= now:
+        left = business_time_between(calendar, now, due_at)
+    else:
+        left = -business_time_between(calendar, due_at, now)
+    return SlaClock(label, due_at, left)
+
+
+def _render(request, template, context, *, policy, status=200):
+    """Dates and times shown in the agency's business time zone, the one its SLA counts in."""
+    with timezone.override(policy.timezone):
+        return render(request, template, context, status=status)
+
+
+# List
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    url: str | None  # where clicking the header goes; None when it does not sort
+    sorted: str | None  # "ascending"/"descending" when the list is sorted by it
+
+
+def _query(request, **changes) -> str:
+    """This page's query string with ``changes`` applied; the page number always reset."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+def _columns(request, actor, current: str) -> list[Column]:
+    labels = ["Request", "Submitted", "Client", "Type", "Status", "Priority", "Owner", "SLA", "Due"]
+    if actor.is_client:
+        # Their own company's requests, and our promise rather than our SLA clock.
+        labels.remove("Client")
+        labels[labels.index("SLA")] = "Our response"
+    columns = []
+    for label in labels:
+        sorts = SORTABLE.get(label)
+        if not sorts:
+            columns.append(Column(label, None, None))
+            continue
+        active = current in sorts
+        # Clicking the sorted column again flips it, where it can flip.
+        pick = sorts[(sorts.index(current) + 1) % len(sorts)] if active else sorts[0]
+        direction = "descending" if current in ("newest", "priority", "updated") else "ascending"
+        url = f"?{_query(request, sort=pick)}"
+        columns.append(Column(label, url, direction if active else None))
+    return columns
+
+
+@permission_required("workspace.use")
+def request_list(request):
+    actor = actor_for(request)
+    form = RequestListForm(request.GET, actor=actor)
+    policy = sla_policy()
+    if form.is_valid():
+        requests, status = form.apply(visible_requests(actor)), 200
+    else:
+        # Field errors beside the filters, and no rows until they make sense. A 400, except
+        # to htmx, which would not swap it in.
+        requests = ClientRequest.objects.none()
+        status = 200 if _is_htmx(request) else 400
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    calendar, now = _calendar(policy), timezone.now()
+    context = {
+        "actor": actor,
+        "form": form,
+        "page": page,
+        "rows": [(item, sla_clock(item, calendar, now)) for item in page],
+        "columns": _columns(request, actor, form.cleaned_data.get("sort") or "newest"),
+        "page_query": _query(request),
+        "may_submit": can(actor, "requests.submit"),
+    }
+    template = "client_requests/list.html"
+    if _is_htmx(request) and request.headers.get("HX-Target") == "request-results":
+        template += "#results"
+    return _render(request, template, context, policy=policy, status=status)
+
+
+# New request
+
+
+def _new_page(request, form, intake_form, request_type):
+    context = {"form": form, "intake_form": intake_form, "request_type": request_type}
+    return render(request, "client_requests/new.html", context)
+
+
+@permission_required("requests.submit")
+def request_new(request):
+    actor = actor_for(request)
+    companies = visible_companies(actor) if actor.is_team else None
+    if request.method != "POST":
+        # ?type=support opens the form on that type, with its intake fields.
+        request_type = active_request_types().filter(key=request.GET.get("type", "")).first()
+        form = RequestForm(companies=companies, initial={"type": request_type})
+        intake_form = IntakeForm(request_type=request_type) if request_type else None
+        return _new_page(request, form, intake_form, request_type)
+
+    form = RequestForm(request.POST, request.FILES, companies=companies)
+    valid = form.is_valid()
+    request_type = form.cleaned_data.get("type")
+    intake_form = None
+    if request_type is not None:
+        intake_form = IntakeForm(request.POST, request.FILES, request_type=request_type)
+        valid = intake_form.is_valid() and valid
+    if valid:
+        data = form.cleaned_data
+        company = data["company"] if companies is not None else actor.client.company
+        require(actor, "requests.submit", company, request=request)
+        try:
+            created = actions.request_submit(
+                actor=actor.user,
+                company=company,
+                type=request_type,
+                title=data["title"],
+                details=data["details"],
+                priority=data["priority"],
+                wanted_by=data["wanted_by"],
+                intake=intake_form.intake.answers,
+                files=[*data["files"], *intake_form.intake.uploads],
+                http_request=request,
+            )
+        except ValidationError as refused:  # a file refused while it was being stored
+            form.add_error(None, refused)
+        else:
+            messages.success(request, f"Request #{created.pk} received. Thank you.")
+            return redirect("client_requests:detail", created.pk)
+    return _new_page(request, form, intake_form, request_type)
+
+
+@permission_required("requests.submit")
+def intake_fields(request):
+    """The chosen type's intake fields, swapped into the new-request form when the type changes."""
+    request_type = active_request_types().filter(key=request.GET.get("type", "")).first()
+    intake_form = IntakeForm(request_type=request_type) if request_type else None
+    context = {"intake_form": intake_form, "request_type": request_type}
+    return render(request, "client_requests/new.html#intake", context)
+
+
+# One request
+
+
+def _visible_request(request, request_id) -> ClientRequest:
+    """The request if this person may see it at all; otherwise it does not exist (404)."""
+    actor = actor_for(request)
+    client_request = get_object_or_404(visible_requests(actor), pk=request_id)
+    require(actor, "request.view", client_request, request=request)
+    return client_request
+
+
+def _intake_answers(client_request) -> list[tuple[str, object]]:
+    """(label, answer) in the type's field order; answers to since-removed fields by key."""
+    answers = dict(client_request.intake)
+    labelled = [
+        (spec["label"], answers.pop(spec["key"]))
+        for spec in client_request.type.intake_fields
+        if spec["key"] in answers
+    ]
+    return labelled + list(answers.items())
+
+
+def _detail_context(request, client_request, policy, **bound_forms) -> dict:
+    """Everything detail.html shows; ``bound_forms`` replace fresh forms (to show errors)."""
+    actor = actor_for(request)
+    works = can(actor, "request.work", client_request)
+    replies = can(actor, "request.reply", client_request)
+    context = {
+        "actor": actor,
+        "client_request": client_request,
+        "works": works,
+        "replies": replies,
+        "timeline": request_timeline(actor, client_request),
+        "clock": sla_clock(client_request, _calendar(policy), timezone.now()),
+        "answers": _intake_answers(client_request),
+    }
+    if works:
+        context |= {
+            "status_form": StatusForm(current=client_request.status, auto_id="status-%s"),
+            "assign_form": AssignForm(
+                initial={"owner": client_request.owner_id},
+                assignees=request_assignees(client_request.company),
+                auto_id="assign-%s",
+            ),
+            "update_form": UpdateForm(
+                initial={
+                    "priority": client_request.priority,
+                    "due_date": client_request.due_date,
+                },
+                auto_id="update-%s",
+            ),
+            "note_form": MessageForm(label="Internal note", prefix="note"),
+        }
+    if replies:
+        label = "Reply to the client" if actor.is_team else "Your reply"
+        context["reply_form"] = MessageForm(label=label, prefix="reply")
+    return context | bound_forms
+
+
+@permission_required("workspace.use")
+def request_detail(request, request_id):
+    client_request = _visible_request(request, request_id)
+    policy = sla_policy()
+    context = _detail_context(request, client_request, policy)
+    return _render(request, "client_requests/detail.html", context, policy=policy)
+
+
+def _after_post(request, client_request, *, form_key, form, saved, primary, message):
+    """Answer a detail-page form. htmx: the ``primary`` partial, and on success the header and
+    timeline out of band; otherwise a redirect (saved) or the page with the form's errors."""
+    policy = sla_policy()
+    if saved:
+        # As saved, with whatever the action changed on the way (status, SLA, owner).
+        client_request = visible_requests(actor_for(request)).get(pk=client_request.pk)
+    context = _detail_context(
+        request, client_request, policy, **({} if saved else {form_key: form})
+    )
+    if not _is_htmx(request):
+        if saved:
+            messages.success(request, message)
+            return redirect("client_requests:detail", client_request.pk)
+        return _render(request, "client_requests/detail.html", context, policy=policy)
+    parts = [primary, *(part for part in ("header", "timeline") if saved and part != primary)]
+    with timezone.override(policy.timezone):
+        html = "".join(
+            render_to_string(
+                f"client_requests/detail.html#{part}",
+                context | {"oob": part != primary},
+                request=request,
+            )
+            for part in parts
+        )
+    return HttpResponse(html)
+
+
+def _working(request, request_id) -> tuple:
+    """The actor and a request they may work on: 404 if unseen, 403 if only seen."""
+    actor = actor_for(request)
+    client_request = _visible_request(request, request_id)
+    require(actor, "request.work", client_request, request=request)
+    return actor, client_request
+
+
+@require_POST
+@permission_required("workspace.use")
+def request_status(request, request_id):
+    actor, client_request = _working(request, request_id)
+    form = StatusForm(request.POST, current=client_request.status, auto_id="status-%s")
+    saved = False
+    if form.is_valid():
+        try:
+            actions.request_status_change(
+                request=client_request,
+                status=form.cleaned_data["status"],
+                actor=actor.user,
+                http_request=request,
+            )
+            saved = True
+        except ValidationError as refused:
+            form.add_error(None, refused)
+    label = Status(client_request.status).label
+    return _after_post(
+        request,
+        client_request,
+        form_key="status_form",
+        form=form,
+        saved=saved,
+        primary="header",
+        message=f"Status set to {label}.",
+    )
+
+
+@require_POST
+@permission_required("workspace.use")
+def request_assign(request, request_id):
+    actor, client_request = _working(request, request_id)
+    form = AssignForm(
+        request.POST, assignees=request_assignees(client_request.company), auto_id="assign-%s"
+    )
+    saved = form.is_valid()
+    if saved:
+        actions.request_assign(
+            request=client_request,
+            owner=form.cleaned_data["owner"],
+            actor=actor.user,
+            http_request=request,
+        )
+    owner = client_request.owner
+    return _after_post(
+        request,
+        client_request,
+        form_key="assign_form",
+        form=form,
+        saved=saved,
+        primary="header",
+        message=f"Assigned to {owner}." if owner else "The request is unassigned.",
+    )
+
+
+@require_POST
+@permission_required("workspace.use")
+def request_update(request, request_id):
+    actor, client_request = _working(request, request_id)
+    form = UpdateForm(request.POST, auto_id="update-%s")
+    saved = False
+    if form.is_valid():
+        try:
+            actions.request_update(
+                request=client_request,
+                priority=form.cleaned_data["priority"],
+                due_date=form.cleaned_data["due_date"],
+                actor=actor.user,
+                http_request=request,
+            )
+            saved = True
+        except ValidationError as refused:
+            form.add_error(None, refused)
+    return _after_post(
+        request,
+        client_request,
+        form_key="update_form",
+        form=form,
+        saved=saved,
+        primary="header",
+        message="Priority and due date saved.",
+    )
+
+
+def _message_post(request, request_id, *, permission, action, label, prefix, message):
+    """A reply or an internal note, with its files."""
+    actor = actor_for(request)
+    client_request = _visible_request(request, request_id)
+    require(actor, permission, client_request, request=request)
+    form = MessageForm(request.POST, request.FILES, label=label, prefix=prefix)
+    saved = False
+    if form.is_valid():
+        try:
+            action(
+                request=client_request,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["files"],
+                actor=actor.user,
+                http_request=request,
+            )
+            saved = True
+        except ValidationError as refused:  # a file refused while it was being stored
+            form.add_error("files", refused)
+    return _after_post(
+        request,
+        client_request,
+        form_key=f"{prefix}_form",
+        form=form,
+        saved=saved,
+        primary=f"{prefix}_form",
+        message=message,
+    )
+
+
+@require_POST
+@permission_required("workspace.use")
+def request_reply(request, request_id):
+    label = "Reply to the client" if actor_for(request).is_team else "Your reply"
+    return _message_post(
+        request,
+        request_id,
+        permission="request.reply",
+        action=actions.request_reply_add,
+        label=label,
+        prefix="reply",
+        message="Reply sent.",
+    )
+
+
+@require_POST
+@permission_required("workspace.use")
+def request_note(request, request_id):
+    return _message_post(
+        request,
+        request_id,
+        permission="request.work",
+        action=actions.request_note_add,
+        label="Internal note",
+        prefix="note",
+        message="Internal note added.",
+    )
+
+
+@permission_required("workspace.use")
+def attachment_download(request, request_id, attachment_id):
+    """A file of a request; internal ones (on notes) exist only for the team."""
+    client_request = _visible_request(request, request_id)
+    attachments = request_attachments(actor_for(request), client_request)
+    attachment = get_object_or_404(attachments, pk=attachment_id)
+    return file_download_response(attachment.file)
+
+
+# Settings: the SLA policy
+
+
+def _sla_page(request, policy, *, form=None, holiday_form=None):
+    context = {
+        "form": form or SlaPolicyForm(policy=policy),
+        "holiday_form": holiday_form or HolidayForm(policy=policy),
+        "holidays": policy.holidays.all(),
+    }
+    return render(request, "client_requests/settings_sla.html", context)
+
+
+@permission_required("requests.configure")
+def sla_settings(request):
+    policy = sla_policy()
+    form = SlaPolicyForm(_posted(request), policy=policy)
+    if not form.is_valid():
+        return _sla_page(request, policy, form=form)
+    data = form.cleaned_data
+    actions.sla_policy_update(
+        policy=policy,
+        timezone=data["timezone"],
+        working_days=data["working_days"],
+        opens=data["opens"],
+        closes=data["closes"],
+        targets=form.targets(),
+        actor=actor_for(request).user,
+        http_request=request,
+    )
+    messages.success(request, "SLA policy saved; open requests' deadlines are recalculated.")
+    return redirect("client_requests:sla_settings")
+
+
+@require_POST
+@permission_required("requests.configure")
+def holiday_add(request):
+    policy = sla_policy()
+    form = HolidayForm(request.POST, policy=policy)
+    if form.is_valid():
+        try:
+            holiday = actions.holiday_add(
+                policy=policy,
+                date=form.cleaned_data["date"],
+                name=form.cleaned_data["name"],
+                actor=actor_for(request).user,
+                http_request=request,
+            )
+        except IntegrityError:  # added by someone else since the form was checked
+            form.add_error("date", "That date is already a holiday.")
+        else:
+            messages.success(request, f"{holiday} added; deadlines are recalculated.")
+            return redirect("client_requests:sla_settings")
+    return _sla_page(request, policy, holiday_form=form)
+
+
+@require_POST
+@permission_required("requests.configure")
+def holiday_remove(request, holiday_id):
+    holiday = get_object_or_404(Holiday, pk=holiday_id)
+    actions.holiday_remove(holiday=holiday, actor=actor_for(request).user, http_request=request)
+    messages.success(request, f"{holiday} removed; deadlines are recalculated.")
+    return redirect("client_requests:sla_settings")
+
+
+# Settings: request types
+
+
+@permission_required("requests.configure")
+def request_types(request):
+    return render(
+        request, "client_requests/settings_types.html", {"types": RequestType.objects.all()}
+    )
+
+
+def _type_editor(request, request_type=None):
+    """Create (no ``request_type``) or edit a type and its intake fields."""
+    form = RequestTypeForm(
+        _posted(request),
+        request_type=request_type,
+        initial={"name": request_type.name, "description": request_type.description}
+        if request_type
+        else None,
+    )
+    fields = intake_field_formset(_posted(request), request_type=request_type)
+    if form.is_valid() and fields.is_valid():
+        actor = actor_for(request)
+        data = form.cleaned_data
+        if request_type is None:
+            request_type = actions.request_type_create(
+                name=data["name"],
+                description=data["description"],
+                intake_fields=fields.specs(),
+                actor=actor.user,
+                http_request=request,
+            )
+            messages.success(request, f"{request_type} created; clients can choose it now.")
+        else:
+            actions.request_type_update(
+                request_type=request_type,
+                name=data["name"],
+                description=data["description"],
+                intake_fields=fields.specs(),
+                actor=actor.user,
+                http_request=request,
+            )
+            messages.success(request, f"{request_type} saved.")
+        return redirect("client_requests:types")
+    context = {"form": form, "fields": fields, "request_type": request_type}
+    return render(request, "client_requests/settings_type.html", context)
+
+
+@permission_required("requests.configure")
+def request_type_create(request):
+    return _type_editor(request)
+
+
+@permission_required("requests.configure")
+def request_type_edit(request, type_id):
+    return _type_editor(request, get_object_or_404(RequestType, pk=type_id))
+
+
+@require_POST
+@permission_required("requests.configure")
+def request_type_active(request, type_id):
+    request_type = get_object_or_404(RequestType, pk=type_id)
+    actions.request_type_update(
+        request_type=request_type,
+        is_active=not request_type.is_active,
+        actor=actor_for(request).user,
+        http_request=request,
+    )
+    if _is_htmx(request):
+        return render(
+            request, "client_requests/settings_types.html#type_row", {"type": request_type}
+        )
+    state = "active again" if request_type.is_active else "deactivated"
+    messages.success(request, f"{request_type} is {state}.")
+    return redirect("client_requests:types")
+
+
+@permission_required("requests.configure")
+def intake_field_row(request):
+    """One more blank row for the type editor, added in place by its "Add a field" button."""
+    index = request.GET.get("index", "")
+    if not index.isdigit() or int(index) >= MAX_INTAKE_FIELDS:
+        return HttpResponseBadRequest(f"A type has at most {MAX_INTAKE_FIELDS} intake fields.")
+    index = int(index)
+    fields = intake_field_formset()
+    row = IntakeFieldForm(
+        prefix=fields.add_prefix(index), empty_permitted=True, use_required_attribute=False
+    )
+    fields.add_fields(row, index)
+    context = {"row": row, "next_index": index + 1, "max_fields": MAX_INTAKE_FIELDS}
+    return render(request, "client_requests/settings_type.html#added_row", context)
