@@ -32,6 +32,7 @@ SHARED_APPS = [
     "shared_apps.core",
     "shared_apps.accounts",
     "branding",
+    "billing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -62,6 +63,9 @@ TENANT_APPS = [
     "tenant_apps.onboarding",
     "tenant_apps.files",
     "tenant_apps.client_requests",
+    "tenant_apps.documents",
+    "tenant_apps.invoices",
+    "tenant_apps.approvals",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,7 +1,7 @@
 """Routes on the platform's own host (PLATFORM_DOMAIN)."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from shared_apps.core import views as core
@@ -14,4 +14,6 @@ urlpatterns = [
     path("api/v1/signup", onboarding.SignupApi.as_view(), name="api-signup"),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("admin/", admin.site.urls),
+    path("", include("billing.urls_public")),
+    path("", include("tenants.urls_public")),
 ]

@@ -34,6 +34,11 @@ api_patterns = [
     path("", include("tenant_apps.security.api_urls")),
     path("", include("tenant_apps.activity.api_urls")),
     path("", include("tenant_apps.client_requests.api_urls")),
+    path("", include("tenant_apps.documents.api_urls")),
+    path("", include("tenant_apps.invoices.api_urls")),
+    path("", include("tenant_apps.approvals.api_urls")),
+    path("", include("branding.api_urls")),
+    path("", include("billing.api_urls")),
 ]
 
 urlpatterns = [
@@ -43,6 +48,11 @@ urlpatterns = [
     path("", include("tenant_apps.security.urls")),
     path("", include("tenant_apps.activity.urls")),
     path("", include("tenant_apps.client_requests.urls")),
+    path("", include("tenant_apps.documents.urls")),
+    path("", include("tenant_apps.invoices.urls")),
+    path("", include("tenant_apps.approvals.urls")),
+    path("", include("branding.urls")),
+    path("", include("billing.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
 ]

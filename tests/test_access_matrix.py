@@ -5,7 +5,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import (
     routes_activity,
+    routes_approvals,
+    routes_billing,
+    routes_branding,
     routes_core,
+    routes_documents,
+    routes_invoices,
     routes_people,
     routes_requests,
     routes_security,
@@ -14,10 +19,23 @@ from tests.access_matrix import PERSONAS
 from tests.conftest import host_client, signed_in_client
 from tests.test_isolation import obtain_tokens
 
-AREAS = [routes_core, routes_people, routes_security, routes_activity, routes_requests]
+AREAS = [
+    routes_core,
+    routes_people,
+    routes_security,
+    routes_activity,
+    routes_requests,
+    routes_documents,
+    routes_invoices,
+    routes_approvals,
+    routes_branding,
+    routes_billing,
+]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"
-PUBLIC_ROUTES = routes_core.PUBLIC_ROUTES
+PUBLIC_ROUTES = {
+    name: case for area in AREAS for name, case in getattr(area, "PUBLIC_ROUTES", {}).items()
+}
 ADMIN_SAMPLE = routes_core.ADMIN_SAMPLE
 TENANT_URLCONF = "config.urls_tenant"
 PUBLIC_URLCONF = "config.urls_public"

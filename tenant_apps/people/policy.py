@@ -192,6 +192,11 @@ RULES: dict[str, Callable] = {
     "request.work": lambda actor, obj: actor.is_team and actor.sees_company(obj.company_id),
     "requests.configure": _owner_or_admin,  # request types and the SLA policy
     "security.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    # --- documents (document hub) ---
+    # --- approvals ---
+    # --- invoices ---
+    # --- branding and domains ---
+    # --- billing ---
 }
 
 

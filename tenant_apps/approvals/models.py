@@ -1,0 +1,132 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tenant_apps.people.models import ClientCompany
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    SUPERSEDED = "superseded", "Superseded"  # a newer version was uploaded while pending
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Decision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class SignInMethod(models.TextChoices):
+    PASSWORD = "password", "Password"
+    MAGIC_LINK = "magic_link", "Emailed sign-in link"
+    TWO_FACTOR = "two_factor", "Password and two-factor code"
+    ACTION_LINK = "action_link", "Single-purpose emailed link"
+    API_TOKEN = "api_token", "API token"
+
+
+class ApprovalRequest(models.Model):
+    """The team asks named client approvers to approve one exact thing: a document version
+    (a deliverable is a document of that kind) or an invoice.
+
+    ``sha256`` is the hash of the bytes asked about, fixed when asked; every decision records
+    it again, so a decision can always be shown to concern exactly those bytes.
+    """
+
+    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="approvals")
+    version = models.ForeignKey(
+        "documents.DocumentVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+    )
+    invoice = models.ForeignKey(
+        "invoices.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+    )
+    sha256 = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    message = models.TextField(blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=ApprovalStatus, default=ApprovalStatus.PENDING)
+    approvers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ApprovalApprover", related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "status", "due_date"], name="approval_company_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(version__isnull=False, invoice__isnull=True)
+                    | Q(version__isnull=True, invoice__isnull=False)
+                ),
+                name="approval_has_one_subject",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ApprovalApprover(models.Model):
+    approval = models.ForeignKey(
+        ApprovalRequest, on_delete=models.CASCADE, related_name="approver_links"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["approval", "user"], name="approver_once"),
+        ]
+
+    def __str__(self):
+        return f"Approver {self.user_id} of {self.approval_id}"
+
+
+class ApprovalDecision(models.Model):
+    """One approver's immutable decision, with how and where they made it.
+
+    Written once by ``approval_decide`` together with its activity-log entry, whose hash
+    chain makes it tamper-evident; the database refuses updates and deletes.
+    """
+
+    approval = models.ForeignKey(
+        ApprovalRequest, on_delete=models.PROTECT, related_name="decisions"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=20, choices=Decision)
+    comment = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64)
+    signed_in_by = models.CharField(max_length=20, choices=SignInMethod)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+    activity_entry = models.OneToOneField(
+        "activity.ActivityEntry", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["approval", "decided_by"], name="decision_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} by {self.decided_by_id}"
