@@ -217,6 +217,8 @@ _FILES_DEFAULT = (
 FILE_STORAGE_ROOT = Path(env_str("FILE_STORAGE_ROOT", str(_FILES_DEFAULT)))
 # The per-agency upload limit, until plans carry their own.
 FILE_MAX_UPLOAD_BYTES = env_int("FILE_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+# The document hub's per-file limit per agency (a setting until plans set it).
+DOCUMENT_MAX_UPLOAD_BYTES = env_int("DOCUMENT_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024)
 
 # Cookies are host-only (no *_COOKIE_DOMAIN), so a session on acme.<domain> never reaches globex.
 SESSION_COOKIE_DOMAIN = None

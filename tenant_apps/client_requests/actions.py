@@ -1,7 +1,5 @@
 """Every write to requests: each in a transaction, each on the timeline and in the activity log."""
 
-from contextlib import contextmanager
-
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,28 +21,7 @@ from tenant_apps.client_requests.models import (
     Status,
 )
 from tenant_apps.client_requests.sla_sync import sla_policy, sla_refresh
-from tenant_apps.files.actions import file_store
-from tenant_apps.files.storage import file_storage
-
-
-@contextmanager
-def _atomic_storing(uploads, *, uploaded_by):
-    """A transaction that begins by storing ``uploads`` and yields their rows.
-
-    Storage is not transactional: if the transaction fails (a later file refused, any later
-    step raising), the rows roll back but the bytes would stay, so they are deleted here.
-    """
-    stored = []
-    try:
-        with transaction.atomic():
-            for upload in uploads:
-                stored.append(file_store(upload=upload, uploaded_by=uploaded_by))
-            yield stored
-    except BaseException:
-        storage = file_storage()
-        for stored_file in stored:
-            storage.delete(stored_file.key)
-        raise
+from tenant_apps.files.actions import atomic_storing
 
 
 def _event(request, *, kind, actor, body="", is_internal=False, change=None, stored_files=()):
@@ -114,7 +91,7 @@ def request_submit(
     files=(),
     http_request=None,
 ) -> ClientRequest:
-    with _atomic_storing(files, uploaded_by=actor) as stored:
+    with atomic_storing(files, uploaded_by=actor) as stored:
         client_request = ClientRequest.objects.create(
             company=company,
             type=type,
@@ -222,7 +199,7 @@ def _set_status(request: ClientRequest, status: str) -> None:
 def request_reply_add(*, request: ClientRequest, body, actor, files=(), http_request=None):
     """A client-visible reply. The team's first one stops the response clock; a client's
     reply to a request waiting on them, or resolved, puts it back in progress."""
-    with _atomic_storing(files, uploaded_by=actor) as stored:
+    with atomic_storing(files, uploaded_by=actor) as stored:
         from tenant_apps.people.models import TeamMember
 
         from_team = TeamMember.objects.filter(user=actor).exists()
@@ -256,7 +233,7 @@ def request_reply_add(*, request: ClientRequest, body, actor, files=(), http_req
 
 def request_note_add(*, request: ClientRequest, body, actor, files=(), http_request=None):
     """An internal note: team only, never shown, sent, searched or exported to clients."""
-    with _atomic_storing(files, uploaded_by=actor) as stored:
+    with atomic_storing(files, uploaded_by=actor) as stored:
         event = _event(
             request,
             kind=EventKind.NOTE,
@@ -319,7 +296,7 @@ def request_attachment_add(
     *, request: ClientRequest, actor, files, is_internal=False, http_request=None
 ) -> RequestEvent:
     """Files added on their own, without a reply or note; internal ones only the team sees."""
-    with _atomic_storing(files, uploaded_by=actor) as stored:
+    with atomic_storing(files, uploaded_by=actor) as stored:
         event = _event(
             request,
             kind=EventKind.ATTACHMENT,

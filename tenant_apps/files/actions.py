@@ -2,6 +2,7 @@
 
 import itertools
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
@@ -44,6 +45,28 @@ def file_store(*, upload, uploaded_by, max_bytes=None) -> StoredFile:
             )
     except BaseException:
         storage.delete(key)
+        raise
+
+
+@contextmanager
+def atomic_storing(uploads, *, uploaded_by, max_bytes=None):
+    """A transaction that begins by storing ``uploads`` and yields their rows.
+
+    Storage is not transactional: if the transaction fails (a later file refused, any later
+    step raising), the rows roll back but the bytes would stay, so they are deleted here.
+    """
+    stored = []
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                stored.append(
+                    file_store(upload=upload, uploaded_by=uploaded_by, max_bytes=max_bytes)
+                )
+            yield stored
+    except BaseException:
+        storage = file_storage()
+        for stored_file in stored:
+            storage.delete(stored_file.key)
         raise
 
 

@@ -168,6 +168,20 @@ def _submit_request(actor, company=None) -> bool:
     return _contribute_to_company(actor, company.pk)
 
 
+def _upload_to(actor, place) -> bool:
+    """``place``: a Folder, or a ClientCompany for the top level of its space."""
+    if isinstance(place, ClientCompany):
+        return _contribute_to_company(actor, place.pk)
+    if place.is_internal and not actor.is_team:
+        return False
+    return _contribute_to_company(actor, place.company_id)
+
+
+def _view_document(actor, document) -> bool:
+    # Internal documents are the team's; visible_documents filters them out for clients.
+    return actor.sees_company(document.company_id) and (actor.is_team or not document.is_internal)
+
+
 RULES: dict[str, Callable] = {
     "workspace.use": _signed_in,
     "team.view": _team,
@@ -193,6 +207,16 @@ RULES: dict[str, Callable] = {
     "requests.configure": _owner_or_admin,  # request types and the SLA policy
     "security.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
     # --- documents (document hub) ---
+    # obj: the ClientCompany whose space is browsed.
+    "documents.view": lambda actor, obj: actor.sees_company(obj.pk),
+    # obj: the Folder (or the ClientCompany for its top level); viewers only read.
+    "documents.upload": _upload_to,
+    # Folders, internal folders, renames and moves: the team who see the company.
+    "documents.manage": lambda actor, obj: actor.is_team and actor.sees_company(obj.pk),
+    "document.view": _view_document,  # obj: the Document
+    "document.add_version": lambda actor, obj: (
+        _view_document(actor, obj) and _contribute_to_company(actor, obj.company_id)
+    ),
     # --- approvals ---
     # --- invoices ---
     # --- branding and domains ---

@@ -1,0 +1,136 @@
+"""Every write to the document hub: each in a transaction and in the activity log."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenant_apps.activity.actions import activity_record
+from tenant_apps.documents.models import Document, DocumentKind, DocumentVersion, Folder
+from tenant_apps.documents.signals import version_added
+from tenant_apps.files.actions import atomic_storing
+
+
+def upload_limit() -> int:
+    """The agency's per-file upload limit in bytes (a setting for now; later the plan's)."""
+    return settings.DOCUMENT_MAX_UPLOAD_BYTES
+
+
+def _extract_later(version: DocumentVersion) -> None:
+    from tenant_apps.documents.tasks import version_text_extract
+
+    # The task carries the current agency's schema (tenant-schemas-celery); robust, so a
+    # broker outage never fails a saved upload: the sweep extracts what was missed.
+    transaction.on_commit(lambda: version_text_extract.delay(version.pk), robust=True)
+
+
+def folder_create(*, company, name, actor, parent=None, is_internal=False, http_request=None):
+    """A folder in ``company``'s space; inside an internal folder it is internal too."""
+    name = name.strip()
+    if parent is not None and parent.company_id != company.pk:
+        raise ValidationError({"parent": "That folder belongs to another client."})
+    is_internal = is_internal or (parent is not None and parent.is_internal)
+    try:
+        with transaction.atomic():
+            folder = Folder.objects.create(
+                company=company,
+                parent=parent,
+                name=name,
+                is_internal=is_internal,
+                created_by=actor,
+            )
+            activity_record(
+                action="documents.folder_created",
+                actor=actor,
+                target=folder,
+                changes={"company": company.pk, "internal": is_internal},
+                request=http_request,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            {"name": f"There is already a folder called “{name}” here."}
+        ) from error
+    return folder
+
+
+def _new_version(document, stored_file, *, actor, note) -> DocumentVersion:
+    number = (
+        document.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    version = DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        file=stored_file,
+        note=note,
+        created_at=stored_file.created_at,
+    )
+    Document.objects.filter(pk=document.pk).update(
+        current_version=version, updated_at=timezone.now()
+    )
+    document.current_version = version
+    _extract_later(version)
+    return version
+
+
+def document_upload(
+    *,
+    company,
+    upload,
+    actor,
+    folder=None,
+    name="",
+    description="",
+    kind=DocumentKind.DOCUMENT,
+    http_request=None,
+) -> Document:
+    """A new document in ``company``'s space (in ``folder``, or its top level) with ``upload``
+    as version 1. A refused file or a taken name raises ValidationError; nothing is kept."""
+    if folder is not None and folder.company_id != company.pk:
+        raise ValidationError({"folder": "That folder belongs to another client."})
+    try:
+        with atomic_storing([upload], uploaded_by=actor, max_bytes=upload_limit()) as [stored]:
+            document = Document.objects.create(
+                company=company,
+                folder=folder,
+                name=(name.strip() or stored.name)[:255],
+                description=description,
+                kind=kind,
+                is_internal=folder is not None and folder.is_internal,
+                created_by=actor,
+            )
+            version = _new_version(document, stored, actor=actor, note="")
+            activity_record(
+                action="documents.uploaded",
+                actor=actor,
+                target=document,
+                changes={"version": 1, "sha256": stored.sha256, "size": stored.size},
+                request=http_request,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            {
+                "name": "A document with that name is already in this folder; "
+                "upload a new version of it instead."
+            }
+        ) from error
+    document.current_version = version
+    return document
+
+
+def version_add(*, document, upload, actor, note="", http_request=None) -> DocumentVersion:
+    """Upload a new version of ``document``; it becomes current and pending approvals on
+    older versions are superseded (by the approvals app, through ``version_added``)."""
+    with atomic_storing([upload], uploaded_by=actor, max_bytes=upload_limit()) as [stored]:
+        # Serialises concurrent uploads to one document so version numbers never collide.
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        version = _new_version(locked, stored, actor=actor, note=note)
+        document.current_version = version
+        version_added.send(sender=DocumentVersion, version=version, actor=actor)
+        activity_record(
+            action="documents.version_added",
+            actor=actor,
+            target=document,
+            changes={"version": version.number, "sha256": stored.sha256, "size": stored.size},
+            request=http_request,
+        )
+    return version
