@@ -66,6 +66,10 @@ TENANT_APPS = [
     "tenant_apps.documents",
     "tenant_apps.invoices",
     "tenant_apps.approvals",
+    "tenant_apps.notifications",
+    "tenant_apps.messaging",
+    "tenant_apps.inbox",
+    "tenant_apps.webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -10,10 +10,14 @@ from tests import (
     routes_branding,
     routes_core,
     routes_documents,
+    routes_inbox,
     routes_invoices,
+    routes_messaging,
+    routes_notifications,
     routes_people,
     routes_requests,
     routes_security,
+    routes_webhooks,
 )
 from tests.access_matrix import PERSONAS
 from tests.conftest import host_client, signed_in_client
@@ -30,6 +34,10 @@ AREAS = [
     routes_approvals,
     routes_branding,
     routes_billing,
+    routes_notifications,
+    routes_messaging,
+    routes_inbox,
+    routes_webhooks,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"

@@ -221,6 +221,9 @@ RULES: dict[str, Callable] = {
     # --- invoices ---
     # --- branding and domains ---
     # --- billing ---
+    # --- messaging ---
+    # --- notifications and inbox ---
+    # --- webhooks ---
 }
 
 
