@@ -108,6 +108,10 @@ class ClientRequest(models.Model):
     response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     at_risk_notified_at = models.DateTimeField(null=True, blank=True)
+    # Business seconds (clock paused while waiting on the client) to the first response and to
+    # resolution, fixed when each happens; reports take medians of these in SQL.
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Title, details and client-visible replies; never internal notes.
     search = SearchVectorField(null=True, editable=False)
 

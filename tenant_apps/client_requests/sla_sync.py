@@ -10,7 +10,7 @@ from tenant_apps.client_requests.models import (
     Status,
 )
 from tenant_apps.client_requests.sla import SlaState as ClockState
-from tenant_apps.client_requests.sla import sla_status
+from tenant_apps.client_requests.sla import business_time_elapsed, sla_status
 
 # Worst first: the stored state is the worse of the response and resolution clocks.
 SEVERITY = [ClockState.BREACHED, ClockState.AT_RISK, ClockState.ON_TRACK]
@@ -24,11 +24,25 @@ def sla_policy() -> SlaPolicy:
 def sla_fields(request: ClientRequest, policy: SlaPolicy, now=None) -> dict:
     """The SLA columns for ``request``, from its pauses (prefetched or queried)."""
     now = now or timezone.now()
-    target = next((t for t in policy.targets.all() if t.priority == request.priority), None)
-    if target is None:
-        return {"sla_state": SlaState.NONE, "response_due_at": None, "resolution_due_at": None}
     calendar = policy.calendar(h.date for h in policy.holidays.all())
     pauses = [(p.paused_at, p.resumed_at) for p in request.pauses.all()]
+    resolved_at = (
+        request.resolved_at if request.status in (Status.RESOLVED, Status.CLOSED) else None
+    )
+    durations = {
+        "first_response_seconds": _business_seconds(
+            calendar, request, request.first_response_at, pauses
+        ),
+        "resolution_seconds": _business_seconds(calendar, request, resolved_at, pauses),
+    }
+    target = next((t for t in policy.targets.all() if t.priority == request.priority), None)
+    if target is None:
+        return {
+            "sla_state": SlaState.NONE,
+            "response_due_at": None,
+            "resolution_due_at": None,
+            **durations,
+        }
     response = sla_status(
         calendar,
         request.created_at,
@@ -43,9 +57,7 @@ def sla_fields(request: ClientRequest, policy: SlaPolicy, now=None) -> dict:
         target.resolution,
         now,
         pauses,
-        completed_at=request.resolved_at
-        if request.status in (Status.RESOLVED, Status.CLOSED)
-        else None,
+        completed_at=resolved_at,
     )
     clocks = [resolution] if request.first_response_at else [response, resolution]
     worst = min((clock.state for clock in clocks), key=SEVERITY.index)
@@ -59,7 +71,15 @@ def sla_fields(request: ClientRequest, policy: SlaPolicy, now=None) -> dict:
         "sla_state": state,
         "response_due_at": response.due_at,
         "resolution_due_at": resolution.due_at,
+        **durations,
     }
+
+
+def _business_seconds(calendar, request, completed_at, pauses) -> int | None:
+    if completed_at is None:
+        return None
+    elapsed = business_time_elapsed(calendar, request.created_at, completed_at, pauses)
+    return int(elapsed.total_seconds())
 
 
 def sla_refresh(request: ClientRequest, policy: SlaPolicy | None = None) -> None:

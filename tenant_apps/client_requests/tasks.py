@@ -64,7 +64,14 @@ def sla_sweep() -> None:
             sla_sweep_agency.delay()
 
 
-SWEPT_FIELDS = ["sla_state", "response_due_at", "resolution_due_at", "at_risk_notified_at"]
+SWEPT_FIELDS = [
+    "sla_state",
+    "response_due_at",
+    "resolution_due_at",
+    "at_risk_notified_at",
+    "first_response_seconds",
+    "resolution_seconds",
+]
 
 
 @shared_task(ignore_result=True)
