@@ -70,6 +70,8 @@ TENANT_APPS = [
     "tenant_apps.messaging",
     "tenant_apps.inbox",
     "tenant_apps.webhooks",
+    "tenant_apps.projects",
+    "tenant_apps.reports",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -41,6 +41,8 @@ api_patterns = [
     path("", include("tenant_apps.messaging.api_urls")),
     path("", include("tenant_apps.inbox.api_urls")),
     path("", include("tenant_apps.webhooks.api_urls")),
+    path("", include("tenant_apps.projects.api_urls")),
+    path("", include("tenant_apps.reports.api_urls")),
     path("", include("branding.api_urls")),
     path("", include("billing.api_urls")),
 ]
@@ -59,6 +61,8 @@ urlpatterns = [
     path("", include("tenant_apps.messaging.urls")),
     path("", include("tenant_apps.inbox.urls")),
     path("", include("tenant_apps.webhooks.urls")),
+    path("", include("tenant_apps.projects.urls")),
+    path("", include("tenant_apps.reports.urls")),
     path("", include("branding.urls")),
     path("", include("billing.urls")),
     path("api/v1/", include(api_patterns)),

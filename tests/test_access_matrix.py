@@ -15,6 +15,8 @@ from tests import (
     routes_messaging,
     routes_notifications,
     routes_people,
+    routes_projects,
+    routes_reports,
     routes_requests,
     routes_security,
     routes_webhooks,
@@ -38,6 +40,8 @@ AREAS = [
     routes_messaging,
     routes_inbox,
     routes_webhooks,
+    routes_projects,
+    routes_reports,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"

@@ -224,6 +224,7 @@ RULES: dict[str, Callable] = {
     # --- messaging ---
     # --- notifications and inbox ---
     # --- webhooks ---
+    # --- projects and reports ---
 }
 
 
