@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # A session opened by an emailed single-purpose link reaches only that link's item.
+    "tenant_apps.notifications.middleware.ActionLinkScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Keeps "My account" sessions fresh; holds team members at two-factor setup when required.
     "tenant_apps.security.middleware.SessionGuardMiddleware",

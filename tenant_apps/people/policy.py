@@ -223,6 +223,11 @@ RULES: dict[str, Callable] = {
     # --- billing ---
     # --- messaging ---
     # --- notifications and inbox ---
+    "notifications.use": _signed_in,  # one's own notifications, preferences and links
+    # obj: the ActionLink; its person, or an owner or admin withdrawing a forwarded one.
+    "action_link.revoke": lambda actor, obj: (
+        actor.has_team_role(*OWNER_OR_ADMIN) or obj.user_id == getattr(actor.user, "pk", None)
+    ),
     # --- webhooks ---
     # --- projects and reports ---
 }
