@@ -1,5 +1,6 @@
 from django import template
 
+from tenant_apps.notifications.links import session_scope
 from tenant_apps.notifications.selectors import unread_count
 
 register = template.Library()
@@ -9,3 +10,9 @@ register = template.Library()
 def notification_bell(context):
     """The bell with its unread count (cached per person; no query on most pages)."""
     return {"unread": unread_count(context["request"].user)}
+
+
+@register.simple_tag(takes_context=True)
+def opened_by_link(context) -> bool:
+    """Whether this page was reached through a single-purpose link's limited session."""
+    return session_scope(context["request"]) is not None
