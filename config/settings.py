@@ -301,7 +301,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets whose field name another choice set also uses (invitations have a status).
-    "ENUM_NAME_OVERRIDES": {"RequestStatusEnum": "tenant_apps.client_requests.models.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "tenant_apps.client_requests.models.Status",
+        "InvoiceStatusEnum": "tenant_apps.invoices.models.InvoiceStatus",
+        "InvoiceKindEnum": "tenant_apps.invoices.models.InvoiceKind",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL
@@ -320,6 +324,11 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "tenant_apps.client_requests.tasks.sla_sweep",
         "schedule": crontab(minute="*/5"),
+    },
+    # Unpaid invoices past their due date turn overdue and remind the client, per agency.
+    "invoice-sweep": {
+        "task": "tenant_apps.invoices.tasks.invoice_sweep",
+        "schedule": crontab(minute=7),
     },
 }
 

@@ -1,4 +1,127 @@
-"""Matrix entries for the invoices routes (see tests/access_matrix.py)."""
+"""Matrix entries for the invoices routes (see tests/access_matrix.py).
 
-TENANT_ROUTES: dict = {}
+Invoices are for the team who see the company and for its finance people and client admins,
+once sent. Approvers and viewers of the same company, like other companies, never learn an
+invoice exists (404); clients never see a draft.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django_tenants.utils import tenant_context
+
+from tenant_apps.invoices.actions import invoice_create, invoice_move
+from tenant_apps.invoices.models import Invoice
+from tests.access_matrix import SIGNED_IN_HERE, TEAM, api, signed_in
+from tests.routes_people import hiding
+
+READERS = ["client_admin", "finance"]  # Northwind's people who see its invoices
+NORTHWIND_READERS = [*TEAM, *READERS]
+NOT_READERS = ["approver", "viewer", "other_company"]
+LINES = [
+    {"description": "Brand workshop", "quantity": Decimal(2), "unit_price": Decimal("450.00")},
+    {"description": "Logo files", "quantity": Decimal(1), "unit_price": Decimal("99.99")},
+]
+_numbers = iter(range(1, 1_000_000))
+
+
+def make_invoice(world, *, moves=(), company=None, by="owner", **fields) -> Invoice:
+    """A built invoice for Northwind (unless told otherwise), then ``moves`` made by ``by``."""
+    with tenant_context(world.acme):
+        invoice = invoice_create(
+            company=company or world.northwind,
+            number=fields.pop("number", f"MX-{next(_numbers):05d}"),
+            currency=fields.pop("currency", "EUR"),
+            issue_date=fields.pop("issue_date", date(2031, 3, 1)),
+            due_date=fields.pop("due_date", date(2031, 3, 31)),
+            lines=fields.pop("lines", LINES),
+            tax_rate=fields.pop("tax_rate", Decimal(20)),
+            actor=world.personas[by].user,
+            **fields,
+        )
+        for move in moves:
+            invoice = invoice_move(invoice=invoice, move=move, actor=world.personas[by].user)
+        return invoice
+
+
+# Made afresh for each check; the test's transaction rolls them back.
+def draft(world) -> tuple:
+    return (make_invoice(world).pk,)
+
+
+def sent(world) -> tuple:
+    return (make_invoice(world, moves=["send"]).pk,)
+
+
+def reported_paid(world) -> tuple:
+    invoice = make_invoice(world, moves=["send"])
+    with tenant_context(world.acme):
+        invoice_move(invoice=invoice, move="report_payment", actor=world.personas["finance"].user)
+    return (invoice.pk,)
+
+
+def on_sent_invoice(case):
+    """``case`` on a sent Northwind invoice, which only its readers and the team see."""
+    return hiding(case, *NOT_READERS)
+
+
+def team_move(view, args, allowed: int):
+    """A team's status change: its client readers see the invoice but may not (403)."""
+    return on_sent_invoice(view(allowed, 403, TEAM, method="post", args=args))
+
+
+# Status changes on pages redirect back to the invoice (302); from the API they answer it.
+TENANT_ROUTES = {
+    "invoices:list": signed_in(200, 200, SIGNED_IN_HERE),
+    "invoices:new": signed_in(200, 403, TEAM),
+    "invoices:line_row": signed_in(200, 403, TEAM, data={"index": "3"}),
+    "invoices:totals": signed_in(200, 403, TEAM, method="post"),
+    "invoices:upload": signed_in(200, 403, TEAM),
+    "invoices:detail": on_sent_invoice(signed_in(200, 403, NORTHWIND_READERS, args=sent)),
+    # A draft is the team's alone: to every client it does not exist.
+    "invoices:edit": signed_in(200, 404, TEAM, args=draft),
+    "invoices:pdf": on_sent_invoice(signed_in(200, 403, NORTHWIND_READERS, args=sent)),
+    "invoices:send": signed_in(302, 404, TEAM, method="post", args=draft),
+    "invoices:mark_paid": team_move(signed_in, sent, 302),
+    "invoices:void": team_move(signed_in, sent, 302),
+    "invoices:payment_missing": team_move(signed_in, reported_paid, 302),
+    "invoices:report_payment": on_sent_invoice(
+        signed_in(302, 403, READERS, method="post", args=sent)
+    ),
+    "api-invoices": api(200, 200, SIGNED_IN_HERE),
+    "api-invoice-next-number": api(200, 403, TEAM),
+    "api-invoice": on_sent_invoice(api(200, 403, NORTHWIND_READERS, args=sent)),
+    "api-invoice-pdf": on_sent_invoice(api(200, 403, NORTHWIND_READERS, args=sent)),
+    "api-invoice-send": api(200, 404, TEAM, method="post", args=draft),
+    "api-invoice-mark-paid": team_move(api, sent, 200),
+    "api-invoice-void": team_move(api, sent, 200),
+    "api-invoice-payment-missing": team_move(api, reported_paid, 200),
+    "api-invoice-report-payment": on_sent_invoice(api(200, 403, READERS, method="post", args=sent)),
+}
 PUBLIC_ROUTES: dict = {}
+
+# Second methods and second objects of the routes above; tests/test_invoices_access.py walks
+# them. Posting no fields: the forms come back with errors (400), the API says which (400).
+MORE_CASES = {
+    "new (post)": ("invoices:new", signed_in(400, 403, TEAM, method="post")),
+    "upload (post)": ("invoices:upload", signed_in(400, 403, TEAM, method="post")),
+    "edit (post)": ("invoices:edit", signed_in(400, 404, TEAM, method="post", args=draft)),
+    "draft detail": ("invoices:detail", signed_in(200, 404, TEAM, args=draft)),
+    "draft pdf": ("invoices:pdf", signed_in(200, 404, TEAM, args=draft)),
+    # A move the status does not allow: the page says why (400).
+    "paid twice": (
+        "invoices:mark_paid",
+        signed_in(400, 404, TEAM, method="post", args=lambda world: _paid(world)),
+    ),
+    "invoices (post)": ("api-invoices", api(400, 403, TEAM, method="post")),
+    "invoice (patch)": ("api-invoice", api(200, 404, TEAM, method="patch", args=draft)),
+    "draft (api)": ("api-invoice", api(200, 404, TEAM, args=draft)),
+    "send a sent one (api)": (
+        "api-invoice-send",
+        on_sent_invoice(api(400, 403, NORTHWIND_READERS, method="post", args=sent)),
+    ),
+}
+
+
+def _paid(world) -> tuple:
+    return (make_invoice(world, moves=["send", "mark_paid"]).pk,)

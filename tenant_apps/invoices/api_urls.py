@@ -1,3 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from tenant_apps.invoices import api
+
+urlpatterns = [
+    path("invoices", api.InvoicesApi.as_view(), name="api-invoices"),
+    path("invoices/next-number", api.NextNumberApi.as_view(), name="api-invoice-next-number"),
+    path("invoices/<int:invoice_id>", api.InvoiceApi.as_view(), name="api-invoice"),
+    path("invoices/<int:invoice_id>/pdf", api.InvoicePdfApi.as_view(), name="api-invoice-pdf"),
+    *(
+        path(
+            f"invoices/<int:invoice_id>/{name.replace('_', '-')}",
+            view.as_view(),
+            name=f"api-invoice-{name.replace('_', '-')}",
+        )
+        for name, view in api.move_apis.items()
+    ),
+]

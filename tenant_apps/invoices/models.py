@@ -1,9 +1,11 @@
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from tenant_apps.people.models import ClientCompany
@@ -28,7 +30,74 @@ CLIENT_VISIBLE_STATUSES = [
 ]
 UNPAID_STATUSES = [InvoiceStatus.SENT, InvoiceStatus.PENDING_PAYMENT, InvoiceStatus.OVERDUE]
 
+
+class Move(NamedTuple):
+    """One way an invoice's status may change: from any of ``sources`` to ``target``."""
+
+    label: str  # what the button says
+    sources: frozenset[str]
+    target: str
+    by: str  # "team", "client" (its finance people and admins) or "system" (the beat task)
+    done: str  # the message once it has happened
+
+
+S = InvoiceStatus
+# Every status change there is; anything not here is refused. "Pending payment" is the
+# client saying they have paid, until the team confirms the money arrived (or it did not).
+MOVES: dict[str, Move] = {
+    "send": Move("Send to the client", frozenset({S.DRAFT}), S.SENT, "team", "Invoice sent"),
+    "report_payment": Move(
+        "We have paid this invoice",
+        frozenset({S.SENT, S.OVERDUE}),
+        S.PENDING_PAYMENT,
+        "client",
+        "Payment reported",
+    ),
+    "payment_missing": Move(
+        "Payment not received",
+        frozenset({S.PENDING_PAYMENT}),
+        S.SENT,
+        "team",
+        "Marked as not paid yet",
+    ),
+    "mark_paid": Move(
+        "Mark paid",
+        frozenset({S.SENT, S.PENDING_PAYMENT, S.OVERDUE}),
+        S.PAID,
+        "team",
+        "Marked paid",
+    ),
+    "void": Move(
+        "Void",
+        frozenset({S.DRAFT, S.SENT, S.PENDING_PAYMENT, S.OVERDUE}),
+        S.VOID,
+        "team",
+        "Invoice voided",
+    ),
+    "mark_overdue": Move("Mark overdue", frozenset({S.SENT}), S.OVERDUE, "system", "Overdue"),
+}
+TRANSITIONS: dict[str, set[str]] = {
+    status: {move.target for move in MOVES.values() if status in move.sources}
+    for status in InvoiceStatus.values
+}
+
+
+class InvoiceKind(models.TextChoices):
+    BUILT = "built", "Built from lines"
+    UPLOADED = "uploaded", "Uploaded PDF"
+
+
 currency_code = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
+invoice_number = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._/#-]*$",
+    "Use letters, digits and . _ / # - only, starting with a letter or digit.",
+)
+
+
+def _money(**options):
+    # Three places: the most any invoiceable currency has (BHD, KWD...); amounts are
+    # rounded to the invoice currency's own minor unit before they are stored.
+    return models.DecimalField(max_digits=15, decimal_places=3, **options)
 
 
 class Invoice(models.Model):
@@ -36,11 +105,12 @@ class Invoice(models.Model):
 
     Either uploaded as a PDF (``lines`` empty) or built from lines, in which case the PDF is
     rendered from them. Money is Decimal in the invoice's currency; totals are stored so lists
-    and reports never re-add lines.
+    and reports never re-add lines. Only drafts change; a sent invoice's PDF is final.
     """
 
     company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="invoices")
-    number = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=10, choices=InvoiceKind, default=InvoiceKind.BUILT)
+    number = models.CharField(max_length=40, validators=[invoice_number])
     currency = models.CharField(max_length=3, validators=[currency_code])
     status = models.CharField(max_length=20, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
     issue_date = models.DateField()
@@ -52,9 +122,9 @@ class Invoice(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Percent, applied to the subtotal.",
     )
-    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    tax = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    subtotal = _money(default=Decimal("0"))
+    tax = _money(default=Decimal("0"))
+    total = _money(default=Decimal("0"))
     notes = models.TextField(blank=True)
     payment_url = models.URLField(blank=True, max_length=500)
     pdf = models.OneToOneField(
@@ -71,15 +141,38 @@ class Invoice(models.Model):
         ordering = ["-issue_date", "-id"]
         indexes = [
             models.Index(fields=["company", "status", "due_date"], name="invoice_company_status"),
+            models.Index(fields=["status", "due_date"], name="invoice_status_due"),
         ]
         constraints = [
+            # One agency never has two invoices numbered alike, whatever the case.
+            models.UniqueConstraint(Upper("number"), name="invoice_number_unique"),
             models.CheckConstraint(
-                condition=Q(due_date__gte=models.F("issue_date")), name="invoice_due_after_issue"
+                condition=Q(due_date__gte=F("issue_date")), name="invoice_due_after_issue"
             ),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("tax")), name="invoice_total_adds_up"
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
         ]
 
     def __str__(self):
         return f"Invoice {self.number}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def is_unpaid(self) -> bool:
+        return self.status in UNPAID_STATUSES
+
+    def moves(self, by: str) -> list[tuple[str, Move]]:
+        """(name, move) of the moves ``by`` ("team"/"client") may make from here."""
+        return [
+            (name, move)
+            for name, move in MOVES.items()
+            if move.by == by and self.status in move.sources
+        ]
 
 
 class InvoiceLine(models.Model):
@@ -89,14 +182,50 @@ class InvoiceLine(models.Model):
     quantity = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # Finer than any currency, for rates like 0.125 an hour; the amount is rounded.
+    unit_price = models.DecimalField(max_digits=16, decimal_places=4)
+    amount = _money()
 
     class Meta:
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoice_line_quantity"),
         ]
 
     def __str__(self):
         return self.description
+
+
+class NoticeKind(models.TextChoices):
+    SENT = "sent", "Invoice sent"
+    REMINDER = "reminder", "Overdue reminder"
+    PAYMENT_REPORTED = "payment_reported", "Payment reported"
+    PAID = "paid", "Payment received"
+
+
+class InvoiceNotice(models.Model):
+    """One email about one invoice to one person, recorded with the send so that a retried
+    or repeated task never sends it twice.
+
+    ``occurrence`` tells repeats of a kind apart: the reminder's step (0 on becoming overdue,
+    then one a week), the activity entry of a payment report, else 0.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind)
+    occurrence = models.PositiveBigIntegerField(default=0)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "kind", "occurrence", "recipient"], name="invoice_notice_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.invoice_id} to {self.recipient_id}"

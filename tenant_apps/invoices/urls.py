@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tenant_apps.invoices import views
 
 app_name = "invoices"
-urlpatterns = []
+urlpatterns = [
+    path("invoices/", views.invoice_list, name="list"),
+    path("invoices/new/", views.invoice_new, name="new"),
+    path("invoices/new/line/", views.line_row_add, name="line_row"),
+    path("invoices/new/totals/", views.totals_preview, name="totals"),
+    path("invoices/upload/", views.invoice_upload, name="upload"),
+    path("invoices/<int:invoice_id>/", views.invoice_detail, name="detail"),
+    path("invoices/<int:invoice_id>/edit/", views.invoice_edit, name="edit"),
+    path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="pdf"),
+    *(
+        path(f"invoices/<int:invoice_id>/{name.replace('_', '-')}/", view, name=name)
+        for name, view in views.move_views.items()
+    ),
+]

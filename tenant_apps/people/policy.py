@@ -182,6 +182,23 @@ def _view_document(actor, document) -> bool:
     return actor.sees_company(document.company_id) and (actor.is_team or not document.is_internal)
 
 
+INVOICE_READERS = (ClientRole.ADMIN, ClientRole.FINANCE)
+
+
+def _reads_invoices_of(actor, company_id) -> bool:
+    """Team who see the company, or its finance people and client admins."""
+    if actor.is_team:
+        return actor.sees_company(company_id)
+    return actor.has_client_role(*INVOICE_READERS) and actor.client.company_id == company_id
+
+
+def _view_invoice(actor, invoice) -> bool:
+    # Drafts are the team's until sent; visible_invoices filters them out for clients.
+    return _reads_invoices_of(actor, invoice.company_id) and (
+        actor.is_team or invoice.status != "draft"
+    )
+
+
 RULES: dict[str, Callable] = {
     "workspace.use": _signed_in,
     "team.view": _team,
@@ -219,6 +236,21 @@ RULES: dict[str, Callable] = {
     ),
     # --- approvals ---
     # --- invoices ---
+    # Has an invoices page at all (the nav link): the team, finance people, client admins.
+    "invoices.view": lambda actor, obj=None: (
+        actor.is_team or actor.has_client_role(*INVOICE_READERS)
+    ),
+    # obj: the ClientCompany billed, or None for "may create any at all".
+    "invoices.create": lambda actor, obj=None: (
+        actor.is_team and (obj is None or actor.sees_company(obj.pk))
+    ),
+    "invoice.view": _view_invoice,  # obj: the Invoice; also its PDF and history
+    # Edit a draft, send, mark paid, void: the team who see the company.
+    "invoice.manage": lambda actor, obj: actor.is_team and actor.sees_company(obj.company_id),
+    # Tell the team "we have paid": the client's finance people and admins.
+    "invoice.report_payment": lambda actor, obj: (
+        actor.is_client and _reads_invoices_of(actor, obj.company_id)
+    ),
     # --- branding and domains ---
     # --- billing ---
     # --- messaging ---

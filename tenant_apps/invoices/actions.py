@@ -1,0 +1,512 @@
+"""Every write to invoices: each in a transaction, each in the activity log.
+
+Money is Decimal throughout: each line's amount and the tax are rounded half up to the
+currency's minor unit, the subtotal is the sum of the rounded lines, the total their sum with
+the tax. A built invoice's PDF is rendered before its transaction and stored at its start,
+so a refusal anywhere leaves neither a row nor a file behind.
+"""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from branding.selectors import brand_for
+from tenant_apps.activity.actions import activity_record
+from tenant_apps.files.actions import atomic_storing
+from tenant_apps.files.storage import file_storage
+from tenant_apps.invoices import validation
+from tenant_apps.invoices.currencies import Currency, money_format, money_round
+from tenant_apps.invoices.models import (
+    MOVES,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    NoticeKind,
+)
+from tenant_apps.invoices.pdf import invoice_pdf_render
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+
+
+def lines_from(items: Iterable) -> list[LineInput]:
+    """LineInputs from dicts (a form's or a serializer's cleaned data) or LineInputs."""
+    return [
+        item
+        if isinstance(item, LineInput)
+        else LineInput(item["description"], item["quantity"], item["unit_price"])
+        for item in items
+    ]
+
+
+@dataclass(frozen=True)
+class Figures:
+    lines: list[InvoiceLine]  # unsaved, numbered from 1
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def invoice_figures(*, currency: Currency, lines: list[LineInput], tax_rate: Decimal) -> Figures:
+    rows = [
+        InvoiceLine(
+            position=position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=money_round(line.quantity * line.unit_price, currency),
+        )
+        for position, line in enumerate(lines, start=1)
+    ]
+    subtotal = sum((row.amount for row in rows), Decimal(0))
+    tax = money_round(subtotal * tax_rate / 100, currency)
+    return Figures(rows, subtotal, tax, subtotal + tax)
+
+
+class _Errors:
+    """Collects field errors so that one refusal names everything wrong at once."""
+
+    def __init__(self):
+        self.by_field: dict[str, list] = {}
+
+    def check(self, field: str, check, *args):
+        try:
+            return check(*args)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for key, errors in error.error_dict.items():
+                    self.by_field.setdefault(key, []).extend(errors)
+            else:
+                self.by_field.setdefault(field, []).extend(error.error_list)
+            return None
+
+    def add(self, field: str, message: str, code: str) -> None:
+        self.by_field.setdefault(field, []).append(ValidationError(message, code=code))
+
+    def raise_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def _number_taken(number: str, invoice: Invoice | None) -> bool:
+    others = Invoice.objects.filter(number__iexact=number)
+    if invoice is not None:
+        others = others.exclude(pk=invoice.pk)
+    return others.exists()
+
+
+def _duplicate_number(number: str) -> ValidationError:
+    return ValidationError(
+        {"number": f"Invoice number {number} is already used; each invoice needs its own."},
+        code="duplicate_number",
+    )
+
+
+def _check_common(errors: _Errors, data: dict, invoice: Invoice | None) -> Currency | None:
+    """The fields both kinds share; returns the currency if it is known."""
+    number = data["number"]
+    if not number:
+        errors.add("number", "Give the invoice a number.", "required")
+    else:
+        errors.check("number", validation.validate_number, number)
+        if "number" not in errors.by_field and _number_taken(number, invoice):
+            errors.by_field["number"] = _duplicate_number(number).error_dict["number"]
+    currency = errors.check("currency", validation.validate_currency, data["currency"])
+    errors.check("due_date", validation.validate_dates, data["issue_date"], data["due_date"])
+    errors.check("payment_url", validation.validate_payment_url, data["payment_url"])
+    return currency
+
+
+def _check_built(data: dict, invoice: Invoice | None = None) -> Figures:
+    errors = _Errors()
+    currency = _check_common(errors, data, invoice)
+    errors.check("tax_rate", validation.validate_tax_rate, data["tax_rate"])
+    lines = data["lines"]
+    if not lines:
+        errors.add("lines", "Add at least one line.", "no_lines")
+    if len(lines) > validation.MAX_LINES:
+        errors.add("lines", f"An invoice has at most {validation.MAX_LINES} lines.", "too_many")
+    for position, line in enumerate(lines, start=1):
+        if not line.description.strip():
+            errors.add("lines", f"Line {position}: describe what is billed.", "description")
+        for check, value in (
+            (validation.validate_quantity, line.quantity),
+            (validation.validate_unit_price, line.unit_price),
+        ):
+            try:
+                check(value)
+            except ValidationError as error:
+                errors.add("lines", f"Line {position}: {error.messages[0]}", error.code)
+    errors.raise_any()
+    figures = invoice_figures(currency=currency, lines=lines, tax_rate=data["tax_rate"])
+    if figures.total < 0:
+        errors.add("lines", "The invoice cannot total less than zero.", "negative_total")
+    errors.raise_any()
+    return figures
+
+
+def _check_uploaded(data: dict, invoice: Invoice | None = None) -> Currency:
+    errors = _Errors()
+    currency = _check_common(errors, data, invoice)
+    if currency is not None:
+        errors.check("subtotal", validation.validate_amount, data["subtotal"], currency, "amount")
+        errors.check("tax", validation.validate_amount, data["tax"], currency, "tax")
+    errors.raise_any()
+    return currency
+
+
+def _pdf_name(number: str) -> str:
+    # A slash would make the stored name just what follows it.
+    return f"Invoice {number.replace('/', '-').replace(chr(92), '-')}.pdf"
+
+
+def _rendered_pdf(invoice: Invoice, lines: list[InvoiceLine]) -> ContentFile:
+    content = invoice_pdf_render(
+        invoice, lines, brand=brand_for(connection.tenant), company_name=invoice.company.name
+    )
+    return ContentFile(content, name=_pdf_name(invoice.number))
+
+
+def _accepted_pdf(upload, number: str):
+    """``upload`` if its bytes are a PDF, renamed after the invoice; refusals name the file."""
+    try:
+        validation.validate_pdf_upload(upload)
+    except ValidationError as refused:
+        raise ValidationError({"pdf": refused.messages}) from refused
+    upload.name = _pdf_name(number)
+    return upload
+
+
+@transaction.atomic
+def _saved(invoice: Invoice, stored, lines: list[InvoiceLine] | None) -> None:
+    """Save ``invoice`` with its new PDF (and lines), dropping the PDF it replaces."""
+    old = invoice.pdf if invoice.pk else None
+    invoice.pdf = stored
+    try:
+        with transaction.atomic():
+            invoice.save()
+    except IntegrityError as clash:
+        # Another invoice took the number since we checked.
+        if "invoice_number_unique" in str(clash):
+            raise _duplicate_number(invoice.number) from clash
+        raise
+    if lines is not None:
+        invoice.lines.all().delete()
+        for line in lines:
+            line.invoice = invoice
+        InvoiceLine.objects.bulk_create(lines)
+    if old is not None and old.pk != stored.pk:
+        key = old.key
+        old.delete()
+        transaction.on_commit(lambda: file_storage().delete(key), robust=True)
+
+
+@contextmanager
+def _storing(files, actor):
+    """atomic_storing, with a refusal of the file (which names no field) put under "pdf"."""
+    try:
+        with atomic_storing(files, uploaded_by=actor) as stored:
+            yield stored
+    except ValidationError as refused:
+        if hasattr(refused, "error_dict"):
+            raise
+        raise ValidationError({"pdf": refused.messages}) from refused
+
+
+def _summary(invoice: Invoice) -> dict:
+    return {
+        "number": invoice.number,
+        "company": invoice.company.name,
+        "kind": invoice.kind,
+        "total": money_format(invoice.total, invoice.currency),
+        "due_date": str(invoice.due_date),
+    }
+
+
+def invoice_create(
+    *,
+    company,
+    number,
+    currency,
+    issue_date,
+    due_date,
+    lines,
+    tax_rate=Decimal(0),
+    notes="",
+    payment_url="",
+    actor,
+    http_request=None,
+) -> Invoice:
+    """A draft built from ``lines`` (LineInputs or dicts), with its PDF rendered."""
+    data = {
+        "number": (number or "").strip(),
+        "currency": (currency or "").strip().upper(),
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "payment_url": payment_url or "",
+        "tax_rate": tax_rate,
+        "lines": lines_from(lines),
+    }
+    figures = _check_built(data)
+    invoice = Invoice(
+        company=company,
+        kind=InvoiceKind.BUILT,
+        number=data["number"],
+        currency=data["currency"],
+        issue_date=issue_date,
+        due_date=due_date,
+        tax_rate=tax_rate,
+        subtotal=figures.subtotal,
+        tax=figures.tax,
+        total=figures.total,
+        notes=notes,
+        payment_url=data["payment_url"],
+        created_by=actor,
+    )
+    with _storing([_rendered_pdf(invoice, figures.lines)], actor) as [stored]:
+        _saved(invoice, stored, figures.lines)
+        activity_record(
+            action="invoice.created",
+            actor=actor,
+            target=invoice,
+            request=http_request,
+            changes=_summary(invoice),
+        )
+        return invoice
+
+
+def invoice_upload(
+    *,
+    company,
+    number,
+    currency,
+    issue_date,
+    due_date,
+    subtotal,
+    tax=Decimal(0),
+    pdf,
+    notes="",
+    payment_url="",
+    actor,
+    http_request=None,
+) -> Invoice:
+    """A draft whose PDF the team made elsewhere; its amounts are as they give them."""
+    data = {
+        "number": (number or "").strip(),
+        "currency": (currency or "").strip().upper(),
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "payment_url": payment_url or "",
+        "subtotal": subtotal,
+        "tax": tax,
+    }
+    _check_uploaded(data)
+    upload = _accepted_pdf(pdf, data["number"])
+    invoice = Invoice(
+        company=company,
+        kind=InvoiceKind.UPLOADED,
+        number=data["number"],
+        currency=data["currency"],
+        issue_date=issue_date,
+        due_date=due_date,
+        subtotal=subtotal,
+        tax=tax,
+        total=subtotal + tax,
+        notes=notes,
+        payment_url=data["payment_url"],
+        created_by=actor,
+    )
+    with _storing([upload], actor) as [stored]:
+        _saved(invoice, stored, None)
+        activity_record(
+            action="invoice.uploaded",
+            actor=actor,
+            target=invoice,
+            request=http_request,
+            changes=_summary(invoice),
+        )
+        return invoice
+
+
+# What a draft's update may change, by kind; None (or absent) leaves a field as it is.
+BUILT_FIELDS = (
+    "number",
+    "currency",
+    "issue_date",
+    "due_date",
+    "tax_rate",
+    "notes",
+    "payment_url",
+    "lines",
+)
+UPLOADED_FIELDS = (
+    "number",
+    "currency",
+    "issue_date",
+    "due_date",
+    "subtotal",
+    "tax",
+    "notes",
+    "payment_url",
+    "pdf",
+)
+
+
+def _shown(value) -> str | list:
+    if isinstance(value, list):
+        return f"{len(value)} line{'s' if len(value) != 1 else ''}"
+    return str(value)
+
+
+def invoice_update(*, invoice: Invoice, actor, http_request=None, **changes) -> Invoice:
+    """Change a draft (a sent invoice is final: void it and issue another). A built one is
+    rendered again; an uploaded one may get a new PDF."""
+    built = invoice.kind == InvoiceKind.BUILT
+    allowed = BUILT_FIELDS if built else UPLOADED_FIELDS
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValueError(f"{invoice.get_kind_display()} invoices have no {sorted(unknown)}")
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update().select_related("company", "pdf").get(pk=invoice.pk)
+        )
+        if not invoice.is_draft:
+            raise ValidationError(
+                f"Invoice {invoice.number} is {invoice.get_status_display().lower()}; only "
+                "drafts can be changed.",
+                code="not_draft",
+            )
+        current = {field: getattr(invoice, field) for field in allowed if field != "pdf"}
+        if built:
+            current["lines"] = lines_from(
+                {
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for line in invoice.lines.all()
+            )
+        given = {field: value for field, value in changes.items() if value is not None}
+        if "lines" in given:
+            given["lines"] = lines_from(given["lines"])
+        for field in ("number", "currency"):
+            if field in given:
+                given[field] = given[field].strip()
+        given["currency"] = given.get("currency", current["currency"]).upper()
+        upload = given.pop("pdf", None)
+        data = current | given
+        diff = {
+            field: [current[field], data[field]] for field in given if current[field] != data[field]
+        }
+        if not diff and upload is None:
+            return invoice
+        for field, (_, value) in diff.items():
+            if field != "lines":
+                setattr(invoice, field, value)
+        if built:
+            figures = _check_built(data, invoice)
+            invoice.subtotal, invoice.tax, invoice.total = (
+                figures.subtotal,
+                figures.tax,
+                figures.total,
+            )
+            lines = figures.lines
+            files = [_rendered_pdf(invoice, lines)]
+        else:
+            _check_uploaded(data, invoice)
+            invoice.total = invoice.subtotal + invoice.tax
+            lines = None
+            files = [_accepted_pdf(upload, invoice.number)] if upload is not None else []
+            if upload is None and "number" in diff:
+                invoice.pdf.name = _pdf_name(invoice.number)
+                invoice.pdf.save(update_fields=["name"])
+        with _storing(files, actor) as stored:
+            _saved(invoice, stored[0] if stored else invoice.pdf, lines)
+            changed = {
+                field: [_shown(before), _shown(after)] for field, (before, after) in diff.items()
+            }
+            if upload is not None:
+                changed["pdf"] = "replaced"
+            activity_record(
+                action="invoice.updated",
+                actor=actor,
+                target=invoice,
+                request=http_request,
+                changes=changed,
+            )
+        return invoice
+
+
+def invoice_move(*, invoice: Invoice, move: str, actor=None, note="", http_request=None) -> Invoice:
+    """Change the status by one of ``MOVES`` (``actor`` None for the system's)."""
+    step = MOVES[move]
+    with transaction.atomic():
+        # Locked, so two people marking it paid at once make one change, not two.
+        invoice = Invoice.objects.select_for_update().select_related("company").get(pk=invoice.pk)
+        before = invoice.status
+        if before not in step.sources:
+            raise ValidationError(
+                {
+                    "status": f"Invoice {invoice.number} is "
+                    f"{InvoiceStatus(before).label.lower()}, so it cannot be "
+                    f"{InvoiceStatus(step.target).label.lower()} now."
+                },
+                code="invalid_transition",
+            )
+        now = timezone.now()
+        invoice.status = step.target
+        if move == "send":
+            invoice.sent_at = now
+        if step.target == InvoiceStatus.PAID:
+            invoice.paid_at = now
+        invoice.save(update_fields=["status", "sent_at", "paid_at"])
+        changes = {"status": [before, step.target]}
+        if note:
+            changes["note"] = note
+        entry = activity_record(
+            action=f"invoice.{move}",
+            actor=actor,
+            target=invoice,
+            request=http_request,
+            changes=changes,
+        )
+        notice = MOVE_NOTICES.get(move)
+        if notice is not None:
+            occurrence = entry.pk if notice == NoticeKind.PAYMENT_REPORTED else 0
+            invoice_notify_on_commit(notice, invoice, occurrence)
+        return invoice
+
+
+# Who hears about a move: see emails.py for the recipients of each kind.
+MOVE_NOTICES = {
+    "send": NoticeKind.SENT,
+    "report_payment": NoticeKind.PAYMENT_REPORTED,
+    "mark_paid": NoticeKind.PAID,
+}
+
+
+def invoice_notify_on_commit(kind: str, invoice: Invoice, occurrence: int = 0) -> None:
+    from tenant_apps.invoices.tasks import invoice_notify
+
+    # The commit may come after the caller left the tenant context, so pin the agency
+    # whose schema the task carries. Robust: a broker outage must not fail a saved change.
+    agency = connection.tenant
+    invoice_id = invoice.pk
+
+    def send():
+        with tenant_context(agency):
+            invoice_notify.delay(kind, invoice_id, occurrence)
+
+    transaction.on_commit(send, robust=True)

@@ -1,0 +1,413 @@
+"""Invoices over /api/v1/. Policy decides; actions write; serializers only validate and shape.
+
+An invoice the caller may not see (another company's, a draft for a client, any invoice for
+an approver or viewer) is a 404, like one that does not exist; a move they may not make on
+one they see is a 403, and a move its status does not allow is a 400 naming the status.
+"""
+
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenant_apps.client_requests.api import refused_as_400
+from tenant_apps.files.responses import file_download_response
+from tenant_apps.invoices import actions, validation
+from tenant_apps.invoices.currencies import currency_get, money_round
+from tenant_apps.invoices.forms import InvoiceListForm
+from tenant_apps.invoices.models import (
+    MOVES,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest, visible_invoices
+from tenant_apps.invoices.views import MOVE_PERMISSIONS
+from tenant_apps.people.api import VisibleCompanyField
+from tenant_apps.people.models import ClientCompany
+from tenant_apps.people.policy import Actor, Allowed, actor_for, can, require, visible_companies
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "1250.00"})
+class MoneyField(serializers.Field):
+    """An amount as a string with exactly its currency's decimals ("1250.00", "1250" in JPY)."""
+
+    def __init__(self, attr: str, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+        self.attr = attr
+
+    def to_representation(self, obj):
+        invoice = obj.invoice if isinstance(obj, InvoiceLine) else obj
+        return str(money_round(getattr(obj, self.attr), currency_get(invoice.currency)))
+
+
+def _moves_for(actor: Actor, invoice: Invoice) -> list[str]:
+    return [
+        name
+        for name, move in MOVES.items()
+        if move.by in MOVE_PERMISSIONS
+        and invoice.status in move.sources
+        and can(actor, MOVE_PERMISSIONS[move.by], invoice)
+    ]
+
+
+class InvoiceOutput(serializers.Serializer):
+    class Company(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(InvoiceKind.choices)
+    status = serializers.ChoiceField(InvoiceStatus.choices)
+    company = Company()
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+    issue_date = serializers.DateField()
+    due_date = serializers.DateField()
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
+    subtotal = MoneyField("subtotal")
+    tax = MoneyField("tax")
+    total = MoneyField("total")
+    notes = serializers.CharField()
+    payment_url = serializers.URLField(help_text='Where to pay ("Pay now"); empty if none.')
+    sent_at = serializers.DateTimeField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    pdf_url = serializers.SerializerMethodField()
+    moves = serializers.SerializerMethodField(
+        help_text="The status changes the caller may make now: POST /invoices/{id}/<move>."
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pdf_url(self, invoice) -> str | None:
+        if invoice.pdf_id is None:
+            return None
+        path = reverse("api-invoice-pdf", args=(invoice.pk,))
+        return self.context["request"].build_absolute_uri(path)
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField([name.replace("_", "-") for name in MOVES])
+        )
+    )
+    def get_moves(self, invoice) -> list[str]:
+        return [name.replace("_", "-") for name in _moves_for(self.context["actor"], invoice)]
+
+
+class InvoiceLineOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=2)
+    unit_price = serializers.DecimalField(max_digits=16, decimal_places=4)
+    amount = MoneyField("amount")
+
+
+class InvoiceDetailOutput(InvoiceOutput):
+    lines = InvoiceLineOutput(many=True, help_text="Empty for an uploaded invoice.")
+
+
+class InvoiceLineInput(serializers.Serializer):
+    description = serializers.CharField(max_length=300)
+    quantity = serializers.DecimalField(
+        max_digits=10, decimal_places=2, validators=[validation.validate_quantity]
+    )
+    unit_price = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=validation.UNIT_PRICE_PLACES,
+        validators=[validation.validate_unit_price],
+        help_text="May be negative, for a discount line.",
+    )
+
+
+# Inputs to create (every required field) and, with partial=True, to change a draft (only
+# what is given; defaults then do not apply).
+class InvoiceInput(serializers.Serializer):
+    number = serializers.CharField(max_length=40, validators=[validation.validate_number])
+    currency = serializers.CharField(
+        max_length=3, validators=[validation.validate_currency], help_text="ISO 4217, e.g. EUR."
+    )
+    issue_date = serializers.DateField(default=agency_today, help_text="Today if left out.")
+    due_date = serializers.DateField()
+    payment_url = serializers.CharField(
+        max_length=500,
+        allow_blank=True,
+        default="",
+        validators=[validation.validate_payment_url],
+        help_text="Optional https:// link where the client pays.",
+    )
+    notes = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+class InvoiceBuiltInput(InvoiceInput):
+    tax_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[validation.validate_tax_rate],
+        help_text="Percent, applied to the subtotal.",
+    )
+    lines = InvoiceLineInput(many=True, max_length=validation.MAX_LINES, default=list)
+
+
+def _amount(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=15, decimal_places=3, **kwargs)
+
+
+class InvoiceUploadedInput(InvoiceInput):
+    subtotal = _amount(help_text="The amount before tax, as on the PDF.")
+    tax = _amount(default=Decimal(0), help_text="The tax amount, as on the PDF.")
+    pdf = serializers.FileField(help_text="The invoice, sniffed: it must be a PDF.")
+
+
+class ForCompany(serializers.Serializer):
+    company = VisibleCompanyField(
+        queryset=ClientCompany.objects.all(), help_text="The client company billed."
+    )
+
+
+class InvoiceBuiltCreate(ForCompany, InvoiceBuiltInput):
+    pass
+
+
+class InvoiceUploadedCreate(ForCompany, InvoiceUploadedInput):
+    pass
+
+
+class InvoicesApi(ListAPIView):
+    permission_classes = [Allowed.to("workspace.use")]
+    parser_classes = [JSONParser, MultiPartParser]
+    serializer_class = InvoiceOutput
+
+    class Newest(CursorPagination):
+        ordering = "-id"
+
+    pagination_class = Newest
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"actor": actor_for(self.request)}
+
+    def get_queryset(self):
+        actor = actor_for(self.request)
+        form = InvoiceListForm(
+            self.request.query_params,
+            companies=visible_companies(actor) if actor.is_team else None,
+        )
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {
+                    field: [e["message"] for e in errors]
+                    for field, errors in form.errors.get_json_data().items()
+                }
+            )
+        return form.apply(visible_invoices(actor))
+
+    @extend_schema(
+        summary="Invoices the caller can see",
+        description="The team's for the companies they see; a client's finance people and "
+        "admins their company's once sent; approvers and viewers none.",
+        parameters=[
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=["unpaid", *InvoiceStatus.values],
+                description="`unpaid`: sent, pending payment or overdue.",
+            ),
+            OpenApiParameter("company", OpenApiTypes.INT, description="A client company id."),
+            OpenApiParameter("q", OpenApiTypes.STR, description="Part of an invoice number."),
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request={
+            "application/json": InvoiceBuiltCreate,
+            "multipart/form-data": InvoiceUploadedCreate,
+        },
+        responses={201: InvoiceDetailOutput},
+        summary="Create a draft invoice (team)",
+        description="JSON with `lines` builds the invoice and renders its PDF; "
+        "multipart/form-data with a `pdf` part uploads one made elsewhere. Amounts are "
+        "rounded half up to the currency's minor unit. A duplicate number, a due date before "
+        "the issue date, no lines, a quantity of zero or less, an unknown currency or a file "
+        "that is not a PDF is a 400 naming the field, and nothing is saved.",
+    )
+    def post(self, request):
+        actor = actor_for(request)
+        require(actor, "invoices.create", request=request)
+        uploading = request.content_type.startswith("multipart/")
+        form = (InvoiceUploadedCreate if uploading else InvoiceBuiltCreate)(
+            data=request.data, context={"actor": actor}
+        )
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        require(actor, "invoices.create", data["company"], request=request)
+        action = actions.invoice_upload if uploading else actions.invoice_create
+        with refused_as_400():
+            created = action(actor=actor.user, http_request=request, **data)
+        return Response(
+            InvoiceDetailOutput(created, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": reverse("api-invoice", args=(created.pk,))},
+        )
+
+
+class OneInvoice(APIView):
+    # For views under /invoices/{id}: that invoice, if the caller can see it, else a 404.
+    # A comment, not a docstring: the schema would show it on every operation.
+    permission_classes = [Allowed.to("workspace.use")]
+
+    @property
+    def actor(self) -> Actor:
+        return actor_for(self.request)
+
+    def invoice(self) -> Invoice:
+        invoices = visible_invoices(self.actor).select_related("pdf")
+        invoice = get_object_or_404(invoices, pk=self.kwargs["invoice_id"])
+        require(self.actor, "invoice.view", invoice, request=self.request)
+        return invoice
+
+    def output(self, invoice: Invoice) -> dict:
+        invoice = visible_invoices(self.actor).prefetch_related("lines").get(pk=invoice.pk)
+        context = {"request": self.request, "actor": self.actor}
+        return InvoiceDetailOutput(invoice, context=context).data
+
+
+class InvoiceApi(OneInvoice):
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(responses=InvoiceDetailOutput, summary="One invoice, with its lines")
+    def get(self, request, invoice_id):
+        return Response(self.output(self.invoice()))
+
+    @extend_schema(
+        request={
+            "application/json": InvoiceBuiltInput,
+            "multipart/form-data": InvoiceUploadedInput,
+        },
+        responses=InvoiceDetailOutput,
+        summary="Change a draft (team)",
+        description="Give only what changes; all or nothing. A built invoice takes lines and a "
+        "tax rate (and its PDF is rendered again), an uploaded one amounts and optionally a "
+        "new `pdf`. A sent invoice is final: a 400.",
+    )
+    def patch(self, request, invoice_id):
+        invoice = self.invoice()
+        require(self.actor, "invoice.manage", invoice, request=request)
+        built = invoice.kind == InvoiceKind.BUILT
+        form = (InvoiceBuiltInput if built else InvoiceUploadedInput)(
+            data=request.data, partial=True
+        )
+        form.is_valid(raise_exception=True)
+        other = set(request.data) - set(form.fields)
+        misplaced = other & (set(InvoiceBuiltInput().fields) | set(InvoiceUploadedInput().fields))
+        if misplaced:
+            raise serializers.ValidationError(
+                {
+                    field: [f"{invoice.get_kind_display()} invoices have no {field}."]
+                    for field in sorted(misplaced)
+                }
+            )
+        with refused_as_400():
+            actions.invoice_update(
+                invoice=invoice, actor=self.actor.user, http_request=request, **form.validated_data
+            )
+        return Response(self.output(invoice))
+
+
+class InvoiceMoveApi(OneInvoice):
+    # One status change, by name (MOVES); subclasses are made per move below.
+    parser_classes = [JSONParser]
+    move = ""
+
+    class InvoiceMoveInput(serializers.Serializer):
+        note = serializers.CharField(
+            max_length=500,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="Optional: why, or a payment reference; kept in the history.",
+        )
+
+    def post(self, request, invoice_id):
+        invoice = self.invoice()
+        require(self.actor, MOVE_PERMISSIONS[MOVES[self.move].by], invoice, request=request)
+        form = self.InvoiceMoveInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        with refused_as_400():
+            actions.invoice_move(
+                invoice=invoice,
+                move=self.move,
+                actor=self.actor.user,
+                note=form.validated_data["note"],
+                http_request=request,
+            )
+        return Response(self.output(invoice))
+
+
+def _move_api(name: str) -> type[InvoiceMoveApi]:
+    move = MOVES[name]
+    who = "team" if move.by == "team" else "the client's finance people and admins"
+    sources = ", ".join(sorted(InvoiceStatus(source).label.lower() for source in move.sources))
+    post = extend_schema(
+        request=InvoiceMoveApi.InvoiceMoveInput,
+        responses={
+            200: InvoiceDetailOutput,
+            400: OpenApiResponse(description="The invoice's status does not allow this."),
+        },
+        summary=f"{move.label} ({who})",
+        description=f"From {sources} to {InvoiceStatus(move.target).label.lower()}.",
+    )(InvoiceMoveApi.post)
+    return type(
+        f"Invoice{name.title().replace('_', '')}Api",
+        (InvoiceMoveApi,),
+        {"move": name, "post": post},
+    )
+
+
+move_apis = {name: _move_api(name) for name, move in MOVES.items() if move.by in MOVE_PERMISSIONS}
+
+
+class InvoicePdfApi(OneInvoice):
+    def perform_content_negotiation(self, request, force=False):
+        # The file is the answer whatever Accept says; refusals stay JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such invoice, or not one the caller may see."),
+        },
+        summary="Download an invoice's PDF",
+        description="Always as an attachment.",
+    )
+    def get(self, request, invoice_id):
+        invoice = self.invoice()
+        if invoice.pdf is None:
+            raise serializers.ValidationError({"pdf": ["This invoice has no PDF."]})
+        return file_download_response(invoice.pdf)
+
+
+class NextNumberApi(APIView):
+    permission_classes = [Allowed.to("invoices.create")]
+
+    class Output(serializers.Serializer):
+        number = serializers.CharField(help_text="The number after the latest invoice's.")
+
+    @extend_schema(responses=Output, summary="Suggest the next invoice number (team)")
+    def get(self, request):
+        return Response(self.Output({"number": invoice_number_suggest()}).data)

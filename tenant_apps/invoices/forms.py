@@ -1,0 +1,241 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from tenant_apps.invoices import validation
+from tenant_apps.invoices.currencies import currency_choices
+from tenant_apps.invoices.models import Invoice, InvoiceStatus
+from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest
+from tenant_apps.people.models import ClientCompany
+
+PAYMENT_TERMS_DAYS = 30
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _amount(label: str, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        max_digits=15,
+        decimal_places=3,
+        min_value=Decimal(0),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        **kwargs,
+    )
+
+
+class InvoiceListForm(forms.Form):
+    """The list's filters; the client filter only for the team."""
+
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), ("unpaid", "Unpaid"), *InvoiceStatus.choices]
+    )
+    company = forms.ModelChoiceField(
+        required=False,
+        queryset=ClientCompany.objects.none(),
+        empty_label="Any client",
+        label="Client",
+    )
+    q = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Number",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. INV-0042"}),
+    )
+
+    def __init__(self, data, *, companies=None):
+        super().__init__(data)
+        if companies is None:
+            del self.fields["company"]
+        else:
+            self.fields["company"].queryset = companies
+
+    def apply(self, invoices):
+        data = self.cleaned_data
+        status = data.get("status")
+        if status == "unpaid":
+            invoices = invoices.filter(
+                status__in=[
+                    InvoiceStatus.SENT,
+                    InvoiceStatus.PENDING_PAYMENT,
+                    InvoiceStatus.OVERDUE,
+                ]
+            )
+        elif status:
+            invoices = invoices.filter(status=status)
+        if data.get("company"):
+            invoices = invoices.filter(company=data["company"])
+        if data.get("q"):
+            invoices = invoices.filter(number__icontains=data["q"].strip())
+        return invoices
+
+
+class _InvoiceFields(forms.Form):
+    """What both kinds of invoice ask: whom, which number and currency, and when."""
+
+    company = forms.ModelChoiceField(
+        queryset=ClientCompany.objects.none(), label="Client", empty_label="Choose a client"
+    )
+    number = forms.CharField(
+        max_length=40, validators=[validation.validate_number], help_text="Unique in your agency."
+    )
+    currency = forms.ChoiceField(choices=currency_choices, initial="EUR")
+    issue_date = forms.DateField(label="Issue date", widget=_date_input())
+    due_date = forms.DateField(label="Due date", widget=_date_input())
+    payment_url = forms.URLField(
+        required=False,
+        max_length=500,
+        label="Payment link",
+        validators=[validation.validate_payment_url],
+        assume_scheme="https",
+        help_text='Optional: an https:// link where the client pays; shown as "Pay now".',
+    )
+    notes = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: printed at the foot of the invoice (payment terms, bank details).",
+    )
+
+    def __init__(self, data=None, files=None, *, companies=None, invoice=None, initial=None):
+        if data is None and initial is None:
+            # A new invoice: the next number, dated today, due after the usual terms.
+            today = agency_today()
+            initial = {
+                "number": invoice_number_suggest(),
+                "issue_date": today,
+                "due_date": today + timedelta(days=PAYMENT_TERMS_DAYS),
+            }
+        super().__init__(data, files, initial=initial)
+        if companies is None:  # editing: the client stays as it is
+            del self.fields["company"]
+        else:
+            self.fields["company"].queryset = companies
+
+    def clean(self):
+        data = super().clean()
+        try:
+            validation.validate_dates(data.get("issue_date"), data.get("due_date"))
+        except ValidationError as error:
+            self.add_error(None, error)
+        return data
+
+
+class InvoiceForm(_InvoiceFields):
+    """An invoice built from lines (in LineFormSet beside it)."""
+
+    tax_rate = forms.DecimalField(
+        label="Tax rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        initial=Decimal(0),
+        validators=[validation.validate_tax_rate],
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
+
+    field_order = ["company", "number", "currency", "issue_date", "due_date", "tax_rate"]
+
+
+class UploadForm(_InvoiceFields):
+    """An invoice made elsewhere: its PDF and the amounts on it."""
+
+    subtotal = _amount("Amount before tax")
+    tax = _amount("Tax", initial=Decimal(0))
+    pdf = forms.FileField(
+        label="Invoice PDF",
+        validators=[validation.validate_pdf_upload],
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    field_order = ["company", "pdf", "number", "currency", "subtotal", "tax"]
+
+    def __init__(self, *args, invoice: Invoice | None = None, **kwargs):
+        super().__init__(*args, invoice=invoice, **kwargs)
+        if invoice is not None:  # it has one already
+            self.fields["pdf"].required = False
+            self.fields["pdf"].help_text = "Optional: a new PDF replaces the current one."
+
+
+class LineForm(forms.Form):
+    description = forms.CharField(max_length=300)
+    quantity = forms.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        initial=Decimal(1),
+        validators=[validation.validate_quantity],
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    unit_price = forms.DecimalField(
+        label="Unit price",
+        max_digits=16,
+        decimal_places=validation.UNIT_PRICE_PLACES,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.lines():
+            raise ValidationError("Add at least one line.", code="no_lines")
+
+    def lines(self) -> list[dict]:
+        """The rows filled in well enough to bill: blank rows (which clean to {}) and rows
+        ticked for removal are skipped. Usable before the whole set is valid (a preview)."""
+        return [
+            {name: form.cleaned_data[name] for name in ("description", "quantity", "unit_price")}
+            for form in self.forms
+            if form.is_valid() and form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+
+LineFormSet = forms.formset_factory(
+    LineForm,
+    formset=BaseLineFormSet,
+    extra=0,
+    can_delete=True,
+    can_delete_extra=True,
+    max_num=validation.MAX_LINES,
+    absolute_max=validation.MAX_LINES,
+    validate_max=True,
+)
+LINES_PREFIX = "lines"
+BLANK_ROWS = 3
+
+
+def line_formset(data=None, *, invoice: Invoice | None = None) -> BaseLineFormSet:
+    """The invoice's lines to edit, or BLANK_ROWS empty rows for a new one (the first
+    required, so that an invoice always has a line)."""
+    if invoice is not None:
+        initial = list(invoice.lines.values("description", "quantity", "unit_price"))
+    else:
+        initial = [{} for _ in range(BLANK_ROWS)]
+    formset = LineFormSet(data, initial=initial, prefix=LINES_PREFIX)
+    for index, form in enumerate(formset.forms):
+        form.empty_permitted = index > 0 or invoice is not None
+        form.use_required_attribute = False
+    return formset
+
+
+def line_row(index: int) -> LineForm:
+    """A blank row to append to the lines (the "Add a line" button)."""
+    formset = LineFormSet(prefix=LINES_PREFIX)
+    row = LineForm(
+        prefix=formset.add_prefix(index), empty_permitted=True, use_required_attribute=False
+    )
+    formset.add_fields(row, index)
+    return row
+
+
+class MoveForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Note",
+        help_text="Optional: why, or a payment reference. Kept in the invoice's history.",
+    )

@@ -1,0 +1,179 @@
+"""An invoice built from lines, rendered as a PDF with fpdf2 in the agency's brand.
+
+DejaVu Sans ships with the app (fonts/, Bitstream Vera licence) so that any client's or
+agency's name prints, whatever its script: fpdf2's built-in fonts know Latin-1 only.
+"""
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from branding.selectors import BrandView
+from tenant_apps.invoices.currencies import money_format
+from tenant_apps.invoices.models import Invoice, InvoiceLine
+
+# fontTools logs every subsetting step at INFO, the level the project logs at.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
+INK = (29, 35, 48)
+MUTED = (91, 100, 117)
+LINE = (227, 230, 238)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    """ "#1f6feb" → (31, 111, 235); anything else falls back to ink."""
+    value = colour.lstrip("#")
+    if len(value) == 3:
+        value = "".join(char * 2 for char in value)
+    try:
+        return tuple(int(value[index : index + 2], 16) for index in (0, 2, 4))
+    except ValueError:
+        return INK
+
+
+def _readable_on(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    # White on dark brand colours, ink on light ones (relative luminance, roughly).
+    red, green, blue = rgb
+    return (255, 255, 255) if 0.299 * red + 0.587 * green + 0.114 * blue < 160 else INK
+
+
+def _quantity(value: Decimal) -> str:
+    # 2.00 → "2", 1.50 → "1.5"
+    return f"{value.normalize():f}"
+
+
+def _date(value) -> str:
+    return f"{value:%-d %B %Y}"
+
+
+class _Page(FPDF):
+    def __init__(self, footer_text: str):
+        super().__init__(format="A4")
+        self.footer_text = footer_text
+        self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+        self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=20)
+
+    def footer(self):
+        self.set_y(-14)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()}/{{nb}}", align="C")
+
+
+def invoice_pdf_render(
+    invoice: Invoice, lines: Sequence[InvoiceLine], *, brand: BrandView, company_name: str
+) -> bytes:
+    """The PDF of ``invoice`` (saved or not) with ``lines``, from ``brand``'s agency."""
+    primary = _rgb(brand.primary_colour)
+    pdf = _Page(footer_text=f"{brand.portal_name} · Invoice {invoice.number}")
+    pdf.set_title(f"Invoice {invoice.number}")
+    pdf.set_author(brand.portal_name)
+    pdf.set_creator("Client Portal")
+    pdf.add_page()
+    width = pdf.epw
+
+    # A band in the brand colour with the agency's name.
+    pdf.set_fill_color(*primary)
+    pdf.rect(0, 0, pdf.w, 30, style="F")
+    pdf.set_xy(18, 9)
+    pdf.set_font(FONT, "B", 18)
+    pdf.set_text_color(*_readable_on(primary))
+    pdf.cell(width, 12, brand.portal_name)
+
+    pdf.set_xy(18, 40)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, "B", 22)
+    pdf.cell(width / 2, 10, "Invoice")
+    pdf.set_font(FONT, "", 11)
+    facts = [
+        ("Number", invoice.number),
+        ("Issued", _date(invoice.issue_date)),
+        ("Due", _date(invoice.due_date)),
+    ]
+    top = 40
+    for label, value in facts:
+        pdf.set_xy(18 + width / 2, top)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(30, 6, label)
+        pdf.set_text_color(*INK)
+        pdf.set_font(FONT, "B" if label == "Due" else "", 11)
+        pdf.cell(width / 2 - 30, 6, value, align="R")
+        pdf.set_font(FONT, "", 11)
+        top += 7
+
+    pdf.set_xy(18, 56)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width / 2, 6, "Billed to", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, "B", 13)
+    pdf.multi_cell(width / 2, 7, company_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(max(pdf.get_y(), top) + 8)
+
+    pdf.set_font(FONT, "", 10)
+    pdf.set_draw_color(*LINE)
+    with pdf.table(
+        col_widths=(width * 0.52, width * 0.12, width * 0.18, width * 0.18),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
+        headings_style=FontFace(emphasis="BOLD", color=_readable_on(primary), fill_color=primary),
+        borders_layout="HORIZONTAL_LINES",
+        line_height=7,
+    ) as table:
+        table.row(["Description", "Quantity", "Unit price", "Amount"])
+        for line in lines:
+            table.row(
+                [
+                    line.description,
+                    _quantity(line.quantity),
+                    money_format(line.unit_price, invoice.currency, code=False),
+                    money_format(line.amount, invoice.currency),
+                ]
+            )
+
+    pdf.ln(4)
+    totals = [
+        ("Subtotal", money_format(invoice.subtotal, invoice.currency), ""),
+        (
+            f"Tax ({invoice.tax_rate.normalize():f}%)",
+            money_format(invoice.tax, invoice.currency),
+            "",
+        ),
+        ("Total due", money_format(invoice.total, invoice.currency), "B"),
+    ]
+    for label, value, style in totals:
+        pdf.set_x(18 + width * 0.52)
+        pdf.set_font(FONT, style, 12 if style else 10)
+        pdf.cell(width * 0.24, 7, label)
+        pdf.cell(width * 0.24, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    pdf.ln(6)
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(
+        width, 7, f"Please pay by {_date(invoice.due_date)}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
+    if invoice.payment_url:
+        pdf.set_font(FONT, "", 10)
+        pdf.set_text_color(*primary)
+        pdf.multi_cell(
+            width,
+            6,
+            f"Pay online: {invoice.payment_url}",
+            link=invoice.payment_url,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_text_color(*INK)
+    if invoice.notes:
+        pdf.ln(4)
+        pdf.set_font(FONT, "", 10)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(width, 5, invoice.notes, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())

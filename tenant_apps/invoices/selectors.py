@@ -1,0 +1,104 @@
+import re
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from shared_apps.accounts.models import User
+from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.client_requests.models import SlaPolicy
+from tenant_apps.invoices.models import (
+    CLIENT_VISIBLE_STATUSES,
+    UNPAID_STATUSES,
+    Invoice,
+    InvoiceStatus,
+)
+from tenant_apps.people.models import ClientMember, ClientRole
+from tenant_apps.people.policy import INVOICE_READERS, Actor
+
+# History entries a client reads: what happened once the invoice was theirs to see.
+CLIENT_HISTORY = [
+    "invoice.send",
+    "invoice.report_payment",
+    "invoice.payment_missing",
+    "invoice.mark_paid",
+    "invoice.void",
+    "invoice.mark_overdue",
+]
+NUMBER_TAIL = re.compile(r"^(.*?)(\d+)$")
+
+
+def visible_invoices(actor: Actor) -> QuerySet[Invoice]:
+    """Invoices ``actor`` may see, with what a list row shows: the team's for the companies
+    they see; a client's finance people and admins their company's, once sent; else none."""
+    invoices = Invoice.objects.select_related("company")
+    if actor.is_team:
+        ids = actor.visible_company_ids
+        return invoices if ids is None else invoices.filter(company_id__in=ids)
+    if actor.has_client_role(*INVOICE_READERS):
+        return invoices.filter(
+            company_id=actor.client.company_id, status__in=CLIENT_VISIBLE_STATUSES
+        )
+    return invoices.none()
+
+
+def invoice_totals(invoices: QuerySet[Invoice]) -> list[dict]:
+    """Per currency (money in different currencies never adds up): how many invoices, and
+    the amounts outstanding, overdue and paid. Voided and draft invoices count in none."""
+    return list(
+        invoices.order_by()
+        .values("currency")
+        .annotate(
+            count=Count("id"),
+            outstanding=Sum("total", filter=Q(status__in=UNPAID_STATUSES), default=0),
+            overdue=Sum("total", filter=Q(status=InvoiceStatus.OVERDUE), default=0),
+            paid=Sum("total", filter=Q(status=InvoiceStatus.PAID), default=0),
+        )
+        .order_by("currency")
+    )
+
+
+def invoice_history(actor: Actor, invoice: Invoice) -> QuerySet[ActivityEntry]:
+    """The invoice's entries in the activity log, oldest first; clients see only what
+    happened after it was sent to them."""
+    entries = ActivityEntry.objects.filter(
+        company_id=invoice.company_id,
+        object_type=Invoice._meta.label_lower,
+        object_id=str(invoice.pk),
+        action__startswith="invoice.",
+    ).order_by("id")
+    return entries if actor.is_team else entries.filter(action__in=CLIENT_HISTORY)
+
+
+def invoice_number_suggest() -> str:
+    """The number after the latest invoice's (INV-0041 → INV-0042), or INV-0001."""
+    latest = Invoice.objects.order_by("-created_at", "-id").values_list("number", flat=True)
+    match = NUMBER_TAIL.match(latest.first() or "INV-0000")
+    prefix, digits = match.groups() if match else ("INV-", "0000")
+    number = int(digits)
+    while True:
+        number += 1
+        candidate = f"{prefix}{number:0{len(digits)}d}"
+        if not Invoice.objects.filter(number__iexact=candidate).exists():
+            return candidate
+
+
+def agency_today() -> date:
+    """Today in the agency's business time zone (the one its SLA policy counts in)."""
+    zone = SlaPolicy.objects.filter(pk=1).values_list("timezone", flat=True).first() or "UTC"
+    return timezone.localdate(timezone=ZoneInfo(zone))
+
+
+def invoice_recipients(invoice: Invoice) -> list[User]:
+    """Who is emailed about a client's invoice: its company's finance people, or its client
+    admins when it has no finance person."""
+    members = ClientMember.objects.filter(
+        company_id=invoice.company_id,
+        role__in=[ClientRole.FINANCE, ClientRole.ADMIN],
+        user__is_active=True,
+    ).select_related("user")
+    by_role: dict[str, list[User]] = {}
+    for member in members:
+        by_role.setdefault(member.role, []).append(member.user)
+    return by_role.get(ClientRole.FINANCE) or by_role.get(ClientRole.ADMIN, [])

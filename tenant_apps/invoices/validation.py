@@ -1,0 +1,92 @@
+"""What an invoice's fields may hold. Forms, serializers and the actions all check with these,
+so a page, the API and a direct call refuse the same input with the same words."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from tenant_apps.files.validation import PDF, upload_accept
+from tenant_apps.invoices.currencies import Currency, currency_get
+from tenant_apps.invoices.models import invoice_number
+
+MAX_LINES = 100
+MAX_TAX_RATE = Decimal(100)
+UNIT_PRICE_PLACES = 4
+https_url = URLValidator(schemes=["https"], message="Enter a full https:// link.")
+
+
+def validate_number(value: str) -> None:
+    invoice_number(value)
+
+
+def validate_currency(code: str) -> Currency:
+    currency = currency_get(code)
+    if currency is None:
+        raise ValidationError(
+            '"%(code)s" is not a currency we know: use an ISO 4217 code such as EUR or USD.',
+            code="unknown_currency",
+            params={"code": code},
+        )
+    return currency
+
+
+def validate_quantity(value: Decimal) -> None:
+    if value <= 0:
+        raise ValidationError("The quantity must be more than zero.", code="quantity")
+
+
+def validate_unit_price(value: Decimal) -> None:
+    if _places(value) > UNIT_PRICE_PLACES:
+        raise ValidationError(
+            f"Give the unit price to at most {UNIT_PRICE_PLACES} decimal places.", code="places"
+        )
+
+
+def validate_tax_rate(value: Decimal) -> None:
+    if not 0 <= value <= MAX_TAX_RATE:
+        raise ValidationError("The tax rate is a percentage from 0 to 100.", code="tax_rate")
+    if _places(value) > 2:
+        raise ValidationError("Give the tax rate to at most 2 decimal places.", code="places")
+
+
+def validate_payment_url(value: str) -> None:
+    if value:
+        https_url(value)
+
+
+def validate_dates(issue_date, due_date) -> None:
+    if issue_date and due_date and due_date < issue_date:
+        raise ValidationError(
+            {"due_date": "The due date cannot be before the issue date."}, code="due_before_issue"
+        )
+
+
+def validate_amount(value: Decimal, currency: Currency, label: str) -> None:
+    """An amount the client pays (not a rate): never negative, never finer than the currency."""
+    if value < 0:
+        raise ValidationError(f"The {label} cannot be negative.", code="negative")
+    if _places(value) > currency.minor_units:
+        places = currency.minor_units
+        raise ValidationError(
+            f"{currency.code} amounts have "
+            + (f"at most {places} decimal places." if places else "no decimal places."),
+            code="places",
+        )
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def validate_pdf_upload(upload) -> None:
+    """An invoice file must sniff as a PDF, whatever its name says; refusals name the file."""
+    accepted = upload_accept(upload, max_bytes=settings.FILE_MAX_UPLOAD_BYTES)
+    if accepted.kind is not PDF:
+        raise ValidationError(
+            '"%(name)s" was refused: an invoice must be a PDF, and this is %(kind)s.',
+            code="not_pdf",
+            params={"name": accepted.name, "kind": accepted.kind.label},
+        )

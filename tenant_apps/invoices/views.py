@@ -1,0 +1,301 @@
+"""Invoice pages: the list with totals, a new invoice (built from lines or uploaded), one
+invoice with its lines, history and actions, its PDF, and editing a draft.
+
+The detail page's actions post with htmx and get back the header they change, with the
+history out of band; without htmx the same routes redirect, or show the refusal (400).
+"""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from tenant_apps.files.responses import file_download_response
+from tenant_apps.invoices import actions
+from tenant_apps.invoices.currencies import currency_get
+from tenant_apps.invoices.forms import (
+    InvoiceForm,
+    InvoiceListForm,
+    MoveForm,
+    UploadForm,
+    line_formset,
+    line_row,
+)
+from tenant_apps.invoices.models import MOVES, Invoice, InvoiceKind
+from tenant_apps.invoices.selectors import (
+    agency_today,
+    invoice_history,
+    invoice_totals,
+    visible_invoices,
+)
+from tenant_apps.invoices.validation import MAX_LINES, validate_tax_rate
+from tenant_apps.people.policy import (
+    actor_for,
+    can,
+    permission_required,
+    require,
+    visible_companies,
+)
+
+PAGE_SIZE = 25
+# Who may make a move, by the table's "by".
+MOVE_PERMISSIONS = {"team": "invoice.manage", "client": "invoice.report_payment"}
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+# List
+
+
+@permission_required("workspace.use")
+def invoice_list(request):
+    """Everyone signed in may open it; approvers and viewers find no invoices there."""
+    actor = actor_for(request)
+    form = InvoiceListForm(
+        request.GET, companies=visible_companies(actor) if actor.is_team else None
+    )
+    if form.is_valid():
+        invoices, status = form.apply(visible_invoices(actor)), 200
+    else:
+        invoices = Invoice.objects.none()
+        status = 200 if _is_htmx(request) else 400
+    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "actor": actor,
+        "form": form,
+        "page": page,
+        "totals": invoice_totals(invoices),
+        "page_query": query.urlencode(),
+        "reads_invoices": can(actor, "invoices.view"),
+        "may_create": can(actor, "invoices.create"),
+    }
+    template = "invoices/list.html"
+    if _is_htmx(request) and request.headers.get("HX-Target") == "invoice-results":
+        template += "#results"
+    return render(request, template, context, status=status)
+
+
+# Creating and editing
+
+
+def _errors_onto(form, refused: ValidationError) -> None:
+    """An action's refusal beside the fields it names; the rest (lines) above the form."""
+    errors = refused.message_dict if hasattr(refused, "error_dict") else {None: refused.messages}
+    for field, messages_ in errors.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+def _editor(request, *, kind: str, invoice: Invoice | None = None):
+    """New (no ``invoice``) or a draft's edit page, for either kind; saves and redirects."""
+    actor = actor_for(request)
+    built = kind == InvoiceKind.BUILT
+    form_class = InvoiceForm if built else UploadForm
+    companies = visible_companies(actor) if invoice is None else None
+    initial = None
+    if invoice is not None:
+        initial = {field: getattr(invoice, field) for field in form_class.base_fields}
+        initial.pop("pdf", None)
+    form = form_class(
+        _posted(request),
+        request.FILES or None,
+        companies=companies,
+        invoice=invoice,
+        initial=initial,
+    )
+    lines = line_formset(_posted(request), invoice=invoice) if built else None
+    valid = form.is_valid()
+    valid = (lines.is_valid() if lines is not None else True) and valid
+    if request.method == "POST" and valid:
+        data = dict(form.cleaned_data)
+        company = data.pop("company", None)
+        if company is not None:
+            require(actor, "invoices.create", company, request=request)
+        if built:
+            data["lines"] = lines.lines()
+        try:
+            if invoice is not None:
+                saved = actions.invoice_update(
+                    invoice=invoice, actor=actor.user, http_request=request, **data
+                )
+            elif built:
+                saved = actions.invoice_create(
+                    company=company, actor=actor.user, http_request=request, **data
+                )
+            else:
+                saved = actions.invoice_upload(
+                    company=company, actor=actor.user, http_request=request, **data
+                )
+        except ValidationError as refused:
+            _errors_onto(form, refused)
+        else:
+            verb = "saved" if invoice is not None else "created as a draft"
+            messages.success(request, f"Invoice {saved.number} {verb}.")
+            return redirect("invoices:detail", saved.pk)
+    context = {
+        "form": form,
+        "lines": lines,
+        "invoice": invoice,
+        "kind": kind,
+        "totals": _preview(_posted(request), lines) if built else None,
+        "max_lines": MAX_LINES,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "invoices/form.html", context, status=status)
+
+
+@permission_required("invoices.create")
+def invoice_new(request):
+    return _editor(request, kind=InvoiceKind.BUILT)
+
+
+@permission_required("invoices.create")
+def invoice_upload(request):
+    return _editor(request, kind=InvoiceKind.UPLOADED)
+
+
+@permission_required("workspace.use")
+def invoice_edit(request, invoice_id):
+    actor, invoice = _visible_invoice(request, invoice_id)
+    require(actor, "invoice.manage", invoice, request=request)
+    if not invoice.is_draft:
+        messages.error(request, f"Invoice {invoice.number} was sent; only drafts can be changed.")
+        return redirect("invoices:detail", invoice.pk)
+    return _editor(request, kind=invoice.kind, invoice=invoice)
+
+
+@permission_required("invoices.create")
+def line_row_add(request):
+    """One more blank line for the invoice form, added in place by "Add a line"."""
+    index = request.GET.get("index", "")
+    if not index.isdigit() or int(index) >= MAX_LINES:
+        return HttpResponseBadRequest(f"An invoice has at most {MAX_LINES} lines.")
+    context = {"row": line_row(int(index)), "next_index": int(index) + 1, "max_lines": MAX_LINES}
+    return render(request, "invoices/form.html#added_row", context)
+
+
+def _preview(data, lines) -> dict | None:
+    """What the lines typed so far add up to, for the form's summary; None until there are
+    a known currency and a whole line."""
+    currency = currency_get((data or {}).get("currency", ""))
+    rows = lines.lines() if lines is not None and lines.is_bound else []
+    if currency is None or not rows:
+        return None
+    try:
+        tax_rate = Decimal(data.get("tax_rate") or 0)
+        validate_tax_rate(tax_rate)
+    except (ArithmeticError, ValidationError):
+        tax_rate = Decimal(0)
+    figures = actions.invoice_figures(
+        currency=currency, lines=actions.lines_from(rows), tax_rate=tax_rate
+    )
+    return {"currency": currency.code, "figures": figures, "tax_rate": tax_rate}
+
+
+@require_POST
+@permission_required("invoices.create")
+def totals_preview(request):
+    """The summary of what the form's lines add up to, swapped in as they change."""
+    totals = _preview(request.POST, line_formset(request.POST))
+    return render(request, "invoices/form.html#totals", {"totals": totals})
+
+
+# One invoice
+
+
+def _visible_invoice(request, invoice_id) -> tuple:
+    """The actor and the invoice if they may see it at all; otherwise it does not exist."""
+    actor = actor_for(request)
+    invoice = get_object_or_404(visible_invoices(actor).select_related("pdf"), pk=invoice_id)
+    require(actor, "invoice.view", invoice, request=request)
+    return actor, invoice
+
+
+def _detail_context(request, actor, invoice, **extra) -> dict:
+    by = "team" if can(actor, "invoice.manage", invoice) else None
+    if by is None and can(actor, "invoice.report_payment", invoice):
+        by = "client"
+    return {
+        "actor": actor,
+        "invoice": invoice,
+        "lines": invoice.lines.all() if invoice.kind == InvoiceKind.BUILT else [],
+        "history": invoice_history(actor, invoice),
+        "moves": [
+            (name, move, MoveForm(auto_id=f"{name}-%s"))
+            for name, move in (invoice.moves(by) if by else [])
+        ],
+        "manages": by == "team",
+        "days_late": (agency_today() - invoice.due_date).days if invoice.is_unpaid else 0,
+    } | extra
+
+
+@permission_required("workspace.use")
+def invoice_detail(request, invoice_id):
+    actor, invoice = _visible_invoice(request, invoice_id)
+    return render(request, "invoices/detail.html", _detail_context(request, actor, invoice))
+
+
+@permission_required("workspace.use")
+def invoice_pdf(request, invoice_id):
+    _, invoice = _visible_invoice(request, invoice_id)
+    if invoice.pdf is None:
+        raise Http404("This invoice has no PDF.")
+    return file_download_response(invoice.pdf)
+
+
+def _move_view(name: str):
+    move = MOVES[name]
+    permission = MOVE_PERMISSIONS[move.by]
+
+    @require_POST
+    @permission_required("workspace.use")
+    def view(request, invoice_id):
+        actor, invoice = _visible_invoice(request, invoice_id)
+        require(actor, permission, invoice, request=request)
+        form = MoveForm(request.POST)
+        refusal = None
+        if form.is_valid():
+            try:
+                invoice = actions.invoice_move(
+                    invoice=invoice,
+                    move=name,
+                    actor=actor.user,
+                    note=form.cleaned_data["note"],
+                    http_request=request,
+                )
+            except ValidationError as refused:
+                refusal = " ".join(refused.messages)
+        else:
+            refusal = " ".join(error for errors in form.errors.values() for error in errors)
+        if not _is_htmx(request):
+            if refusal is None:
+                messages.success(request, f"{move.done}: invoice {invoice.number}.")
+                return redirect("invoices:detail", invoice.pk)
+            context = _detail_context(request, actor, invoice, refusal=refusal)
+            return render(request, "invoices/detail.html", context, status=400)
+        invoice = visible_invoices(actor).select_related("pdf").get(pk=invoice.pk)
+        context = _detail_context(request, actor, invoice, refusal=refusal)
+        html = render_to_string("invoices/detail.html#header", context, request=request)
+        html += render_to_string(
+            "invoices/detail.html#history", context | {"oob": True}, request=request
+        )
+        return HttpResponse(html)
+
+    view.__name__ = f"invoice_{name}"
+    return view
+
+
+# The moves people make from the page; the system's (overdue) is the beat task's alone.
+move_views = {name: _move_view(name) for name, move in MOVES.items() if move.by in MOVE_PERMISSIONS}
