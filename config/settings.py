@@ -325,6 +325,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenant_apps.client_requests.tasks.sla_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # Each person's digest-preference notifications since their last digest, one email a day.
+    "notification-digests": {
+        "task": "tenant_apps.notifications.tasks.digest_sweep",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Due tomorrow / due today / overdue reminders for requests and file requests, per agency.
+    "due-reminders": {
+        "task": "tenant_apps.inbox.tasks.reminder_sweep",
+        "schedule": crontab(minute=15),
+    },
     # Unpaid invoices past their due date turn overdue and remind the client, per agency.
     "invoice-sweep": {
         "task": "tenant_apps.invoices.tasks.invoice_sweep",

@@ -22,6 +22,7 @@ from tenant_apps.client_requests.models import (
 )
 from tenant_apps.client_requests.sla_sync import sla_policy, sla_refresh
 from tenant_apps.files.actions import atomic_storing
+from tenant_apps.notifications.sources import request_notified
 
 
 def _event(request, *, kind, actor, body="", is_internal=False, change=None, stored_files=()):
@@ -76,6 +77,7 @@ def _notify(kind: str, request: ClientRequest, event: RequestEvent | None = None
             request_notify.delay(kind, request.pk, event_id)
 
     transaction.on_commit(send, robust=True)
+    request_notified(kind, request, event)  # the in-app side, in this transaction
 
 
 def request_submit(

@@ -12,6 +12,7 @@ from tenant_apps.client_requests.models import (
     SlaState,
 )
 from tenant_apps.client_requests.sla_sync import sla_fields, sla_policy
+from tenant_apps.notifications.sources import request_email_wanted
 from tenants.models import Agency
 
 
@@ -41,7 +42,7 @@ def request_notify(kind: str, request_id: int, event_id: int | None = None) -> i
     for notice in notices_for(kind):
         mail = NoticeMail(notice, request, event, actor)
         for recipient in mail.recipients():
-            if recipient.pk in done:
+            if recipient.pk in done or not request_email_wanted(kind, recipient):
                 continue
             # The record commits only if the send succeeded, so a retry sends what failed;
             # a concurrent duplicate waits on the unique key, then finds the record.

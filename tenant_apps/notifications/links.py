@@ -10,11 +10,12 @@ from django.db import connection
 
 from tenant_apps.notifications.models import ActionLink
 from tenant_apps.security.link_secrets import secret_digest
+from tenant_apps.security.sign_in import MODEL_BACKEND
+
+METHOD_KEY = "security:signed-in-by"  # where sign-in records how the session signed in
 
 SCOPE_KEY = "notifications:action-link"
-# How this session was signed in, for records that keep it (approval decisions).
-SIGN_IN_METHOD_KEY = "sign_in_method"
-ACTION_LINK_METHOD = "action_link"
+ACTION_LINK_METHOD = "action_link"  # how the session signed in, for approval decisions
 
 
 class LinkRefused(Exception):
@@ -51,9 +52,10 @@ def in_scope(path: str, scope_path: str) -> bool:
 
 def session_scope_begin(request, link: ActionLink) -> None:
     """Sign the link's person in, limited to the link's item."""
-    auth.login(request, link.user, backend="django.contrib.auth.backends.ModelBackend")
+    auth.login(request, link.user, backend=MODEL_BACKEND)
+    # After the login, which may flush the session (and whose signal ends any earlier scope).
     request.session[SCOPE_KEY] = {"link": link.pk, "path": link.path}
-    request.session[SIGN_IN_METHOD_KEY] = ACTION_LINK_METHOD
+    request.session[METHOD_KEY] = ACTION_LINK_METHOD
 
 
 def session_scope(request) -> dict | None:
@@ -61,5 +63,7 @@ def session_scope(request) -> dict | None:
     return request.session.get(SCOPE_KEY) if hasattr(request, "session") else None
 
 
-def opened_by_action_link(request) -> bool:
-    return request.session.get(SIGN_IN_METHOD_KEY) == ACTION_LINK_METHOD
+def session_scope_end(request) -> None:
+    """A full sign-in (a password, a sign-in link) lifts the limits of a link-opened session."""
+    if hasattr(request, "session"):
+        request.session.pop(SCOPE_KEY, None)

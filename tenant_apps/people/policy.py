@@ -260,6 +260,16 @@ RULES: dict[str, Callable] = {
     "action_link.revoke": lambda actor, obj: (
         actor.has_team_role(*OWNER_OR_ADMIN) or obj.user_id == getattr(actor.user, "pk", None)
     ),
+    "inbox.waiting_on_you": lambda actor, obj=None: actor.is_client,
+    "inbox.next_actions": _team,
+    # obj: the ClientCompany asked, or None for "may ask at all" (to show the button).
+    "file_requests.create": lambda actor, obj=None: (
+        actor.is_team and (obj is None or actor.sees_company(obj.pk))
+    ),
+    "file_request.view": lambda actor, obj: actor.sees_company(obj.company_id),
+    # Upload the file asked for: the company's people who may upload, or the team for them.
+    "file_request.fulfil": lambda actor, obj: _contribute_to_company(actor, obj.company_id),
+    "file_request.cancel": lambda actor, obj: actor.is_team and actor.sees_company(obj.company_id),
     # --- webhooks ---
     # --- projects and reports ---
 }

@@ -4,13 +4,15 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tenant_apps.inbox.selectors import home_inbox
 from tenant_apps.people.models import ClientRole, TeamRole
 from tenant_apps.people.policy import actor_for, permission_required
 
 
 @permission_required("workspace.use")
 def home(request):
-    return render(request, "workspace/home.html")
+    # Waiting on you (client people) or Next actions (the team).
+    return render(request, "workspace/home.html", home_inbox(actor_for(request)))
 
 
 class MeApi(APIView):
