@@ -364,6 +364,12 @@ UPLOADED_FIELDS = (
 )
 
 
+def _locked(invoice: Invoice) -> Invoice:
+    """``invoice`` afresh, its row locked until the transaction ends."""
+    invoices = Invoice.objects.select_for_update(of=("self",)).select_related("company", "pdf")
+    return invoices.get(pk=invoice.pk)
+
+
 def _shown(value) -> str | list:
     if isinstance(value, list):
         return f"{len(value)} line{'s' if len(value) != 1 else ''}"
@@ -379,9 +385,7 @@ def invoice_update(*, invoice: Invoice, actor, http_request=None, **changes) -> 
     if unknown:
         raise ValueError(f"{invoice.get_kind_display()} invoices have no {sorted(unknown)}")
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update().select_related("company", "pdf").get(pk=invoice.pk)
-        )
+        invoice = _locked(invoice)
         if not invoice.is_draft:
             raise ValidationError(
                 f"Invoice {invoice.number} is {invoice.get_status_display().lower()}; only "
@@ -454,7 +458,7 @@ def invoice_move(*, invoice: Invoice, move: str, actor=None, note="", http_reque
     step = MOVES[move]
     with transaction.atomic():
         # Locked, so two people marking it paid at once make one change, not two.
-        invoice = Invoice.objects.select_for_update().select_related("company").get(pk=invoice.pk)
+        invoice = _locked(invoice)
         before = invoice.status
         if before not in step.sources:
             raise ValidationError(

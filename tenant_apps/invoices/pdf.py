@@ -25,6 +25,7 @@ FONT = "DejaVu"
 INK = (29, 35, 48)
 MUTED = (91, 100, 117)
 LINE = (227, 230, 238)
+ZEBRA = (246, 247, 251)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -38,10 +39,14 @@ def _rgb(colour: str) -> tuple[int, int, int]:
         return INK
 
 
-def _readable_on(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    # White on dark brand colours, ink on light ones (relative luminance, roughly).
+def _is_dark(rgb: tuple[int, int, int]) -> bool:
     red, green, blue = rgb
-    return (255, 255, 255) if 0.299 * red + 0.587 * green + 0.114 * blue < 160 else INK
+    return 0.299 * red + 0.587 * green + 0.114 * blue < 160  # luminance, roughly
+
+
+def _readable_on(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    # White on dark brand colours, ink on light ones.
+    return (255, 255, 255) if _is_dark(rgb) else INK
 
 
 def _quantity(value: Decimal) -> str:
@@ -120,12 +125,16 @@ def invoice_pdf_render(
 
     pdf.set_font(FONT, "", 10)
     pdf.set_draw_color(*LINE)
+    pdf.set_fill_color(255, 255, 255)
     with pdf.table(
         col_widths=(width * 0.52, width * 0.12, width * 0.18, width * 0.18),
         text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
         headings_style=FontFace(emphasis="BOLD", color=_readable_on(primary), fill_color=primary),
         borders_layout="HORIZONTAL_LINES",
-        line_height=7,
+        cell_fill_color=ZEBRA,
+        cell_fill_mode="ROWS",
+        line_height=6,
+        padding=1.5,
     ) as table:
         table.row(["Description", "Quantity", "Unit price", "Amount"])
         for line in lines:
@@ -161,7 +170,7 @@ def invoice_pdf_render(
     )
     if invoice.payment_url:
         pdf.set_font(FONT, "", 10)
-        pdf.set_text_color(*primary)
+        pdf.set_text_color(*(primary if _is_dark(primary) else INK))
         pdf.multi_cell(
             width,
             6,
