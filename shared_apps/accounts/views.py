@@ -54,7 +54,7 @@ def handoff_view(request, token):
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     if user is None:
         return render(request, "accounts/handoff_invalid.html", status=400)
-    return sign_in_begin(request, user, next_url=_home())
+    return sign_in_begin(request, user, next_url=_home(), method="action_link")
 
 
 def _link_request(request, *, template, send):
@@ -99,7 +99,7 @@ def magic_link_sign_in(request, secret):
         except MagicLinkUnusable as unusable:
             reason = unusable.reason
         else:
-            return sign_in_begin(request, user, next_url=_home())
+            return sign_in_begin(request, user, next_url=_home(), method="magic_link")
     if reason:
         context = {"reason": reason, "minutes": MAGIC_LINK_MINUTES}
         return render(request, "accounts/magic_link_invalid.html", context, status=400)

@@ -28,6 +28,7 @@ from tenant_apps.people.policy import (
     visible_invitations,
 )
 from tenant_apps.people.validation import COMPANY_NAME_TAKEN
+from tenant_apps.security.sign_in import METHOD_KEY
 
 COMPANIES_PER_PAGE = 50
 # Unknown links 404; links that existed but can no longer be used are gone (410).
@@ -323,6 +324,7 @@ def invitation_accept(request, secret):
         except actions.InvitationRefused as refused:
             return _invitation_refused(request, refused.reason)
         auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[METHOD_KEY] = "action_link"  # signed in by the emailed invitation
         messages.success(request, f"Welcome, {user.get_short_name()}.")
         return redirect("workspace:home")
     context = {"invitation": invitation, "form": form}

@@ -19,12 +19,23 @@ from tenant_apps.security.two_factor import has_two_factor
 PENDING_KEY = "security:pending-sign-in"
 PENDING_SECONDS = 300
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# How this session signed in: "password", "magic_link", "action_link" (a single-purpose
+# link: the signup handoff, an accepted invitation) or "two_factor" (either, then a code).
+# Decision records (approvals) say how their decider had proved who they were.
+METHOD_KEY = "security:signed-in-by"
 
 
-def sign_in_begin(request, user, *, next_url: str, backend: str = MODEL_BACKEND):
+def sign_in_method(request) -> str | None:
+    return request.session.get(METHOD_KEY)
+
+
+def sign_in_begin(
+    request, user, *, next_url: str, backend: str = MODEL_BACKEND, method: str = "password"
+):
     """Sign ``user`` in, or ask for their code first; returns the redirect."""
     if not has_two_factor(user):
         auth.login(request, user, backend=backend)
+        request.session[METHOD_KEY] = method  # after login, which may flush the session
         return redirect(next_url)
     request.session[PENDING_KEY] = {
         "user": user.pk,
@@ -51,4 +62,5 @@ def sign_in_complete(request, user, device):
     pending = request.session.pop(PENDING_KEY)
     auth.login(request, user, backend=pending["backend"])
     otp_login(request, device)
+    request.session[METHOD_KEY] = "two_factor"
     return redirect(pending["next"])
