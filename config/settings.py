@@ -340,6 +340,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenant_apps.invoices.tasks.invoice_sweep",
         "schedule": crontab(minute=7),
     },
+    # Pending approvals remind their approvers (due soon, due today, overdue), per agency;
+    # hourly so a missed run catches up, each step sent once per approver.
+    "approval-reminders": {
+        "task": "tenant_apps.approvals.tasks.approval_reminders",
+        "schedule": crontab(minute=22),
+    },
 }
 
 LOGGING = {

@@ -55,6 +55,13 @@ ACTIONS = {
     "documents.folder_created": Action("Folder created", "Created the folder {object}"),
     "documents.uploaded": Action("Document uploaded", "Uploaded {object}"),
     "documents.version_added": Action("New version", "Uploaded a new version of {object}"),
+    "approval.requested": Action("Approval requested", "Asked for approval: {object}"),
+    "approval.decided": Action("Approval decision", "Decided on the approval {object}"),
+    "approval.completed": Action("Approval completed", "Completed the approval {object}"),
+    "approval.superseded": Action(
+        "Approval superseded", "Superseded the approval {object} with a new version"
+    ),
+    "approval.cancelled": Action("Approval cancelled", "Cancelled the approval {object}"),
     "request_type.created": Action("Request type added", "Added the request type {object}"),
     "request_type.updated": Action("Request type changed", "Changed the request type {object}"),
 }

@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -25,6 +27,19 @@ class SignInMethod(models.TextChoices):
     TWO_FACTOR = "two_factor", "Password and two-factor code"
     ACTION_LINK = "action_link", "Single-purpose emailed link"
     API_TOKEN = "api_token", "API token"
+    # Sessions begun before sign-in recorded its method, or by a path that does not say.
+    UNKNOWN = "unknown", "Not recorded"
+
+
+# Finished one way or another: nothing more can be decided.
+CLOSED_STATUSES = [
+    ApprovalStatus.APPROVED,
+    ApprovalStatus.CHANGES_REQUESTED,
+    ApprovalStatus.SUPERSEDED,
+    ApprovalStatus.CANCELLED,
+]
+# Decided by the approvers (as opposed to superseded or cancelled by the team).
+COMPLETED_STATUSES = [ApprovalStatus.APPROVED, ApprovalStatus.CHANGES_REQUESTED]
 
 
 class ApprovalRequest(models.Model):
@@ -62,7 +77,16 @@ class ApprovalRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When it stopped being pending: decided, superseded or cancelled.
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The earlier request this one asks again (on a newer version, say).
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rerequests"
+    )
+    # The activity-log entry that fixed the hash and the approvers, for the exported record.
+    request_entry = models.OneToOneField(
+        "activity.ActivityEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -77,10 +101,48 @@ class ApprovalRequest(models.Model):
                 ),
                 name="approval_has_one_subject",
             ),
+            # One open question per thing at a time; a second would split the answers.
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=Q(status=ApprovalStatus.PENDING),
+                name="approval_one_pending_per_version",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status=ApprovalStatus.PENDING),
+                name="approval_one_pending_per_invoice",
+            ),
         ]
 
     def __str__(self):
         return self.title
+
+    @cached_property
+    def approver_ids(self) -> frozenset[int]:
+        # Through .all(), so a prefetch of approver_links serves it.
+        return frozenset(link.user_id for link in self.approver_links.all())
+
+    @property
+    def subject_file(self):
+        """The StoredFile whose bytes are asked about (it may have changed since, for an
+        invoice; ``sha256`` is what was asked)."""
+        return self.version.file if self.version_id else self.invoice.pdf
+
+    @property
+    def subject_label(self) -> str:
+        if self.version_id:
+            return f"{self.version.document.name}, version {self.version.number}"
+        return str(self.invoice)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ApprovalStatus.PENDING
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.is_pending and self.due_date is not None and self.due_date < timezone.localdate()
+        )
 
 
 class ApprovalApprover(models.Model):
@@ -130,3 +192,25 @@ class ApprovalDecision(models.Model):
 
     def __str__(self):
         return f"{self.get_decision_display()} by {self.decided_by_id}"
+
+
+class ApprovalNotice(models.Model):
+    """One notice sent about an approval to one person, recorded with the send so a rerun or
+    retried task never sends it twice. ``kind``: "reminder:<step>" (reminders.reminder_step)."""
+
+    approval = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["approval", "recipient", "kind"], name="approval_notice_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.recipient_id} about {self.approval_id}"

@@ -199,6 +199,33 @@ def _view_invoice(actor, invoice) -> bool:
     )
 
 
+APPROVER_ROLES = (ClientRole.ADMIN, ClientRole.APPROVER)  # client people who may be asked
+
+
+def _request_approval(actor, company=None) -> bool:
+    # Without a company: "may ask for approvals at all" (to show the button).
+    return actor.is_team and (company is None or actor.sees_company(company.pk))
+
+
+def _view_approval(actor, approval) -> bool:
+    """Team who see the company; its client people, except that an invoice's approval is for
+    those who may see the invoice and whoever was asked (as approvals.selectors filters)."""
+    if not actor.sees_company(approval.company_id):
+        return False
+    if actor.is_team or approval.invoice_id is None:
+        return True
+    return actor.user.pk in approval.approver_ids or can(actor, "invoice.view", approval.invoice)
+
+
+def _decide_approval(actor, approval) -> bool:
+    """Only a person asked, while still an approver or admin of the approval's company."""
+    return (
+        actor.has_client_role(*APPROVER_ROLES)
+        and actor.client.company_id == approval.company_id
+        and actor.user.pk in approval.approver_ids
+    )
+
+
 RULES: dict[str, Callable] = {
     "workspace.use": _signed_in,
     "team.view": _team,
@@ -235,6 +262,11 @@ RULES: dict[str, Callable] = {
         _view_document(actor, obj) and _contribute_to_company(actor, obj.company_id)
     ),
     # --- approvals ---
+    "approvals.request": _request_approval,  # obj: the ClientCompany, or None
+    "approval.view": _view_approval,  # obj: the ApprovalRequest; also its record and file
+    "approval.decide": _decide_approval,  # obj: the ApprovalRequest
+    # Ask again (on a newer version) or cancel: the team who see the company.
+    "approval.manage": lambda actor, obj: actor.is_team and actor.sees_company(obj.company_id),
     # --- invoices ---
     # Has an invoices page at all (the nav link): the team, finance people, client admins.
     "invoices.view": lambda actor, obj=None: (

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
+from tenant_apps.activity.proofs import proof_problem, record_read
 from tenant_apps.activity.selectors import (
     activity_first_broken_link,
     activity_head,
@@ -25,8 +26,23 @@ class Command(BaseCommand):
             help="A head hash printed by an earlier run; fail unless the log still holds it. "
             "Needs --schema.",
         )
+        parser.add_argument(
+            "--record",
+            metavar="FILE",
+            help="An exported record (such as an approval's record.json): check that each "
+            "activity entry in it still hashes to its hash, and that the log holds it. Sets "
+            "--schema, and --anchor to the head the record was exported at.",
+        )
 
-    def handle(self, *args, schema=None, anchor=None, **options):
+    def handle(self, *args, schema=None, anchor=None, record=None, **options):
+        proofs = []
+        if record:
+            try:
+                exported = record_read(record)
+            except (OSError, ValueError) as error:
+                raise CommandError(f"{record} is not an exported record: {error}") from error
+            schema, proofs = exported.get("schema"), exported["activity_entries"]
+            anchor = anchor or exported.get("anchor")
         if anchor and not schema:
             raise CommandError("--anchor belongs to one agency's log; give its --schema too.")
         agencies = Agency.objects.live()
@@ -40,6 +56,11 @@ class Command(BaseCommand):
                 broken = activity_first_broken_link()
                 lost_anchor = broken is None and anchor is not None and not activity_holds(anchor)
                 head = activity_head()
+                problems = [problem for proof in proofs if (problem := proof_problem(proof))]
+            for problem in problems:
+                self.stdout.write(f"{agency.schema_name}: record {problem}")
+            if problems and broken is None and not lost_anchor:
+                failed += 1  # otherwise the agency is counted once, below
             if broken is not None:
                 failed += 1
                 self.stdout.write(
@@ -58,5 +79,10 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{agency.schema_name}: intact; head entry {head.pk} {head.entry_hash}"
                 )
+                if proofs and not problems:
+                    self.stdout.write(
+                        f"{agency.schema_name}: the record's {len(proofs)} entries are unaltered "
+                        "and in the log"
+                    )
         if failed:
             raise CommandError(f"{failed} agency log(s) failed verification.")
