@@ -1,6 +1,6 @@
 """Client Portal's benchmarks; prints a table of figures (see bench/README.md).
 
-    .venv/bin/python bench/run.py                      all three parts (~4 minutes)
+    .venv/bin/python bench/run.py                      all four parts (~7 minutes)
     .venv/bin/python bench/run.py --part tax           one part; repeat --part for more
 
 Every run drops and recreates the database ``portal_bench`` on the server that
@@ -27,9 +27,9 @@ import typing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.error import URLError
-from urllib.parse import urlsplit, urlunsplit
-from urllib.request import Request, urlopen
+from urllib.error import HTTPError, URLError
+from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,6 +42,8 @@ from config.env import database_from_url  # noqa: E402
 BENCH_DB = "portal_bench"
 # Celery queue and cache prefix of their own, so no running worker or dev cache sees bench data.
 BENCH_QUEUE = BENCH_CACHE_PREFIX = "portal-bench"
+# Shared by the seeding processes and the servers, so sessions made in one work in the other.
+BENCH_SECRET_KEY = "bench-only-secret-key-bench-only-secret-key-0123456789"
 VENV_BIN = Path(sys.executable).parent
 VIEW_PATH = "/activity/"
 VARIANTS = {
@@ -64,6 +66,7 @@ POOL_P50_GOAL_MS = 300
 WARM_UP_SECONDS = 3
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BUSY_LOAD = 1.0  # 1-minute load average above which other work skews the figures
+PARTS = ["tax", "queries", "signup", "requests"]
 
 
 def main():
@@ -71,7 +74,7 @@ def main():
     parser.add_argument(
         "--part",
         action="append",
-        choices=["tax", "queries", "signup"],
+        choices=PARTS,
         help="run only this part (repeatable); default: all",
     )
     parser.add_argument("--rounds", type=int, default=2, help="wrk runs per variant [2]")
@@ -79,8 +82,8 @@ def main():
     parser.add_argument("--signups", type=int, default=50, help="timed signups per mode [50]")
     parser.add_argument("--keep-db", action="store_true", help=f"keep {BENCH_DB} afterwards")
     args = parser.parse_args()
-    parts = args.part or ["tax", "queries", "signup"]
-    if "tax" in parts and not shutil.which("wrk"):
+    parts = args.part or PARTS
+    if {"tax", "requests"} & set(parts) and not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     # Turn `kill` into an exception so the finally blocks stop the servers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -100,13 +103,16 @@ def main():
     try:
         recreate_database(database_url)
         run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
-        agencies = worker_json("bench.seed", env)
+        if {"tax", "queries"} & set(parts):
+            agencies = worker_json("bench.seed", env)
         if "tax" in parts:
             report_tax(tenancy_tax(env, agencies, args.rounds, args.duration), args)
         if "queries" in parts:
             report_queries(statement_counts(env, agencies))
         if "signup" in parts:
             report_signup(worker_json("bench.signup", env, str(args.signups)), args.signups)
+        if "requests" in parts:
+            report_lists(*list_rates(env, args.rounds, args.duration), args)
     finally:
         forget_redis_keys()
         if not args.keep_db:
@@ -129,6 +135,7 @@ def bench_env(database_url: str) -> dict:
         CONN_MAX_AGE="60",
         CELERY_QUEUE=BENCH_QUEUE,
         CACHE_KEY_PREFIX=BENCH_CACHE_PREFIX,
+        SECRET_KEY=BENCH_SECRET_KEY,
         # In-process parts render templates, which need the dev static storage.
         DEBUG="true",
         LOG_LEVEL="WARNING",  # not a line per sign-in
@@ -195,29 +202,38 @@ def tenancy_tax(env: dict, agencies: list[dict], rounds: int, duration: int) -> 
 
     The runs take turns, in reverse order every other round.
     """
-    database_url = env["DATABASE_URL"]
     hosts = [agency["host"] for agency in agencies]
-    server_env = dict(
-        env,
-        # Production request handling: no query log, no debug pages.
-        DEBUG="false",
-        SECRET_KEY="bench-only-secret-key-bench-only-secret-key-0123456789",
-        SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback
-        ANYMAIL_ESP="postmark",  # required in production; this view sends no mail
-        BENCH_SCHEMA=agencies[0]["schema"],
-    )
-    runs = {run: [] for run in TAX_RUNS}
+    server_env = dict(production_env(env), BENCH_SCHEMA=agencies[0]["schema"])
     with gunicorn_servers(server_env, hosts[0]) as servers:
         for server in servers.values():
-            wrk(server.url, hosts, WARM_UP_SECONDS)
-        ours = bench_pids([server.process.pid for server in servers.values()], database_url)
-        for number in range(rounds):
-            order = list(TAX_RUNS) if number % 2 == 0 else list(reversed(TAX_RUNS))
-            for run in order:
-                variant, tenants = TAX_RUNS[run]
-                runs[run].append(
-                    wrk_beside_others(servers[variant].url, hosts[:tenants], duration, ours)
-                )
+            wrk(server.url, WARM_UP_SECONDS, hosts=hosts)
+        ours = bench_pids([server.process.pid for server in servers.values()], env["DATABASE_URL"])
+        jobs = {
+            run: (servers[variant].url, {"hosts": hosts[:tenants]})
+            for run, (variant, tenants) in TAX_RUNS.items()
+        }
+        return wrk_rounds(jobs, rounds, duration, ours)
+
+
+def production_env(env: dict) -> dict:
+    """Production request handling: no query log, no debug pages."""
+    return dict(
+        env,
+        DEBUG="false",
+        SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback
+        ANYMAIL_ESP="postmark",  # required in production; the benchmarked views send no mail
+    )
+
+
+def wrk_rounds(jobs: dict, rounds: int, duration: int, ours: list[int]) -> dict:
+    """{job: [(WrkResult, other processes' CPUs) per round]} for jobs {name: (url, wrk
+    keyword arguments)}, which take turns, in reverse order every other round."""
+    runs = {name: [] for name in jobs}
+    for number in range(rounds):
+        order = list(jobs) if number % 2 == 0 else list(reversed(jobs))
+        for name in order:
+            url, options = jobs[name]
+            runs[name].append(wrk_beside_others(url, duration, ours, **options))
     return runs
 
 
@@ -235,15 +251,15 @@ def bench_pids(gunicorn_pids: list[int], database_url: str) -> list[int]:
     return servers + [pid for (pid,) in backends]
 
 
-def wrk_beside_others(url: str, hosts: list[str], seconds: int, ours: list[int]) -> tuple:
-    """(req/s, CPUs used meanwhile by processes other than ``ours`` and wrk)."""
+def wrk_beside_others(url: str, seconds: int, ours: list[int], **options) -> tuple:
+    """(WrkResult, CPUs used meanwhile by processes other than ``ours`` and wrk)."""
     busy, own, children = _busy_ticks(), _process_ticks(ours), _children_seconds()
-    rate = wrk(url, hosts, seconds)
+    result = wrk(url, seconds, **options)
     others = (
         (_busy_ticks() - busy - _process_ticks(ours) + own) / CLOCK_TICKS
         - (_children_seconds() - children)
     ) / seconds
-    return rate, max(others, 0.0)
+    return result, max(others, 0.0)
 
 
 def _busy_ticks() -> int:
@@ -274,33 +290,44 @@ def _children_seconds() -> float:
 @contextlib.contextmanager
 def gunicorn_servers(env: dict, host: str):
     with contextlib.ExitStack() as stack:
-        servers = {}
-        for name, (_, settings_module) in VARIANTS.items():
-            port = free_port()
-            log = stack.enter_context(tempfile.TemporaryFile())
-            command = [
-                str(VENV_BIN / "gunicorn"),
-                "config.wsgi:application",
-                "--workers=2",
-                "--worker-class=sync",
-                f"--bind=127.0.0.1:{port}",
-                "--no-control-socket",
-                "--log-level=warning",
-            ]
-            process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=dict(env, DJANGO_SETTINGS_MODULE=settings_module),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us, and we stop it
-            )
-            stack.callback(stop, process)
-            servers[name] = Server(process, f"http://127.0.0.1:{port}{VIEW_PATH}", log)
-        bodies = {name: wait_until_serving(server, host) for name, server in servers.items()}
+        servers = {
+            name: stack.enter_context(gunicorn(env, settings_module, VIEW_PATH))
+            for name, (_, settings_module) in VARIANTS.items()
+        }
+        bodies = {
+            name: wait_until_serving(server, {"Host": host}) for name, server in servers.items()
+        }
         if len(set(bodies.values())) != 1 or len(json.loads(bodies["plain"])["entries"]) != 20:
             sys.exit(f"the variants do not serve the same 20 rows: {bodies}")
         yield servers
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, settings_module: str, path: str):
+    """A Server: gunicorn with 2 sync workers on a free port; its url is ``path`` on it."""
+    port = free_port()
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "config.wsgi:application",
+        "--workers=2",
+        "--worker-class=sync",
+        f"--bind=127.0.0.1:{port}",
+        "--no-control-socket",
+        "--log-level=warning",
+    ]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=dict(env, DJANGO_SETTINGS_MODULE=settings_module),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us, and we stop it
+        )
+        try:
+            yield Server(process, f"http://127.0.0.1:{port}{path}", log)
+        finally:
+            stop(process)
 
 
 def free_port() -> int:
@@ -309,16 +336,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_serving(server: Server, host: str, timeout: float = 30) -> bytes:
+def wait_until_serving(server: Server, headers: dict, timeout: float = 30) -> bytes:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.process.poll() is None:
         try:
-            with urlopen(Request(server.url, headers={"Host": host}), timeout=5) as response:
-                return response.read()
+            return fetch(server.url, headers)
+        except HTTPError as error:
+            sys.exit(f"{server.url} answered {error.code}, not 200")
         except (URLError, ConnectionError):
             time.sleep(0.2)
     server.log.seek(0)
     sys.exit(f"gunicorn at {server.url} did not serve:\n{server.log.read().decode()[-3000:]}")
+
+
+class _NoRedirects(HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # so a redirect (to the sign-in page, say) is an HTTPError
+
+
+_opener = build_opener(_NoRedirects)
+
+
+def fetch(url: str, headers: dict, data: bytes | None = None) -> bytes:
+    """The body of a 2xx answer to GET (or POST ``data``); any other answer is an HTTPError."""
+    with _opener.open(Request(url, data=data, headers=headers), timeout=10) as response:
+        return response.read()
 
 
 def stop(process: subprocess.Popen):
@@ -332,25 +374,47 @@ def stop(process: subprocess.Popen):
         process.wait()
 
 
-def wrk(url: str, hosts: list[str], seconds: int) -> float:
-    """req/s."""
-    output = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{seconds}s", "-s", str(HOSTS_SCRIPT), url, "--", *hosts],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+@dataclass(frozen=True)
+class WrkResult:
+    rate: float  # req/s
+    p50_ms: float
+    p99_ms: float
+
+
+def wrk(url: str, seconds: int, *, hosts: list[str] = (), headers: dict | None = None):
+    """One run of 8 connections; ``hosts``: Host headers to take turns with (hosts.lua)."""
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if hosts:
+        command += ["-s", str(HOSTS_SCRIPT), url, "--", *hosts]
+    else:
+        command.append(url)
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     failures = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if failures:
         sys.exit(f"{url}: {failures.group(1)} responses were not 2xx/3xx:\n{output}")
     errors = re.search(r"Socket errors: .*", output)
     if errors:
         print(f"  note: {url}: {errors.group(0)}", flush=True)
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    try:
+        return WrkResult(
+            rate=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            p50_ms=_latency_ms(output, 50),
+            p99_ms=_latency_ms(output, 99),
+        )
+    except AttributeError:  # a line is missing
+        sys.exit(f"{url}: wrk printed no req/s or latency:\n{output}")
+
+
+def _latency_ms(output: str, percent: int) -> float:
+    """From --latency's distribution, where wrk prints e.g. "99%  812.00us" (or ms, s, m)."""
+    value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
 def report_tax(runs: dict, args):
-    medians = {run: statistics.median(_undisturbed_rates(results)) for run, results in runs.items()}
+    medians = {run: _median(results, "rate") for run, results in runs.items()}
     plain = medians["plain"]
     print(
         f"\n1. Tenancy tax: GET {VIEW_PATH} (20 rows as JSON) under gunicorn, 2 sync workers, "
@@ -360,25 +424,38 @@ def report_tax(runs: dict, args):
     print(f"   {'variant':<34}{'req/s':>8}  {'per round':<24}{'ratio':>6}")
     for run, (variant, tenants) in TAX_RUNS.items():
         label = VARIANTS[variant][0] if tenants == 1 else f"  the same, {tenants} tenants in turn"
-        rounds = " / ".join(
-            f"{rate:,.0f}" + ("*" if others >= INTERFERENCE_CPUS else "")
-            for rate, others in runs[run]
-        )
         ratio = medians[run] / plain
         verdict = ""
         if run == "project":
             verdict = f"  goal ≥ {TAX_GOAL:.2f}: " + ("met" if ratio >= TAX_GOAL else "MISSED")
-        print(f"   {label:<34}{medians[run]:>8,.0f}  {rounds:<24}{ratio:>6.2f}{verdict}")
-    most = max(others for results in runs.values() for _, others in results)
-    print(
-        f"   other processes used up to {most:.2f} CPUs during a run; * marks runs where they\n"
-        f"   used ≥ {INTERFERENCE_CPUS}, left out of the median unless all were"
+        print(
+            f"   {label:<34}{medians[run]:>8,.0f}  {_per_round(runs[run]):<24}{ratio:>6.2f}"
+            f"{verdict}"
+        )
+    _print_interference(runs)
+
+
+def _median(results: list[tuple[WrkResult, float]], figure: str) -> float:
+    """The median of one figure over the runs other processes left alone (all, if none)."""
+    undisturbed = [result for result, others in results if others < INTERFERENCE_CPUS]
+    return statistics.median(
+        getattr(result, figure) for result in undisturbed or [result for result, _ in results]
     )
 
 
-def _undisturbed_rates(results: list[tuple[float, float]]) -> list[float]:
-    undisturbed = [rate for rate, others in results if others < INTERFERENCE_CPUS]
-    return undisturbed or [rate for rate, _ in results]
+def _per_round(results: list[tuple[WrkResult, float]]) -> str:
+    return " / ".join(
+        f"{result.rate:,.0f}" + ("*" if others >= INTERFERENCE_CPUS else "")
+        for result, others in results
+    )
+
+
+def _print_interference(runs: dict):
+    most = max(others for results in runs.values() for _, others in results)
+    print(
+        f"   other processes used up to {most:.2f} CPUs during a run; * marks runs where they\n"
+        f"   used ≥ {INTERFERENCE_CPUS}, left out of the medians unless all were"
+    )
 
 
 # --- 2. statements per request -----------------------------------------------------------
@@ -456,6 +533,119 @@ def report_signup(result: dict, count: int):
 def percentile(values: list[float], rank: int) -> float:
     """Interpolated between the nearest samples; p99 of 50 lies between the two slowest."""
     return statistics.quantiles(values, n=100, method="inclusive")[rank - 1]
+
+
+# --- 4. request lists at 10,000 requests --------------------------------------------------
+
+LIST_REQUESTS = 10_000
+LIST_PAGE, LIST_API = "/requests/", "/api/v1/requests"
+LIST_ROWS = {LIST_PAGE: 25, LIST_API: 50}  # views.PAGE_SIZE, api.Keyset.page_size
+PRODUCTION_SETTINGS = "bench.settings_production"
+
+
+@dataclass(frozen=True)
+class ListTarget:
+    path: str  # with the query
+    headers: dict
+    matching: int  # requests the filter lets through
+
+    @property
+    def rows(self) -> int:
+        return min(self.matching, LIST_ROWS[urlsplit(self.path).path])
+
+
+def list_rates(env: dict, rounds: int, duration: int) -> tuple[dict, dict, dict]:
+    """(what was seeded, {label: ListTarget}, {label: runs as wrk_rounds gives them})."""
+    seeded = worker_json("bench.seed_requests", env, str(LIST_REQUESTS))
+    with tempfile.TemporaryDirectory() as static_root:
+        server_env = dict(
+            production_env(env),
+            BENCH_STATIC_ROOT=static_root,
+            DJANGO_SETTINGS_MODULE=PRODUCTION_SETTINGS,
+        )
+        run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], server_env)
+        with gunicorn(server_env, PRODUCTION_SETTINGS, LIST_PAGE) as server:
+            wait_until_serving(server, {"Host": seeded["host"], "Cookie": seeded["session_cookie"]})
+            targets = list_targets(seeded, access_token(server.url, seeded))
+            jobs = {
+                label: (urljoin(server.url, target.path), {"headers": target.headers})
+                for label, target in targets.items()
+            }
+            for label, (url, options) in jobs.items():
+                list_check(url, targets[label])
+                wrk(url, WARM_UP_SECONDS, **options)
+            ours = bench_pids([server.process.pid], env["DATABASE_URL"])
+            runs = wrk_rounds(jobs, rounds, duration, ours)
+            for label, (url, _) in jobs.items():  # still answering as the owner, to the end
+                list_check(url, targets[label])
+    return seeded, targets, runs
+
+
+def access_token(url: str, seeded: dict) -> str:
+    """The owner's JWT access token, from the API's sign-in (as tests/test_isolation.py does)."""
+    body = json.dumps({"email": seeded["email"], "password": seeded["password"]}).encode()
+    headers = {"Host": seeded["host"], "Content-Type": "application/json"}
+    return json.loads(fetch(urljoin(url, "/api/v1/auth/token"), headers, body))["access"]
+
+
+def list_targets(seeded: dict, access: str) -> dict[str, ListTarget]:
+    word = seeded["search_word"]
+    filters = {
+        "": seeded["requests"],
+        "?status=open": seeded["open"],
+        f"?q={word}": seeded["matching"],
+    }
+    signed_in = {
+        LIST_PAGE: ("page", {"Cookie": seeded["session_cookie"]}),
+        LIST_API: ("API", {"Authorization": f"Bearer {access}"}),
+    }
+    return {
+        f"{surface:<5}{path}{query}": ListTarget(
+            f"{path}{query}", {"Host": seeded["host"]} | credentials, matching
+        )
+        for path, (surface, credentials) in signed_in.items()
+        for query, matching in filters.items()
+    }
+
+
+def list_check(url: str, target: ListTarget):
+    """Exits unless ``url`` answers 200 with the rows ``target`` expects, to the owner."""
+    try:
+        body = fetch(url, target.headers)
+    except HTTPError as error:
+        sys.exit(f"{url} answered {error.code}, not 200")
+    if urlsplit(url).path == LIST_API:
+        shown = len(json.loads(body)["results"])
+    else:  # the page says how many match, and links each row shown
+        if f">{target.matching} ".encode() not in body:
+            sys.exit(f"{url} does not say {target.matching} requests match")
+        shown = len(set(re.findall(rb'href="/requests/(\d+)/"', body)))
+    if shown != target.rows:
+        sys.exit(f"{url} showed {shown} rows, not {target.rows}")
+
+
+def report_lists(seeded: dict, targets: dict, runs: dict, args):
+    print(
+        f"\n4. Request lists in one agency holding {seeded['requests']:,} requests "
+        f"({seeded['companies']} clients, {seeded['events']:,} timeline events,\n"
+        f"   {seeded['open']} open; seeded in {seeded['seed_seconds']:.0f} s), read by its owner: "
+        "the page with a session cookie, the API with a JWT.\n"
+        "   gunicorn, 2 sync workers, DEBUG=false, CONN_MAX_AGE=60; "
+        f"wrk -t2 -c8 -d{args.duration}s --latency after a {WARM_UP_SECONDS} s\n"
+        f"   warm-up, {args.rounds} rounds; figures are medians over the rounds"
+    )
+    print(
+        f"   {'GET':<34}{'match':>6}{'rows':>5}{'req/s':>8}  {'per round':<16}"
+        f"{'p50':>6}{'p99':>6} (ms)"
+    )
+    for label, target in targets.items():
+        results = runs[label]
+        print(
+            f"   {label:<34}{target.matching:>6}{target.rows:>5}{_median(results, 'rate'):>8,.0f}"
+            f"  {_per_round(results):<16}{_median(results, 'p50_ms'):>6.0f}"
+            f"{_median(results, 'p99_ms'):>6.0f}"
+        )
+    _print_interference(runs)
 
 
 if __name__ == "__main__":
