@@ -216,7 +216,7 @@ STORAGES = {
 
 # File storage: private objects under a folder per schema, never below STATIC_ROOT or a served
 # MEDIA_URL; they are reached only through views that check permission (tenant_apps.files).
-# "local" is the only backend so far; an S3 one would slot in behind tenant_apps.files.storage.
+# "local" (disk under FILE_STORAGE_ROOT) or "s3" (an S3-compatible bucket, settings below).
 FILE_STORAGE_BACKEND = env_str("FILE_STORAGE_BACKEND", "local")
 # Tests' rolled-back transactions leave objects behind: keep those out of the work tree.
 _FILES_DEFAULT = (
@@ -227,6 +227,24 @@ FILE_STORAGE_ROOT = Path(env_str("FILE_STORAGE_ROOT", str(_FILES_DEFAULT)))
 FILE_MAX_UPLOAD_BYTES = env_int("FILE_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 # The document hub's per-file limit per agency (a setting until plans set it).
 DOCUMENT_MAX_UPLOAD_BYTES = env_int("DOCUMENT_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024)
+# --- File storage in S3 and document search (tenant_apps.files, tenant_apps.documents) ---
+# FILE_STORAGE_BACKEND=s3: objects in a private bucket (AWS S3, MinIO, R2...) through
+# django-storages. Keys stay "<schema>/<yyyy>/<mm>/<random>"; downloads redirect to a presigned
+# URL valid FILE_STORAGE_S3_URL_SECONDS that forces an attachment. Empty credentials use boto3's
+# own chain (instance role, AWS_* variables); "path" addressing suits MinIO.
+FILE_STORAGE_S3_BUCKET = env_str("FILE_STORAGE_S3_BUCKET", "")
+FILE_STORAGE_S3_ENDPOINT_URL = env_str("FILE_STORAGE_S3_ENDPOINT_URL", "")  # empty: AWS
+FILE_STORAGE_S3_REGION = env_str("FILE_STORAGE_S3_REGION", "")
+FILE_STORAGE_S3_ACCESS_KEY_ID = env_str("FILE_STORAGE_S3_ACCESS_KEY_ID", "")
+FILE_STORAGE_S3_SECRET_ACCESS_KEY = env_str("FILE_STORAGE_S3_SECRET_ACCESS_KEY", "")
+FILE_STORAGE_S3_ADDRESSING_STYLE = env_str("FILE_STORAGE_S3_ADDRESSING_STYLE", "")
+FILE_STORAGE_S3_URL_SECONDS = env_int("FILE_STORAGE_S3_URL_SECONDS", 60)
+# However small an archive is, it may not unpack to more than this (zip bombs).
+FILE_ARCHIVE_MAX_EXPANDED_BYTES = env_int("FILE_ARCHIVE_MAX_EXPANDED_BYTES", 4 * 1024**3)
+# Search text is extracted from PDFs and Office files up to this size, and kept up to this
+# many characters per version (Postgres caps a tsvector at 1 MB).
+DOCUMENT_EXTRACT_MAX_BYTES = env_int("DOCUMENT_EXTRACT_MAX_BYTES", 200 * 1024 * 1024)
+DOCUMENT_TEXT_MAX_CHARS = env_int("DOCUMENT_TEXT_MAX_CHARS", 200_000)
 
 # Cookies are host-only (no *_COOKIE_DOMAIN), so a session on acme.<domain> never reaches globex.
 SESSION_COOKIE_DOMAIN = None
@@ -324,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "tenant_apps.client_requests.tasks.sla_sweep",
         "schedule": crontab(minute="*/5"),
+    },
+    # Document versions whose text extraction task was lost (broker outage, crash).
+    "document-extraction-sweep": {
+        "task": "tenant_apps.documents.tasks.extraction_sweep",
+        "schedule": crontab(minute="*/15"),
     },
     # Each person's digest-preference notifications since their last digest, one email a day.
     "notification-digests": {

@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("billing.urls_public")),
     path("", include("tenants.urls_public")),
+    path("", include("tenant_apps.messaging.urls_public")),
 ]

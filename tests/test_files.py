@@ -148,7 +148,9 @@ def test_download_is_an_inert_attachment(owner):
     [
         ("../../etc/passwd.pdf", "passwd.pdf"),
         ("..\\..\\Windows\\evil.pdf", "evil.pdf"),
-        ("evil.php\x00.pdf", "evil.php.pdf"),
+        ("evil.php\x00.pdf", "evil_php.pdf"),  # NUL gone; the inner .php loses its dot
+        ("shell.php.jpg", "shell_php.jpg"),
+        ("Q3.report.v2.pdf", "Q3.report.v2.pdf"),
         ("in\x07voice\r\n 2026.pdf", "invoice 2026.pdf"),
         ("invoice\u202efdp.exe", "invoicefdp.exe"),  # right-to-left override
         ("...hidden.pdf", "hidden.pdf"),

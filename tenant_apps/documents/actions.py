@@ -2,11 +2,18 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.actions import activity_record
-from tenant_apps.documents.models import Document, DocumentKind, DocumentVersion, Folder
+from tenant_apps.documents.models import (
+    Document,
+    DocumentKind,
+    DocumentVersion,
+    ExtractionState,
+    Folder,
+)
 from tenant_apps.documents.signals import version_added
 from tenant_apps.files.actions import atomic_storing
 
@@ -16,12 +23,46 @@ def upload_limit() -> int:
     return settings.DOCUMENT_MAX_UPLOAD_BYTES
 
 
+DUPLICATE_DOCUMENT = (
+    "A document with that name is already in this folder; upload a new version of it instead."
+)
+
+
 def _extract_later(version: DocumentVersion) -> None:
     from tenant_apps.documents.tasks import version_text_extract
 
-    # The task carries the current agency's schema (tenant-schemas-celery); robust, so a
-    # broker outage never fails a saved upload: the sweep extracts what was missed.
-    transaction.on_commit(lambda: version_text_extract.delay(version.pk), robust=True)
+    # The task carries the agency's schema (tenant-schemas-celery). The commit may come after
+    # the caller left the tenant context, so the agency is pinned. Robust, so a broker outage
+    # never fails a saved upload: the sweep extracts what was missed.
+    agency = connection.tenant
+
+    def send():
+        with tenant_context(agency):
+            version_text_extract.delay(version.pk)
+
+    transaction.on_commit(send, robust=True)
+
+
+def document_search_refresh(document_id: int) -> None:
+    """Rebuild a document's search vector: its name (punctuation split, so "Q3-report.pdf"
+    is found by "report"), its description, and the text of its newest version whose
+    extraction has finished, so a new version's text replaces the old only once it is in."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE documents_document d SET search_vector =
+                setweight(to_tsvector('english',
+                    regexp_replace(d.name, '[[:punct:]]+', ' ', 'g')), 'A')
+                || setweight(to_tsvector('english', d.description), 'B')
+                || setweight(to_tsvector('english', coalesce((
+                    SELECT v.extracted_text FROM documents_documentversion v
+                    WHERE v.document_id = d.id AND v.extraction <> %s
+                    ORDER BY v.number DESC LIMIT 1
+                ), '')), 'C')
+            WHERE d.id = %s
+            """,
+            [ExtractionState.PENDING, document_id],
+        )
 
 
 def folder_create(*, company, name, actor, parent=None, is_internal=False, http_request=None):
@@ -99,6 +140,7 @@ def document_upload(
                 created_by=actor,
             )
             version = _new_version(document, stored, actor=actor, note="")
+            document_search_refresh(document.pk)
             activity_record(
                 action="documents.uploaded",
                 actor=actor,
@@ -107,12 +149,7 @@ def document_upload(
                 request=http_request,
             )
     except IntegrityError as error:
-        raise ValidationError(
-            {
-                "name": "A document with that name is already in this folder; "
-                "upload a new version of it instead."
-            }
-        ) from error
+        raise ValidationError({"name": DUPLICATE_DOCUMENT}) from error
     document.current_version = version
     return document
 
@@ -134,3 +171,31 @@ def version_add(*, document, upload, actor, note="", http_request=None) -> Docum
             request=http_request,
         )
     return version
+
+
+def document_update(*, document, actor, name, description, kind, http_request=None) -> Document:
+    """Rename a document, or change its description or kind (the team's)."""
+    name = name.strip()
+    changes = {
+        field: value
+        for field, value in {"name": name, "description": description, "kind": kind}.items()
+        if getattr(document, field) != value
+    }
+    if not changes:
+        return document
+    try:
+        with transaction.atomic():
+            Document.objects.filter(pk=document.pk).update(**changes, updated_at=timezone.now())
+            document_search_refresh(document.pk)
+            activity_record(
+                action="documents.updated",
+                actor=actor,
+                target=document,
+                changes=changes,
+                request=http_request,
+            )
+    except IntegrityError as error:
+        raise ValidationError({"name": DUPLICATE_DOCUMENT}) from error
+    for field, value in changes.items():
+        setattr(document, field, value)
+    return document

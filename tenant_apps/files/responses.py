@@ -4,7 +4,7 @@ then return ``file_download_response``; no file has a URL of its own."""
 import unicodedata
 from urllib.parse import quote
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 
 from tenant_apps.files.models import StoredFile
 from tenant_apps.files.storage import CHUNK_SIZE, file_storage
@@ -17,14 +17,23 @@ def _attachment(name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def file_download_response(stored_file: StoredFile) -> FileResponse:
-    """Stream ``stored_file`` as a download, never inline, and inert even if a browser tried."""
-    response = FileResponse(
-        file_storage().open(stored_file.key),
-        content_type=stored_file.content_type or "application/octet-stream",
-    )
-    response.block_size = CHUNK_SIZE
-    response["Content-Disposition"] = _attachment(stored_file.name)
+def file_download_response(stored_file: StoredFile) -> HttpResponse:
+    """``stored_file`` as a download, never inline, and inert even if a browser tried.
+
+    Streamed from local storage; from S3, a redirect to a presigned URL that expires in
+    moments and makes S3 answer with the same attachment disposition and content type.
+    """
+    storage = file_storage()
+    content_type = stored_file.content_type or "application/octet-stream"
+    disposition = _attachment(stored_file.name)
+    url = storage.download_url(stored_file.key, disposition=disposition, content_type=content_type)
+    if url is not None:
+        response = HttpResponseRedirect(url)
+        response["Referrer-Policy"] = "no-referrer"  # the signed URL never leaks onwards
+    else:
+        response = FileResponse(storage.open(stored_file.key), content_type=content_type)
+        response.block_size = CHUNK_SIZE
+        response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     # The CSP middleware keeps a policy a view already set, so this one wins.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
@@ -25,8 +26,13 @@ MAX_EXTENSION_LENGTH = 10
 # Covers every signature below and the window legacy browsers sniffed for HTML (IE: 256 bytes).
 HEAD_BYTES = 1024
 ARCHIVE_MAX_ENTRIES = 10_000
-# An archive may expand to this many times the upload limit, all entries together.
+# An archive may expand to this many times the upload limit, all entries together (and never
+# beyond settings.FILE_ARCHIVE_MAX_EXPANDED_BYTES)...
 ARCHIVE_EXPANSION_FACTOR = 10
+# ...and once it unpacks to more than the floor, to at most this many times its packed size:
+# ordinary files rarely pack better than 20:1; bombs pack at 1000:1 and more.
+ARCHIVE_MAX_RATIO = 100
+ARCHIVE_RATIO_FLOOR = 100 * 1024 * 1024
 CONTENT_TYPES_MAX_BYTES = 1 << 20
 
 
@@ -81,8 +87,57 @@ OFFICE_MAIN_PARTS = [
 MARKUP = re.compile(
     rb"<(?:!doctype\s+html|html|head|body|script|iframe|svg|object|embed)[\s/>]", re.IGNORECASE
 )
+# Markup split across two streamed chunks is caught if it is shorter than this.
+MARKUP_OVERLAP = 64
+MARKUP_REASON = "it contains HTML or SVG markup, which is never accepted"
 PATH_SEPARATORS = re.compile(r"[/\\]")
 UNSAFE_NAME_CHARACTERS = re.compile(r'[<>:"|?*]')
+# Extensions that run or render somewhere (a server's handler chain, a desktop, a browser). Inside
+# a name ("report.php.pdf") they lose their dot, so no later step can take the file for one.
+EXECUTABLE_EXTENSIONS = frozenset(
+    {
+        "apk",
+        "app",
+        "asp",
+        "aspx",
+        "bat",
+        "cgi",
+        "cmd",
+        "com",
+        "cpl",
+        "dll",
+        "exe",
+        "hta",
+        "htm",
+        "html",
+        "jar",
+        "js",
+        "jse",
+        "jsp",
+        "lnk",
+        "msi",
+        "php",
+        "php3",
+        "php4",
+        "php5",
+        "phtml",
+        "pl",
+        "ps1",
+        "py",
+        "rb",
+        "reg",
+        "scr",
+        "sh",
+        "shtml",
+        "svg",
+        "vb",
+        "vbe",
+        "vbs",
+        "wsf",
+        "xht",
+        "xhtml",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -100,7 +155,7 @@ def refusal(name: str, reason: str, code: str) -> ValidationError:
     )
 
 
-def _too_large(name: str, max_bytes: int) -> ValidationError:
+def too_large(name: str, max_bytes: int) -> ValidationError:
     return refusal(name, f"it is larger than the {filesizeformat(max_bytes)} limit", "too_large")
 
 
@@ -119,6 +174,7 @@ def safe_file_name(raw: str) -> str:
     name = PATH_SEPARATORS.split(name)[-1]
     name = UNSAFE_NAME_CHARACTERS.sub("_", name)
     name = " ".join(name.split()).strip(". ")
+    name = _without_inner_executable_extensions(name)
     if len(name) > MAX_NAME_LENGTH:
         stem, dot, extension = name.rpartition(".")
         if dot and len(extension) <= MAX_EXTENSION_LENGTH:
@@ -126,6 +182,17 @@ def safe_file_name(raw: str) -> str:
         else:
             name = name[:MAX_NAME_LENGTH].rstrip(". ")
     return name
+
+
+def _without_inner_executable_extensions(name: str) -> str:
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        return name
+    parts = stem.split(".")
+    kept = parts[0]
+    for part in parts[1:]:
+        kept += ("_" if part.lower() in EXECUTABLE_EXTENSIONS else ".") + part
+    return f"{kept}.{extension}"
 
 
 def file_extension(name: str) -> str:
@@ -163,6 +230,21 @@ def _unsafe_member(member: zipfile.ZipInfo) -> bool:
     )
 
 
+def _check_expansion(name: str, members: list[zipfile.ZipInfo], max_bytes: int) -> None:
+    bound = min(ARCHIVE_EXPANSION_FACTOR * max_bytes, settings.FILE_ARCHIVE_MAX_EXPANDED_BYTES)
+    expanded = sum(member.file_size for member in members)
+    if expanded > bound:
+        raise refusal(name, f"the archive expands to more than {filesizeformat(bound)}", "archive")
+    packed = sum(member.compress_size for member in members)
+    if expanded > ARCHIVE_RATIO_FLOOR and expanded > ARCHIVE_MAX_RATIO * packed:
+        raise refusal(
+            name,
+            f"the archive expands {expanded // max(packed, 1):,} times over, to "
+            f"{filesizeformat(expanded)}, as zip bombs do",
+            "archive",
+        )
+
+
 def _archive_kind(upload, name: str, max_bytes: int) -> Kind:
     """Check an archive from its central directory and tell a ZIP from the Office formats.
 
@@ -180,11 +262,7 @@ def _archive_kind(upload, name: str, max_bytes: int) -> Kind:
                 if _unsafe_member(member):
                     shown = _without_control_characters(member.orig_filename)[:100]
                     raise refusal(name, f'the archive holds an unsafe path "{shown}"', "archive")
-            bound = ARCHIVE_EXPANSION_FACTOR * max_bytes
-            if sum(member.file_size for member in members) > bound:
-                raise refusal(
-                    name, f"the archive expands to more than {filesizeformat(bound)}", "archive"
-                )
+            _check_expansion(name, members, max_bytes)
             try:
                 content_types = archive.getinfo("[Content_Types].xml")
             except KeyError:
@@ -214,7 +292,7 @@ def upload_accept(upload, *, max_bytes: int) -> Accepted:
             "file_type",
         )
     if upload.size > max_bytes:
-        raise _too_large(name, max_bytes)
+        raise too_large(name, max_bytes)
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     if not head:
@@ -223,7 +301,7 @@ def upload_accept(upload, *, max_bytes: int) -> Accepted:
     if kind is None:
         raise refusal(name, "its content is not an accepted file type", "file_type")
     if not kind.archive and MARKUP.search(head):
-        raise refusal(name, "it contains HTML or SVG markup, which is never accepted", "file_type")
+        raise refusal(name, MARKUP_REASON, "file_type")
     if kind.archive:
         kind = _archive_kind(upload, name, max_bytes)
     upload.seek(0)
@@ -236,7 +314,8 @@ def upload_accept(upload, *, max_bytes: int) -> Accepted:
 
 class UploadStream:
     """An accepted upload's chunks, counted and hashed as they pass, re-checking what the head
-    could only promise: the real size, and for text, UTF-8 without NUL to the last byte."""
+    could only promise: the real size, and for text, UTF-8 without NUL or markup to the last
+    byte."""
 
     def __init__(self, upload, *, accepted: Accepted, max_bytes: int):
         self.upload = upload
@@ -252,21 +331,25 @@ class UploadStream:
     def __iter__(self):
         name = self.accepted.name
         text = codecs.getincrementaldecoder("utf-8")() if self.accepted.kind is TEXT else None
+        tail = b""
         for chunk in self.upload.chunks(CHUNK_SIZE):
             self.size += len(chunk)
             if self.size > self.max_bytes:
-                raise _too_large(name, self.max_bytes)
+                raise too_large(name, self.max_bytes)
             if text is not None:
-                self._check_text(text, chunk)
+                self._check_text(text, chunk, tail)
+                tail = chunk[-MARKUP_OVERLAP:]
             self._digest.update(chunk)
             yield chunk
         if text is not None:
-            self._check_text(text, b"", final=True)
+            self._check_text(text, b"", tail, final=True)
 
-    def _check_text(self, decoder, chunk: bytes, final: bool = False) -> None:
+    def _check_text(self, decoder, chunk: bytes, tail: bytes, final: bool = False) -> None:
         try:
             decoder.decode(chunk, final=final)
         except UnicodeDecodeError:
             raise refusal(self.accepted.name, "its text is not valid UTF-8", "file_type") from None
         if b"\x00" in chunk:
             raise refusal(self.accepted.name, "its text contains NUL bytes", "file_type")
+        if MARKUP.search(tail + chunk):
+            raise refusal(self.accepted.name, MARKUP_REASON, "file_type")

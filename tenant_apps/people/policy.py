@@ -168,8 +168,11 @@ def _submit_request(actor, company=None) -> bool:
     return _contribute_to_company(actor, company.pk)
 
 
-def _upload_to(actor, place) -> bool:
-    """``place``: a Folder, or a ClientCompany for the top level of its space."""
+def _upload_to(actor, place=None) -> bool:
+    """``place``: a Folder, or a ClientCompany for the top level of its space; without one,
+    "may upload anywhere at all" (to show the upload controls)."""
+    if place is None:
+        return actor.is_team or actor.has_client_role(*CLIENT_CONTRIBUTORS)
     if isinstance(place, ClientCompany):
         return _contribute_to_company(actor, place.pk)
     if place.is_internal and not actor.is_team:
@@ -226,6 +229,27 @@ def _decide_approval(actor, approval) -> bool:
     )
 
 
+# What a thread is about (Thread.about) -> the rule that decides who sees that company or item.
+THREAD_ITEM_RULES = {
+    "company": "company.view",
+    "request": "request.view",
+    "document": "document.view",
+    "approval": "approval.view",
+    "invoice": "invoice.view",
+}
+
+
+def _view_thread(actor, thread) -> bool:
+    """Whoever sees what the thread is about; an internal thread, only the team among them."""
+    if thread.is_internal and not actor.is_team:
+        return False
+    return can(actor, THREAD_ITEM_RULES[thread.about], thread.item)
+
+
+def _post_in_thread(actor, thread) -> bool:
+    return _view_thread(actor, thread) and _contribute_to_company(actor, thread.company_id)
+
+
 RULES: dict[str, Callable] = {
     "workspace.use": _signed_in,
     "team.view": _team,
@@ -255,8 +279,11 @@ RULES: dict[str, Callable] = {
     "documents.view": lambda actor, obj: actor.sees_company(obj.pk),
     # obj: the Folder (or the ClientCompany for its top level); viewers only read.
     "documents.upload": _upload_to,
-    # Folders, internal folders, renames and moves: the team who see the company.
-    "documents.manage": lambda actor, obj: actor.is_team and actor.sees_company(obj.pk),
+    # Folders, internal folders, renames and moves: the team who see the company (obj: the
+    # ClientCompany; None for "at all").
+    "documents.manage": lambda actor, obj=None: (
+        actor.is_team and (obj is None or actor.sees_company(obj.pk))
+    ),
     "document.view": _view_document,  # obj: the Document
     "document.add_version": lambda actor, obj: (
         _view_document(actor, obj) and _contribute_to_company(actor, obj.company_id)
@@ -286,6 +313,16 @@ RULES: dict[str, Callable] = {
     # --- branding and domains ---
     # --- billing ---
     # --- messaging ---
+    # obj: the Thread, saved or about to be started (its first message starts it).
+    "thread.view": _view_thread,
+    # Viewers read only; internal threads are the team's.
+    "thread.post": _post_in_thread,
+    # obj: the Message: its author, while they may still post in its thread.
+    "message.edit": lambda actor, obj: (
+        actor.user is not None
+        and obj.author_id == actor.user.pk
+        and _post_in_thread(actor, obj.thread)
+    ),
     # --- notifications and inbox ---
     "notifications.use": _signed_in,  # one's own notifications, preferences and links
     # obj: the ActionLink; its person, or an owner or admin withdrawing a forwarded one.
@@ -303,6 +340,8 @@ RULES: dict[str, Callable] = {
     "file_request.fulfil": lambda actor, obj: _contribute_to_company(actor, obj.company_id),
     "file_request.cancel": lambda actor, obj: actor.is_team and actor.sees_company(obj.company_id),
     # --- webhooks ---
+    # Register endpoints, see their secrets once, rotate them and read the delivery log.
+    "webhooks.manage": _owner_or_admin,
     # --- projects and reports ---
 }
 
