@@ -292,6 +292,27 @@ elif MAIL_FILE_DIR:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
+# --- messaging: reply by email (tenant_apps.messaging.email_replies) ---
+# Message emails say Reply-To: reply+<signed token>@MESSAGING_REPLY_DOMAIN. Route that domain's
+# mail to the ESP's inbound processing, which posts it to https://<PLATFORM_DOMAIN>/inbound-email/
+# (anymail's inbound webhook for INBOUND_EMAIL_ESP) with HTTP basic auth "user:password" from
+# ANYMAIL_WEBHOOK_SECRET; without a secret the endpoint refuses everything.
+MESSAGING_REPLY_DOMAIN = env_str("MESSAGING_REPLY_DOMAIN", f"reply.{PLATFORM_DOMAIN}").lower()
+INBOUND_EMAIL_ESP = env_str("INBOUND_EMAIL_ESP", ANYMAIL_ESP or "postmark")
+ANYMAIL_WEBHOOK_SECRET = env_list(
+    "ANYMAIL_WEBHOOK_SECRET", ["portal:dev-only-inbound-secret"] if DEBUG else []
+)
+
+# --- webhooks (tenant_apps.webhooks) ---
+# Agencies' endpoints must be https on a public address. Tests (and only tests) let receivers
+# on loopback over plain http.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", TESTING)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Attempt n waits WEBHOOK_RETRY_BASE_SECONDS * 2**(n-2) after the one before: with the defaults
+# 1, 2, 4 ... 64 minutes, about two hours in all.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 1 if TESTING else 60)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "shared_apps.accounts.tokens.TenantJWTAuthentication",
