@@ -100,25 +100,25 @@ TENANT_ROUTES = {
 }
 PUBLIC_ROUTES: dict = {}
 
-# Second methods and second objects of the routes above; tests/test_invoices_access.py walks
-# them. Posting no fields: the forms come back with errors (400), the API says which (400).
+# Second methods and second objects of the routes above (tests/test_invoices_api.py walks
+# them). Posting no fields: the forms come back with errors (400), the API names the fields.
 MORE_CASES = {
     "new (post)": ("invoices:new", signed_in(400, 403, TEAM, method="post")),
     "upload (post)": ("invoices:upload", signed_in(400, 403, TEAM, method="post")),
     "edit (post)": ("invoices:edit", signed_in(400, 404, TEAM, method="post", args=draft)),
     "draft detail": ("invoices:detail", signed_in(200, 404, TEAM, args=draft)),
     "draft pdf": ("invoices:pdf", signed_in(200, 404, TEAM, args=draft)),
-    # A move the status does not allow: the page says why (400).
+    # A move the status does not allow: the page says why (400) to whoever may make it.
     "paid twice": (
         "invoices:mark_paid",
-        signed_in(400, 404, TEAM, method="post", args=lambda world: _paid(world)),
+        on_sent_invoice(signed_in(400, 403, TEAM, method="post", args=lambda world: _paid(world))),
     ),
     "invoices (post)": ("api-invoices", api(400, 403, TEAM, method="post")),
     "invoice (patch)": ("api-invoice", api(200, 404, TEAM, method="patch", args=draft)),
     "draft (api)": ("api-invoice", api(200, 404, TEAM, args=draft)),
     "send a sent one (api)": (
         "api-invoice-send",
-        on_sent_invoice(api(400, 403, NORTHWIND_READERS, method="post", args=sent)),
+        on_sent_invoice(api(400, 403, TEAM, method="post", args=sent)),
     ),
 }
 

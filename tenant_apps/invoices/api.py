@@ -138,7 +138,7 @@ class InvoiceLineInput(serializers.Serializer):
 class InvoiceInput(serializers.Serializer):
     number = serializers.CharField(max_length=40, validators=[validation.validate_number])
     currency = serializers.CharField(
-        max_length=3, validators=[validation.validate_currency], help_text="ISO 4217, e.g. EUR."
+        validators=[validation.validate_currency], help_text="ISO 4217, e.g. EUR."
     )
     issue_date = serializers.DateField(default=agency_today, help_text="Today if left out.")
     due_date = serializers.DateField()
