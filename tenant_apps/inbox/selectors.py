@@ -16,6 +16,7 @@ from tenant_apps.client_requests.models import ClientRequest, Status
 from tenant_apps.documents.models import DocumentVersion
 from tenant_apps.inbox.models import FileRequest, FileRequestStatus
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
+from tenant_apps.messaging.selectors import unread_threads
 from tenant_apps.people.models import ClientRole
 from tenant_apps.people.policy import CLIENT_CONTRIBUTORS, Actor
 
@@ -181,10 +182,6 @@ def _requests_awaiting_reply(actor: Actor) -> list[InboxItem]:
 
 def unread_message_threads(actor: Actor) -> list[InboxItem]:
     """Threads with messages the actor has not read (from the messaging app; one query)."""
-    try:
-        from tenant_apps.messaging.selectors import unread_threads
-    except ImportError:  # messaging not there yet: no unread messages to show
-        return []
     items = []
     for thread in unread_threads(actor)[:SECTION_LIMIT]:
         url = reverse("messaging:thread", args=[thread.pk])

@@ -10,9 +10,7 @@ from django.db import connection
 
 from tenant_apps.notifications.models import ActionLink
 from tenant_apps.security.link_secrets import secret_digest
-from tenant_apps.security.sign_in import MODEL_BACKEND
-
-METHOD_KEY = "security:signed-in-by"  # where sign-in records how the session signed in
+from tenant_apps.security.sign_in import METHOD_KEY, MODEL_BACKEND
 
 SCOPE_KEY = "notifications:action-link"
 ACTION_LINK_METHOD = "action_link"  # how the session signed in, for approval decisions
