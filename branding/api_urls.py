@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from branding import api
+
+urlpatterns = [
+    path("brand", api.BrandApi.as_view(), name="api-brand"),
+    path("domains", api.DomainsApi.as_view(), name="api-domains"),
+    path("domains/<int:domain_id>", api.DomainApi.as_view(), name="api-domain"),
+    path("domains/<int:domain_id>/verify", api.DomainVerifyApi.as_view(), name="api-domain-verify"),
+    path(
+        "domains/<int:domain_id>/primary", api.DomainPrimaryApi.as_view(), name="api-domain-primary"
+    ),
+]

@@ -1,13 +1,28 @@
-from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from django_tenants.utils import tenant_context
 
-from branding.models import Brand
-from branding.selectors import CACHE_KEY
+from branding.models import Brand, BrandImage
+from branding.selectors import brand_forget
+from tenants.models import Agency
+
+
+def _forget_brand_of(agency_id: int | None) -> None:
+    agency = Agency.objects.filter(pk=agency_id).only("schema_name").first()
+    if agency is None:
+        return  # deleted with its agency; a cached entry names the agency's id, never reused
+    brand_forget(agency)
+    # Again after commit: a request between now and then may have cached the old brand.
+    transaction.on_commit(lambda: brand_forget(agency), robust=True)
 
 
 @receiver([post_save, post_delete], sender=Brand)
 def forget_cached_brand(sender, instance, **kwargs):
-    with tenant_context(instance.agency):
-        cache.delete(CACHE_KEY)
+    _forget_brand_of(instance.agency_id)
+
+
+@receiver([post_save, post_delete], sender=BrandImage)
+def forget_cached_brand_images(sender, instance, **kwargs):
+    _forget_brand_of(
+        Brand.objects.filter(pk=instance.brand_id).values_list("agency_id", flat=True).first()
+    )

@@ -84,6 +84,21 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # How long a process trusts its host → agency cache; changes in this process clear it at once.
 TENANT_HOST_CACHE_SECONDS = env_int("TENANT_HOST_CACHE_SECONDS", 30)
 SCHEMA_POOL_SIZE = env_int("SCHEMA_POOL_SIZE", 3)
+# --- custom domains (tenants.domains; TLS in deploy/Caddyfile) ---
+# Agencies point their own domains at this name with a CNAME. A subdomain of the platform's
+# here is kept from agency signups (tenants.validators).
+CUSTOM_DOMAIN_CNAME_TARGET = env_str(
+    "CUSTOM_DOMAIN_CNAME_TARGET", f"domains.{PLATFORM_DOMAIN}"
+).lower()
+# Nameservers the DNS checks ask, "ip" or "ip:port" ("[v6]:port"); empty: the system's own
+# (/etc/resolv.conf). Tests point this at a DNS server of their own on loopback.
+DOMAIN_DNS_NAMESERVERS = env_list("DOMAIN_DNS_NAMESERVERS", [])
+DOMAIN_DNS_TIMEOUT_SECONDS = env_int("DOMAIN_DNS_TIMEOUT_SECONDS", 5)
+# The TLS proxy asks /internal/domain-allowed with this in the X-Portal-Internal-Secret header
+# before issuing a certificate; while it is empty the endpoint answers 404 to everyone.
+DOMAIN_ALLOWED_SECRET = env_str("DOMAIN_ALLOWED_SECRET", "")
+# The proxy asks over plain HTTP and follows no redirects.
+SECURE_REDIRECT_EXEMPT = [r"^internal/"]
 
 MIDDLEWARE = [
     "tenants.middleware.TenantHostMiddleware",
@@ -358,6 +373,11 @@ CELERY_BEAT_SCHEDULE = {
     "fill-schema-pool": {
         "task": "tenants.tasks.fill_schema_pool",
         "schedule": crontab(minute="*/5"),
+    },
+    # Custom domains still waiting for their DNS records (added in the last week).
+    "custom-domains-recheck": {
+        "task": "tenants.tasks.domains_recheck",
+        "schedule": crontab(minute="*/10"),
     },
     # Time alone turns requests at risk: refresh their SLA and alert owners, per agency.
     "sla-sweep": {

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.postgresql_backend.base import FakeTenant
@@ -35,9 +36,12 @@ class TenantHostMiddleware(TenantMainMiddleware):
         if hostname == settings.PLATFORM_DOMAIN:
             tenant = PublicSite()
         else:
-            tenant = host_cache.agency_for_host(hostname)
-            if tenant is None:
+            route = host_cache.route_for_host(hostname)
+            if route is None:
                 return self.unknown_host(request)
+            if route.redirect_to and not request.path.startswith(SERVED_ON_EVERY_HOST):
+                return primary_host_redirect(request, route.redirect_to)
+            tenant = route.agency
             tenant.domain_url = hostname
         request.tenant = tenant
         connection.set_tenant(tenant)
@@ -49,6 +53,24 @@ class TenantHostMiddleware(TenantMainMiddleware):
         request.tenant = None
         context = {"platform_url": platform_url()}
         return render(request, "tenants/unknown_host.html", context, status=404)
+
+
+# API clients drop the Authorization header when redirected to another host, so the API
+# answers on each of an agency's hosts; the TLS proxy's question is not the agency's.
+SERVED_ON_EVERY_HOST = ("/api/", "/internal/")
+
+
+def primary_host_redirect(request, host: str) -> HttpResponsePermanentRedirect:
+    """308 to the same path and query on the agency's primary host (method and body kept).
+
+    Browsers would keep a permanent redirect for good; should the agency switch its primary
+    back, the cached one would loop. ``no-cache`` makes them ask each time.
+    """
+    response = HttpResponsePermanentRedirect(
+        _url(host, request.get_full_path()), preserve_request=True
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def platform_url(path: str = "/") -> str:

@@ -43,3 +43,64 @@ class Domain(DomainMixin):
 
     def __str__(self):
         return self.domain
+
+
+class DomainStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for DNS"
+    FAILED = "failed", "Check failed"
+    VERIFIED = "verified", "Verified"
+
+
+class CustomDomainQuerySet(models.QuerySet):
+    def with_primary(self):
+        """Annotate ``is_primary``: the agency's routing row for this name is its primary."""
+        primary = Domain.objects.filter(
+            tenant=models.OuterRef("agency"), domain=models.OuterRef("name"), is_primary=True
+        )
+        return self.annotate(is_primary=models.Exists(primary))
+
+
+class CustomDomain(models.Model):
+    """An agency's claim on a domain of its own, such as ``portal.acme.com``.
+
+    Only a verified claim routes: verification adds the ``Domain`` row the host
+    router reads, so a pending or failed claim never reaches the agency. Several
+    agencies may claim the same name; one at most can verify it.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="custom_domains")
+    name = models.CharField(max_length=253)
+    token = models.CharField(max_length=64)  # the TXT record's value proves control of the name
+    status = models.CharField(
+        max_length=10, choices=DomainStatus.choices, default=DomainStatus.PENDING
+    )
+    failure = models.CharField(max_length=500, blank=True)  # the last check's reason, in words
+    check_queued_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CustomDomainQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "name"], name="custom_domain_once_per_agency"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(status="verified"),
+                name="custom_domain_verified_once",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_checking(self) -> bool:
+        """A check is queued and has not reported yet."""
+        return self.check_queued_at is not None and (
+            self.checked_at is None or self.checked_at < self.check_queued_at
+        )

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from tenants import views
+
+urlpatterns = [
+    path("internal/domain-allowed", views.domain_allowed, name="internal-domain-allowed"),
+]

@@ -6,7 +6,6 @@ Nothing from an internal event (a note, an owner change) is ever put in an email
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -14,10 +13,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from branding.emails import branded_email
 from branding.selectors import brand_for
 from shared_apps.accounts.models import User
 from tenant_apps.client_requests.models import ClientRequest, RequestEvent, SlaPolicy
@@ -192,16 +191,10 @@ class NoticeMail:
         }
 
     def email(self, recipient: User) -> EmailMultiAlternatives:
-        context = {**self.context, "recipient": recipient}
-        message = EmailMultiAlternatives(
-            subject=context["subject"],
-            body=render_to_string("client_requests/emails/notice.txt", context),
-            from_email=formataddr(
-                (context["portal_name"], parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
-            ),
+        return branded_email(
+            subject=self.context["subject"],
             to=[recipient.email],
+            text_template="client_requests/emails/notice.txt",
+            html_template="client_requests/emails/notice.html",
+            context={**self.context, "recipient": recipient},
         )
-        message.attach_alternative(
-            render_to_string("client_requests/emails/notice.html", context), "text/html"
-        )
-        return message

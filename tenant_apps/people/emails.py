@@ -1,11 +1,10 @@
-from email.utils import formataddr, parseaddr
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from branding.emails import branded_email
 from branding.selectors import brand_for
 from tenant_apps.people.models import Invitation
 from tenants.middleware import agency_url
@@ -27,15 +26,11 @@ def invitation_email(invitation: Invitation, secret: str) -> EmailMultiAlternati
         "portal_name": brand.portal_name,
         "accept_url": invitation_accept_url(secret),
     }
-    subject = render_to_string("people/emails/invitation_subject.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),  # one line, whatever the template's whitespace
-        body=render_to_string("people/emails/invitation.txt", context),
-        from_email=formataddr((brand.portal_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+    return branded_email(
+        subject=render_to_string("people/emails/invitation_subject.txt", context),
         to=[invitation.email],
+        text_template="people/emails/invitation.txt",
+        html_template="people/emails/invitation.html",
+        context=context,
         reply_to=[invitation.invited_by.email],
     )
-    message.attach_alternative(
-        render_to_string("people/emails/invitation.html", context), "text/html"
-    )
-    return message

@@ -311,6 +311,9 @@ RULES: dict[str, Callable] = {
         actor.is_client and _reads_invoices_of(actor, obj.company_id)
     ),
     # --- branding and domains ---
+    # The portal's look, words and emails, and the addresses it answers on: owners only.
+    "brand.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    "domains.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
     # --- billing ---
     # --- messaging ---
     # obj: the Thread, saved or about to be started (its first message starts it).

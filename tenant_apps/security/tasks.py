@@ -4,22 +4,18 @@ Tasks take ids, never secrets: the worker makes the secret itself, so no
 link ever sits in the broker.
 """
 
-from email.utils import formataddr, parseaddr
-
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from tenant_schemas_celery.task import headers_with_schema
 
-from branding.selectors import brand_for
+from branding.emails import branded_email
 from shared_apps.accounts.models import User
 from tenant_apps.security.link_secrets import link_secret_new
 from tenant_apps.security.models import MAGIC_LINK_MINUTES, MagicLink
@@ -46,12 +42,12 @@ def _link(route: str, *args) -> str:
 
 
 def _send(*, to: str, template: str, context: dict) -> None:
-    portal_name = brand_for(connection.tenant).portal_name
-    context = {"portal_name": portal_name, **context}
-    subject = render_to_string(f"security/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"security/email/{template}.txt", context)
-    sender = formataddr((portal_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
-    EmailMultiAlternatives(subject, body, sender, [to]).send()
+    branded_email(
+        subject_template=f"security/email/{template}_subject.txt",
+        to=[to],
+        text_template=f"security/email/{template}.txt",
+        context=context,
+    ).send()
 
 
 @shared_task(ignore_result=True, **RETRY)
