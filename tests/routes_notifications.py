@@ -79,3 +79,25 @@ TENANT_ROUTES = {
     ),
 }
 PUBLIC_ROUTES: dict = {}
+
+# Second methods of the routes above (the matrix holds one case per route); walked by
+# tests/test_notifications_pages.py. No fields: those allowed are told what is missing.
+MORE_CASES = {
+    "preferences (post)": (
+        "notifications:preferences",
+        signed_in(200, 200, SIGNED_IN_HERE, method="post"),
+    ),
+    "api-notification-preferences (put)": (
+        "api-notification-preferences",
+        api(400, 400, SIGNED_IN_HERE, method="put"),
+    ),
+    "action_link (post)": (
+        "notifications:action_link",
+        Case(
+            expect=dict.fromkeys(PERSONAS, 403)
+            | {"anon": 302, "outsider": 302, "operator": 302, "client_admin": 302},
+            method="post",
+            args=link_token,
+        ),
+    ),
+}

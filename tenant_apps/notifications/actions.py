@@ -21,8 +21,12 @@ from tenant_apps.security.link_secrets import link_secret_new
 
 
 def _unread_changed(user_ids: Iterable[int]) -> None:
-    """Drop the cached bell counts of these people (the cache prefixes the schema)."""
-    cache.delete_many([unread_cache_key(user_id) for user_id in user_ids])
+    """Drop the cached bell counts of these people (the cache prefixes the schema): now, so
+    this request sees the new count, and again after the commit, in case another request
+    cached the old count in between."""
+    keys = [unread_cache_key(user_id) for user_id in user_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def _after_commit(task, *args) -> None:
@@ -79,8 +83,7 @@ def notification_send(
                 for user_id, user in people.items()
             ]
         )
-        # After the commit: a count read in between would cache the old number.
-        transaction.on_commit(lambda: _unread_changed(people))
+        _unread_changed(people)
         immediate = [
             n.pk
             for n in notifications
@@ -104,7 +107,7 @@ def notifications_mark_read(*, user, ids=None) -> int:
         unread = unread.filter(pk__in=list(ids))
     count = unread.update(read_at=timezone.now())
     if count:
-        transaction.on_commit(lambda: _unread_changed([user.pk]))
+        _unread_changed([user.pk])
     return count
 
 
