@@ -22,6 +22,10 @@ from tenants.dns_check import expected_records
 from tenants.models import CustomDomain, Domain
 
 
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
 def _brand(request) -> Brand:
     return Brand.objects.get(agency_id=request.tenant.pk)
 
@@ -29,7 +33,7 @@ def _brand(request) -> Brand:
 @permission_required("brand.manage")
 def brand_settings(request):
     brand = _brand(request)
-    form = BrandForm(request.POST or None, request.FILES or None, instance=brand)
+    form = BrandForm(_posted(request), request.FILES or None, instance=brand)
     if request.method == "POST" and form.is_valid():
         try:
             brand_update(
@@ -117,7 +121,7 @@ def _domain_card(domain: CustomDomain) -> dict:
 
 @permission_required("domains.manage")
 def domain_list(request):
-    form = DomainAddForm(request.POST or None)
+    form = DomainAddForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             domain = domains.domain_add(
