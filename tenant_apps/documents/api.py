@@ -130,6 +130,8 @@ class CappedUploads:
         super().initial(request, *args, **kwargs)
 
     def refused_while_receiving(self, field: str) -> None:
+        """Read the body, then answer 400 if a file in it was dropped for its size."""
+        self.request.data  # noqa: B018 (parses the body through the handlers)
         if self.cap.refusals:
             raise serializers.ValidationError(
                 {field: [message for error in self.cap.refusals for message in error.messages]}

@@ -4,7 +4,17 @@ for client people, internal folders and documents do not exist."""
 import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Coalesce, Concat, Left
 
 from tenant_apps.documents.models import Document, DocumentVersion, Folder
@@ -127,8 +137,11 @@ def document_search(
     )
     if snippets:
         # Only the start of a long text: a headline parses all it is given, for every row.
-        text = Coalesce("current_version__extracted_text", Value(""))
-        passage = Left(Concat("description", Value("\n"), text), SNIPPET_SOURCE_CHARS)
+        text = Coalesce("current_version__extracted_text", Value(""), output_field=TextField())
+        passage = Left(
+            Concat("description", Value("\n"), text, output_field=TextField()),
+            SNIPPET_SOURCE_CHARS,
+        )
         found = found.annotate(
             snippet=SearchHeadline(
                 passage,
