@@ -166,6 +166,11 @@ class Invoice(models.Model):
     def is_unpaid(self) -> bool:
         return self.status in UNPAID_STATUSES
 
+    @property
+    def is_payable(self) -> bool:
+        """Waiting for the client's payment: not while they say they have paid."""
+        return self.status in (InvoiceStatus.SENT, InvoiceStatus.OVERDUE)
+
     def moves(self, by: str) -> list[tuple[str, Move]]:
         """(name, move) of the moves ``by`` ("team"/"client") may make from here."""
         return [

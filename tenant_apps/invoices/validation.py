@@ -14,7 +14,8 @@ from tenant_apps.invoices.models import invoice_number
 MAX_LINES = 100
 MAX_TAX_RATE = Decimal(100)
 UNIT_PRICE_PLACES = 4
-https_url = URLValidator(schemes=["https"], message="Enter a full https:// link.")
+# Its own code: form fields put their generic "Enter a valid URL." over an "invalid" one.
+https_url = URLValidator(schemes=["https"], message="Enter a full https:// link.", code="https")
 
 
 def validate_number(value: str) -> None:
