@@ -293,3 +293,26 @@ def test_the_cache_key_is_per_agency(world, acme):
         from shared_apps.accounts.models import User
 
         assert unread_count(User(pk=user_id)) == 0
+
+
+def test_a_message_notification_can_be_answered_by_email(world, acme, mailoutbox):
+    from tenant_apps.messaging.actions import message_post
+    from tenant_apps.messaging.email_replies import REPLY_ABOVE, reply_to_parse
+    from tenant_apps.messaging.selectors import thread_for
+
+    with acme():
+        thread = thread_for(world.northwind, is_internal=False)
+        message_post(thread=thread, author=person(world, "staff"), body="Draft attached soon.")
+    [message] = [m for m in mailoutbox if m.to == [person(world, "client_admin").email]]
+    # The recipient's own signed reply address, for this thread; the cut line above all.
+    [address] = message.reply_to
+    with tenant_context(world.acme):
+        thread = thread.__class__.objects.get(company=world.northwind, is_internal=False)
+    parsed = reply_to_parse(address)
+    assert (parsed.agency, parsed.thread_id, parsed.user_id) == (
+        world.acme,
+        thread.pk,
+        person(world, "client_admin").pk,
+    )
+    assert message.body.startswith(REPLY_ABOVE)
+    assert "Reply to this thread" in message.body

@@ -1,18 +1,16 @@
 """Notification emails: one per notification, or a day's worth in a digest.
 
-Branded with the agency's name and colour, from the agency's sender name, with a
+Branded with the agency's name, logo and colour, from its sender name, with a
 single-purpose link per item (see ActionLink) so the person can act without a password.
 """
 
-from email.utils import formataddr, parseaddr
-
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from branding.selectors import brand_for
+from branding.emails import branded_email
+from tenant_apps.messaging.email_replies import REPLY_ABOVE, reply_address
+from tenant_apps.messaging.models import Thread
 from tenant_apps.notifications.actions import action_link_create
 from tenant_apps.notifications.kinds import kind_for
 from tenant_apps.notifications.models import Notification
@@ -54,35 +52,41 @@ def _noun(notification: Notification) -> str:
     )
 
 
-def _message(*, recipient, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
-    brand = brand_for(connection.tenant)
-    context = {
-        **context,
-        "brand": brand,
-        # Whatever branding offers: a logo when it has one.
-        "logo_url": getattr(brand, "logo_url", ""),
-        "recipient": recipient,
-        "preferences_url": absolute(reverse("notifications:preferences")),
-        "subject": " ".join(subject.split()),  # one line: headers cannot span lines
-    }
-    message = EmailMultiAlternatives(
-        subject=context["subject"],
-        body=render_to_string(f"notifications/emails/{template}.txt", context),
-        from_email=formataddr((brand.portal_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
+def _message(
+    *, recipient, subject: str, template: str, context: dict, reply_to=None
+) -> EmailMultiAlternatives:
+    """In the agency's brand and name (see branding.emails), to ``recipient``."""
+    return branded_email(
         to=[recipient.email],
+        subject=subject,
+        text_template=f"notifications/emails/{template}.txt",
+        html_template=f"notifications/emails/{template}.html",
+        context={
+            **context,
+            "recipient": recipient,
+            "preferences_url": absolute(reverse("notifications:preferences")),
+        },
+        reply_to=reply_to,
     )
-    message.attach_alternative(
-        render_to_string(f"notifications/emails/{template}.html", context), "text/html"
-    )
-    return message
+
+
+def _reply_to(notification: Notification) -> list[str] | None:
+    """For a conversation, the recipient's own signed reply address, so answering the email
+    posts to the thread (messaging checks the token and the sender)."""
+    if notification.object_type != "messaging.thread":
+        return None
+    thread = Thread(pk=int(notification.object_id))
+    return [reply_address(connection.tenant, thread, notification.recipient)]
 
 
 def notification_message(notification: Notification) -> EmailMultiAlternatives:
+    reply_to = _reply_to(notification)
     return _message(
         recipient=notification.recipient,
         subject=notification.title,
         template="notification",
-        context={"item": _item(notification)},
+        context={"item": _item(notification), "reply_above": REPLY_ABOVE if reply_to else ""},
+        reply_to=reply_to,
     )
 
 
