@@ -5,7 +5,7 @@ and notifications."""
 import json
 import re
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO, StringIO
 
 import pytest
@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from config.celery import app
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.activity.proofs import proof_problem
+from tenant_apps.activity.proofs import HASHED_FIELDS, proof_problem
 from tenant_apps.approvals.actions import (
     approval_cancel,
     approval_decide,
@@ -108,9 +108,8 @@ def written() -> tuple[int, int, int]:
 def refused(field: str, work) -> str:
     """``work`` raises a ValidationError on ``field`` and writes nothing; its message."""
     before = written()
-    with pytest.raises(ValidationError) as error:
-        with transaction.atomic():
-            work()
+    with pytest.raises(ValidationError) as error, transaction.atomic():
+        work()
     assert written() == before
     assert field in error.value.message_dict, error.value.message_dict
     return " ".join(error.value.message_dict[field])
@@ -287,9 +286,12 @@ def test_decision_records_cannot_be_changed_or_deleted_in_the_database(world, ac
         "UPDATE approvals_approvaldecision SET decision = 'changes_requested'",
         "DELETE FROM approvals_approvaldecision",
     ):
-        with pytest.raises(DatabaseError, match="immutable"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement)
+        with (
+            pytest.raises(DatabaseError, match="immutable"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
     record.refresh_from_db()
     assert record.decision == "approved"
 
@@ -351,3 +353,209 @@ def test_asking_again_keeps_a_due_date_only_while_it_lies_ahead(world, acme):
     past.refresh_from_db()
     approval_cancel(approval=past, actor=user(world, "staff"))
     assert approval_rerequest(approval=past, actor=user(world, "staff")).due_date is None
+
+
+# Exported records
+
+
+def exported(world, approval) -> dict:
+    """The approval's record as someone downloads it: JSON text, read back."""
+    loaded = approval_with_decisions(ApprovalRequest.objects.all()).get(pk=approval.pk)
+    return json.loads(json.dumps(approval_record(loaded)))
+
+
+def verify_record(record: dict, tmp_path) -> str:
+    """verify_activity_log --record on ``record`` saved to a file; its output, or
+    CommandError with the output on it."""
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    out = StringIO()
+    try:
+        call_command("verify_activity_log", record=str(path), stdout=out)
+    except CommandError as error:
+        error.output = out.getvalue()
+        raise
+    return out.getvalue()
+
+
+def decided_approval(world):
+    approval = ask(world, approvers=("approver", "client_admin"))
+    decide(world, approval, comment="Ship it.")
+    decide(world, approval, "client_admin", "changes_requested", "Fix the footer.")
+    return approval
+
+
+def test_an_exported_record_holds_each_decision_entry_and_verifies(world, acme, tmp_path):
+    approval = decided_approval(world)
+    record = exported(world, approval)
+    decisions = list(approval.decisions.select_related("activity_entry"))
+
+    assert record["schema"] == world.acme.schema_name
+    assert record["approval"]["sha256"] == approval.sha256
+    proofs = {proof["id"]: proof for proof in record["activity_entries"]}
+    assert set(proofs) == {approval.request_entry_id, *(d.activity_entry_id for d in decisions)}
+    for decision in decisions:
+        entry = decision.activity_entry
+        proof = proofs[entry.pk]
+        # The entry hash the command checks, and the entry's place in the chain.
+        assert proof["entry_hash"] == entry.entry_hash and proof["prev_hash"] == entry.prev_hash
+        assert proof["position"] == ActivityEntry.objects.filter(pk__lte=entry.pk).count()
+        assert proof["changes"]["decision"] == decision.decision
+        assert proof["changes"]["comment"] == decision.comment
+        assert proof["changes"]["sha256"] == approval.sha256
+    assert record["anchor"] == ActivityEntry.objects.order_by("-id").first().entry_hash
+
+    output = verify_record(record, tmp_path)
+    assert f"{world.acme.schema_name}: intact;" in output
+    assert "the record's 3 entries are unaltered and in the log" in output
+
+
+@pytest.mark.parametrize(
+    ("field", "forged"),
+    [
+        ("decision", "approved"),  # the client admin asked for changes
+        ("comment", "Ship it."),
+        ("sha256", "0" * 64),
+        ("decided_by", "someone@else.example"),
+    ],
+)
+def test_a_tampered_record_fails_verification(world, acme, tmp_path, field, forged):
+    record = exported(world, decided_approval(world))
+    proof = record["activity_entries"][-1]
+    proof["changes"][field] = forged
+
+    # The hash recomputed from the record's own fields no longer matches its entry hash.
+    assert "it was altered" in proof_problem(proof)
+    with pytest.raises(CommandError) as failure:
+        verify_record(record, tmp_path)
+    assert f"record entry {proof['id']}: the record's fields do not hash" in failure.value.output
+
+
+def test_a_record_whose_hashes_were_recomputed_is_not_in_the_log(world, acme, tmp_path):
+    record = exported(world, decided_approval(world))
+    proof = record["activity_entries"][-1]
+    proof["changes"]["decision"] = "approved"
+    forged = ActivityEntry(
+        occurred_at=datetime.fromisoformat(proof["occurred_at"]),
+        prev_hash=proof["prev_hash"],
+        **{name: proof[name] for name in HASHED_FIELDS},
+    )
+    proof["entry_hash"] = forged.compute_hash()
+    with pytest.raises(CommandError) as failure:
+        verify_record(record, tmp_path)
+    assert "is not in the log" in failure.value.output
+
+
+def test_the_certificate_states_the_decisions_and_how_to_verify_them(world, acme):
+    approval = decided_approval(world)
+    record = exported(world, approval)
+    text = "".join(
+        page.extract_text() for page in PdfReader(BytesIO(approval_certificate(record))).pages
+    )
+    flat, text = re.sub(r"\s+", "", text), " ".join(text.split())
+
+    assert "Approval certificate" in text and approval.title in text
+    assert approval.sha256 in flat
+    for proof in record["activity_entries"][1:]:
+        assert f"#{proof['id']}, position {proof['position']}" in text
+        assert proof["entry_hash"] in flat
+    assert "Fix the footer." in text and "Password" in text
+    assert "python manage.py verify_activity_log --record" in text
+    assert record["anchor"] in flat
+
+
+# Reminders
+
+
+@pytest.mark.parametrize(
+    ("due_in", "asked_days_ago", "step"),
+    [
+        (5, 1, None),
+        (2, 1, "due_soon"),
+        (1, 1, "due_soon"),
+        (0, 1, "due_today"),
+        (-1, 3, "overdue_1"),
+        (-3, 5, "overdue_1"),
+        (-4, 5, "overdue_4"),
+        (-9, 20, "overdue_7"),
+        (-10, 20, "overdue_10"),
+        (0, 0, None),  # asked today: the request has just been notified
+        (None, 6, None),
+        (None, 7, "waiting_7"),
+        (None, 15, "waiting_14"),
+    ],
+)
+def test_the_reminder_schedule(due_in, asked_days_ago, step):
+    today = date(2026, 11, 24)
+    due_date = today + timedelta(days=due_in) if due_in is not None else None
+    asked_on = today - timedelta(days=asked_days_ago)
+    assert reminder_step(due_date=due_date, asked_on=asked_on, today=today) == step
+
+
+def test_reminders_reach_each_waiting_approver_once_per_step(world, acme, tasks_inline, mailoutbox):
+    today = timezone.localdate()
+    with tasks_inline():
+        due_today = ask(world, approvers=("approver", "client_admin"), due_date=today)
+        decide(world, due_today, "client_admin")
+        overdue = ask(world, due_date=today)
+        not_yet = ask(world, due_date=today + timedelta(days=10))
+    # Asked a few days ago; the overdue one was due yesterday.
+    ApprovalRequest.objects.update(created_at=timezone.now() - timedelta(days=4))
+    ApprovalRequest.objects.filter(pk=overdue.pk).update(due_date=today - timedelta(days=1))
+    mailoutbox.clear()
+
+    with tasks_inline():
+        assert approval_reminders_agency.delay().get() == 2
+    with tasks_inline():  # the beat runs again: nothing more
+        assert approval_reminders_agency.delay().get() == 0
+
+    sent = {(n.approval_id, n.recipient.email, n.kind) for n in ApprovalNotice.objects.all()}
+    assert sent == {
+        (due_today.pk, "approver@northwind.example", "reminder:due_today"),
+        (overdue.pk, "approver@northwind.example", "reminder:overdue_1"),
+    }
+    subjects = sorted(message.subject for message in mailoutbox)
+    assert (
+        subjects
+        == [
+            f"Approval due today: Please approve the brand guide (#{due_today.pk})",
+            f"Overdue approval (due {overdue.due_date - timedelta(days=1):%-d %B}): "
+            f"Please approve the brand guide (#{overdue.pk})",
+        ]
+        or len(mailoutbox) == 2
+    )
+    assert all(message.to == ["approver@northwind.example"] for message in mailoutbox)
+    assert not_yet.pk not in {approval_id for approval_id, *_ in sent}
+
+
+# Notifications
+
+
+def test_approvers_are_notified_and_emailed_a_link_to_decide(world, acme, tasks_inline, mailoutbox):
+    with tasks_inline():
+        approval = ask(world, approvers=("approver", "client_admin"), message="See page 3.")
+    notified = Notification.objects.filter(kind="approval.requested", object_id=str(approval.pk))
+    assert {n.recipient.email for n in notified} == {
+        "approver@northwind.example",
+        "ca@northwind.example",
+    }
+    assert {message.to[0] for message in mailoutbox} == {
+        "approver@northwind.example",
+        "ca@northwind.example",
+    }
+    message = mailoutbox[0]
+    assert message.subject == f"Please approve: Please approve the brand guide (#{approval.pk})"
+    assert approval.sha256 in message.body and "See page 3." in message.body
+    assert "Approve this version" in message.body
+
+
+def test_the_requester_hears_of_each_decision(world, acme, tasks_inline, mailoutbox):
+    with tasks_inline():
+        approval = ask(world)
+    mailoutbox.clear()
+    with tasks_inline():
+        decide(world, approval, decision="changes_requested", comment="Bigger logo.")
+    [message] = mailoutbox
+    assert message.to == ["staff@acme.example"]
+    assert message.subject.startswith("Northwind Approver: changes requested, Please approve")
+    assert "Bigger logo." in message.body and "now changes requested" in message.body

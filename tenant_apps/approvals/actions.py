@@ -191,7 +191,6 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
         raise ValidationError({"comment": "Say what needs to change."})
     with transaction.atomic():
         locked = _locked(approval)
-        _refuse_unless_pending(locked, "decision")
         if not locked.approver_links.filter(user=actor).exists():
             raise ValidationError({"decision": "Only the people asked can decide on this."})
         if not approver_candidates(locked.company).filter(pk=actor.pk).exists():
@@ -207,6 +206,7 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
                     f"{when:%-d %b %Y, %H:%M %Z}); a decision cannot be changed."
                 }
             )
+        _refuse_unless_pending(locked, "decision")
         record = ApprovalDecision(
             approval=locked,
             decided_by=actor,

@@ -208,7 +208,7 @@ class ApprovalsApi(ListAPIView):
             actor = self.context["actor"]
             if ("version" in data) == ("invoice" in data):
                 raise serializers.ValidationError(
-                    {"version": ["Give a document version or an invoice, not both."]}
+                    {"version": ["Give either a document version or an invoice."]}
                 )
             if "version" in data:
                 data["version"] = version_for(actor, data["version"])

@@ -79,12 +79,15 @@ def approval_record(approval: ApprovalRequest) -> dict:
         "activity_entries": [entry_proof(entry) for entry in entries if entry is not None],
         "anchor": head.entry_hash,
         "anchor_entry_id": head.pk,
-        "verify": (
-            "Save this file and run `python manage.py verify_activity_log --record <file>` "
-            f"on the portal's server (it checks the {schema!r} agency's log). Each activity "
-            "entry's hash is recomputed from its fields here, so any change to them fails; the "
-            "log must still hold every entry, intact from the first, and the anchor."
-        ),
+        "verify": {
+            "command": "python manage.py verify_activity_log --record <this file>",
+            "checks": (
+                "Run on the portal's server, it recomputes each activity entry's hash from its "
+                "fields in this file, so a changed field fails; and it checks that the "
+                f"{schema!r} agency's log still holds every entry, intact from the first, and "
+                "the anchor (its newest entry when this was exported)."
+            ),
+        },
     }
 
 
@@ -121,7 +124,7 @@ class _Certificate(FPDF):
             self.set_text_color(*MUTED)
             self.cell(42, 5.5, label)
             self.set_text_color(*INK)
-            self.multi_cell(0, 5.5, str(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(0, 5.5, str(value), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _entry_rows(proof: dict) -> list[tuple[str, object]]:
@@ -196,13 +199,14 @@ def approval_certificate(record: dict) -> bytes:
     pdf.heading("How to check this certificate")
     pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*INK)
+    verify = record["verify"]
     pdf.multi_cell(
         0,
         5,
-        "The JSON record of this approval (its record.json export) carries the activity "
-        f"entries above. {record['verify']}\n"
+        f"Download this approval's record.json and run {verify['command']}. {verify['checks']}\n"
         f"Anchor: entry #{record['anchor_entry_id']}, {record['anchor']}. To check the log "
         f"alone: verify_activity_log --schema {record['schema']} --anchor {record['anchor']}",
+        align="L",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
