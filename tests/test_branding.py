@@ -248,6 +248,7 @@ def test_the_preview_renders_proposed_values_without_saving(world):
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<section class="card brand-preview" id="brand-preview"')
+    assert html.count("data-preview-primary") == 1
     assert 'data-preview-primary="#0b5394"' not in html  # the faint colour is not valid...
     assert 'data-preview-primary="#1f6feb"' in html  # ...so the saved one shows
     assert "2.07:1" in html and "Fix these before saving" in html
