@@ -142,7 +142,9 @@ def test_the_new_invoice_form_suggests_the_next_number_and_saves_a_draft(world):
     [
         ({"number": "web-0007"}, "Invoice number web-0007 is already used"),
         ({"due_date": "2031-05-01"}, "The due date cannot be before the issue date."),
-        ({"rows": [("", "", "")]}, "This field is required."),
+        # Untouched rows, as a browser posts them (the quantity starts at 1), are skipped.
+        ({"rows": [("", "1", ""), ("", "1", "")]}, "Add at least one line."),
+        ({"rows": [("Half a line", "", "5")]}, "This field is required."),
         ({"rows": [("Nothing", "0", "5")]}, "The quantity must be more than zero."),
         ({"rows": [("Refund", "-1", "5")]}, "The quantity must be more than zero."),
         ({"currency": "XYZ"}, "Select a valid choice. XYZ is not one of the available choices."),

@@ -235,6 +235,45 @@ def _summary(invoice: Invoice) -> dict:
     }
 
 
+def _normalised(*, number, currency, payment_url, **rest) -> dict:
+    return {
+        "number": (number or "").strip(),
+        "currency": (currency or "").strip().upper(),
+        "payment_url": payment_url or "",
+        **rest,
+    }
+
+
+def _draft(*, kind: str, company, data: dict, notes: str, actor, **amounts) -> Invoice:
+    """An unsaved draft of ``kind`` from checked ``data`` and its ``amounts``."""
+    return Invoice(
+        company=company,
+        kind=kind,
+        number=data["number"],
+        currency=data["currency"],
+        issue_date=data["issue_date"],
+        due_date=data["due_date"],
+        payment_url=data["payment_url"],
+        notes=notes,
+        created_by=actor,
+        **amounts,
+    )
+
+
+def _created(invoice: Invoice, upload, lines, *, action: str, actor, http_request) -> Invoice:
+    """Store the draft's PDF and save it, its lines and its log entry, all or nothing."""
+    with _storing([upload], actor) as [stored]:
+        _saved(invoice, stored, lines)
+        activity_record(
+            action=action,
+            actor=actor,
+            target=invoice,
+            request=http_request,
+            changes=_summary(invoice),
+        )
+        return invoice
+
+
 def invoice_create(
     *,
     company,
@@ -250,41 +289,36 @@ def invoice_create(
     http_request=None,
 ) -> Invoice:
     """A draft built from ``lines`` (LineInputs or dicts), with its PDF rendered."""
-    data = {
-        "number": (number or "").strip(),
-        "currency": (currency or "").strip().upper(),
-        "issue_date": issue_date,
-        "due_date": due_date,
-        "payment_url": payment_url or "",
-        "tax_rate": tax_rate,
-        "lines": lines_from(lines),
-    }
-    figures = _check_built(data)
-    invoice = Invoice(
-        company=company,
-        kind=InvoiceKind.BUILT,
-        number=data["number"],
-        currency=data["currency"],
+    data = _normalised(
+        number=number,
+        currency=currency,
+        payment_url=payment_url,
         issue_date=issue_date,
         due_date=due_date,
+        tax_rate=tax_rate,
+        lines=lines_from(lines),
+    )
+    figures = _check_built(data)
+    invoice = _draft(
+        kind=InvoiceKind.BUILT,
+        company=company,
+        data=data,
+        notes=notes,
+        actor=actor,
         tax_rate=tax_rate,
         subtotal=figures.subtotal,
         tax=figures.tax,
         total=figures.total,
-        notes=notes,
-        payment_url=data["payment_url"],
-        created_by=actor,
     )
-    with _storing([_rendered_pdf(invoice, figures.lines)], actor) as [stored]:
-        _saved(invoice, stored, figures.lines)
-        activity_record(
-            action="invoice.created",
-            actor=actor,
-            target=invoice,
-            request=http_request,
-            changes=_summary(invoice),
-        )
-        return invoice
+    pdf = _rendered_pdf(invoice, figures.lines)
+    return _created(
+        invoice,
+        pdf,
+        figures.lines,
+        action="invoice.created",
+        actor=actor,
+        http_request=http_request,
+    )
 
 
 def invoice_upload(
@@ -303,41 +337,30 @@ def invoice_upload(
     http_request=None,
 ) -> Invoice:
     """A draft whose PDF the team made elsewhere; its amounts are as they give them."""
-    data = {
-        "number": (number or "").strip(),
-        "currency": (currency or "").strip().upper(),
-        "issue_date": issue_date,
-        "due_date": due_date,
-        "payment_url": payment_url or "",
-        "subtotal": subtotal,
-        "tax": tax,
-    }
-    _check_uploaded(data)
-    upload = _accepted_pdf(pdf, data["number"])
-    invoice = Invoice(
-        company=company,
-        kind=InvoiceKind.UPLOADED,
-        number=data["number"],
-        currency=data["currency"],
+    data = _normalised(
+        number=number,
+        currency=currency,
+        payment_url=payment_url,
         issue_date=issue_date,
         due_date=due_date,
         subtotal=subtotal,
         tax=tax,
-        total=subtotal + tax,
-        notes=notes,
-        payment_url=data["payment_url"],
-        created_by=actor,
     )
-    with _storing([upload], actor) as [stored]:
-        _saved(invoice, stored, None)
-        activity_record(
-            action="invoice.uploaded",
-            actor=actor,
-            target=invoice,
-            request=http_request,
-            changes=_summary(invoice),
-        )
-        return invoice
+    _check_uploaded(data)
+    invoice = _draft(
+        kind=InvoiceKind.UPLOADED,
+        company=company,
+        data=data,
+        notes=notes,
+        actor=actor,
+        subtotal=subtotal,
+        tax=tax,
+        total=subtotal + tax,
+    )
+    upload = _accepted_pdf(pdf, data["number"])
+    return _created(
+        invoice, upload, None, action="invoice.uploaded", actor=actor, http_request=http_request
+    )
 
 
 # What a draft's update may change, by kind; None (or absent) leaves a field as it is.

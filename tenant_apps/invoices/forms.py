@@ -178,6 +178,10 @@ class LineForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = "Remove"
+
     def clean(self):
         if any(self.errors):
             return
@@ -209,16 +213,13 @@ BLANK_ROWS = 3
 
 
 def line_formset(data=None, *, invoice: Invoice | None = None) -> BaseLineFormSet:
-    """The invoice's lines to edit, or BLANK_ROWS empty rows for a new one (the first
-    required, so that an invoice always has a line)."""
+    """The draft's lines to edit, or BLANK_ROWS empty rows for a new invoice."""
+    initial = None
     if invoice is not None:
         initial = list(invoice.lines.values("description", "quantity", "unit_price"))
-    else:
-        initial = [{} for _ in range(BLANK_ROWS)]
     formset = LineFormSet(data, initial=initial, prefix=LINES_PREFIX)
-    for index, form in enumerate(formset.forms):
-        form.empty_permitted = index > 0 or invoice is not None
-        form.use_required_attribute = False
+    if invoice is None:
+        formset.extra = BLANK_ROWS  # "Add a line" appends more in place
     return formset
 
 

@@ -58,7 +58,9 @@ def _date(value) -> str:
     return f"{value:%-d %B %Y}"
 
 
-class _Page(FPDF):
+class PortalPdf(FPDF):
+    """An A4 page in DejaVu Sans with a "<footer_text> · page n/N" footer."""
+
     def __init__(self, footer_text: str):
         super().__init__(format="A4")
         self.footer_text = footer_text
@@ -79,7 +81,7 @@ def invoice_pdf_render(
 ) -> bytes:
     """The PDF of ``invoice`` (saved or not) with ``lines``, from ``brand``'s agency."""
     primary = _rgb(brand.primary_colour)
-    pdf = _Page(footer_text=f"{brand.portal_name} · Invoice {invoice.number}")
+    pdf = PortalPdf(footer_text=f"{brand.portal_name} · Invoice {invoice.number}")
     pdf.set_title(f"Invoice {invoice.number}")
     pdf.set_author(brand.portal_name)
     pdf.set_creator("Client Portal")
