@@ -26,6 +26,7 @@ import time
 import typing
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -66,6 +67,7 @@ POOL_P50_GOAL_MS = 300
 WARM_UP_SECONDS = 3
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BUSY_LOAD = 1.0  # 1-minute load average above which other work skews the figures
+SERVER_CONN_MAX_AGE = 3600  # longer than any run of the bench
 PARTS = ["tax", "queries", "signup", "requests"]
 
 
@@ -197,6 +199,25 @@ class Server:
     log: typing.IO[bytes]
 
 
+@dataclass(frozen=True)
+class WrkResult:
+    rate: float  # req/s
+    p50_ms: float
+    p99_ms: float
+    requests: int
+
+
+@dataclass(frozen=True)
+class Run:
+    wrk: WrkResult
+    others: float  # CPUs used meanwhile by processes other than the bench's and wrk
+    cpu_ms: float  # CPU time the bench's processes (``ours``) spent per request
+
+    @property
+    def disturbed(self) -> bool:
+        return self.others >= INTERFERENCE_CPUS
+
+
 def tenancy_tax(env: dict, agencies: list[dict], rounds: int, duration: int) -> dict:
     """(req/s, other processes' CPUs) of each run per round.
 
@@ -220,14 +241,18 @@ def production_env(env: dict) -> dict:
     return dict(
         env,
         DEBUG="false",
+        # Production's 60 s would replace each worker's PostgreSQL backend every minute, in the
+        # middle of runs; the bench counts the backends it found at the start as its own, and
+        # a new one's CPU would pass for another process's.
+        CONN_MAX_AGE=str(SERVER_CONN_MAX_AGE),
         SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback
         ANYMAIL_ESP="postmark",  # required in production; the benchmarked views send no mail
     )
 
 
-def wrk_rounds(jobs: dict, rounds: int, duration: int, ours: list[int]) -> dict:
-    """{job: [(WrkResult, other processes' CPUs) per round]} for jobs {name: (url, wrk
-    keyword arguments)}, which take turns, in reverse order every other round."""
+def wrk_rounds(jobs: dict, rounds: int, duration: int, ours: list[int]) -> dict[str, list[Run]]:
+    """{job: [its Run in each round]} for jobs {name: (url, wrk keyword arguments)}, which
+    take turns, in reverse order every other round."""
     runs = {name: [] for name in jobs}
     for number in range(rounds):
         order = list(jobs) if number % 2 == 0 else list(reversed(jobs))
@@ -251,15 +276,14 @@ def bench_pids(gunicorn_pids: list[int], database_url: str) -> list[int]:
     return servers + [pid for (pid,) in backends]
 
 
-def wrk_beside_others(url: str, seconds: int, ours: list[int], **options) -> tuple:
-    """(WrkResult, CPUs used meanwhile by processes other than ``ours`` and wrk)."""
+def wrk_beside_others(url: str, seconds: int, ours: list[int], **options) -> Run:
     busy, own, children = _busy_ticks(), _process_ticks(ours), _children_seconds()
     result = wrk(url, seconds, **options)
+    own_seconds = (_process_ticks(ours) - own) / CLOCK_TICKS
     others = (
-        (_busy_ticks() - busy - _process_ticks(ours) + own) / CLOCK_TICKS
-        - (_children_seconds() - children)
+        (_busy_ticks() - busy) / CLOCK_TICKS - own_seconds - (_children_seconds() - children)
     ) / seconds
-    return result, max(others, 0.0)
+    return Run(result, max(others, 0.0), own_seconds * 1000 / result.requests)
 
 
 def _busy_ticks() -> int:
@@ -374,13 +398,6 @@ def stop(process: subprocess.Popen):
         process.wait()
 
 
-@dataclass(frozen=True)
-class WrkResult:
-    rate: float  # req/s
-    p50_ms: float
-    p99_ms: float
-
-
 def wrk(url: str, seconds: int, *, hosts: list[str] = (), headers: dict | None = None):
     """One run of 8 connections; ``hosts``: Host headers to take turns with (hosts.lua)."""
     command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "10s", "--latency"]
@@ -402,6 +419,7 @@ def wrk(url: str, seconds: int, *, hosts: list[str] = (), headers: dict | None =
             rate=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
             p50_ms=_latency_ms(output, 50),
             p99_ms=_latency_ms(output, 99),
+            requests=int(re.search(r"(\d+) requests in", output).group(1)),
         )
     except AttributeError:  # a line is missing
         sys.exit(f"{url}: wrk printed no req/s or latency:\n{output}")
@@ -414,12 +432,12 @@ def _latency_ms(output: str, percent: int) -> float:
 
 
 def report_tax(runs: dict, args):
-    medians = {run: _median(results, "rate") for run, results in runs.items()}
+    medians = {run: _median(results, "wrk.rate") for run, results in runs.items()}
     plain = medians["plain"]
     print(
         f"\n1. Tenancy tax: GET {VIEW_PATH} (20 rows as JSON) under gunicorn, 2 sync workers, "
-        f"CONN_MAX_AGE=60\n   wrk -t2 -c8 -d{args.duration}s after a {WARM_UP_SECONDS} s "
-        f"warm-up, {args.rounds} rounds; ratio = median req/s ÷ plain's"
+        f"CONN_MAX_AGE={SERVER_CONN_MAX_AGE}\n   wrk -t2 -c8 -d{args.duration}s after a "
+        f"{WARM_UP_SECONDS} s warm-up, {args.rounds} rounds; ratio = median req/s ÷ plain's"
     )
     print(f"   {'variant':<34}{'req/s':>8}  {'per round':<24}{'ratio':>6}")
     for run, (variant, tenants) in TAX_RUNS.items():
@@ -435,23 +453,19 @@ def report_tax(runs: dict, args):
     _print_interference(runs)
 
 
-def _median(results: list[tuple[WrkResult, float]], figure: str) -> float:
-    """The median of one figure over the runs other processes left alone (all, if none)."""
-    undisturbed = [result for result, others in results if others < INTERFERENCE_CPUS]
-    return statistics.median(
-        getattr(result, figure) for result in undisturbed or [result for result, _ in results]
-    )
+def _median(runs: list[Run], figure: str) -> float:
+    """The median of one figure ("wrk.rate", say) over the runs other processes left alone
+    (over all, if none was)."""
+    undisturbed = [run for run in runs if not run.disturbed]
+    return statistics.median(map(attrgetter(figure), undisturbed or runs))
 
 
-def _per_round(results: list[tuple[WrkResult, float]]) -> str:
-    return " / ".join(
-        f"{result.rate:,.0f}" + ("*" if others >= INTERFERENCE_CPUS else "")
-        for result, others in results
-    )
+def _per_round(runs: list[Run]) -> str:
+    return " / ".join(f"{run.wrk.rate:,.0f}" + ("*" if run.disturbed else "") for run in runs)
 
 
-def _print_interference(runs: dict):
-    most = max(others for results in runs.values() for _, others in results)
+def _print_interference(runs: dict[str, list[Run]]):
+    most = max(run.others for results in runs.values() for run in results)
     print(
         f"   other processes used up to {most:.2f} CPUs during a run; * marks runs where they\n"
         f"   used ≥ {INTERFERENCE_CPUS}, left out of the medians unless all were"
@@ -630,20 +644,22 @@ def report_lists(seeded: dict, targets: dict, runs: dict, args):
         f"({seeded['companies']} clients, {seeded['events']:,} timeline events,\n"
         f"   {seeded['open']} open; seeded in {seeded['seed_seconds']:.0f} s), read by its owner: "
         "the page with a session cookie, the API with a JWT.\n"
-        "   gunicorn, 2 sync workers, DEBUG=false, CONN_MAX_AGE=60; "
+        f"   gunicorn, 2 sync workers, DEBUG=false, CONN_MAX_AGE={SERVER_CONN_MAX_AGE}; "
         f"wrk -t2 -c8 -d{args.duration}s --latency after a {WARM_UP_SECONDS} s\n"
-        f"   warm-up, {args.rounds} rounds; figures are medians over the rounds"
+        f"   warm-up, {args.rounds} rounds; figures are medians over the rounds; CPU = what the\n"
+        "   workers and their PostgreSQL backends used per request"
     )
     print(
-        f"   {'GET':<34}{'match':>6}{'rows':>5}{'req/s':>8}  {'per round':<16}"
-        f"{'p50':>6}{'p99':>6} (ms)"
+        f"   {'GET':<34}{'match':>6}{'rows':>5}{'req/s':>7}  {'per round':<14}"
+        f"{'p50':>6}{'p99':>6}{'CPU':>6} (ms)"
     )
     for label, target in targets.items():
         results = runs[label]
         print(
-            f"   {label:<34}{target.matching:>6}{target.rows:>5}{_median(results, 'rate'):>8,.0f}"
-            f"  {_per_round(results):<16}{_median(results, 'p50_ms'):>6.0f}"
-            f"{_median(results, 'p99_ms'):>6.0f}"
+            f"   {label:<34}{target.matching:>6}{target.rows:>5}"
+            f"{_median(results, 'wrk.rate'):>7,.0f}  {_per_round(results):<14}"
+            f"{_median(results, 'wrk.p50_ms'):>6.0f}{_median(results, 'wrk.p99_ms'):>6.0f}"
+            f"{_median(results, 'cpu_ms'):>6.1f}"
         )
     _print_interference(runs)
 
