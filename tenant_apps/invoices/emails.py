@@ -7,15 +7,14 @@ the PDF is downloaded after sign-in: an invoice never travels as an attachment.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 
+from branding.emails import branded_email
 from branding.selectors import brand_for
 from shared_apps.accounts.models import User
 from tenant_apps.invoices.currencies import money_format
@@ -108,7 +107,6 @@ class InvoiceMail:
         if self.kind == NoticeKind.REMINDER:
             words["days_late"] = _days((agency_today() - invoice.due_date).days)
         return {
-            "portal_name": portal_name,
             "invoice": invoice,
             "total": words["total"],
             # One line, whatever the number or names hold: headers cannot span lines.
@@ -119,16 +117,10 @@ class InvoiceMail:
         }
 
     def email(self, recipient: User, context: dict) -> EmailMultiAlternatives:
-        context = {**context, "recipient": recipient}
-        message = EmailMultiAlternatives(
+        return branded_email(
             subject=context["subject"],
-            body=render_to_string("invoices/emails/notice.txt", context),
-            from_email=formataddr(
-                (context["portal_name"], parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
-            ),
             to=[recipient.email],
+            text_template="invoices/emails/notice.txt",
+            html_template="invoices/emails/notice.html",
+            context={**context, "recipient": recipient},
         )
-        message.attach_alternative(
-            render_to_string("invoices/emails/notice.html", context), "text/html"
-        )
-        return message
