@@ -384,6 +384,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenant_apps.client_requests.tasks.sla_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # Webhook deliveries whose task was lost (a broker outage, a worker killed).
+    "webhook-sweep": {
+        "task": "tenant_apps.webhooks.tasks.webhook_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     # Document versions whose text extraction task was lost (broker outage, crash).
     "document-extraction-sweep": {
         "task": "tenant_apps.documents.tasks.extraction_sweep",

@@ -1,0 +1,23 @@
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from tenant_apps.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
+
+
+def endpoints() -> QuerySet[Endpoint]:
+    """The agency's endpoints, each with how its deliveries stand."""
+    return Endpoint.objects.annotate(
+        delivered=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.SUCCEEDED)),
+        failing=Count(
+            "deliveries",
+            filter=Q(deliveries__status__in=[DeliveryStatus.RETRYING, DeliveryStatus.FAILED]),
+        ),
+    )
+
+
+def delivery_log(endpoint: Endpoint) -> QuerySet[Delivery]:
+    """An endpoint's deliveries, newest first, with their event and every attempt."""
+    return (
+        endpoint.deliveries.select_related("event")
+        .prefetch_related(Prefetch("attempt_log", queryset=Attempt.objects.order_by("number")))
+        .order_by("-id")
+    )
