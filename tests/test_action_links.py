@@ -13,24 +13,20 @@ from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.models import RequestEvent
 from tenant_apps.notifications.actions import notification_send
 from tenant_apps.notifications.models import ActionLink
-from tenant_apps.notifications.tasks import notification_email
 from tests.conftest import host_client, signed_in_client
 from tests.routes_requests import submit_request
 from tests.security_support import ACME, GLOBEX, enable_two_factor
 from tests.test_isolation import obtain_tokens
 
+pytest_plugins = ["tests.notifications_fixtures"]
+
 
 @pytest.fixture
-def emailed(world, django_capture_on_commit_callbacks):
+def emailed(world, tasks_inline, django_capture_on_commit_callbacks):
     """Send a notification to ``persona`` about ``target`` now; returns the email's link path."""
-    app = notification_email.app
-    app.conf.task_always_eager = True
 
     def send(persona, target, url, kind="request.due", mailoutbox=None):
-        with (
-            tenant_context(world.acme),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
+        with tenant_context(world.acme), django_capture_on_commit_callbacks(execute=True):
             notification_send(
                 recipients=[world.personas[persona].user],
                 kind=kind,
@@ -41,10 +37,7 @@ def emailed(world, django_capture_on_commit_callbacks):
         [message] = [m for m in mailoutbox if m.to == [world.personas[persona].user.email]][-1:]
         return re.search(r"http://[a-z.]+:\d+(/l/\S+/)", message.body).group(1)
 
-    try:
-        yield send
-    finally:
-        app.conf.task_always_eager = False
+    return send
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """File requests, due-date reminders, Waiting on you and Next actions."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -27,32 +26,12 @@ from tests.routes_approvals import PDF, ask, deliverable, invoice_with_pdf
 from tests.routes_inbox import ask_for_file
 from tests.routes_requests import submit_request
 
+pytest_plugins = ["tests.notifications_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def storage_root(settings, tmp_path):
     settings.FILE_STORAGE_ROOT = tmp_path / "files"
-
-
-@pytest.fixture
-def tasks_inline():
-    app = reminder_sweep_agency.app
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
-
-
-@pytest.fixture
-def acme(world, tasks_inline, django_capture_on_commit_callbacks):
-    """Blocks in acme's schema that, as they end, run what the actions queued on commit."""
-
-    @contextmanager
-    def block():
-        with tenant_context(world.acme), django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
 
 
 def person(world, key):

@@ -1,7 +1,6 @@
 """notification_send: in-app rows, emails per preference, never twice; digests batch."""
 
 import smtplib
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -30,28 +29,7 @@ from tenant_apps.notifications.selectors import unread_count
 from tenant_apps.notifications.tasks import digest_send, digest_sweep_agency, notification_email
 from tenant_apps.people.models import ClientCompany
 
-
-@pytest.fixture
-def tasks_inline():
-    """Celery tasks run in-process when sent, as a worker would run them."""
-    app = notification_email.app
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
-
-
-@pytest.fixture
-def acme(world, tasks_inline, django_capture_on_commit_callbacks):
-    """Blocks in acme's schema that, as they end, run what the actions queued on commit."""
-
-    @contextmanager
-    def block():
-        with tenant_context(world.acme), django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
+pytest_plugins = ["tests.notifications_fixtures"]
 
 
 def person(world, key):

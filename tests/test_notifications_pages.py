@@ -8,7 +8,6 @@ from django_tenants.utils import tenant_context
 
 from tenant_apps.client_requests.actions import request_reply_add, request_status_change
 from tenant_apps.client_requests.models import Status
-from tenant_apps.client_requests.tasks import request_notify
 from tenant_apps.notifications.actions import notification_send, preferences_update
 from tenant_apps.notifications.kinds import KINDS, Channel, kinds_for
 from tenant_apps.notifications.models import Notification, NotificationPreference
@@ -23,6 +22,8 @@ from tests.test_isolation import obtain_tokens
 ACME = "acme.localhost"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 EVERY_MORE_CASE = {**MORE_CASES, **INBOX_MORE_CASES}
+
+pytest_plugins = ["tests.notifications_fixtures"]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -258,27 +259,18 @@ def test_every_route_is_in_the_openapi_schema(world):
 # Requests' changes in the app, their emails by preference
 
 
-def test_request_changes_reach_the_bell_and_preferences_gate_their_emails(
-    world, mailoutbox, django_capture_on_commit_callbacks
-):
-    app = request_notify.app
-    app.conf.task_always_eager = True
-    try:
-        client_request = submit_request(world, by="approver")
-        with tenant_context(world.acme):
-            preferences_update(
-                user=person(world, "client_admin"), channels={"request.replied": Channel.OFF}
-            )
-        mailoutbox.clear()
-        with tenant_context(world.acme), django_capture_on_commit_callbacks(execute=True):
-            request_reply_add(request=client_request, body="Done.", actor=person(world, "staff"))
-            request_status_change(
-                request=client_request,
-                status=Status.WAITING_ON_CLIENT,
-                actor=person(world, "staff"),
-            )
-    finally:
-        app.conf.task_always_eager = False
+def test_request_changes_reach_the_bell_and_preferences_gate_their_emails(world, acme, mailoutbox):
+    client_request = submit_request(world, by="approver")
+    with tenant_context(world.acme):
+        preferences_update(
+            user=person(world, "client_admin"), channels={"request.replied": Channel.OFF}
+        )
+    mailoutbox.clear()
+    with acme():
+        request_reply_add(request=client_request, body="Done.", actor=person(world, "staff"))
+        request_status_change(
+            request=client_request, status=Status.WAITING_ON_CLIENT, actor=person(world, "staff")
+        )
 
     with tenant_context(world.acme):
         rows = set(Notification.objects.values_list("kind", "recipient__email"))

@@ -1,8 +1,9 @@
 """Due-date reminders: which step an item is at, who hears, and what they are told."""
 
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
 from datetime import date, timedelta
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import dateformat
 
@@ -29,24 +30,25 @@ def step_title(step: DueStep, due_date: date, title: str) -> str:
     return f"{step.label}: {title}"
 
 
-@dataclass(frozen=True)
-class Reminded:
-    """One kind of item that has due dates: where to find those due soon, and who hears."""
+class Reminded(ABC):
+    """One kind of item with due dates: where to find those due soon, and who hears."""
 
     subject: str  # DueReminder.subject
     kind: str  # the notification kind
 
-    def due_soon(self, today: date):
-        raise NotImplementedError
+    @abstractmethod
+    def due_soon(self, today: date) -> QuerySet: ...
 
-    def recipients(self, item, step: DueStep) -> list:
-        raise NotImplementedError
+    @abstractmethod
+    def recipients(self, item, step: DueStep) -> list: ...
 
-    def url(self, item) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def url(self, item) -> str: ...
 
 
 class RequestsDue(Reminded):
+    subject, kind = "request", "request.due"
+
     def due_soon(self, today):
         return ClientRequest.objects.filter(
             status__in=OPEN_STATUSES, due_date__lte=today + timedelta(days=1)
@@ -63,6 +65,8 @@ class RequestsDue(Reminded):
 
 
 class FileRequestsDue(Reminded):
+    subject, kind = "file_request", "file_request.due"
+
     def due_soon(self, today):
         return FileRequest.objects.filter(
             status=FileRequestStatus.OPEN, due_date__lte=today + timedelta(days=1)
@@ -77,7 +81,4 @@ class FileRequestsDue(Reminded):
         return file_request_url(item)
 
 
-REMINDED = [
-    RequestsDue("request", "request.due"),
-    FileRequestsDue("file_request", "file_request.due"),
-]
+REMINDED = [RequestsDue(), FileRequestsDue()]
