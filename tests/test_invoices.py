@@ -10,8 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
+from PIL import Image
 from pypdf import PdfReader
 
+from branding.actions import brand_update
+from branding.images import prepare_image
+from branding.models import ImageKind
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.files.models import StoredFile
 from tenant_apps.files.storage import file_storage
@@ -174,6 +178,26 @@ def test_a_built_invoice_gets_a_branded_pdf_with_its_lines_and_payment_link(worl
         "IBAN XX00",
     ]:
         assert shown in text, shown
+
+
+def test_the_agencys_logo_heads_its_invoices(world):
+    picture = BytesIO()
+    Image.new("RGB", (400, 120), "#1f6feb").save(picture, format="PNG")
+    logo = prepare_image(SimpleUploadedFile("logo.png", picture.getvalue()), ImageKind.LOGO)
+    with tenant_context(world.acme):
+        brand_update(
+            agency=world.acme,
+            actor=world.personas["owner"].user,
+            changes={},
+            images={ImageKind.LOGO: logo},
+        )
+
+    invoice = make_invoice(world)
+
+    with tenant_context(world.acme), file_storage().open(invoice.pdf.key) as stored:
+        [page] = PdfReader(BytesIO(stored.read())).pages
+        [image] = page.images
+        assert image.image.size == (logo.width, logo.height)
 
 
 def test_the_next_number_follows_the_latest_and_skips_taken_ones(world):

@@ -17,7 +17,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from branding.selectors import brand_for
+from branding.models import ImageKind
+from branding.selectors import brand_for, brand_image
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.files.actions import atomic_storing
 from tenant_apps.files.storage import file_storage
@@ -173,8 +174,14 @@ def _pdf_name(number: str) -> str:
 
 
 def _rendered_pdf(invoice: Invoice, lines: list[InvoiceLine]) -> ContentFile:
+    agency = connection.tenant
+    logo = brand_image(agency, ImageKind.LOGO, digest="")  # any digest: the current one
     content = invoice_pdf_render(
-        invoice, lines, brand=brand_for(connection.tenant), company_name=invoice.company.name
+        invoice,
+        lines,
+        brand=brand_for(agency),
+        company_name=invoice.company.name,
+        logo=bytes(logo.data) if logo else None,
     )
     return ContentFile(content, name=_pdf_name(invoice.number))
 

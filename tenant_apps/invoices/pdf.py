@@ -7,6 +7,7 @@ agency's name prints, whatever its script: fpdf2's built-in fonts know Latin-1 o
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 from fpdf import FPDF
@@ -77,9 +78,15 @@ class PortalPdf(FPDF):
 
 
 def invoice_pdf_render(
-    invoice: Invoice, lines: Sequence[InvoiceLine], *, brand: BrandView, company_name: str
+    invoice: Invoice,
+    lines: Sequence[InvoiceLine],
+    *,
+    brand: BrandView,
+    company_name: str,
+    logo: bytes | None = None,
 ) -> bytes:
-    """The PDF of ``invoice`` (saved or not) with ``lines``, from ``brand``'s agency."""
+    """The PDF of ``invoice`` (saved or not) with ``lines``, from ``brand``'s agency, with
+    its ``logo`` (PNG bytes) when it has one."""
     primary = _rgb(brand.primary_colour)
     pdf = PortalPdf(footer_text=f"{brand.portal_name} · Invoice {invoice.number}")
     pdf.set_title(f"Invoice {invoice.number}")
@@ -88,13 +95,19 @@ def invoice_pdf_render(
     pdf.add_page()
     width = pdf.epw
 
-    # A band in the brand colour with the agency's name.
-    pdf.set_fill_color(*primary)
-    pdf.rect(0, 0, pdf.w, 30, style="F")
-    pdf.set_xy(18, 9)
-    pdf.set_font(FONT, "B", 18)
-    pdf.set_text_color(*_readable_on(primary))
-    pdf.cell(width, 12, brand.portal_name)
+    # A band in the brand colour with the agency's logo on white below it, or its name in
+    # the band when it has no logo (a logo is made for a light background).
+    if logo:
+        pdf.set_fill_color(*primary)
+        pdf.rect(0, 0, pdf.w, 5, style="F")
+        pdf.image(BytesIO(logo), x=18, y=11, h=16, keep_aspect_ratio=True, w=width / 2)
+    else:
+        pdf.set_fill_color(*primary)
+        pdf.rect(0, 0, pdf.w, 30, style="F")
+        pdf.set_xy(18, 9)
+        pdf.set_font(FONT, "B", 18)
+        pdf.set_text_color(*_readable_on(primary))
+        pdf.cell(width, 12, brand.portal_name)
 
     pdf.set_xy(18, 40)
     pdf.set_text_color(*INK)
