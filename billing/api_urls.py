@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from billing import api
+
+urlpatterns = [
+    path("billing", api.BillingApi.as_view(), name="api-billing"),
+    path(
+        "billing/checkout-session",
+        api.CheckoutSessionApi.as_view(),
+        name="api-billing-checkout-session",
+    ),
+    path(
+        "billing/portal-session", api.PortalSessionApi.as_view(), name="api-billing-portal-session"
+    ),
+]

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from billing import views
 
 app_name = "billing"
-urlpatterns = []
+urlpatterns = [
+    path("billing/", views.overview, name="overview"),
+    path("billing/checkout/", views.checkout, name="checkout"),
+    path("billing/portal/", views.portal, name="portal"),
+]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from billing import webhook
+
+urlpatterns = [
+    path("billing/stripe-webhook", webhook.stripe_webhook, name="billing-stripe-webhook"),
+]

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.env import database_from_url, env_bool, env_int, env_list, env_str
@@ -114,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Keeps "My account" sessions fresh; holds team members at two-factor setup when required.
     "tenant_apps.security.middleware.SessionGuardMiddleware",
+    # request.billing; a read-only workspace (trial over, cancelled, unpaid) refuses writes.
+    "billing.middleware.BillingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -361,6 +364,60 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "tenant_apps.invoices.models.InvoiceKind",
     },
 }
+
+# --- billing (Stripe) ---
+# No secret key means billing is off: every agency is on the top plan and the pages say so.
+# STRIPE_SECRET_KEY_FILE / STRIPE_WEBHOOK_SECRET_FILE work too (config/env.py).
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Empty means Stripe's own API; the tests point it at a stand-in on loopback.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
+BILLING_TRIAL_DAYS = env_int("BILLING_TRIAL_DAYS", 14)
+BILLING_TRIAL_PLAN = "growth"  # the limits a trial runs with
+# Cheapest first; the last is the top plan. None means no limit.
+BILLING_PLANS = [
+    {
+        "key": "starter",
+        "name": "Starter",
+        "monthly_price": "29",
+        "price_id": env_str("STRIPE_PRICE_STARTER", ""),
+        "seats": 3,
+        "client_companies": 5,
+        "storage_gb": 10,
+        "custom_domain": False,
+    },
+    {
+        "key": "growth",
+        "name": "Growth",
+        "monthly_price": "79",
+        "price_id": env_str("STRIPE_PRICE_GROWTH", ""),
+        "seats": 10,
+        "client_companies": 25,
+        "storage_gb": 100,
+        "custom_domain": True,
+    },
+    {
+        "key": "scale",
+        "name": "Scale",
+        "monthly_price": "199",
+        "price_id": env_str("STRIPE_PRICE_SCALE", ""),
+        "seats": None,
+        "client_companies": None,
+        "storage_gb": 1000,
+        "custom_domain": True,
+    },
+]
+if STRIPE_SECRET_KEY and not (
+    STRIPE_WEBHOOK_SECRET and all(plan["price_id"] for plan in BILLING_PLANS)
+):
+    raise ImproperlyConfigured(
+        "With STRIPE_SECRET_KEY set, also set STRIPE_WEBHOOK_SECRET and STRIPE_PRICE_STARTER, "
+        "STRIPE_PRICE_GROWTH and STRIPE_PRICE_SCALE."
+    )
+# Checkout and the Customer Portal are reached by a form post that redirects there.
+SECURE_CSP["form-action"] += env_list(
+    "STRIPE_REDIRECT_ORIGINS", ["https://checkout.stripe.com", "https://billing.stripe.com"]
+)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None

@@ -4,6 +4,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from billing.actions import trial_start
 from shared_apps.accounts.models import User
 from tenant_apps.people.actions import team_owner_create
 from tenants.actions import agency_provision
@@ -32,4 +33,5 @@ def agency_signup(
                 password_hash=password_hash,
                 request=request,
             )
+        trial_start(agency=agency, owner_email=owner.email)  # billing: 14 days, no card
     return Signup(agency=agency, owner=owner, from_pool=from_pool)

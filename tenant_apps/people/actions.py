@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.limits import client_company_check, seat_check
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.people.models import (
@@ -50,6 +51,7 @@ def team_member_create(
     *, email, full_name, role, password_hash, actor, sees_all_clients=True, request=None
 ) -> TeamMember:
     with transaction.atomic():
+        seat_check(inviting=False)  # billing: the plan's team seats
         user = _user_create(email=email, full_name=full_name, password_hash=password_hash)
         member = TeamMember.objects.create(user=user, role=role, sees_all_clients=sees_all_clients)
         activity_record(
@@ -98,6 +100,7 @@ def staff_assignments_set(*, member: TeamMember, companies, sees_all_clients, ac
 
 def client_company_create(*, name, actor, request=None) -> ClientCompany:
     with transaction.atomic():
+        client_company_check()  # billing: the plan's client companies
         company = ClientCompany.objects.create(name=name)
         activity_record(
             action="client.company_created", actor=actor, target=company, request=request
@@ -172,6 +175,8 @@ def invitation_create(
     """
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
+        if team_role:  # billing: a pending team invitation holds a seat
+            seat_check(inviting=True)
         invitation = Invitation.objects.create(
             email=email.lower(),
             full_name=full_name,

@@ -315,6 +315,8 @@ RULES: dict[str, Callable] = {
     "brand.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
     "domains.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
     # --- billing ---
+    # The plan, usage, Checkout and the Stripe Customer Portal: the owner's alone.
+    "billing.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
     # --- messaging ---
     # obj: the Thread, saved or about to be started (its first message starts it).
     "thread.view": _view_thread,

@@ -1,0 +1,248 @@
+"""Every write to an agency's subscription: the trial, Checkout, the Customer Portal, and
+Stripe's webhook events. Each change is logged in the agency's own activity log."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from billing import stripe_api
+from billing.models import StripeEvent, Subscription
+from billing.plans import billing_enabled, plan_for_price, plan_named
+from billing.selectors import billing_state, billing_state_forget
+from tenant_apps.activity.actions import activity_record
+from tenants.models import Agency
+
+# The events that can change what an agency is on. Each one only says "look again": the
+# current subscription is re-read from Stripe, so their order does not matter.
+HANDLED_EVENTS = {
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.paid",
+    "invoice.payment_failed",
+}
+
+
+class BillingRefused(Exception):
+    """Billing cannot do this now; ``message`` says why in words for the owner."""
+
+    MESSAGES = {
+        "off": "Billing is off here: every agency is on the top plan, with nothing to pay.",
+        "subscribed": (
+            "This workspace already has a subscription. Change its plan, card or invoices in "
+            "the Stripe Customer Portal."
+        ),
+    }
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+    @property
+    def message(self) -> str:
+        return self.MESSAGES[self.reason]
+
+
+def trial_start(*, agency: Agency, owner_email: str) -> Subscription:
+    """At signup: the card-less trial, with the Stripe customer made by a task afterwards."""
+    subscription = Subscription.objects.create(
+        agency=agency,
+        plan=settings.BILLING_TRIAL_PLAN,
+        trial_ends_at=timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
+    )
+    if billing_enabled():
+        from billing.tasks import customer_create
+
+        transaction.on_commit(lambda: customer_create.delay(agency.pk, owner_email), robust=True)
+    return subscription
+
+
+def _subscription_of(agency: Agency, *, lock: bool = False) -> Subscription:
+    """The agency's row; one older than billing gets one, its trial counted from its creation."""
+    Subscription.objects.get_or_create(
+        agency=agency,
+        defaults={
+            "plan": settings.BILLING_TRIAL_PLAN,
+            "trial_ends_at": agency.created_at + timedelta(days=settings.BILLING_TRIAL_DAYS),
+        },
+    )
+    rows = Subscription.objects.select_for_update() if lock else Subscription.objects
+    return rows.get(agency=agency)
+
+
+def customer_ensure(*, agency: Agency, email: str) -> str:
+    """The agency's Stripe customer id, creating the customer once if it has none.
+
+    Creation carries the agency's Idempotency-Key, so the signup task and an owner's first
+    Checkout racing each other get the same customer back from Stripe.
+    """
+    subscription = _subscription_of(agency)
+    if subscription.stripe_customer_id:
+        return subscription.stripe_customer_id
+    customer = stripe_api.customer_create(agency=agency, email=email)
+    with transaction.atomic():
+        Subscription.objects.filter(pk=subscription.pk, stripe_customer_id=None).update(
+            stripe_customer_id=customer["id"]
+        )
+        billing_state_forget(agency)
+    return Subscription.objects.values_list("stripe_customer_id", flat=True).get(pk=subscription.pk)
+
+
+def checkout_start(*, agency, plan_key, actor, success_url, cancel_url, request=None) -> str:
+    """A subscription-mode Checkout Session for ``plan_key``; returns where to send the owner."""
+    if not billing_enabled():
+        raise BillingRefused("off")
+    plan = plan_named(plan_key)
+    if plan is None:
+        raise ValidationError({"plan": "Choose one of the plans."})
+    if billing_state(agency).subscribed:
+        raise BillingRefused("subscribed")
+    customer_id = customer_ensure(agency=agency, email=actor.email)
+    session = stripe_api.checkout_session_create(
+        agency=agency,
+        customer_id=customer_id,
+        price_id=plan.price_id,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+    with tenant_context(agency), transaction.atomic():
+        activity_record(
+            action="billing.checkout_started",
+            actor=actor,
+            changes={"plan": plan.key},
+            request=request,
+        )
+    return session["url"]
+
+
+def portal_open(*, agency, actor, return_url, request=None) -> str:
+    """A Customer Portal session for cards, plan changes, cancellation and invoices."""
+    if not billing_enabled():
+        raise BillingRefused("off")
+    customer_id = customer_ensure(agency=agency, email=actor.email)
+    session = stripe_api.portal_session_create(customer_id=customer_id, return_url=return_url)
+    with tenant_context(agency), transaction.atomic():
+        activity_record(action="billing.portal_opened", actor=actor, request=request)
+    return session["url"]
+
+
+def checkout_return(*, agency, session_id: str) -> bool:
+    """The owner is back from Checkout: copy the subscription now rather than wait for the
+    webhook. Only a session of the agency's own customer counts; returns whether it did."""
+    if not billing_enabled() or not session_id:
+        return False
+    session = stripe_api.checkout_session(session_id)
+    with transaction.atomic():
+        subscription = _subscription_of(agency, lock=True)
+        if not subscription.stripe_customer_id or (
+            session.get("customer") != subscription.stripe_customer_id
+        ):
+            return False
+        _sync_locked(subscription)
+    return True
+
+
+def _timestamp(value) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if value else None
+
+
+def _period_end(stripe_subscription: dict) -> datetime | None:
+    # Newer API versions keep the period on each item; older ones on the subscription.
+    items = stripe_subscription.get("items", {}).get("data", [])
+    ends = [item["current_period_end"] for item in items if item.get("current_period_end")]
+    return _timestamp(max(ends) if ends else stripe_subscription.get("current_period_end"))
+
+
+def _price_id(stripe_subscription: dict) -> str:
+    items = stripe_subscription.get("items", {}).get("data", [])
+    return items[0]["price"]["id"] if items else ""
+
+
+def _sync_locked(subscription: Subscription) -> None:
+    """Copy the customer's current Stripe subscription onto the locked row, logging changes.
+
+    Read while the row is locked: whichever sync commits last read Stripe last."""
+    current = stripe_api.current_subscription(subscription.stripe_customer_id)
+    before = {"status": subscription.status, "plan": subscription.plan}
+    if current is not None:
+        plan = plan_for_price(_price_id(current))
+        subscription.status = current["status"]
+        # An unknown price (set up in Stripe but not here) keeps the plan we knew.
+        subscription.plan = plan.key if plan else subscription.plan
+        subscription.stripe_subscription_id = current["id"]
+        subscription.current_period_end = _period_end(current)
+        subscription.cancel_at_period_end = bool(current.get("cancel_at_period_end"))
+    subscription.synced_at = timezone.now()
+    subscription.save()
+    billing_state_forget(subscription.agency)
+    after = {"status": subscription.status, "plan": subscription.plan}
+    changes = {field: [before[field], after[field]] for field in before if before != after}
+    if changes:
+        with tenant_context(subscription.agency):
+            activity_record(
+                action="billing.subscription_changed", target=subscription, changes=changes
+            )
+
+
+def subscription_sync(*, agency: Agency) -> Subscription:
+    """Bring the agency's row up to Stripe's current state (for a customer it has)."""
+    with transaction.atomic():
+        subscription = _subscription_of(agency, lock=True)
+        if subscription.stripe_customer_id:
+            _sync_locked(subscription)
+        return subscription
+
+
+def _subscription_for_event(event: dict) -> Subscription | None:
+    """The locked row of the agency the event is about: by its Stripe customer, else by the
+    agency id we put on the Checkout Session and the subscription (which maps the customer)."""
+    payload = event["data"]["object"]
+    customer_id = payload.get("customer")
+    if not customer_id:
+        return None
+    found = Subscription.objects.select_for_update().filter(stripe_customer_id=customer_id)
+    subscription = found.select_related("agency").first()
+    if subscription is not None:
+        return subscription
+    agency_id = payload.get("client_reference_id") or payload.get("metadata", {}).get("agency_id")
+    agency = Agency.objects.live().filter(pk=agency_id).first() if agency_id else None
+    if agency is None:
+        return None
+    subscription = _subscription_of(agency, lock=True)
+    if subscription.stripe_customer_id:  # the agency already has another customer
+        return None
+    subscription.stripe_customer_id = customer_id
+    return subscription
+
+
+def webhook_event_handle(*, event: dict) -> str:
+    """Apply a verified Stripe event once; returns "handled", "duplicate" or "ignored".
+
+    The event id is recorded under its unique constraint in the same transaction as the
+    effect: a failure records nothing (Stripe delivers it again), and of concurrent
+    deliveries one applies it and the others find it recorded.
+    """
+    if event["type"] not in HANDLED_EVENTS:
+        return "ignored"
+    with transaction.atomic():
+        # The row lock first: deliveries for one agency queue here, and each later one
+        # finds the event already recorded by the time it gets the lock.
+        subscription = _subscription_for_event(event)
+        try:
+            with transaction.atomic():
+                StripeEvent.objects.create(
+                    event_id=event["id"],
+                    type=event["type"],
+                    agency_id=subscription.agency_id if subscription else None,
+                )
+        except IntegrityError:
+            return "duplicate"
+        if subscription is None:
+            return "ignored"
+        _sync_locked(subscription)
+    return "handled"

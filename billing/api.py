@@ -1,0 +1,140 @@
+"""Billing over /api/v1/billing: the plan with usage, and sessions for Checkout and the
+Customer Portal. The owner's alone, like the page."""
+
+import stripe
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing import actions
+from billing.plans import all_plans
+from billing.selectors import billing_state
+from billing.usage import usage_of
+from billing.views import STRIPE_UNREACHABLE, billing_page_url, checkout_return_urls
+from tenant_apps.people.policy import Allowed, actor_for
+
+
+class PlanOutput(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    monthly_price = serializers.CharField(help_text="In US dollars.")
+    seats = serializers.IntegerField(allow_null=True, help_text="Null: no limit.")
+    client_companies = serializers.IntegerField(allow_null=True, help_text="Null: no limit.")
+    storage_bytes = serializers.IntegerField(allow_null=True, help_text="Null: no limit.")
+    custom_domain = serializers.BooleanField()
+
+
+class SessionOutput(serializers.Serializer):
+    url = serializers.URLField(help_text="Send the owner's browser here.")
+
+
+REFUSED = {
+    409: OpenApiResponse(description="Billing is off here, or a subscription already runs."),
+    502: OpenApiResponse(description="Stripe could not be reached; nothing changed."),
+}
+
+
+def _stripe_session(start) -> Response:
+    """201 with the Stripe page ``start()`` made, or why not."""
+    try:
+        url = start()
+    except actions.BillingRefused as refused:
+        return Response(
+            {"detail": refused.message, "code": refused.reason}, status=status.HTTP_409_CONFLICT
+        )
+    except DjangoValidationError as invalid:
+        raise serializers.ValidationError(invalid.message_dict) from invalid
+    except stripe.StripeError:
+        return Response({"detail": STRIPE_UNREACHABLE}, status=status.HTTP_502_BAD_GATEWAY)
+    return Response(SessionOutput({"url": url}).data, status=status.HTTP_201_CREATED)
+
+
+class BillingApi(APIView):
+    permission_classes = [Allowed.to("billing.manage")]
+
+    class Output(serializers.Serializer):
+        class Usage(serializers.Serializer):
+            seats = serializers.IntegerField(help_text="Team members and pending invitations.")
+            client_companies = serializers.IntegerField()
+            storage_bytes = serializers.IntegerField()
+            custom_domains = serializers.IntegerField()
+
+        enabled = serializers.BooleanField(help_text="False: billing is off, top plan for all.")
+        plan = PlanOutput()
+        status = serializers.CharField(help_text='Stripe\'s status, "trial" or "off".')
+        access = serializers.ChoiceField(["full", "trial", "grace", "read_only"])
+        trial_ends_at = serializers.DateTimeField(allow_null=True)
+        next_invoice_at = serializers.DateTimeField(allow_null=True)
+        cancel_at_period_end = serializers.BooleanField()
+        usage = Usage()
+        plans = PlanOutput(many=True)
+
+    @extend_schema(responses=Output, summary="The plan, its limits and what is in use")
+    def get(self, request):
+        state = billing_state(request.tenant)
+        subscribed = state.subscribed and not state.cancel_at_period_end
+        data = {
+            "enabled": state.enabled,
+            "plan": state.plan,
+            "status": state.status,
+            "access": state.access,
+            "trial_ends_at": state.trial_ends_at if state.in_trial else None,
+            "next_invoice_at": state.current_period_end if subscribed else None,
+            "cancel_at_period_end": state.cancel_at_period_end,
+            "usage": usage_of(request.tenant),
+            "plans": all_plans(),
+        }
+        return Response(self.Output(data).data)
+
+
+class CheckoutSessionApi(APIView):
+    permission_classes = [Allowed.to("billing.manage")]
+
+    class InputSerializer(serializers.Serializer):
+        plan = serializers.ChoiceField(choices=())
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["plan"].choices = [plan.key for plan in all_plans()]
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: SessionOutput, **REFUSED},
+        summary="Start a Stripe Checkout for a plan",
+        description="A subscription-mode Checkout Session; Stripe returns the owner to the "
+        "billing page.",
+    )
+    def post(self, request):
+        form = self.InputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return _stripe_session(
+            lambda: actions.checkout_start(
+                agency=request.tenant,
+                plan_key=form.validated_data["plan"],
+                actor=actor_for(request).user,
+                request=request,
+                **checkout_return_urls(request),
+            )
+        )
+
+
+class PortalSessionApi(APIView):
+    permission_classes = [Allowed.to("billing.manage")]
+
+    @extend_schema(
+        request=None,
+        responses={201: SessionOutput, **REFUSED},
+        summary="Open the Stripe Customer Portal",
+        description="Cards, plan changes, cancellation and invoices.",
+    )
+    def post(self, request):
+        return _stripe_session(
+            lambda: actions.portal_open(
+                agency=request.tenant,
+                actor=actor_for(request).user,
+                return_url=billing_page_url(request),
+                request=request,
+            )
+        )

@@ -1,0 +1,105 @@
+"""Plan limits, checked by the actions that create what they limit.
+
+Each check raises ``PlanLimitReached``, whose message names the limit and offers the upgrade.
+Call the seat and company checks inside the creating action's transaction: they take a
+per-agency lock until it ends, so two people cannot both take the last seat.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.template.defaultfilters import filesizeformat
+from django.urls import NoReverseMatch, reverse
+
+from billing import usage
+from billing.selectors import BillingState, billing_state
+
+
+class PlanLimitReached(ValidationError, PermissionDenied):
+    """Both kinds, on purpose: callers that show refusals as field errors (uploads, forms,
+    refused_as_400) catch it as a ValidationError; elsewhere it is a PermissionDenied, so
+    pages answer 403 with the message (billing.middleware) and the API a 403 with it."""
+
+    def __init__(self, message: str, *, limit: str):
+        super().__init__(message, code="plan_limit")
+        self.limit = limit
+        # DRF rebuilds a PermissionDenied from these args: (detail, code).
+        self.args = (message, "plan_limit")
+
+
+def _upgrade_offer(state: BillingState, limit_text: str, goal: str = "to add more") -> str:
+    bigger = state.upgrade_plans
+    if not bigger:
+        return f"That is the most any plan includes; contact us to raise the {limit_text}."
+    try:
+        where = f" ({reverse('billing:overview')})"
+    except NoReverseMatch:  # on the platform host
+        where = ""
+    names = " or ".join(plan.name for plan in bigger)
+    return f"Upgrade to {names} on the Billing page{where} {goal}."
+
+
+def _refuse(state: BillingState, limit: str, what: str, limit_text: str, goal="to add more"):
+    offer = _upgrade_offer(state, limit_text, goal)
+    raise PlanLimitReached(f"Your {state.plan_label} includes {what}. {offer}", limit=limit)
+
+
+def _serialise(limit: str) -> None:
+    # Held until the caller's transaction ends: concurrent creators count one after another.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            [f"{connection.schema_name}:billing:{limit}"],
+        )
+
+
+def seat_check(*, inviting: bool) -> None:
+    """Before a team invitation (``inviting``) or a new team member: is a seat free?
+
+    Pending invitations hold seats, so accepting one checks members only."""
+    state = billing_state(connection.tenant)
+    seats = state.plan.seats
+    if seats is None:
+        return
+    assert transaction.get_connection().in_atomic_block, "check inside the action's transaction"
+    _serialise("seats")
+    if usage.seats_used(with_invitations=inviting) + 1 > seats:
+        _refuse(
+            state,
+            "seats",
+            f"{seats} team seats, all taken by team members and pending invitations",
+            "team seats",
+        )
+
+
+def client_company_check() -> None:
+    state = billing_state(connection.tenant)
+    allowed = state.plan.client_companies
+    if allowed is None:
+        return
+    assert transaction.get_connection().in_atomic_block, "check inside the action's transaction"
+    _serialise("client_companies")
+    if usage.client_companies_used() + 1 > allowed:
+        _refuse(state, "client_companies", f"{allowed} client companies", "client companies")
+
+
+def storage_check(*, name: str, size: int | None) -> None:
+    """Before storing ``size`` more bytes (the file named ``name``)."""
+    state = billing_state(connection.tenant)
+    allowed = state.plan.storage_bytes
+    if allowed is None:
+        return
+    used = usage.storage_used()
+    if used + (size or 0) > allowed:
+        raise PlanLimitReached(
+            f"{name}: storing it would take the workspace past the "
+            f"{state.plan.storage_gb} GB of storage your {state.plan_label} includes "
+            f"({filesizeformat(used)} in use). {_upgrade_offer(state, 'storage', 'for more')}",
+            limit="storage",
+        )
+
+
+def custom_domain_check(agency) -> None:
+    """Before adding a custom domain for ``agency``: does its plan include them?"""
+    state = billing_state(agency)
+    if not state.plan.custom_domain:
+        _refuse(state, "custom_domain", "no custom domains", "custom domains", "to use one")

@@ -1,0 +1,59 @@
+"""An agency's subscription and the Stripe events already handled, in the public schema."""
+
+from django.db import models
+
+
+class Status(models.TextChoices):
+    # Our own card-less trial, before any Stripe subscription exists.
+    TRIAL = "trial", "Trial"
+    # Stripe's subscription statuses, copied as they are.
+    TRIALING = "trialing", "Trialing"
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Past due"
+    UNPAID = "unpaid", "Unpaid"
+    CANCELED = "canceled", "Cancelled"
+    INCOMPLETE = "incomplete", "Awaiting first payment"
+    INCOMPLETE_EXPIRED = "incomplete_expired", "First payment never made"
+    PAUSED = "paused", "Paused"
+
+
+class Subscription(models.Model):
+    """What an agency pays for: one row per agency, created with its trial at signup.
+
+    The Stripe fields mirror Stripe's current state; only ``subscription_sync`` writes them,
+    from a fresh read of Stripe, so events arriving out of order cannot leave it stale.
+    """
+
+    agency = models.OneToOneField(
+        "tenants.Agency", on_delete=models.CASCADE, related_name="subscription"
+    )
+    plan = models.CharField(max_length=20)  # a key of settings.BILLING_PLANS
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.TRIAL)
+    trial_ends_at = models.DateTimeField()
+    # The Stripe customer maps back to the agency: unique, so one customer is one agency.
+    stripe_customer_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_subscription_id = models.CharField(max_length=255, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Subscription of {self.agency_id}: {self.plan}, {self.status}"
+
+
+class StripeEvent(models.Model):
+    """A webhook event handled once: written in the same transaction as its effect."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    agency = models.ForeignKey(
+        "tenants.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,170 @@
+"""An agency's billing state: its plan and what it may do, computed from its subscription row.
+
+The row is cached per agency (the cache key function prefixes the schema), so a warm request
+reads it without a query; every write forgets the cache. Time alone ends a trial: the state
+is computed against the clock on each read, so no task has to flip it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django_tenants.utils import tenant_context
+
+from billing.models import Status, Subscription
+from billing.plans import Plan, all_plans, billing_enabled, plan_named, top_plan, trial_plan
+
+CACHE_KEY = "billing:v1"
+CACHE_SECONDS = 300
+PAID_STATUSES = {Status.ACTIVE, Status.TRIALING}
+# Never paid yet: the trial runs on, even while a first payment fails. Once a subscription
+# has been paid for, its ending (cancelled, unpaid, paused) ends access at once.
+TRIAL_STATUSES = {Status.TRIAL, Status.INCOMPLETE, Status.INCOMPLETE_EXPIRED}
+READ_ONLY_REASONS = {
+    Status.CANCELED: "The subscription was cancelled.",
+    Status.UNPAID: "The subscription is unpaid.",
+    Status.PAUSED: "The subscription is paused.",
+}
+
+
+class Access:
+    FULL = "full"  # subscribed, or billing is off
+    TRIAL = "trial"  # the card-less trial is running
+    GRACE = "grace"  # a payment failed; everything works while Stripe retries
+    READ_ONLY = "read_only"  # trial over, cancelled or unpaid: look and download only
+
+
+@dataclass(frozen=True)
+class BillingState:
+    enabled: bool
+    plan: Plan
+    status: str
+    access: str
+    trial_ends_at: datetime | None = None
+    current_period_end: datetime | None = None
+    cancel_at_period_end: bool = False
+    has_customer: bool = False
+
+    @property
+    def read_only(self) -> bool:
+        return self.access == Access.READ_ONLY
+
+    @property
+    def in_grace(self) -> bool:
+        return self.access == Access.GRACE
+
+    @property
+    def in_trial(self) -> bool:
+        return self.access == Access.TRIAL
+
+    @property
+    def subscribed(self) -> bool:
+        """A Stripe subscription is running (even past due): change it in the portal, not by
+        a second Checkout."""
+        return self.status in PAID_STATUSES or self.status == Status.PAST_DUE
+
+    @property
+    def trial_days_left(self) -> int:
+        if self.trial_ends_at is None:
+            return 0
+        return max(0, -(-(self.trial_ends_at - timezone.now()) // timedelta(days=1)))
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label if self.status in Status.values else self.status
+
+    @property
+    def plan_label(self) -> str:
+        """How limit messages name what the agency is on."""
+        return "trial" if self.in_trial else f"{self.plan.name} plan"
+
+    @property
+    def read_only_message(self) -> str:
+        reason = READ_ONLY_REASONS.get(self.status)
+        if reason is None:
+            ended = date_format(timezone.localtime(self.trial_ends_at), "j F Y")
+            reason = f"The free trial ended on {ended}."
+        return (
+            f"{reason} The workspace is read-only: everything can still be seen and "
+            "downloaded, but nothing new can be added until the workspace owner subscribes "
+            "on the Billing page. Nothing has been deleted."
+        )
+
+    @property
+    def upgrade_plans(self) -> list[Plan]:
+        plans = all_plans()
+        return plans[plans.index(self.plan) + 1 :] if self.plan in plans else plans
+
+
+def billing_state(agency) -> BillingState:
+    """What ``agency`` is on and may do now."""
+    if not billing_enabled():
+        return BillingState(enabled=False, plan=top_plan(), status="off", access=Access.FULL)
+    row = _cached_row(agency)
+    now = timezone.now()
+    status = row["status"]
+    if status in PAID_STATUSES:
+        access = Access.FULL
+    elif status == Status.PAST_DUE:
+        access = Access.GRACE
+    elif status in TRIAL_STATUSES and now < row["trial_ends_at"]:
+        access = Access.TRIAL
+    else:
+        access = Access.READ_ONLY
+    plan = trial_plan() if access == Access.TRIAL else plan_named(row["plan"]) or trial_plan()
+    return BillingState(
+        enabled=True,
+        plan=plan,
+        status=status,
+        access=access,
+        trial_ends_at=row["trial_ends_at"] if status not in PAID_STATUSES else None,
+        current_period_end=row["current_period_end"],
+        cancel_at_period_end=row["cancel_at_period_end"],
+        has_customer=row["has_customer"],
+    )
+
+
+def _cached_row(agency) -> dict:
+    with tenant_context(agency):  # the key carries the agency's schema, wherever we are
+        row = cache.get(CACHE_KEY)
+        if row is None:
+            row = _row(agency)
+            cache.set(CACHE_KEY, row, CACHE_SECONDS)
+        return row
+
+
+def _row(agency) -> dict:
+    subscription = Subscription.objects.filter(agency_id=agency.pk).first()
+    if subscription is None:  # an agency older than billing: its trial ran from its creation
+        return {
+            "status": Status.TRIAL,
+            "plan": settings.BILLING_TRIAL_PLAN,
+            "trial_ends_at": agency.created_at + timedelta(days=settings.BILLING_TRIAL_DAYS),
+            "current_period_end": None,
+            "cancel_at_period_end": False,
+            "has_customer": False,
+        }
+    return {
+        "status": subscription.status,
+        "plan": subscription.plan,
+        "trial_ends_at": subscription.trial_ends_at,
+        "current_period_end": subscription.current_period_end,
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+        "has_customer": bool(subscription.stripe_customer_id),
+    }
+
+
+def billing_state_forget(agency) -> None:
+    """Drop the cached row now and again after commit, so no reader re-caches the old one
+    between the two."""
+
+    def forget():
+        with tenant_context(agency):
+            cache.delete(CACHE_KEY)
+
+    forget()
+    transaction.on_commit(forget, robust=True)

@@ -1,0 +1,151 @@
+"""The owner's billing page, and the two buttons that leave for Stripe."""
+
+from dataclasses import dataclass
+
+import stripe
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from billing import actions
+from billing.forms import CheckoutForm
+from billing.plans import GB, all_plans
+from billing.selectors import billing_state
+from billing.usage import usage_of
+from tenant_apps.people.policy import actor_for, permission_required
+
+STRIPE_UNREACHABLE = "Stripe could not be reached just now. Nothing was changed; try again."
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    label: str
+    used: int
+    limit: int | None  # None: no limit
+    used_text: str
+    limit_text: str
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and self.used >= self.limit
+
+
+def usage_rows(plan, usage) -> list[UsageRow]:
+    def count(label, used, limit):
+        return UsageRow(label, used, limit, str(used), "No limit" if limit is None else str(limit))
+
+    storage_limit = plan.storage_bytes
+    return [
+        count("Team seats (members and pending invitations)", usage.seats, plan.seats),
+        count("Client companies", usage.client_companies, plan.client_companies),
+        UsageRow(
+            "Storage",
+            usage.storage_bytes,
+            storage_limit,
+            filesizeformat(usage.storage_bytes),
+            "No limit" if storage_limit is None else f"{storage_limit // GB} GB",
+        ),
+        UsageRow(
+            "Custom domains",
+            usage.custom_domains,
+            None if plan.custom_domain else 0,
+            str(usage.custom_domains),
+            "Included" if plan.custom_domain else "Not included",
+        ),
+    ]
+
+
+def billing_page_url(request, query: str = "") -> str:
+    return request.build_absolute_uri(reverse("billing:overview")) + query
+
+
+def checkout_return_urls(request) -> dict:
+    # Stripe fills in {CHECKOUT_SESSION_ID}; the page then copies the new subscription.
+    return {
+        "success_url": billing_page_url(request, "?checkout=done&session_id={CHECKOUT_SESSION_ID}"),
+        "cancel_url": billing_page_url(request, "?checkout=cancelled"),
+    }
+
+
+@permission_required("billing.manage")
+def overview(request):
+    agency = request.tenant
+    if "checkout" in request.GET:
+        return _back_from_checkout(request, agency)
+    state = billing_state(agency)
+    context = {
+        "state": state,
+        "rows": usage_rows(state.plan, usage_of(agency)),
+        "plans": all_plans(),
+        "checkout_form": CheckoutForm(),
+    }
+    return render(request, "billing/overview.html", context)
+
+
+def _back_from_checkout(request, agency):
+    """Stripe sends the owner back here; show the outcome once, then the plain page."""
+    if request.GET["checkout"] == "done":
+        try:
+            synced = actions.checkout_return(
+                agency=agency, session_id=request.GET.get("session_id", "")
+            )
+        except stripe.StripeError:
+            synced = False
+        if synced and billing_state(agency).subscribed:
+            messages.success(request, "Thank you: your subscription is active.")
+        else:
+            messages.info(request, "Thank you: your payment is being confirmed.")
+    else:
+        messages.info(request, "Checkout was cancelled; nothing was charged.")
+    return redirect("billing:overview")
+
+
+@require_POST
+@permission_required("billing.manage")
+def checkout(request):
+    form = CheckoutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the plans.")
+        return redirect("billing:overview")
+    return _to_stripe(
+        request,
+        lambda: actions.checkout_start(
+            agency=request.tenant,
+            plan_key=form.cleaned_data["plan"],
+            actor=actor_for(request).user,
+            request=request,
+            **checkout_return_urls(request),
+        ),
+    )
+
+
+@require_POST
+@permission_required("billing.manage")
+def portal(request):
+    return _to_stripe(
+        request,
+        lambda: actions.portal_open(
+            agency=request.tenant,
+            actor=actor_for(request).user,
+            return_url=billing_page_url(request),
+            request=request,
+        ),
+    )
+
+
+def _to_stripe(request, start):
+    """Send the owner to the Stripe page ``start()`` makes, or back with the reason."""
+    try:
+        url = start()
+    except actions.BillingRefused as refused:
+        messages.error(request, refused.message)
+    except ValidationError as invalid:
+        messages.error(request, " ".join(invalid.messages))
+    except stripe.StripeError:
+        messages.error(request, STRIPE_UNREACHABLE)
+    else:
+        return redirect(url)
+    return redirect("billing:overview")

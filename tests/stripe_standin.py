@@ -1,0 +1,444 @@
+"""A small stand-in for the Stripe API on loopback, for tests that use the real stripe library.
+
+It keeps customers, Checkout Sessions, subscriptions and Customer Portal sessions in memory,
+answers the library's form-encoded requests with Stripe-shaped JSON, replays answers by
+Idempotency-Key, and records every request. Tests move subscriptions along (complete a
+Checkout, fail a payment, cancel) and get back the events Stripe would send, to sign with
+the stripe library's own helper and post to the webhook. ``deliver_to`` makes it post them
+itself, as Stripe does, when a browser "pays" on its Checkout page.
+"""
+
+import itertools
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.client import HTTPConnection
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import stripe
+from django.core.cache import cache
+from django_tenants.utils import tenant_context
+
+from billing.selectors import CACHE_KEY
+from tenants.models import Agency
+
+API_KEY = "sk_test_standin"
+WEBHOOK_SECRET = "whsec_standin"
+PRICES = {
+    "starter": "price_starter_test",
+    "growth": "price_growth_test",
+    "scale": "price_scale_test",
+}
+PERIOD_SECONDS = 30 * 24 * 3600
+
+
+def signed(event: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
+    """The event's JSON body and its Stripe-Signature header, made by the stripe library."""
+    body = json.dumps(event)
+    header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp)
+    return body, header
+
+
+def _nested(pairs) -> dict:
+    """Stripe's form encoding (``line_items[0][price]=x``) back into dicts and lists."""
+    root: dict = {}
+    for key, value in pairs:
+        parts = key.replace("]", "").split("[")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+
+    def listify(node):
+        if not isinstance(node, dict):
+            return node
+        if node and all(key.isdigit() for key in node):
+            return [listify(node[key]) for key in sorted(node, key=int)]
+        return {key: listify(value) for key, value in node.items()}
+
+    return listify(root)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    params: dict
+    idempotency_key: str | None
+
+
+@dataclass
+class StripeStandIn:
+    api_key: str = API_KEY
+    webhook_secret: str = WEBHOOK_SECRET
+    customers: dict = field(default_factory=dict)
+    sessions: dict = field(default_factory=dict)
+    subscriptions: dict = field(default_factory=dict)  # in creation order
+    portal_sessions: dict = field(default_factory=dict)
+    requests: list = field(default_factory=list)
+    answers_to_drop: int = 0  # answer nothing to this many requests (a lost answer)
+    webhook_target: tuple | None = None  # (port, host) the Checkout page's "Pay" delivers to
+
+    def __post_init__(self):
+        self._lock = threading.RLock()
+        self._replies: dict[str, tuple[int, dict]] = {}
+        self._clock = itertools.count()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> "StripeStandIn":
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            for store in (self.customers, self.sessions, self.subscriptions, self.portal_sessions):
+                store.clear()
+            self.requests.clear()
+            self._replies.clear()
+            self.answers_to_drop = 0
+            self.webhook_target = None
+
+    # What tests look at
+
+    def calls(self, method: str, path: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and r.path == path]
+
+    # Moving things along, as a customer or Stripe's billing engine would
+
+    def checkout_complete(self, session_id: str, *, status: str = "active") -> list[dict]:
+        """The customer paid on the Checkout page: a subscription starts. Returns its events."""
+        with self._lock:
+            session = self.sessions[session_id]
+            price = session["line_items"][0]["price"]
+            subscription = self.subscription_create(
+                session["customer"], price, status=status, metadata=session["metadata"]
+            )
+            session.update(status="complete", subscription=subscription["id"])
+            return [
+                self.event("checkout.session.completed", session),
+                self.event("customer.subscription.created", subscription),
+                self.event("invoice.paid", self.invoice(subscription, paid=True)),
+            ]
+
+    def subscription_create(self, customer: str, price: str, *, status="active", metadata=None):
+        with self._lock:
+            now = int(time.time())
+            subscription = {
+                "id": f"sub_{secrets.token_hex(8)}",
+                "object": "subscription",
+                "customer": customer,
+                "status": status,
+                # Later subscriptions are always newer, even within one second.
+                "created": now + next(self._clock),
+                "cancel_at_period_end": False,
+                "metadata": dict(metadata or {}),
+                "items": {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": f"si_{secrets.token_hex(8)}",
+                            "object": "subscription_item",
+                            "price": {"id": price, "object": "price"},
+                            "current_period_start": now,
+                            "current_period_end": now + PERIOD_SECONDS,
+                        }
+                    ],
+                    "has_more": False,
+                    "url": "/v1/subscription_items",
+                },
+            }
+            self.subscriptions[subscription["id"]] = subscription
+            return subscription
+
+    def subscription_change(self, subscription_id: str, *, price=None, **fields) -> dict:
+        """Change status, price or anything else; returns customer.subscription.updated
+        (customer.subscription.deleted once cancelled)."""
+        with self._lock:
+            subscription = self.subscriptions[subscription_id]
+            if price:
+                subscription["items"]["data"][0]["price"]["id"] = price
+            subscription.update(fields)
+            kind = "deleted" if subscription["status"] == "canceled" else "updated"
+            return self.event(f"customer.subscription.{kind}", subscription)
+
+    def payment(self, subscription_id: str, *, paid: bool) -> list[dict]:
+        """A renewal payment: paid keeps it active, failed makes it past due."""
+        with self._lock:
+            subscription = self.subscriptions[subscription_id]
+            change = self.subscription_change(
+                subscription_id, status="active" if paid else "past_due"
+            )
+            kind = "invoice.paid" if paid else "invoice.payment_failed"
+            return [self.event(kind, self.invoice(subscription, paid=paid)), change]
+
+    def invoice(self, subscription: dict, *, paid: bool) -> dict:
+        return {
+            "id": f"in_{secrets.token_hex(8)}",
+            "object": "invoice",
+            "customer": subscription["customer"],
+            "status": "paid" if paid else "open",
+            "parent": {
+                "type": "subscription_details",
+                "subscription_details": {"subscription": subscription["id"]},
+            },
+        }
+
+    def event(self, kind: str, payload: dict) -> dict:
+        """An event as Stripe sends it: a snapshot of ``payload`` taken now."""
+        return {
+            "id": f"evt_{secrets.token_hex(12)}",
+            "object": "event",
+            "type": kind,
+            "created": int(time.time()),
+            "livemode": False,
+            "api_version": stripe.api_version,
+            "data": {"object": json.loads(json.dumps(payload))},
+        }
+
+    def deliver(self, events: list[dict]) -> list[int]:
+        """Post ``events`` to ``webhook_target``, signed, as Stripe would; their statuses."""
+        port, host = self.webhook_target
+        statuses = []
+        for event in events:
+            body, header = signed(event, secret=self.webhook_secret)
+            connection = HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                connection.request(
+                    "POST",
+                    "/billing/stripe-webhook",
+                    body=body,
+                    headers={"Host": host, "Stripe-Signature": header},
+                )
+                statuses.append(connection.getresponse().status)
+            finally:
+                connection.close()
+        return statuses
+
+    # The API
+
+    def answer(self, method: str, path: str, params: dict, key: str | None):
+        """(status, JSON) for one API request; replays a repeated Idempotency-Key."""
+        with self._lock:
+            self.requests.append(Recorded(method, path, params, key))
+            if method == "POST" and key in self._replies:
+                return self._replies[key]
+            reply = self._route(method, path.rstrip("/").split("/")[2:], params)
+            if method == "POST" and key:
+                self._replies[key] = reply
+            return reply
+
+    def _route(self, method, parts, params):
+        match method, parts:
+            case "POST", ["customers"]:
+                return 200, self._customer(params)
+            case "GET", ["customers", found]:
+                return self._get(self.customers, found, "customer")
+            case "POST", ["checkout", "sessions"]:
+                return self._checkout_session(params)
+            case "GET", ["checkout", "sessions", found]:
+                return self._get(self.sessions, found, "checkout.session")
+            case "POST", ["billing_portal", "sessions"]:
+                return self._portal_session(params)
+            case "GET", ["subscriptions"]:
+                return 200, self._subscription_list(params)
+            case "GET", ["subscriptions", found]:
+                return self._get(self.subscriptions, found, "subscription")
+        return _error(404, f"Unrecognized request URL ({method} /v1/{'/'.join(parts)}).")
+
+    def _get(self, store, object_id, kind):
+        if object_id not in store:
+            return _error(404, f"No such {kind}: '{object_id}'", code="resource_missing")
+        return 200, store[object_id]
+
+    def _customer(self, params):
+        customer = {
+            "id": f"cus_{secrets.token_hex(8)}",
+            "object": "customer",
+            "name": params.get("name"),
+            "email": params.get("email"),
+            "metadata": params.get("metadata", {}),
+            "created": int(time.time()),
+        }
+        self.customers[customer["id"]] = customer
+        return customer
+
+    def _checkout_session(self, params):
+        if params.get("customer") not in self.customers:
+            return _error(400, "No such customer", code="resource_missing")
+        session_id = f"cs_test_{secrets.token_hex(12)}"
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": params["mode"],
+            "customer": params["customer"],
+            "client_reference_id": params.get("client_reference_id"),
+            "line_items": params["line_items"],
+            "metadata": params.get("metadata", {}),
+            "subscription_data": params.get("subscription_data", {}),
+            "success_url": params["success_url"],
+            "cancel_url": params["cancel_url"],
+            "status": "open",
+            "subscription": None,
+            "url": f"{self.url}/pay/{session_id}",
+        }
+        self.sessions[session_id] = session
+        return 200, session
+
+    def _portal_session(self, params):
+        if params.get("customer") not in self.customers:
+            return _error(400, "No such customer", code="resource_missing")
+        portal_id = f"bps_{secrets.token_hex(8)}"
+        session = {
+            "id": portal_id,
+            "object": "billing_portal.session",
+            "customer": params["customer"],
+            "return_url": params.get("return_url"),
+            "url": f"{self.url}/portal/{portal_id}",
+        }
+        self.portal_sessions[portal_id] = session
+        return 200, session
+
+    def _subscription_list(self, params):
+        wanted = params.get("status")
+
+        def listed(status):  # like Stripe: without a status, cancelled ones are left out
+            if wanted == "all":
+                return True
+            return status == wanted if wanted else status != "canceled"
+
+        found = [
+            subscription
+            for subscription in reversed(self.subscriptions.values())  # newest first
+            if subscription["customer"] == params.get("customer") and listed(subscription["status"])
+        ]
+        return {"object": "list", "data": found, "has_more": False, "url": "/v1/subscriptions"}
+
+    # The pages a browser is sent to
+
+    def page(self, method: str, parts: list[str]) -> tuple[int, dict, str]:
+        """(status, headers, HTML) for the Checkout and portal pages."""
+        match method, parts:
+            case "GET", ["pay", session_id] if session_id in self.sessions:
+                return 200, {}, _CHECKOUT_PAGE.format(session=session_id)
+            case "POST", ["pay", session_id] if session_id in self.sessions:
+                self.deliver(self.checkout_complete(session_id))
+                success = self.sessions[session_id]["success_url"]
+                location = success.replace("{CHECKOUT_SESSION_ID}", session_id)
+                return 303, {"Location": location}, ""
+            case "GET", ["portal", portal_id] if portal_id in self.portal_sessions:
+                back = self.portal_sessions[portal_id]["return_url"]
+                return 200, {}, _PORTAL_PAGE.format(back=back)
+        return 404, {}, "<h1>Not found</h1>"
+
+
+_CHECKOUT_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in Checkout</title></head>
+<body><h1>Stand-in Checkout</h1>
+<form method="post" action="/pay/{session}"><button>Pay</button></form></body></html>"""
+_PORTAL_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in portal</title></head>
+<body><h1>Stand-in Customer Portal</h1><a href="{back}">Return</a></body></html>"""
+
+
+def _error(status: int, message: str, *, code: str | None = None):
+    return status, {"error": {"type": "invalid_request_error", "message": message, "code": code}}
+
+
+def _handler(standin: StripeStandIn):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):  # quiet
+            pass
+
+        def _params(self) -> dict:
+            query = urlsplit(self.path).query
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            return _nested(parse_qsl(query) + parse_qsl(body))
+
+        def _serve(self, method):
+            path = urlsplit(self.path).path
+            params = self._params()
+            if not path.startswith("/v1/"):
+                status, headers, html = standin.page(method, path.strip("/").split("/"))
+                return self._send(status, html.encode(), "text/html", headers)
+            if self.headers.get("Authorization") != f"Bearer {standin.api_key}":
+                status, reply = _error(401, "Invalid API Key provided.")
+                return self._send(status, json.dumps(reply).encode(), "application/json")
+            key = self.headers.get("Idempotency-Key")
+            status, reply = standin.answer(method, path, params, key)
+            with standin._lock:
+                if standin.answers_to_drop:
+                    standin.answers_to_drop -= 1
+                    self.close_connection = True  # the work is done, the answer lost
+                    return None
+            return self._send(status, json.dumps(reply).encode(), "application/json")
+
+        def _send(self, status, body: bytes, content_type: str, headers=None):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            self._serve("GET")
+
+        def do_POST(self):
+            self._serve("POST")
+
+    return Handler
+
+
+# Fixtures for the billing tests
+
+
+@pytest.fixture(scope="session")
+def stripe_standin():
+    standin = StripeStandIn().start()
+    yield standin
+    standin.stop()
+
+
+def billing_settings(base_url: str) -> dict:
+    """The settings (as environment variables) that switch billing on against the stand-in."""
+    env = {
+        "STRIPE_SECRET_KEY": API_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": base_url,
+        "STRIPE_REDIRECT_ORIGINS": base_url,
+    }
+    return env | {f"STRIPE_PRICE_{key.upper()}": price for key, price in PRICES.items()}
+
+
+def forget_billing_state() -> None:
+    """Cached billing states outlive a test's rolled-back rows: drop every agency's."""
+    for agency in Agency.objects.live():
+        with tenant_context(agency):
+            cache.delete(CACHE_KEY)
+
+
+@pytest.fixture
+def billing_on(settings, stripe_standin, world):
+    """Billing switched on in this process, talking to a freshly emptied stand-in."""
+    settings.STRIPE_SECRET_KEY = API_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = stripe_standin.url
+    settings.BILLING_PLANS = [
+        plan | {"price_id": PRICES[plan["key"]]} for plan in settings.BILLING_PLANS
+    ]
+    stripe_standin.reset()
+    forget_billing_state()
+    yield stripe_standin
+    forget_billing_state()
