@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from branding.actions import brand_update
 from branding.colours import validate_contrast
-from branding.images import prepare_image
+from branding.images import images_chosen, prepare_image
 from branding.models import Brand, ImageKind
 from branding.selectors import BRAND_TEXT_FIELDS, brand_for
 from tenant_apps.client_requests.api import refused_as_400
@@ -68,16 +68,6 @@ class BrandApi(APIView):
             except DjangoValidationError as error:
                 raise serializers.ValidationError(error.message_dict) from None
             return data | {name: value for name, value in colours.items() if name in data}
-
-        def images(self) -> dict:
-            data = self.validated_data
-            chosen = {}
-            for kind in ImageKind.values:
-                if data.get(kind):
-                    chosen[kind] = data[kind]
-                elif data.get(f"remove_{kind}"):
-                    chosen[kind] = None
-            return chosen
 
     class Output(serializers.Serializer):
         portal_name = serializers.CharField()
@@ -133,7 +123,7 @@ class BrandApi(APIView):
                 agency=request.tenant,
                 actor=request.user,
                 changes={name: data[name] for name in BRAND_TEXT_FIELDS if name in data},
-                images=form.images(),
+                images=images_chosen(data),
                 request=request,
             )
         return Response(self._output(request))

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from branding.colours import validate_contrast
-from branding.images import ACCEPT, PreparedImage, prepare_image
+from branding.images import ACCEPT, PreparedImage, images_chosen, prepare_image
 from branding.models import Brand, ImageKind
 from branding.selectors import BRAND_TEXT_FIELDS
 
@@ -87,14 +87,7 @@ class BrandForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in BRAND_TEXT_FIELDS}
 
     def images(self) -> dict[str, PreparedImage | None]:
-        """kind → the new image, or None to remove it; kinds left alone are absent."""
-        chosen = {}
-        for kind in ImageKind.values:
-            if self.cleaned_data.get(kind):
-                chosen[kind] = self.cleaned_data[kind]
-            elif self.cleaned_data.get(f"remove_{kind}"):
-                chosen[kind] = None
-        return chosen
+        return images_chosen(self.cleaned_data)
 
 
 class DomainAddForm(forms.Form):

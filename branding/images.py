@@ -85,6 +85,18 @@ def _decoded(upload) -> Image.Image:
     return image
 
 
+def images_chosen(data: dict) -> dict[str, PreparedImage | None]:
+    """From a form's or serializer's cleaned ``data`` (``logo``, ``remove_logo``, and so on
+    for each kind): kind → the new image, or None to remove it; kinds left alone are absent."""
+    chosen = {}
+    for kind in ImageKind.values:
+        if data.get(kind):
+            chosen[kind] = data[kind]
+        elif data.get(f"remove_{kind}"):
+            chosen[kind] = None
+    return chosen
+
+
 def prepare_image(upload, kind: str) -> PreparedImage:
     """Validate ``upload`` and return it as a PNG fitted to ``kind``'s box; ValidationError
     with a message for the person otherwise."""

@@ -460,3 +460,11 @@ def test_making_a_domain_primary_on_the_page(world, dns):
     assert "Main address" in page and f"Make {ACME} the main address again" in page
     assert owner_client(world, host=NAME).post("/settings/domains/primary/").status_code == 302
     assert Domain.objects.get(domain=ACME).is_primary
+
+
+def test_operators_see_an_agencys_domains_in_the_admin(world):
+    pending_domain(world)
+    client = signed_in_client(world.personas["operator"], host="localhost")
+    page = client.get(f"/admin/tenants/agency/{world.acme.pk}/change/")
+    assert page.status_code == 200
+    assert NAME in page.content.decode()
