@@ -35,6 +35,7 @@ from tenant_apps.invoices.selectors import (
     invoice_totals,
     visible_invoices,
 )
+from tenant_apps.invoices.signals import pdf_replaced
 from tenant_apps.invoices.tasks import invoice_notify, invoice_sweep, invoice_sweep_agency
 from tenant_apps.people.models import ClientMember
 from tenant_apps.people.policy import Actor, can
@@ -305,7 +306,12 @@ def test_changing_a_draft_renders_its_pdf_again_and_drops_the_old_one(world, sto
     invoice = make_invoice(world)
     with tenant_context(world.acme):
         old = StoredFile.objects.get(pk=invoice.pdf_id)
+    replaced = []
 
+    def heard(sender, invoice, actor, **kwargs):
+        replaced.append((invoice.pk, invoice.pdf_id, actor.email))
+
+    pdf_replaced.connect(heard)
     with acme():
         changed = invoice_update(
             invoice=invoice,
@@ -313,7 +319,9 @@ def test_changing_a_draft_renders_its_pdf_again_and_drops_the_old_one(world, sto
             due_date=date(2031, 4, 30),
             actor=world.personas["staff"].user,
         )
+    pdf_replaced.disconnect(heard)
 
+    assert replaced == [(invoice.pk, changed.pdf_id, "staff@acme.example")]
     with tenant_context(world.acme):
         assert changed.total == Decimal("1800.00")
         assert changed.pdf_id != old.pk

@@ -33,6 +33,7 @@ from tenant_apps.invoices.models import (
     NoticeKind,
 )
 from tenant_apps.invoices.pdf import invoice_pdf_render
+from tenant_apps.invoices.signals import pdf_replaced
 
 
 @dataclass(frozen=True)
@@ -468,6 +469,8 @@ def invoice_update(*, invoice: Invoice, actor, http_request=None, **changes) -> 
                 invoice.pdf.save(update_fields=["name"])
         with _storing(files, actor) as stored:
             _saved(invoice, stored[0] if stored else invoice.pdf, lines)
+            if stored:
+                pdf_replaced.send(sender=Invoice, invoice=invoice, actor=actor)
             changed = {
                 field: [_shown(before), _shown(after)] for field, (before, after) in diff.items()
             }
