@@ -244,6 +244,12 @@ REFUSALS = {
         "cannot total less than zero",
     ),
     "bad number": ({"number": "INV 1; DROP"}, "number", "letters, digits"),
+    "too fine a quantity": ({"lines": [line("Hours", "1.125", "80")]}, "lines", "2 decimal"),
+    "too large": (
+        {"lines": [line("Everything", "99999999.99", "999999999")]},
+        "lines",
+        "more than an invoice can hold",
+    ),
 }
 
 

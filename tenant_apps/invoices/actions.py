@@ -155,6 +155,9 @@ def _check_built(data: dict, invoice: Invoice | None = None) -> Figures:
     figures = invoice_figures(currency=currency, lines=lines, tax_rate=data["tax_rate"])
     if figures.total < 0:
         errors.add("lines", "The invoice cannot total less than zero.", "negative_total")
+    amounts = [figures.subtotal, figures.total, *(row.amount for row in figures.lines)]
+    if any(abs(amount) > validation.MAX_AMOUNT for amount in amounts):
+        errors.add("lines", validation.TOO_LARGE, "too_large")
     errors.raise_any()
     return figures
 
@@ -165,6 +168,9 @@ def _check_uploaded(data: dict, invoice: Invoice | None = None) -> Currency:
     if currency is not None:
         errors.check("subtotal", validation.validate_amount, data["subtotal"], currency, "amount")
         errors.check("tax", validation.validate_amount, data["tax"], currency, "tax")
+    amounts_fine = not {"subtotal", "tax"} & set(errors.by_field)
+    if amounts_fine and data["subtotal"] + data["tax"] > validation.MAX_AMOUNT:
+        errors.add("subtotal", validation.TOO_LARGE, "too_large")
     errors.raise_any()
     return currency
 

@@ -14,6 +14,10 @@ from tenant_apps.invoices.models import invoice_number
 MAX_LINES = 100
 MAX_TAX_RATE = Decimal(100)
 UNIT_PRICE_PLACES = 4
+QUANTITY_PLACES = 2
+# Any one amount, and the total: far beyond any invoice, well inside the columns' digits.
+MAX_AMOUNT = Decimal(10) ** 11
+TOO_LARGE = "That is more than an invoice can hold (100 billion)."
 # Its own code: form fields put their generic "Enter a valid URL." over an "invalid" one.
 https_url = URLValidator(schemes=["https"], message="Enter a full https:// link.", code="https")
 
@@ -36,6 +40,10 @@ def validate_currency(code: str) -> Currency:
 def validate_quantity(value: Decimal) -> None:
     if value <= 0:
         raise ValidationError("The quantity must be more than zero.", code="quantity")
+    if _places(value) > QUANTITY_PLACES:
+        raise ValidationError(
+            f"Give the quantity to at most {QUANTITY_PLACES} decimal places.", code="places"
+        )
 
 
 def validate_unit_price(value: Decimal) -> None:
@@ -68,6 +76,8 @@ def validate_amount(value: Decimal, currency: Currency, label: str) -> None:
     """An amount the client pays (not a rate): never negative, never finer than the currency."""
     if value < 0:
         raise ValidationError(f"The {label} cannot be negative.", code="negative")
+    if value > MAX_AMOUNT:
+        raise ValidationError(TOO_LARGE, code="too_large")
     if _places(value) > currency.minor_units:
         places = currency.minor_units
         raise ValidationError(
