@@ -5,10 +5,11 @@ from datetime import timedelta
 from itertools import count
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from tenant_apps.approvals.actions import approval_cancel, approval_request
+from tenant_apps.approvals.actions import approval_cancel, approval_decide, approval_request
 from tenant_apps.approvals.models import ApprovalRequest
 from tenant_apps.documents.actions import document_upload, folder_create, version_add
 from tenant_apps.documents.models import Document, DocumentKind
@@ -84,6 +85,24 @@ def ask(world, subject=None, *, approvers=("approver",), by="staff", **fields) -
         title=fields.pop("title", "Please approve the brand guide"),
         **about,
         **fields,
+    )
+
+
+def web_request(world, persona, *, ip="203.0.113.9", agent="Firefox/140"):
+    """A browser request by ``persona`` that signed in with a password."""
+    request = RequestFactory().post("/", REMOTE_ADDR=ip, HTTP_USER_AGENT=agent)
+    request.user = user(world, persona)
+    request.session = {"security:signed-in-by": "password"}
+    return request
+
+
+def decide(world, approval, persona="approver", decision="approved", comment="", **request):
+    return approval_decide(
+        approval=approval,
+        actor=user(world, persona),
+        decision=decision,
+        comment=comment,
+        http_request=web_request(world, persona, **request),
     )
 
 

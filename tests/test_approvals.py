@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
-from django.test import RequestFactory
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from pypdf import PdfReader
@@ -23,7 +22,6 @@ from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.activity.proofs import HASHED_FIELDS, proof_problem
 from tenant_apps.approvals.actions import (
     approval_cancel,
-    approval_decide,
     approval_request,
     approval_rerequest,
 )
@@ -42,6 +40,7 @@ from tenant_apps.notifications.models import Notification
 from tenant_apps.people.models import ClientMember, ClientRole
 from tests.routes_approvals import (
     ask,
+    decide,
     deliverable,
     invoice_with_pdf,
     new_version,
@@ -76,24 +75,6 @@ def tasks_inline(django_capture_on_commit_callbacks):
     finally:
         app.conf.task_always_eager = False
         app.conf.task_eager_propagates = False
-
-
-def web_request(world, persona, *, ip="203.0.113.9", agent="Firefox/140"):
-    """A browser request by ``persona`` that signed in with a password."""
-    request = RequestFactory().post("/", REMOTE_ADDR=ip, HTTP_USER_AGENT=agent)
-    request.user = user(world, persona)
-    request.session = {"security:signed-in-by": "password"}
-    return request
-
-
-def decide(world, approval, persona="approver", decision="approved", comment="", **request):
-    return approval_decide(
-        approval=approval,
-        actor=user(world, persona),
-        decision=decision,
-        comment=comment,
-        http_request=web_request(world, persona, **request),
-    )
 
 
 def written() -> tuple[int, int, int]:

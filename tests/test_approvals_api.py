@@ -7,6 +7,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -14,7 +16,14 @@ from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
 from tests.conftest import host_client
 from tests.people_support import ACME, api_client
-from tests.routes_approvals import ask, deliverable, invoice_with_pdf, new_version, user
+from tests.routes_approvals import (
+    ask,
+    decide,
+    deliverable,
+    invoice_with_pdf,
+    new_version,
+    user,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -220,6 +229,31 @@ def test_filters_and_their_mistakes(world, as_):
     bad = as_("owner").get("/api/v1/approvals", {"status": "nonsense"})
     assert bad.status_code == 400 and "status" in bad.json()
     assert as_("owner").get(f"/api/v1/approvals/{late.pk}").json()["is_overdue"] is True
+
+
+@pytest.mark.parametrize("persona", ["staff", "approver"])
+def test_the_list_costs_the_same_queries_at_5_and_30_approvals(world, as_, persona):
+    """Per page, whatever its length: the token's user, the actor, the page of approvals with
+    their counts, and one query each for their approvers, decisions and later requests."""
+    api = as_(persona)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/v1/approvals").status_code == 200
+        return len(captured)
+
+    def add(number):
+        def make():
+            for _ in range(number):
+                decide(world, ask(world, approvers=("approver", "client_admin")), "client_admin")
+
+        in_acme(world, make)
+
+    add(5)
+    queries()
+    at_5 = queries()
+    add(25)
+    assert queries() == at_5
 
 
 def test_the_exported_record_verifies(world, as_, tmp_path):

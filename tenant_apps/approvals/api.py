@@ -37,6 +37,12 @@ class NewestFirst(CursorPagination):
     ordering = "-id"
 
 
+def _approvals(actor: Actor, approvals=None):
+    """``approvals`` (all ``actor`` may see by default) with what the output shows."""
+    visible = visible_approvals(actor) if approvals is None else approvals
+    return approval_with_decisions(approval_rows(actor, visible))
+
+
 class OneApproval:
     # For views under /approvals/{id}: that approval, if the caller can see it, else a 404.
     # A comment, not a docstring: the schema would show it on every subclass's operations.
@@ -47,10 +53,9 @@ class OneApproval:
 
     def approval(self) -> ApprovalRequest:
         if not hasattr(self, "_approval"):
-            approvals = approval_with_decisions(
-                approval_rows(self.actor, visible_approvals(self.actor))
+            self._approval = get_object_or_404(
+                _approvals(self.actor), pk=self.kwargs["approval_id"]
             )
-            self._approval = get_object_or_404(approvals, pk=self.kwargs["approval_id"])
             require(self.actor, "approval.view", self._approval, request=self.request)
         return self._approval
 
@@ -239,7 +244,7 @@ class ApprovalsApi(ListAPIView):
                     for field, errors in form.errors.get_json_data().items()
                 }
             )
-        return approval_with_decisions(approval_rows(actor, form.apply(visible_approvals(actor))))
+        return _approvals(actor, form.apply(visible_approvals(actor)))
 
     @extend_schema(
         summary="Approvals the caller can see",
@@ -367,9 +372,8 @@ class ApprovalRerequestApi(OneApproval, APIView):
                 due_date=form.validated_data["due_date"],
                 http_request=request,
             )
-        fresh = approval_with_decisions(approval_rows(self.actor, visible_approvals(self.actor)))
         return Response(
-            _approval_output(self, fresh.get(pk=again.pk)),
+            _approval_output(self, _approvals(self.actor).get(pk=again.pk)),
             status=status.HTTP_201_CREATED,
             headers={"Location": reverse("api-approval", args=(again.pk,))},
         )

@@ -13,14 +13,13 @@ import json
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from branding.selectors import brand_for
 from tenant_apps.activity.proofs import entry_proof
 from tenant_apps.activity.selectors import activity_head
 from tenant_apps.approvals.models import ApprovalRequest, SignInMethod
-from tenant_apps.invoices.pdf import FONT, FONTS
+from tenant_apps.invoices.pdf import FONT, INK, MUTED, PortalPdf
 
 RECORD_KIND = "approval-record"
 
@@ -94,23 +93,8 @@ def approval_record(approval: ApprovalRequest) -> dict:
 # The certificate
 
 
-INK, MUTED = (29, 35, 48), (91, 100, 117)
-
-
-class _Certificate(FPDF):
-    def __init__(self, footer_text: str):
-        super().__init__(format="A4")
-        self.footer_text = footer_text
-        self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
-        self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(True, margin=20)
-
-    def footer(self):
-        self.set_y(-14)
-        self.set_font(FONT, "", 8)
-        self.set_text_color(*MUTED)
-        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()}/{{nb}}", align="C")
+class _Certificate(PortalPdf):
+    """The invoices' page, with headings and label/value rows."""
 
     def heading(self, text: str) -> None:
         self.ln(4)

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from shared_apps.accounts.models import User
 from tenant_apps.approvals.models import COMPLETED_STATUSES, ApprovalRequest, ApprovalStatus
@@ -29,8 +30,15 @@ def add_refusal(form: forms.Form, refused: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"})
+class NotPastDateInput(forms.DateInput):
+    """A date picker that starts at today (the actions refuse past dates)."""
+
+    input_type = "date"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["min"] = timezone.localdate().isoformat()
+        return context
 
 
 class ApproverChoice(forms.ModelMultipleChoiceField):
@@ -46,7 +54,7 @@ class ApprovalRequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Everyone named must approve; one request for changes completes it.",
     )
-    due_date = forms.DateField(required=False, widget=_date_input())
+    due_date = forms.DateField(required=False, widget=NotPastDateInput())
     message = forms.CharField(
         required=False,
         max_length=TEXT_MAX_LENGTH,
@@ -66,7 +74,7 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approved", "Approve"), ("changes_requested", "Request changes")],
         widget=forms.RadioSelect,
-        label="Your decision",
+        label="Decision",
     )
     comment = forms.CharField(
         required=False,
@@ -79,7 +87,7 @@ class DecisionForm(forms.Form):
 class RerequestForm(forms.Form):
     due_date = forms.DateField(
         required=False,
-        widget=_date_input(),
+        widget=NotPastDateInput(),
         label="New due date",
         help_text="Optional; the old one is kept unless it has passed.",
     )
