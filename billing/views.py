@@ -24,7 +24,7 @@ STRIPE_UNREACHABLE = "Stripe could not be reached just now. Nothing was changed;
 class UsageRow:
     label: str
     used: int
-    limit: int | None  # None: no limit
+    limit: int | None  # None: no count to fill
     used_text: str
     limit_text: str
 
@@ -48,10 +48,11 @@ def usage_rows(plan, usage) -> list[UsageRow]:
             filesizeformat(usage.storage_bytes),
             "No limit" if storage_limit is None else f"{storage_limit // GB} GB",
         ),
+        # Included or not: no count to fill.
         UsageRow(
             "Custom domains",
             usage.custom_domains,
-            None if plan.custom_domain else 0,
+            None,
             str(usage.custom_domains),
             "Included" if plan.custom_domain else "Not included",
         ),

@@ -80,6 +80,7 @@ class StripeStandIn:
     subscriptions: dict = field(default_factory=dict)  # in creation order
     portal_sessions: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
+    deliveries: list = field(default_factory=list)  # (event type, webhook's status) posted
     answers_to_drop: int = 0  # answer nothing to this many requests (a lost answer)
     webhook_target: tuple | None = None  # (port, host) the Checkout page's "Pay" delivers to
 
@@ -104,6 +105,7 @@ class StripeStandIn:
             for store in (self.customers, self.sessions, self.subscriptions, self.portal_sessions):
                 store.clear()
             self.requests.clear()
+            self.deliveries.clear()
             self._replies.clear()
             self.answers_to_drop = 0
             self.webhook_target = None
@@ -220,6 +222,7 @@ class StripeStandIn:
                     headers={"Host": host, "Stripe-Signature": header},
                 )
                 statuses.append(connection.getresponse().status)
+                self.deliveries.append((event["type"], statuses[-1]))
             finally:
                 connection.close()
         return statuses
@@ -341,10 +344,12 @@ class StripeStandIn:
         return 404, {}, "<h1>Not found</h1>"
 
 
-_CHECKOUT_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in Checkout</title></head>
+_CHECKOUT_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in Checkout</title>
+<link rel="icon" href="data:,"></head>
 <body><h1>Stand-in Checkout</h1>
 <form method="post" action="/pay/{session}"><button>Pay</button></form></body></html>"""
-_PORTAL_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in portal</title></head>
+_PORTAL_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in portal</title>
+<link rel="icon" href="data:,"></head>
 <body><h1>Stand-in Customer Portal</h1><a href="{back}">Return</a></body></html>"""
 
 
