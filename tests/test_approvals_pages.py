@@ -17,14 +17,18 @@ from django_tenants.utils import tenant_context
 
 from tenant_apps.approvals.actions import approval_decide
 from tenant_apps.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
+from tenant_apps.files.actions import file_store
+from tenant_apps.invoices.models import Invoice
 from tests.access_matrix import PERSONAS
 from tests.conftest import host_client, signed_in_client
 from tests.routes_approvals import (
     MORE_CASES,
+    PDF,
     ask,
     deliverable,
     invoice_with_pdf,
     new_version,
+    pdf_upload,
     user,
 )
 from tests.security_support import enable_two_factor, link_in, password_sign_in, totp_code
@@ -417,3 +421,21 @@ def test_the_emailed_single_purpose_link_opens_the_approval_to_decide(world, run
     assert record.signed_in_by == "action_link"
     # The link opens that approval only.
     assert client.get("/approvals/").status_code == 302
+
+
+def test_an_invoice_pdf_replaced_since_is_not_served_as_the_one_asked_about(world):
+    def make():
+        invoice = invoice_with_pdf(world)
+        approval = ask(world, invoice)
+        replaced = file_store(
+            upload=pdf_upload("invoice.pdf", PDF + b"% corrected\n"),
+            uploaded_by=user(world, "owner"),
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(pdf=replaced)
+        return approval
+
+    approval = in_acme(world, make)
+    client = browser(world, "approver")
+    assert client.get(f"/approvals/{approval.pk}/file/").status_code == 404
+    page = client.get(f"/approvals/{approval.pk}/")
+    assert "The PDF has changed since" in page.text and approval.sha256 in page.text

@@ -5,6 +5,7 @@ not take on one they can see is a 403. Refusals (a duplicate decision, a superse
 someone who may not approve) are 400s naming the field, and nothing is written.
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -60,7 +61,7 @@ class OneApproval:
         return self._approval
 
 
-class Person(serializers.Serializer):
+class ApprovalPerson(serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
     email = serializers.EmailField()
@@ -75,7 +76,7 @@ class DecisionOutput(serializers.Serializer):
     decision = serializers.ChoiceField(Decision.choices)
     comment = serializers.CharField()
     sha256 = serializers.CharField(help_text="The SHA-256 of the bytes decided on.")
-    decided_by = Person()
+    decided_by = ApprovalPerson()
     signed_in_by = serializers.ChoiceField(
         SignInMethod.choices, help_text="How the decider had signed in."
     )
@@ -106,7 +107,7 @@ class ApprovalOutput(serializers.Serializer):
         def get_type(self, approval) -> str:
             return "document_version" if approval.version_id else "invoice"
 
-    class Approver(Person):
+    class Approver(ApprovalPerson):
         decision = serializers.ChoiceField(
             Decision.choices, allow_null=True, help_text="Null until they decide."
         )
@@ -126,7 +127,7 @@ class ApprovalOutput(serializers.Serializer):
     sha256 = serializers.CharField(help_text="The SHA-256 asked about, fixed when asked.")
     due_date = serializers.DateField(allow_null=True)
     is_overdue = serializers.BooleanField()
-    requested_by = Person()
+    requested_by = ApprovalPerson()
     created_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField(
         allow_null=True, help_text="When it was decided, superseded or cancelled."
@@ -147,7 +148,7 @@ class ApprovalOutput(serializers.Serializer):
             decision.decided_by_id: decision.decision for decision in approval.decisions.all()
         }
         return [
-            {**Person(link.user).data, "decision": decided.get(link.user_id)}
+            {**ApprovalPerson(link.user).data, "decision": decided.get(link.user_id)}
             for link in approval.approver_links.all()
         ]
 
@@ -408,10 +409,14 @@ class ApprovalFileApi(FileAnswer):
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
         summary="Download the file asked about",
-        description="Always as an attachment, with its sniffed content type.",
+        description="Exactly the bytes whose SHA-256 was asked about, always as an attachment; "
+        "404 once an invoice's PDF has been replaced.",
     )
     def get(self, request, approval_id):
-        return file_download_response(self.approval().subject_file)
+        asked = self.approval().asked_file
+        if asked is None:
+            raise Http404("The file asked about has been replaced since.")
+        return file_download_response(asked)
 
 
 class ApprovalRecordApi(FileAnswer):

@@ -124,9 +124,15 @@ class ApprovalRequest(models.Model):
 
     @property
     def subject_file(self):
-        """The StoredFile whose bytes are asked about (it may have changed since, for an
-        invoice; ``sha256`` is what was asked)."""
+        """The subject's StoredFile now: a version's never changes, an invoice's PDF may have
+        been replaced since it was asked about (see ``asked_file``)."""
         return self.version.file if self.version_id else self.invoice.pdf
+
+    @property
+    def asked_file(self):
+        """The StoredFile holding exactly the bytes asked about, or None once they are gone."""
+        stored = self.subject_file
+        return stored if stored is not None and stored.sha256 == self.sha256 else None
 
     @property
     def subject_label(self) -> str:

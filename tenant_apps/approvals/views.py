@@ -178,7 +178,7 @@ def _detail_context(request, approval, **bound_forms) -> dict:
         "current_version": approval.version.document.current_version
         if approval.version_id
         else None,
-        "subject_changed": approval.subject_file.sha256 != approval.sha256,
+        "subject_changed": approval.asked_file is None,
         "links_document": approval.version_id
         and can(actor, "document.view", approval.version.document),
         "links_invoice": approval.invoice_id and can(actor, "invoice.view", approval.invoice),
@@ -286,7 +286,10 @@ def approval_cancel(request, approval_id):
 def approval_file(request, approval_id):
     """The file asked about, for everyone who sees the approval (an approver may not see
     invoices otherwise)."""
-    return file_download_response(_visible_approval(request, approval_id).subject_file)
+    asked = _visible_approval(request, approval_id).asked_file
+    if asked is None:
+        raise Http404("The file asked about has been replaced since.")
+    return file_download_response(asked)
 
 
 @permission_required("workspace.use")
