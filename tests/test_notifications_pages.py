@@ -283,3 +283,7 @@ def test_request_changes_reach_the_bell_and_preferences_gate_their_emails(world,
     assert (person(world, "client_admin").email, "New reply to your request") not in emailed
     assert (person(world, "approver").email, "New reply to your request") in emailed
     assert len([e for e in emailed if e[1] == "Waiting on you"]) == 2
+
+
+def test_the_bell_polled_after_signing_out_leaves_the_page_alone(world):
+    assert host_client(ACME).get("/notifications/bell/", **HTMX).status_code == 204

@@ -58,9 +58,12 @@ def notification_list(request):
     return render(request, "notifications/list.html", context)
 
 
-@permission_required("notifications.use")
 def bell(request):
-    """The bell alone, for the layout's periodic refresh."""
+    """The bell alone, for the layout's periodic refresh. Signed out meanwhile (or in a
+    link-opened session, which has no bell): 204, which htmx leaves as it is."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
+    require(actor_for(request), "notifications.use", request=request)
     return render(
         request, "notifications/includes/bell.html", {"unread": unread_count(request.user)}
     )
