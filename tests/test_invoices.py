@@ -396,7 +396,7 @@ def test_every_status_change_follows_the_one_table(world, status, move):
         if allowed:
             moved = invoice_move(invoice=invoice, move=move, actor=world.personas["owner"].user)
             assert moved.status == MOVES[move].target
-            entry = ActivityEntry.objects.get(action=f"invoice.{move}")
+            entry = ActivityEntry.objects.get(action=MOVES[move].logged)
             assert entry.changes["status"] == [status, MOVES[move].target]
         else:
             with pytest.raises(ValidationError) as refused:
@@ -417,7 +417,7 @@ def test_paid_and_void_are_final_and_marking_paid_is_logged_with_its_note(world)
             actor=world.personas["staff"].user,
         )
         assert paid.paid_at is not None
-        entry = ActivityEntry.objects.get(action="invoice.mark_paid")
+        entry = ActivityEntry.objects.get(action="invoice.marked_paid")
         assert (entry.actor_label, entry.changes["note"]) == (
             "staff@acme.example",
             "Bank ref 2031-77",
@@ -438,10 +438,10 @@ def test_history_shows_clients_only_what_happened_once_sent(world):
     assert team == [
         "invoice.created",
         "invoice.updated",
-        "invoice.send",
-        "invoice.report_payment",
+        "invoice.sent",
+        "invoice.payment_reported",
     ]
-    assert client == ["invoice.send", "invoice.report_payment"]
+    assert client == ["invoice.sent", "invoice.payment_reported"]
 
 
 # Who sees what
@@ -449,6 +449,7 @@ def test_history_shows_clients_only_what_happened_once_sent(world):
 
 def test_invoice_visibility_by_role(world):
     draft = make_invoice(world)
+    voided_unsent = make_invoice(world, moves=["void"])
     northwind = make_invoice(world, moves=["send"])
     southwind = make_invoice(world, company=world.southwind, moves=["send"])
 
@@ -466,14 +467,16 @@ def test_invoice_visibility_by_role(world):
         ]:
             actor = actor_of(world, persona)
             seen[persona] = set(visible_invoices(actor).values_list("pk", flat=True))
-            for invoice in (draft, northwind, southwind):
+            for invoice in (draft, voided_unsent, northwind, southwind):
                 invoice.refresh_from_db()
                 assert can(actor, "invoice.view", invoice) == (invoice.pk in seen[persona])
 
-    everything = {draft.pk, northwind.pk, southwind.pk}
+    everything = {draft.pk, voided_unsent.pk, northwind.pk, southwind.pk}
     assert seen["owner"] == seen["admin"] == everything
-    assert seen["staff"] == {draft.pk, northwind.pk}  # staff works on Northwind only
-    assert seen["client_admin"] == seen["finance"] == {northwind.pk}  # never a draft
+    # Staff work on Northwind only.
+    assert seen["staff"] == {draft.pk, voided_unsent.pk, northwind.pk}
+    # Never a draft, nor a draft voided before it was sent.
+    assert seen["client_admin"] == seen["finance"] == {northwind.pk}
     assert seen["approver"] == seen["viewer"] == set()
     assert seen["other_company"] == {southwind.pk}
 
@@ -592,7 +595,7 @@ def test_the_beat_task_marks_overdue_and_reminds_once_per_step(world, tasks_inli
     assert [step for _, step, _ in reminders(world)] == [0, 1]
     assert len(mailoutbox) == 2
     with tenant_context(world.acme):
-        assert ActivityEntry.objects.filter(action="invoice.mark_overdue").count() == 1
+        assert ActivityEntry.objects.filter(action="invoice.became_overdue").count() == 1
 
 
 def test_the_sweep_leaves_reported_payments_alone_and_stops_reminding_in_time(

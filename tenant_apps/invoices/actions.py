@@ -519,7 +519,7 @@ def invoice_move(*, invoice: Invoice, move: str, actor=None, note="", http_reque
         if note:
             changes["note"] = note
         entry = activity_record(
-            action=f"invoice.{move}",
+            action=step.logged,
             actor=actor,
             target=invoice,
             request=http_request,

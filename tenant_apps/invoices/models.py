@@ -39,26 +39,36 @@ class Move(NamedTuple):
     target: str
     by: str  # "team", "client" (its finance people and admins) or "system" (the beat task)
     done: str  # the message once it has happened
+    logged: str  # its action in the activity log
 
 
 S = InvoiceStatus
 # Every status change there is; anything not here is refused. "Pending payment" is the
 # client saying they have paid, until the team confirms the money arrived (or it did not).
 MOVES: dict[str, Move] = {
-    "send": Move("Send to the client", frozenset({S.DRAFT}), S.SENT, "team", "Invoice sent"),
+    "send": Move(
+        "Send to the client",
+        frozenset({S.DRAFT}),
+        S.SENT,
+        "team",
+        "Invoice sent",
+        "invoice.sent",
+    ),
     "report_payment": Move(
         "We have paid this invoice",
         frozenset({S.SENT, S.OVERDUE}),
         S.PENDING_PAYMENT,
         "client",
         "Payment reported",
+        "invoice.payment_reported",
     ),
     "payment_missing": Move(
         "Payment not received",
         frozenset({S.PENDING_PAYMENT}),
         S.SENT,
         "team",
-        "Marked as not paid yet",
+        "Payment not received yet",
+        "invoice.payment_not_received",
     ),
     "mark_paid": Move(
         "Mark paid",
@@ -66,6 +76,7 @@ MOVES: dict[str, Move] = {
         S.PAID,
         "team",
         "Marked paid",
+        "invoice.marked_paid",
     ),
     "void": Move(
         "Void",
@@ -73,8 +84,16 @@ MOVES: dict[str, Move] = {
         S.VOID,
         "team",
         "Invoice voided",
+        "invoice.voided",
     ),
-    "mark_overdue": Move("Mark overdue", frozenset({S.SENT}), S.OVERDUE, "system", "Overdue"),
+    "mark_overdue": Move(
+        "Mark overdue",
+        frozenset({S.SENT}),
+        S.OVERDUE,
+        "system",
+        "Overdue: the due date passed",
+        "invoice.became_overdue",
+    ),
 }
 TRANSITIONS: dict[str, set[str]] = {
     status: {move.target for move in MOVES.values() if status in move.sources}

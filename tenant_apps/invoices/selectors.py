@@ -10,6 +10,7 @@ from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.models import SlaPolicy
 from tenant_apps.invoices.models import (
     CLIENT_VISIBLE_STATUSES,
+    MOVES,
     UNPAID_STATUSES,
     Invoice,
     InvoiceStatus,
@@ -18,27 +19,23 @@ from tenant_apps.people.models import ClientMember, ClientRole
 from tenant_apps.people.policy import INVOICE_READERS, Actor
 
 # History entries a client reads: what happened once the invoice was theirs to see.
-CLIENT_HISTORY = [
-    "invoice.send",
-    "invoice.report_payment",
-    "invoice.payment_missing",
-    "invoice.mark_paid",
-    "invoice.void",
-    "invoice.mark_overdue",
-]
+CLIENT_HISTORY = [move.logged for move in MOVES.values()]
 NUMBER_TAIL = re.compile(r"^(.*?)(\d+)$")
 
 
 def visible_invoices(actor: Actor) -> QuerySet[Invoice]:
     """Invoices ``actor`` may see, with what a list row shows: the team's for the companies
-    they see; a client's finance people and admins their company's, once sent; else none."""
+    they see; a client's finance people and admins their company's once sent; else none."""
     invoices = Invoice.objects.select_related("company")
     if actor.is_team:
         ids = actor.visible_company_ids
         return invoices if ids is None else invoices.filter(company_id__in=ids)
     if actor.has_client_role(*INVOICE_READERS):
+        # Sent at some point: a draft voided unsent was never theirs.
         return invoices.filter(
-            company_id=actor.client.company_id, status__in=CLIENT_VISIBLE_STATUSES
+            company_id=actor.client.company_id,
+            status__in=CLIENT_VISIBLE_STATUSES,
+            sent_at__isnull=False,
         )
     return invoices.none()
 

@@ -196,9 +196,10 @@ def _reads_invoices_of(actor, company_id) -> bool:
 
 
 def _view_invoice(actor, invoice) -> bool:
-    # Drafts are the team's until sent; visible_invoices filters them out for clients.
+    # Drafts are the team's until sent, and a draft voided unsent never reaches the client;
+    # visible_invoices filters the same way.
     return _reads_invoices_of(actor, invoice.company_id) and (
-        actor.is_team or invoice.status != "draft"
+        actor.is_team or invoice.sent_at is not None
     )
 
 

@@ -25,11 +25,10 @@ HISTORY = {
     "invoice.created": "Created as a draft",
     "invoice.uploaded": "Uploaded as a draft",
     "invoice.updated": "Draft changed",
-}
+} | {move.logged: move.done for move in MOVES.values()}
 
 
 @register.simple_tag
 def history_text(entry) -> str:
-    """What an invoice's activity entry says happened: the move's message, or the above."""
-    move = MOVES.get(entry.action.removeprefix("invoice."))
-    return move.done if move else HISTORY.get(entry.action, entry.action)
+    """What an invoice's activity entry says happened."""
+    return HISTORY.get(entry.action, entry.action)
