@@ -1,4 +1,8 @@
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from tenant_apps.notifications.links import session_scope
 from tenant_apps.notifications.selectors import unread_count
@@ -16,3 +20,11 @@ def notification_bell(context):
 def opened_by_link(context) -> bool:
     """Whether this page was reached through a single-purpose link's limited session."""
     return session_scope(context["request"]) is not None
+
+
+@register.filter
+def ago(moment) -> str:
+    """ "just now", or "3 hours ago"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
