@@ -13,7 +13,9 @@ from billing import stripe_api
 from billing.models import StripeEvent, Subscription
 from billing.plans import billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
+from billing.tasks import customer_create
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.people.models import TeamMember, TeamRole
 from tenants.models import Agency
 
 # The events that can change what an agency is on. Each one only says "look again": the
@@ -48,7 +50,7 @@ class BillingRefused(Exception):
         return self.MESSAGES[self.reason]
 
 
-def trial_start(*, agency: Agency, owner_email: str) -> Subscription:
+def trial_start(*, agency: Agency) -> Subscription:
     """At signup: the card-less trial, with the Stripe customer made by a task afterwards."""
     subscription = Subscription.objects.create(
         agency=agency,
@@ -56,9 +58,7 @@ def trial_start(*, agency: Agency, owner_email: str) -> Subscription:
         trial_ends_at=timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
     )
     if billing_enabled():
-        from billing.tasks import customer_create
-
-        transaction.on_commit(lambda: customer_create.delay(agency.pk, owner_email), robust=True)
+        transaction.on_commit(lambda: customer_create.delay(agency.pk), robust=True)
     return subscription
 
 
@@ -75,16 +75,24 @@ def _subscription_of(agency: Agency, *, lock: bool = False) -> Subscription:
     return rows.get(agency=agency)
 
 
-def customer_ensure(*, agency: Agency, email: str) -> str:
+def _billing_email(agency: Agency) -> str:
+    """The first owner's address: the same on every try, as Stripe requires of a request
+    repeated under one Idempotency-Key."""
+    with tenant_context(agency):
+        owners = TeamMember.objects.filter(role=TeamRole.OWNER).order_by("joined_at", "pk")
+        return owners.values_list("user__email", flat=True).first() or ""
+
+
+def customer_ensure(*, agency: Agency) -> str:
     """The agency's Stripe customer id, creating the customer once if it has none.
 
-    Creation carries the agency's Idempotency-Key, so the signup task and an owner's first
-    Checkout racing each other get the same customer back from Stripe.
+    Creation carries the agency's Idempotency-Key, so the signup task, its retries and an
+    owner's first Checkout racing it all get the same customer back from Stripe.
     """
     subscription = _subscription_of(agency)
     if subscription.stripe_customer_id:
         return subscription.stripe_customer_id
-    customer = stripe_api.customer_create(agency=agency, email=email)
+    customer = stripe_api.customer_create(agency=agency, email=_billing_email(agency))
     with transaction.atomic():
         Subscription.objects.filter(pk=subscription.pk, stripe_customer_id=None).update(
             stripe_customer_id=customer["id"]
@@ -102,7 +110,7 @@ def checkout_start(*, agency, plan_key, actor, success_url, cancel_url, request=
         raise ValidationError({"plan": "Choose one of the plans."})
     if billing_state(agency).subscribed:
         raise BillingRefused("subscribed")
-    customer_id = customer_ensure(agency=agency, email=actor.email)
+    customer_id = customer_ensure(agency=agency)
     session = stripe_api.checkout_session_create(
         agency=agency,
         customer_id=customer_id,
@@ -124,7 +132,7 @@ def portal_open(*, agency, actor, return_url, request=None) -> str:
     """A Customer Portal session for cards, plan changes, cancellation and invoices."""
     if not billing_enabled():
         raise BillingRefused("off")
-    customer_id = customer_ensure(agency=agency, email=actor.email)
+    customer_id = customer_ensure(agency=agency)
     session = stripe_api.portal_session_create(customer_id=customer_id, return_url=return_url)
     with tenant_context(agency), transaction.atomic():
         activity_record(action="billing.portal_opened", actor=actor, request=request)

@@ -74,14 +74,13 @@ class BillingApi(APIView):
     @extend_schema(responses=Output, summary="The plan, its limits and what is in use")
     def get(self, request):
         state = billing_state(request.tenant)
-        subscribed = state.subscribed and not state.cancel_at_period_end
         data = {
             "enabled": state.enabled,
             "plan": state.plan,
             "status": state.status,
             "access": state.access,
             "trial_ends_at": state.trial_ends_at if state.in_trial else None,
-            "next_invoice_at": state.current_period_end if subscribed else None,
+            "next_invoice_at": state.next_invoice_at,
             "cancel_at_period_end": state.cancel_at_period_end,
             "usage": usage_of(request.tenant),
             "plans": all_plans(),

@@ -24,10 +24,20 @@ PAID_STATUSES = {Status.ACTIVE, Status.TRIALING}
 # Never paid yet: the trial runs on, even while a first payment fails. Once a subscription
 # has been paid for, its ending (cancelled, unpaid, paused) ends access at once.
 TRIAL_STATUSES = {Status.TRIAL, Status.INCOMPLETE, Status.INCOMPLETE_EXPIRED}
+# Statuses of a subscription that still exists in Stripe: the Customer Portal manages it
+# (card, open invoices, resuming, plan changes), so no second Checkout is offered.
+PORTAL_STATUSES = PAID_STATUSES | {Status.PAST_DUE, Status.UNPAID, Status.PAUSED}
+# Why a workspace is read-only, and what lifts it.
 READ_ONLY_REASONS = {
-    Status.CANCELED: "The subscription was cancelled.",
-    Status.UNPAID: "The subscription is unpaid.",
-    Status.PAUSED: "The subscription is paused.",
+    Status.CANCELED: ("The subscription was cancelled.", "subscribes on the Billing page"),
+    Status.UNPAID: (
+        "The subscription is unpaid.",
+        "pays the open invoice in the Customer Portal, from the Billing page",
+    ),
+    Status.PAUSED: (
+        "The subscription is paused.",
+        "resumes it in the Customer Portal, from the Billing page",
+    ),
 }
 
 
@@ -63,9 +73,15 @@ class BillingState:
 
     @property
     def subscribed(self) -> bool:
-        """A Stripe subscription is running (even past due): change it in the portal, not by
-        a second Checkout."""
-        return self.status in PAID_STATUSES or self.status == Status.PAST_DUE
+        """A Stripe subscription exists, even unpaid or paused: changes and payments go
+        through the Customer Portal, never a second Checkout."""
+        return self.status in PORTAL_STATUSES
+
+    @property
+    def next_invoice_at(self) -> datetime | None:
+        """When Stripe bills next: the period's end, unless the subscription ends there."""
+        renewing = self.status in PAID_STATUSES or self.status == Status.PAST_DUE
+        return self.current_period_end if renewing and not self.cancel_at_period_end else None
 
     @property
     def trial_days_left(self) -> int:
@@ -84,14 +100,16 @@ class BillingState:
 
     @property
     def read_only_message(self) -> str:
-        reason = READ_ONLY_REASONS.get(self.status)
+        reason, remedy = READ_ONLY_REASONS.get(
+            self.status, (None, "subscribes on the Billing page")
+        )
         if reason is None:
             ended = date_format(timezone.localtime(self.trial_ends_at), "j F Y")
             reason = f"The free trial ended on {ended}."
         return (
             f"{reason} The workspace is read-only: everything can still be seen and "
-            "downloaded, but nothing new can be added until the workspace owner subscribes "
-            "on the Billing page. Nothing has been deleted."
+            f"downloaded, but nothing new can be added until the workspace owner {remedy}. "
+            "Nothing has been deleted."
         )
 
     @property
@@ -102,7 +120,7 @@ class BillingState:
 
 def billing_state(agency) -> BillingState:
     """What ``agency`` is on and may do now."""
-    if not billing_enabled():
+    if not billing_enabled() or agency.pk is None:  # off, or the platform's own site
         return BillingState(enabled=False, plan=top_plan(), status="off", access=Access.FULL)
     row = _cached_row(agency)
     now = timezone.now()

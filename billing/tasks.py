@@ -9,9 +9,9 @@ TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
 
 @shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
-def customer_create(agency_id: int, owner_email: str) -> None:
+def customer_create(agency_id: int) -> None:
     """After signup: give the agency its Stripe customer. Retried safely: the creation carries
     the agency's Idempotency-Key, and an agency that has a customer is left alone."""
     agency = Agency.objects.live().filter(pk=agency_id).first()
     if agency is not None:
-        actions.customer_ensure(agency=agency, email=owner_email)
+        actions.customer_ensure(agency=agency)

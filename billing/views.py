@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from billing import actions
 from billing.forms import CheckoutForm
 from billing.plans import GB, all_plans
-from billing.selectors import billing_state
+from billing.selectors import Access, billing_state
 from billing.usage import usage_of
 from tenant_apps.people.policy import actor_for, permission_required
 
@@ -95,7 +95,7 @@ def _back_from_checkout(request, agency):
             )
         except stripe.StripeError:
             synced = False
-        if synced and billing_state(agency).subscribed:
+        if synced and billing_state(agency).access == Access.FULL:
             messages.success(request, "Thank you: your subscription is active.")
         else:
             messages.info(request, "Thank you: your payment is being confirmed.")

@@ -86,7 +86,7 @@ class StripeStandIn:
 
     def __post_init__(self):
         self._lock = threading.RLock()
-        self._replies: dict[str, tuple[int, dict]] = {}
+        self._replies: dict[str, tuple] = {}  # key -> ((path, params), (status, JSON))
         self._clock = itertools.count()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -234,10 +234,18 @@ class StripeStandIn:
         with self._lock:
             self.requests.append(Recorded(method, path, params, key))
             if method == "POST" and key in self._replies:
-                return self._replies[key]
+                first_params, reply = self._replies[key]
+                if first_params != (path, params):  # as Stripe: one key, one request
+                    return _error(
+                        400,
+                        "Keys for idempotent requests can only be used with "
+                        "the same parameters they were first used with.",
+                        code="idempotency_error",
+                    )
+                return reply
             reply = self._route(method, path.rstrip("/").split("/")[2:], params)
             if method == "POST" and key:
-                self._replies[key] = reply
+                self._replies[key] = ((path, params), reply)
             return reply
 
     def _route(self, method, parts, params):

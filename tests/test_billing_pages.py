@@ -68,8 +68,8 @@ def test_signup_starts_a_14_day_trial_and_a_task_makes_the_customer_once(world, 
     assert (state.access, state.trial_days_left, state.plan.name) == (Access.TRIAL, 14, "Growth")
 
     # What the signup queued after commit, run here as the worker would, twice.
-    customer_create(signup.agency.pk, signup.owner.email)
-    customer_create(signup.agency.pk, signup.owner.email)
+    customer_create(signup.agency.pk)
+    customer_create(signup.agency.pk)
 
     [customer] = billing_on.customers.values()
     assert customer["email"] == "tria@trialco.example"
@@ -84,7 +84,7 @@ def test_a_retried_customer_task_after_lost_answers_makes_one_customer(world, bi
     # Stripe made the customer but the answers never arrived, past the library's own
     # retries: the task fails and Celery runs it again (eagerly here).
     billing_on.answers_to_drop = 3
-    result = customer_create.apply(args=(world.acme.pk, "owner@acme.example"))
+    result = customer_create.apply(args=(world.acme.pk,))
 
     assert result.successful()
     assert len(billing_on.customers) == 1
@@ -326,7 +326,8 @@ def test_read_only_pages_show_and_download_but_refuse_to_create(world, billing_o
     assert refused.status_code == 402
     assert "This workspace is read-only" in refused.text
     assert "The subscription is unpaid." in refused.text
-    assert "Subscribe on the Billing page" in refused.text
+    assert "Go to the Billing page" in refused.text
+    assert "pays the open invoice in the Customer Portal" in refused.text
     by_client = as_(world, "client_admin").post(
         reverse("client_requests:reply", args=[request_id]), {"body": "Any news?"}
     )

@@ -23,6 +23,7 @@ from tenant_apps.onboarding.actions import agency_signup
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests import stripe_standin as standin
+from tests.browser.conftest import _with_database
 from tests.conftest import PASSWORD, host_client
 from tests.stripe_standin import PRICES, signed
 
@@ -253,20 +254,6 @@ def test_stripe_unreachable_records_nothing_so_the_redelivery_applies(world, bil
 # Fifty deliveries at once, each in its own thread and database transaction
 
 
-def _in_thread(django_db_blocker, work):
-    """``work()`` with its own, committing, database connection."""
-
-    def run():
-        try:
-            with django_db_blocker.unblock():
-                return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(run).result()
-
-
 @pytest.fixture
 def committed_agency(db, django_db_blocker):
     """A freshly signed-up agency, committed so other connections see it; dropped after."""
@@ -282,7 +269,7 @@ def committed_agency(db, django_db_blocker):
         )
         return signup.agency, spares
 
-    agency, spares = _in_thread(django_db_blocker, sign_up)
+    agency, spares = _with_database(django_db_blocker, sign_up)
     yield agency
 
     def drop():
@@ -290,7 +277,7 @@ def committed_agency(db, django_db_blocker):
         Agency.objects.get(pk=agency.pk).delete(force_drop=True)
         schema_pool_fill(size=spares)
 
-    _in_thread(django_db_blocker, drop)
+    _with_database(django_db_blocker, drop)
 
 
 DELIVERIES = 50
@@ -320,7 +307,7 @@ def test_fifty_concurrent_deliveries_of_one_event_take_effect_once(
             stripe_customer_id=customer["id"]
         )
 
-    _in_thread(django_db_blocker, map_customer)
+    _with_database(django_db_blocker, map_customer)
     with django_db_blocker.unblock(), ThreadPoolExecutor(max_workers=AT_ONCE) as pool:
         results = list(pool.map(deliver, range(DELIVERIES)))
 
@@ -335,6 +322,6 @@ def test_fifty_concurrent_deliveries_of_one_event_take_effect_once(
         recorded = StripeEvent.objects.filter(event_id=event["id"]).count()
         return entries, recorded, (row.status, row.plan)
 
-    assert _in_thread(django_db_blocker, effects) == (1, 1, (Status.ACTIVE, "scale"))
+    assert _with_database(django_db_blocker, effects) == (1, 1, (Status.ACTIVE, "scale"))
     # Stripe was read once: only the delivery that applied the event asked.
     assert len(billing_on.calls("GET", "/v1/subscriptions")) == 1

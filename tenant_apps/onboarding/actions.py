@@ -33,5 +33,5 @@ def agency_signup(
                 password_hash=password_hash,
                 request=request,
             )
-        trial_start(agency=agency, owner_email=owner.email)  # billing: 14 days, no card
+        trial_start(agency=agency)  # billing: 14 days, no card
     return Signup(agency=agency, owner=owner, from_pool=from_pool)
