@@ -36,6 +36,9 @@ class Subscription(models.Model):
     current_period_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
     synced_at = models.DateTimeField(null=True, blank=True)
+    # When the owners were told the trial ends soon, and that it ended: each email once.
+    trial_ending_sent_at = models.DateTimeField(null=True, blank=True)
+    trial_ended_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

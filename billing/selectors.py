@@ -85,9 +85,7 @@ class BillingState:
 
     @property
     def trial_days_left(self) -> int:
-        if self.trial_ends_at is None:
-            return 0
-        return max(0, -(-(self.trial_ends_at - timezone.now()) // timedelta(days=1)))
+        return days_until(self.trial_ends_at) if self.trial_ends_at else 0
 
     @property
     def status_label(self) -> str:
@@ -116,6 +114,11 @@ class BillingState:
     def upgrade_plans(self) -> list[Plan]:
         plans = all_plans()
         return plans[plans.index(self.plan) + 1 :] if self.plan in plans else plans
+
+
+def days_until(moment: datetime) -> int:
+    """Whole days left until ``moment``, a part-day counting as one; 0 once it has passed."""
+    return max(0, -(-(moment - timezone.now()) // timedelta(days=1)))
 
 
 def billing_state(agency) -> BillingState:

@@ -1,11 +1,20 @@
+from datetime import timedelta
+
 import stripe
 from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
 
 from billing import actions
+from billing.emails import trial_notice
+from billing.models import Subscription
+from billing.plans import billing_enabled
+from billing.selectors import TRIAL_STATUSES, days_until
 from tenants.models import Agency
 
 # Worth trying again: Stripe unreachable, rate-limited or failing on its side.
 TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+TRIAL_ENDING_NOTICE = timedelta(days=3)
 
 
 @shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
@@ -15,3 +24,45 @@ def customer_create(agency_id: int) -> None:
     agency = Agency.objects.live().filter(pk=agency_id).first()
     if agency is not None:
         actions.customer_ensure(agency=agency)
+
+
+@shared_task(ignore_result=True)
+def trial_notices() -> int:
+    """Beat task: email the owners once when a trial has three days left and once when it
+    has ended. Returns how many emails went out."""
+    if not billing_enabled():
+        return 0
+    now = timezone.now()
+    trials = Subscription.objects.filter(
+        status__in=TRIAL_STATUSES, agency__in=Agency.objects.live()
+    ).select_related("agency")
+    due = [
+        ("ending", "trial_ending_sent_at", trials.filter(trial_ends_at__gt=now)),
+        ("ended", "trial_ended_sent_at", trials),
+    ]
+    sent = 0
+    for kind, sent_field, candidates in due:
+        before = now + TRIAL_ENDING_NOTICE if kind == "ending" else now
+        for subscription in candidates.filter(
+            trial_ends_at__lte=before, **{f"{sent_field}__isnull": True}
+        ):
+            sent += _notify_once(subscription, kind, sent_field, now)
+    return sent
+
+
+def _notify_once(subscription: Subscription, kind: str, sent_field: str, now) -> int:
+    # The claim and the send commit together: a failed send is tried at the next beat, and
+    # a concurrent sweep waits on the row, then finds it claimed.
+    with transaction.atomic():
+        claimed = Subscription.objects.filter(
+            pk=subscription.pk, **{f"{sent_field}__isnull": True}
+        ).update(**{sent_field: now})
+        if not claimed:
+            return 0
+        trial_notice(
+            subscription.agency,
+            kind,
+            trial_ends_at=subscription.trial_ends_at,
+            days_left=days_until(subscription.trial_ends_at),
+        ).send()
+        return 1

@@ -427,6 +427,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tests get their own queue so a running dev worker never picks up their tasks.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal-test" if TESTING else "portal")
 CELERY_BEAT_SCHEDULE = {
+    # Billing: tell owners their trial ends in three days, then that it ended.
+    "billing-trial-notices": {
+        "task": "billing.tasks.trial_notices",
+        "schedule": crontab(minute=40),
+    },
     "fill-schema-pool": {
         "task": "tenants.tasks.fill_schema_pool",
         "schedule": crontab(minute="*/5"),

@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from billing.models import Status, Subscription
 from billing.selectors import Access, billing_state, billing_state_forget
-from billing.tasks import customer_create
+from billing.tasks import customer_create, trial_notices
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.onboarding.actions import agency_signup
 from tenant_apps.people.models import ClientCompany
@@ -108,6 +108,34 @@ def test_when_the_trial_ends_the_workspace_turns_read_only(world, billing_on):
     assert page.status_code == 200
     assert "Read-only: subscribe to continue" in page.text
     assert "Read-only" in as_(world, "viewer").get("/").text
+
+
+def test_owners_hear_once_that_the_trial_ends_soon_and_once_that_it_ended(
+    world, billing_on, mailoutbox
+):
+    # Globex pays, its trial long over: it hears nothing.
+    Subscription.objects.filter(agency=world.globex).update(
+        status=Status.ACTIVE, trial_ends_at=timezone.now() - timedelta(days=30)
+    )
+    subscription_set(world, trial_ends_at=timezone.now() + timedelta(days=2, hours=5))
+
+    assert (trial_notices(), trial_notices()) == (1, 0)
+    [ending] = mailoutbox
+    assert ending.to == ["owner@acme.example"]
+    assert ending.subject == "Your Acme trial ends in 3 days"
+    assert "http://acme.localhost:8000/billing/" in ending.body
+
+    trial_over(world)
+    assert (trial_notices(), trial_notices()) == (1, 0)
+    ended = mailoutbox[1]
+    assert ended.subject == "Your Acme trial has ended: the workspace is read-only"
+    assert "nothing has been deleted" in ended.body
+
+
+def test_without_billing_no_trial_notices_go_out(world, mailoutbox):
+    Subscription.objects.filter(agency=world.acme).update(trial_ends_at=timezone.now())
+    assert trial_notices() == 0
+    assert mailoutbox == []
 
 
 # The billing page
