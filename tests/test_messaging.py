@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.models import ActivityEntry
@@ -104,6 +105,7 @@ def _items(world) -> dict:
                 status=status,
                 issue_date=date(2026, 1, 1),
                 due_date=date(2026, 1, 31),
+                sent_at=timezone.now() if status == InvoiceStatus.SENT else None,
                 created_by=owner,
             )
 

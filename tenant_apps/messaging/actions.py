@@ -2,11 +2,13 @@
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.files.actions import atomic_storing
@@ -81,30 +83,50 @@ def _require_words_or_files(body: str, files) -> None:
 
 
 def thread_url(thread: Thread) -> str:
-    return reverse("messaging:thread", args=[thread.pk])
+    """The thread's page: a path on the agency's host (from any host: replies by email
+    arrive on the platform's)."""
+    return reverse("messaging:thread", args=[thread.pk], urlconf=settings.ROOT_URLCONF)
+
+
+def _email_later(message: Message, kind: str, recipients) -> None:
+    """Queue the message's own email (answerable by replying) after the commit, for the
+    kinds the notifications app leaves to the source app (``emailed_by_source``)."""
+    from tenant_apps.messaging.tasks import message_email_send
+
+    agency = connection.tenant
+    ids = [user.pk for user in recipients]
+
+    def send():
+        with tenant_context(agency):
+            message_email_send.delay(message.pk, kind, ids)
+
+    transaction.on_commit(send, robust=True)
 
 
 def _notify(thread: Thread, message: Message, *, audience, mentioned, author) -> None:
-    """In-app notifications (and the emails people's preferences ask for)."""
+    """In-app notifications, and the emails people's preferences ask for."""
     from tenant_apps.notifications.actions import notification_send
+    from tenant_apps.notifications.kinds import kind_for
 
     excerpt = Truncator(message.body).chars(NOTIFICATION_EXCERPT)
     who = author.full_name or author.email
-    common = {"target": thread, "url": thread_url(thread), "actor": author, "body": excerpt}
-    if audience:
+    for kind, recipients, verb in [
+        ("message.posted", audience, "wrote in"),
+        ("message.mentioned", mentioned, "mentioned you in"),
+    ]:
+        if not recipients:
+            continue
         notification_send(
-            recipients=audience,
-            kind="message.posted",
-            title=f"{who} wrote in {thread.title}",
-            **common,
+            recipients=recipients,
+            kind=kind,
+            target=thread,
+            title=f"{who} {verb} {thread.title}",
+            url=thread_url(thread),
+            actor=author,
+            body=excerpt,
         )
-    if mentioned:
-        notification_send(
-            recipients=mentioned,
-            kind="message.mentioned",
-            title=f"{who} mentioned you in {thread.title}",
-            **common,
-        )
+        if kind_for(kind).emailed_by_source:
+            _email_later(message, kind, recipients)
 
 
 def message_audience(thread: Thread, author, readers: list) -> list:

@@ -252,7 +252,10 @@ def reply_receive(inbound) -> Message | Refusal:
     with tenant_context(reply_to.agency):
         outcome = _post(inbound, reply_to)
         if outcome in TOLD:
-            refusal_notice(to=_sender(inbound), refusal=outcome).send(fail_silently=True)
+            try:
+                refusal_notice(to=_sender(inbound), refusal=outcome).send()
+            except Exception:  # the reply stays refused; an error would make the ESP resend it
+                logger.exception("Could not tell %s their reply was refused", _sender(inbound))
     return outcome
 
 

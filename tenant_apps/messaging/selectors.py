@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from shared_apps.accounts.models import User
 from tenant_apps.approvals.selectors import visible_approvals
+from tenant_apps.documents.selectors import visible_documents
 from tenant_apps.invoices.selectors import visible_invoices
 from tenant_apps.messaging.models import (
     ITEM_FIELDS,
@@ -29,7 +30,7 @@ def _items_a_client_sees(actor: Actor) -> Q:
     """Threads whose item (if any) the client person may see, as each item's own selector
     says: so a thread's visibility follows its item's, whatever that rule becomes."""
     return (
-        (Q(document__isnull=True) | Q(document__is_internal=False))
+        (Q(document__isnull=True) | Q(document__in=visible_documents(actor).values("pk")))
         & (Q(invoice__isnull=True) | Q(invoice__in=visible_invoices(actor).values("pk")))
         & (Q(approval__isnull=True) | Q(approval__in=visible_approvals(actor).values("pk")))
     )

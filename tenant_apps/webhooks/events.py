@@ -9,6 +9,7 @@ costs one query and writes nothing.
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +40,9 @@ def webhook_emit(event_type: str, data: Callable[[], dict]) -> Event | None:
 
 
 def page_url(name: str, *args) -> str:
-    return agency_url(connection.tenant.subdomain, reverse(name, args=args))
+    """A page on the agency's host, whatever host the change came in on."""
+    path = reverse(name, args=args, urlconf=settings.ROOT_URLCONF)
+    return agency_url(connection.tenant.subdomain, path)
 
 
 def company_data(company) -> dict:
