@@ -57,7 +57,7 @@ def new_version(world, document, *, by="staff"):
 
 
 def invoice_with_pdf(world, *, company=None, status=InvoiceStatus.SENT) -> Invoice:
-    """An uploaded-PDF invoice to Northwind; call in acme."""
+    """An uploaded-PDF invoice to Northwind, sent unless a draft; call in acme."""
     owner = user(world, "owner")
     today = timezone.localdate()
     return Invoice.objects.create(
@@ -69,6 +69,7 @@ def invoice_with_pdf(world, *, company=None, status=InvoiceStatus.SENT) -> Invoi
         due_date=today + timedelta(days=30),
         pdf=file_store(upload=pdf_upload("invoice.pdf"), uploaded_by=owner),
         created_by=owner,
+        sent_at=None if status == InvoiceStatus.DRAFT else timezone.now(),
     )
 
 
