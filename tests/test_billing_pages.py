@@ -23,6 +23,7 @@ from tests.test_isolation import obtain_tokens
 stripe_standin, billing_on = standin.stripe_standin, standin.billing_on  # fixtures
 
 ACME = "acme.localhost"
+PUBLIC = "config.urls_public"
 
 
 def as_(world, persona):
@@ -429,3 +430,21 @@ def test_past_due_shows_the_grace_banner_and_everything_still_works(world, billi
     assert "Payment failed" not in as_(world, "viewer").get("/").text
     created = owner.post(reverse("people:company_create"), {"name": "Eastwind"})
     assert created.status_code == 302
+
+
+def test_an_operator_extends_a_trial_in_the_admin(world, billing_on):
+    trial_over(world)
+    assert billing_state(world.acme).read_only
+    operator = signed_in_client(world.personas["operator"])
+    subscription = Subscription.objects.get(agency=world.acme)
+    url = reverse("admin:billing_subscription_change", args=[subscription.pk], urlconf=PUBLIC)
+    later = timezone.now() + timedelta(days=7)
+
+    response = operator.post(
+        url, {"trial_ends_at_0": f"{later:%Y-%m-%d}", "trial_ends_at_1": f"{later:%H:%M:%S}"}
+    )
+
+    assert response.status_code == 302
+    assert billing_state(world.acme).access == Access.TRIAL
+    events = operator.get(reverse("admin:billing_stripeevent_changelist", urlconf=PUBLIC))
+    assert events.status_code == 200
