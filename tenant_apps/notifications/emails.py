@@ -9,8 +9,6 @@ from django.db import connection
 from django.urls import reverse
 
 from branding.emails import branded_email
-from tenant_apps.messaging.email_replies import REPLY_ABOVE, reply_address
-from tenant_apps.messaging.models import Thread
 from tenant_apps.notifications.actions import action_link_create
 from tenant_apps.notifications.kinds import kind_for
 from tenant_apps.notifications.models import Notification
@@ -70,22 +68,27 @@ def _message(
     )
 
 
-def _reply_to(notification: Notification) -> list[str] | None:
-    """For a conversation, the recipient's own signed reply address, so answering the email
-    posts to the thread (messaging checks the token and the sender)."""
+def _reply_by_email(notification: Notification) -> tuple[list[str] | None, str]:
+    """For a conversation: the recipient's own signed reply address, so answering the email
+    posts to the thread (messaging checks the token and the sender), and the line above
+    which the reply is cut. Otherwise neither."""
     if notification.object_type != "messaging.thread":
-        return None
+        return None, ""
+    # Here, not at the top: only conversations' emails need the messaging app.
+    from tenant_apps.messaging.email_replies import REPLY_ABOVE, reply_address
+    from tenant_apps.messaging.models import Thread
+
     thread = Thread(pk=int(notification.object_id))
-    return [reply_address(connection.tenant, thread, notification.recipient)]
+    return [reply_address(connection.tenant, thread, notification.recipient)], REPLY_ABOVE
 
 
 def notification_message(notification: Notification) -> EmailMultiAlternatives:
-    reply_to = _reply_to(notification)
+    reply_to, reply_above = _reply_by_email(notification)
     return _message(
         recipient=notification.recipient,
         subject=notification.title,
         template="notification",
-        context={"item": _item(notification), "reply_above": REPLY_ABOVE if reply_to else ""},
+        context={"item": _item(notification), "reply_above": reply_above},
         reply_to=reply_to,
     )
 
