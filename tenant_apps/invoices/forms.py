@@ -237,6 +237,8 @@ class MoveForm(forms.Form):
     note = forms.CharField(
         required=False,
         max_length=500,
-        label="Note",
-        help_text="Optional: why, or a payment reference. Kept in the invoice's history.",
+        label="Note (optional)",
+        widget=forms.TextInput(
+            attrs={"placeholder": "Why, or a payment reference: kept in the history"}
+        ),
     )

@@ -227,15 +227,16 @@ def _detail_context(request, actor, invoice, **extra) -> dict:
     by = "team" if can(actor, "invoice.manage", invoice) else None
     if by is None and can(actor, "invoice.report_payment", invoice):
         by = "client"
+    moves = invoice.moves(by) if by else []
     return {
         "actor": actor,
         "invoice": invoice,
         "lines": invoice.lines.all() if invoice.kind == InvoiceKind.BUILT else [],
         "history": invoice_history(actor, invoice),
-        "moves": [
-            (name, move, MoveForm(auto_id=f"{name}-%s"))
-            for name, move in (invoice.moves(by) if by else [])
-        ],
+        "moves": moves,
+        "move_form": MoveForm(),
+        # A note means something to every move but sending.
+        "noted": any(name != "send" for name, _ in moves),
         "manages": by == "team",
         "days_late": (agency_today() - invoice.due_date).days if invoice.is_unpaid else 0,
     } | extra
