@@ -14,8 +14,8 @@ from tenant_apps.messaging.actions import message_edit
 from tenant_apps.messaging.models import Message, Thread
 from tenant_apps.messaging.selectors import thread_for, unread_threads
 from tests.access_matrix import PERSONAS
-from tests.conftest import signed_in_client
-from tests.routes_messaging import MORE_CASES, post_message, text_file
+from tests.conftest import host_client, signed_in_client
+from tests.routes_messaging import MORE_CASES, POLL, post_message, text_file
 from tests.routes_requests import submit_request
 from tests.test_access_matrix import TENANT_URLCONF, check
 from tests.test_messaging import actor
@@ -306,3 +306,16 @@ def test_the_inbox_costs_the_same_queries_for_few_and_many_threads(world):
     for _ in range(12):
         post_message(world, item=submit_request(world), body="About a request")
     assert queries() == few
+
+
+def test_signed_out_the_panel_and_poller_leave_the_page_alone(world):
+    """A page stays open after its session ends (or a single-purpose link's session asks for
+    something outside its item): htmx gets nothing to swap, and the poller stops (286)."""
+    message = post_message(world)
+    anonymous = host_client("acme.localhost")
+    poll = anonymous.get(f"/messages/{message.thread_id}/poll/", POLL, **HTMX)
+    assert poll.status_code == 286
+    panel = anonymous.get(f"/messages/about/company/{world.northwind.pk}/", **HTMX)
+    assert (panel.status_code, panel.content) == (204, b"")
+    # Without htmx, as any page: sign in first.
+    assert anonymous.get(f"/messages/{message.thread_id}/poll/", POLL).status_code == 302

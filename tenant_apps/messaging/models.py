@@ -30,6 +30,13 @@ def _only(field: str | None) -> Q:
     return Q(**{f"{other}__isnull": True for other in ITEM_FIELDS if other != field})
 
 
+def _about(model: str) -> models.ForeignKey:
+    """The key to the item a thread may be about; the thread goes when its item does."""
+    return models.ForeignKey(
+        model, null=True, blank=True, on_delete=models.CASCADE, related_name="threads"
+    )
+
+
 class Thread(models.Model):
     """One conversation. A company has at most one general thread and each item at most one
     thread, per side: the one the client shares, and the team's internal one.
@@ -39,34 +46,10 @@ class Thread(models.Model):
     """
 
     company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="threads")
-    request = models.ForeignKey(
-        "client_requests.ClientRequest",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="threads",
-    )
-    document = models.ForeignKey(
-        "documents.Document",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="threads",
-    )
-    approval = models.ForeignKey(
-        "approvals.ApprovalRequest",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="threads",
-    )
-    invoice = models.ForeignKey(
-        "invoices.Invoice",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="threads",
-    )
+    request = _about("client_requests.ClientRequest")
+    document = _about("documents.Document")
+    approval = _about("approvals.ApprovalRequest")
+    invoice = _about("invoices.Invoice")
     is_internal = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -8,6 +8,7 @@ gets 204 when there are none, so an idle thread costs one indexed query per poll
 """
 
 from datetime import datetime
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages as flash
@@ -55,6 +56,26 @@ ITEM_PAGES = {
 
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def _quiet_when_signed_out(status: int):
+    """For parts htmx loads into a page that stays open (the panel, the poller): when the
+    person is signed out (or outside the item of a single-purpose link's session), answer
+    ``status`` with nothing to swap in, not a sign-in page inside the page. 286 stops a
+    poller. Without htmx it is an ordinary page: sign in first."""
+
+    def decorator(view):
+        guarded = permission_required("workspace.use")(view)
+
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if _is_htmx(request) and not request.user.is_authenticated:
+                return HttpResponse(status=status)
+            return guarded(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def _visible_thread(request, thread_id) -> Thread:
@@ -218,7 +239,7 @@ def message_create(request, thread_id):
     return _post(request, _visible_thread(request, thread_id))
 
 
-@permission_required("workspace.use")
+@_quiet_when_signed_out(204)
 def panel(request, about, item_id):
     """GET: the conversation about an item, for its page to show (or, without htmx, as a
     page of its own). POST: a message to it, starting it with the first."""
@@ -244,7 +265,7 @@ def _since(value: str) -> datetime | None:
     return moment if timezone.is_aware(moment) else None
 
 
-@permission_required("workspace.use")
+@_quiet_when_signed_out(286)
 def poll(request, thread_id):
     """Messages after ``after``, and those from ``first`` edited after ``since``, swapped into
     the open conversation, with a poller that asks from there on; 204 when there are none."""

@@ -24,6 +24,10 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
+def _endpoint_fields(form: EndpointForm) -> dict:
+    return {name: form.cleaned_data[name] for name in ("url", "event_types", "description")}
+
+
 def _endpoint_page(request, endpoint, *, form=None, new_secret=""):
     page = Paginator(delivery_log(endpoint), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     initial = {
@@ -47,14 +51,9 @@ def _endpoint_page(request, endpoint, *, form=None, new_secret=""):
 def endpoint_list(request):
     form = EndpointForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             endpoint = actions.endpoint_create(
-                url=data["url"],
-                event_types=data["event_types"],
-                description=data["description"],
-                actor=actor_for(request).user,
-                http_request=request,
+                **_endpoint_fields(form), actor=actor_for(request).user, http_request=request
             )
         except ValidationError as refused:
             form.add_error(None, refused)
@@ -71,14 +70,11 @@ def endpoint_detail(request, endpoint_id):
         return _endpoint_page(request, endpoint)
     form = EndpointForm(request.POST, editing=True)
     if form.is_valid():
-        data = form.cleaned_data
         try:
             actions.endpoint_update(
                 endpoint=endpoint,
-                url=data["url"],
-                event_types=data["event_types"],
-                description=data["description"],
-                is_active=data["is_active"],
+                **_endpoint_fields(form),
+                is_active=form.cleaned_data["is_active"],
                 actor=actor_for(request).user,
                 http_request=request,
             )

@@ -17,9 +17,7 @@ from tenant_apps.notifications.models import Notification
 from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
 from tests.browser.conftest import _with_database
-from tests.conftest import PASSWORD
-
-ACME = "acme.localhost"
+from tests.browser.test_requests_flow import ACME, sign_in
 
 
 @pytest.fixture
@@ -51,14 +49,6 @@ def run(django_db_blocker):
 
     yield {"tag": tag, "northwind": northwind_id}
     _with_database(django_db_blocker, remove)
-
-
-def sign_in(page, live_url, email):
-    page.goto(live_url(ACME, "/auth/login/"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def conversation(page):
