@@ -43,43 +43,44 @@ def _refuse(state: BillingState, limit: str, what: str, limit_text: str, goal="t
     raise PlanLimitReached(f"Your {state.plan_label} includes {what}. {offer}", limit=limit)
 
 
-def _serialise(limit: str) -> None:
-    # Held until the caller's transaction ends: concurrent creators count one after another.
+def _one_more(limit: str, used, includes: str, limit_text: str) -> None:
+    """Refuse unless one more of ``limit`` (a count in the plan) fits; ``used()`` counts.
+
+    Counted under a lock held until the caller's transaction ends, so concurrent creators
+    count one after another and never both take the last one."""
+    state = billing_state(connection.tenant)
+    allowed = getattr(state.plan, limit)
+    if allowed is None:
+        return
+    assert transaction.get_connection().in_atomic_block, "check inside the action's transaction"
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))",
             [f"{connection.schema_name}:billing:{limit}"],
         )
+    if used() + 1 > allowed:
+        _refuse(state, limit, includes.format(allowed=allowed), limit_text)
 
 
 def seat_check(*, inviting: bool) -> None:
     """Before a team invitation (``inviting``) or a new team member: is a seat free?
 
     Pending invitations hold seats, so accepting one checks members only."""
-    state = billing_state(connection.tenant)
-    seats = state.plan.seats
-    if seats is None:
-        return
-    assert transaction.get_connection().in_atomic_block, "check inside the action's transaction"
-    _serialise("seats")
-    if usage.seats_used(with_invitations=inviting) + 1 > seats:
-        _refuse(
-            state,
-            "seats",
-            f"{seats} team seats, all taken by team members and pending invitations",
-            "team seats",
-        )
+    _one_more(
+        "seats",
+        lambda: usage.seats_used(with_invitations=inviting),
+        "{allowed} team seats, all taken by team members and pending invitations",
+        "team seats",
+    )
 
 
 def client_company_check() -> None:
-    state = billing_state(connection.tenant)
-    allowed = state.plan.client_companies
-    if allowed is None:
-        return
-    assert transaction.get_connection().in_atomic_block, "check inside the action's transaction"
-    _serialise("client_companies")
-    if usage.client_companies_used() + 1 > allowed:
-        _refuse(state, "client_companies", f"{allowed} client companies", "client companies")
+    _one_more(
+        "client_companies",
+        usage.client_companies_used,
+        "{allowed} client companies",
+        "client companies",
+    )
 
 
 def storage_check(*, name: str, size: int | None) -> None:
