@@ -29,6 +29,7 @@ from tenant_apps.invoices import actions, validation
 from tenant_apps.invoices.currencies import currency_get, money_round
 from tenant_apps.invoices.forms import InvoiceListForm
 from tenant_apps.invoices.models import (
+    MOVE_PERMISSIONS,
     MOVES,
     Invoice,
     InvoiceKind,
@@ -36,7 +37,6 @@ from tenant_apps.invoices.models import (
     InvoiceStatus,
 )
 from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest, visible_invoices
-from tenant_apps.invoices.views import MOVE_PERMISSIONS
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.policy import Actor, Allowed, actor_for, can, require, visible_companies

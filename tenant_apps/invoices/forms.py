@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from tenant_apps.invoices import validation
 from tenant_apps.invoices.currencies import currency_choices
-from tenant_apps.invoices.models import Invoice, InvoiceStatus
+from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus
 from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest
 from tenant_apps.people.models import ClientCompany
 
@@ -58,13 +58,7 @@ class InvoiceListForm(forms.Form):
         data = self.cleaned_data
         status = data.get("status")
         if status == "unpaid":
-            invoices = invoices.filter(
-                status__in=[
-                    InvoiceStatus.SENT,
-                    InvoiceStatus.PENDING_PAYMENT,
-                    InvoiceStatus.OVERDUE,
-                ]
-            )
+            invoices = invoices.filter(status__in=UNPAID_STATUSES)
         elif status:
             invoices = invoices.filter(status=status)
         if data.get("company"):

@@ -95,6 +95,8 @@ MOVES: dict[str, Move] = {
         "invoice.became_overdue",
     ),
 }
+# The policy rule that lets a person make a move, by its "by".
+MOVE_PERMISSIONS = {"team": "invoice.manage", "client": "invoice.report_payment"}
 TRANSITIONS: dict[str, set[str]] = {
     status: {move.target for move in MOVES.values() if status in move.sources}
     for status in InvoiceStatus.values

@@ -26,7 +26,7 @@ from tenant_apps.invoices.forms import (
     line_formset,
     line_row,
 )
-from tenant_apps.invoices.models import MOVES, Invoice, InvoiceKind
+from tenant_apps.invoices.models import MOVE_PERMISSIONS, MOVES, Invoice, InvoiceKind
 from tenant_apps.invoices.selectors import (
     agency_today,
     invoice_history,
@@ -43,8 +43,6 @@ from tenant_apps.people.policy import (
 )
 
 PAGE_SIZE = 25
-# Who may make a move, by the table's "by".
-MOVE_PERMISSIONS = {"team": "invoice.manage", "client": "invoice.report_payment"}
 
 
 def _is_htmx(request) -> bool:
