@@ -4,6 +4,8 @@ workspace, against the Stripe stand-in through the real stripe library."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -448,3 +450,12 @@ def test_an_operator_extends_a_trial_in_the_admin(world, billing_on):
     assert billing_state(world.acme).access == Access.TRIAL
     events = operator.get(reverse("admin:billing_stripeevent_changelist", urlconf=PUBLIC))
     assert events.status_code == 200
+
+
+def test_a_warm_request_reads_the_billing_state_from_the_cache(world, billing_on):
+    owner = as_(world, "owner")
+    owner.get("/")  # warms the cache
+    with CaptureQueriesContext(connection) as queries:
+        page = owner.get("/")
+    assert "Trial: 14 days left" in page.text
+    assert not [query for query in queries if "billing_subscription" in query["sql"]]
