@@ -53,7 +53,7 @@ class OneThread:
         return actor_for(self.request)
 
 
-class Person(serializers.Serializer):
+class MessageAuthor(serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
 
@@ -90,7 +90,7 @@ class ThreadOutput(serializers.Serializer):
         return self.context["request"].build_absolute_uri(path)
 
 
-class AttachmentOutput(serializers.Serializer):
+class MessageAttachmentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="file.name")
     size = serializers.IntegerField(source="file.size")
@@ -105,12 +105,12 @@ class AttachmentOutput(serializers.Serializer):
         return self.context["request"].build_absolute_uri(path)
 
 
-class MessageOutput(serializers.Serializer):
-    class Mention(Person):
+class ThreadMessageOutput(serializers.Serializer):
+    class Mention(MessageAuthor):
         email = serializers.EmailField()
 
     id = serializers.IntegerField()
-    author = Person()
+    author = MessageAuthor()
     body = serializers.CharField()
     mentions = Mention(many=True, source="mentions.all")
     source = serializers.ChoiceField(Source.choices, help_text="Where it was written.")
@@ -118,10 +118,10 @@ class MessageOutput(serializers.Serializer):
     edited_at = serializers.DateTimeField(
         allow_null=True, help_text="Set once edited; the words before are in `revisions`."
     )
-    attachments = AttachmentOutput(many=True, source="attachments.all")
+    attachments = MessageAttachmentOutput(many=True, source="attachments.all")
 
 
-class MessageDetailOutput(MessageOutput):
+class ThreadMessageDetailOutput(ThreadMessageOutput):
     class Revision(serializers.Serializer):
         body = serializers.CharField()
         written_at = serializers.DateTimeField()
@@ -138,7 +138,7 @@ MESSAGE_HELP = (
 )
 
 
-class MessageInput(serializers.Serializer):
+class ThreadMessageInput(serializers.Serializer):
     body = serializers.CharField(
         max_length=TEXT_MAX_LENGTH, allow_blank=True, default="", help_text=MESSAGE_HELP
     )
@@ -239,7 +239,7 @@ class MessagesApi(OneThread, ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
     pagination_class = OldestFirst
     parser_classes = [JSONParser, MultiPartParser]
-    serializer_class = MessageOutput
+    serializer_class = ThreadMessageOutput
 
     def get_queryset(self):
         messages = thread_messages(self.thread())
@@ -256,8 +256,8 @@ class MessagesApi(OneThread, ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=MessageInput,
-        responses={201: MessageOutput},
+        request=ThreadMessageInput,
+        responses={201: ThreadMessageOutput},
         summary="Post a message",
         description="JSON, or multipart/form-data to attach files. Viewers read only. "
         "The people concerned are notified.",
@@ -265,7 +265,7 @@ class MessagesApi(OneThread, ListAPIView):
     def post(self, request, thread_id):
         thread = self.thread()
         require(self.actor, "thread.post", thread, request=request)
-        form = MessageInput(data=request.data)
+        form = ThreadMessageInput(data=request.data)
         form.is_valid(raise_exception=True)
         with refused_as_400("files"):
             message = actions.message_post(
@@ -278,7 +278,7 @@ class MessagesApi(OneThread, ListAPIView):
             )
         created = thread_messages(thread).get(pk=message.pk)
         return Response(
-            MessageOutput(created, context=self.get_serializer_context()).data,
+            ThreadMessageOutput(created, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
             headers={"Location": reverse("api-thread-message", args=(thread.pk, message.pk))},
         )
@@ -297,15 +297,17 @@ class MessageApi(OneThread, APIView):
         return get_object_or_404(thread_messages(self.thread()), pk=self.kwargs["message_id"])
 
     def _output(self, message) -> dict:
-        return MessageDetailOutput(message, context={"request": self.request}).data
+        return ThreadMessageDetailOutput(message, context={"request": self.request}).data
 
-    @extend_schema(responses=MessageDetailOutput, summary="One message, with its edit history")
+    @extend_schema(
+        responses=ThreadMessageDetailOutput, summary="One message, with its edit history"
+    )
     def get(self, request, thread_id, message_id):
         return Response(self._output(self._message()))
 
     @extend_schema(
         request=Input,
-        responses=MessageDetailOutput,
+        responses=ThreadMessageDetailOutput,
         summary="Edit your message",
         description="Only its author edits a message; what it said before is kept and "
         "listed in `revisions`. People newly mentioned are notified.",
