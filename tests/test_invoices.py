@@ -1,7 +1,6 @@
 """Invoices: money to the currency's minor unit, refusals that leave nothing behind, the
 status table, who sees which invoice, and the emails (sent once, reminders on a schedule)."""
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -41,6 +40,9 @@ from tenant_apps.people.models import ClientMember
 from tenant_apps.people.policy import Actor, can
 from tests.routes_invoices import LINES, make_invoice
 
+# tasks_inline (Celery tasks run when sent) and acme (blocks in acme's schema that run what
+# actions queued on commit as they end).
+pytest_plugins = ["tests.notifications_fixtures"]
 PDF_BYTES = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -49,29 +51,6 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def storage_root(settings, tmp_path):
     settings.FILE_STORAGE_ROOT = tmp_path / "files"
     return tmp_path / "files"
-
-
-@pytest.fixture
-def tasks_inline():
-    """Celery tasks run in-process when sent, as a worker would run them."""
-    app = invoice_notify.app
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
-
-
-@pytest.fixture
-def acme(world, tasks_inline, django_capture_on_commit_callbacks):
-    """Blocks in acme's schema that, as they end, run what the actions queued on commit."""
-
-    @contextmanager
-    def block():
-        with tenant_context(world.acme), django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
 
 
 def actor_of(world, persona) -> Actor:
