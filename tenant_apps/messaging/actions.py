@@ -53,8 +53,8 @@ def mentioned_emails(body: str) -> list[str]:
     return list(dict.fromkeys(email.lower() for email in MENTION.findall(body)))
 
 
-def _mentions(thread: Thread, body: str) -> list:
-    """The people ``body`` mentions; refused unless each of them may read ``thread``.
+def _mentions(body: str, readers: list) -> list:
+    """The people ``body`` mentions; refused unless each is among the thread's ``readers``.
 
     The refusal never says whether an address belongs to anyone, only that it cannot be
     mentioned here.
@@ -62,7 +62,7 @@ def _mentions(thread: Thread, body: str) -> list:
     emails = mentioned_emails(body)
     if not emails:
         return []
-    readers = {user.email.lower(): user for user in people_who_may_see(thread)}
+    readers = {user.email.lower(): user for user in readers}
     refused = [email for email in emails if email not in readers]
     if refused:
         who = ", ".join(f"@{email}" for email in refused)
@@ -193,7 +193,7 @@ def message_post(
     body = body.strip()
     _require_words_or_files(body, files)
     readers = people_who_may_see(thread)
-    mentioned = _mentions(thread, body)
+    mentioned = _mentions(body, readers)
     with atomic_storing(files, uploaded_by=author) as stored:
         if thread.pk is None:
             thread = thread_start(thread=thread, actor=author, http_request=http_request)
@@ -243,7 +243,7 @@ def message_edit(*, message: Message, body: str, actor, http_request=None) -> Me
     if body == message.body:
         return message
     thread = message.thread
-    mentioned = _mentions(thread, body)
+    mentioned = _mentions(body, people_who_may_see(thread))
     with transaction.atomic():
         before = set(message.mentions.values_list("id", flat=True))
         MessageRevision.objects.create(
