@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from billing.limits import PlanLimitReached, custom_domain_check
 from tenant_apps.activity.actions import activity_record
 from tenants.dns_check import DnsProblem, check_domain_dns
 from tenants.models import CustomDomain, Domain, DomainStatus
@@ -37,6 +38,10 @@ def domain_validate_new(*, agency, name: str) -> str:
         name = clean_custom_domain(name)
     except ValidationError as error:
         raise ValidationError({"name": error.messages}) from None
+    try:
+        custom_domain_check(agency)
+    except PlanLimitReached as refused:
+        raise ValidationError({"name": refused.messages}) from None
     claims = CustomDomain.objects.filter(name=name)
     if claims.filter(agency=agency).exists():
         raise ValidationError({"name": f"You've already added {name}."})

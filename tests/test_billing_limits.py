@@ -20,6 +20,7 @@ from tenant_apps.people.actions import (
     team_member_create,
 )
 from tenant_apps.people.models import ClientCompany, Invitation, TeamMember
+from tenants.models import CustomDomain
 from tests import stripe_standin as standin
 from tests.test_billing_pages import api_as, as_, subscription_set
 
@@ -208,6 +209,18 @@ def test_custom_domains_need_a_plan_that_includes_them(world, on_starter):
     ]
     subscription_set(world, plan="growth")
     custom_domain_check(world.acme)  # included
+
+
+def test_adding_a_custom_domain_on_a_plan_without_them_is_a_form_error(world, on_starter):
+    response = as_(world, "owner").post(
+        reverse("branding:domains"), {"name": "portal.acme-client.example"}
+    )
+
+    assert response.status_code == 400
+    assert f"Your Starter plan includes no custom domains. {UPGRADE} to use one." in (
+        response.text.replace("&#x27;", "'")
+    )
+    assert not CustomDomain.objects.filter(name="portal.acme-client.example").exists()
 
 
 def test_without_billing_custom_domains_are_included(world):
