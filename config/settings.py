@@ -263,6 +263,8 @@ FILE_ARCHIVE_MAX_EXPANDED_BYTES = env_int("FILE_ARCHIVE_MAX_EXPANDED_BYTES", 4 *
 # many characters per version (Postgres caps a tsvector at 1 MB).
 DOCUMENT_EXTRACT_MAX_BYTES = env_int("DOCUMENT_EXTRACT_MAX_BYTES", 200 * 1024 * 1024)
 DOCUMENT_TEXT_MAX_CHARS = env_int("DOCUMENT_TEXT_MAX_CHARS", 200_000)
+# Search ranks at most this many matches; past it (a very common word), newest first.
+DOCUMENT_SEARCH_RANKED_MAX = env_int("DOCUMENT_SEARCH_RANKED_MAX", 5000)
 
 # Cookies are host-only (no *_COOKIE_DOMAIN), so a session on acme.<domain> never reaches globex.
 SESSION_COOKIE_DOMAIN = None

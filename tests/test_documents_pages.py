@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.approvals.actions import approval_request
 from tenant_apps.documents.actions import version_add
 from tenant_apps.documents.models import Document, DocumentKind, DocumentVersion, Folder
 from tenant_apps.documents.signals import version_added
@@ -436,3 +437,29 @@ def test_upload_errors_are_json_that_the_script_can_show(world):
         "errors": {"files": ["Choose at least one file."]},
         "documents": [],
     }
+
+
+def test_the_document_page_shows_each_versions_approvals(world):
+    document = make_document(world, upload=pdf_file("Logo.pdf"), kind="deliverable")
+    staff = world.personas["staff"].user
+    with tenant_context(world.acme):
+        asked = approval_request(
+            company=world.northwind,
+            actor=staff,
+            approvers=[world.personas["approver"].user],
+            version=document.current_version,
+            title="Approve the logo",
+        )
+        version_add(document=document, upload=pdf_file("Logo.pdf", PDF + b"%v2\n"), actor=staff)
+
+    page = browser(world, "approver").get(f"/documents/{document.pk}/")
+    v2, v1 = page.context["versions"]
+    assert (v2.shown_approvals, [(a.pk, a.status) for a in v1.shown_approvals]) == (
+        [],
+        [(asked.pk, "superseded")],
+    )
+    shown = text_of(page)
+    assert "Approve the logo" in shown and "Superseded" in shown
+    assert "Request approval" not in shown  # the team asks
+    team_page = text_of(browser(world, "staff").get(f"/documents/{document.pk}/"))
+    assert f"/approvals/new/versions/{v2.pk}/" in team_page

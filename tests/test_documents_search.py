@@ -303,3 +303,21 @@ def test_a_worker_extracts_in_the_uploading_agencys_schema(committed, celery_wor
             stored.delete()
             file_storage().delete(stored.key)
         connection.set_schema_to_public()
+
+
+def test_past_the_ranking_cap_the_newest_come_first(world, storage_root, settings):
+    for name in ["old apricot.pdf", "apricot apricot jam apricot.pdf", "new apricot.pdf"]:
+        upload(world, name, pdf_with_text("fruit"))
+    settings.DOCUMENT_SEARCH_RANKED_MAX = 3
+    assert found(world, "viewer", "apricot")[0] == "apricot apricot jam apricot.pdf"
+    page = signed_in_client(world.personas["viewer"]).get("/documents/search/", {"q": "apricot"})
+    assert "3 documents, best match first" in page.content.decode()
+
+    settings.DOCUMENT_SEARCH_RANKED_MAX = 2
+    assert found(world, "viewer", "apricot") == [
+        "new apricot.pdf",
+        "apricot apricot jam apricot.pdf",
+        "old apricot.pdf",
+    ]
+    page = signed_in_client(world.personas["viewer"]).get("/documents/search/", {"q": "apricot"})
+    assert "More than 2 documents match, newest first." in page.content.decode()

@@ -256,13 +256,14 @@ class DocumentsApi(CappedUploads, ListAPIView):
         if params.get("kind") in DocumentKind.values:
             documents = documents.filter(kind=params["kind"])
         if params.get("q"):
-            return document_search(self.actor, params["q"], documents)
+            return document_search(self.actor, params["q"], documents).documents
         return documents.order_by("-updated_at", "-id")
 
     @extend_schema(
         summary="Documents the caller can see, or search them",
-        description="Newest change first; with `q`, best match first. Client people never "
-        "see internal documents or other companies' spaces.",
+        description="Newest change first; with `q`, best match first, unless very many match "
+        "(DOCUMENT_SEARCH_RANKED_MAX, 5,000 by default): then newest first, and more words "
+        "narrow them. Client people never see internal documents or other companies' spaces.",
         parameters=[
             OpenApiParameter(
                 "q",

@@ -78,6 +78,8 @@ class Document(models.Model):
             models.Index(
                 fields=["company", "folder", "-updated_at"], name="document_company_folder"
             ),
+            # Lists and broad searches, newest first, across every company a person sees.
+            models.Index(fields=["-updated_at", "-id"], name="document_recent"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -7,6 +7,7 @@ whole form and answer with a page. Request bodies stream to temporary files, cap
 agency's limit as they arrive.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -28,10 +29,10 @@ from tenant_apps.documents.forms import (
 from tenant_apps.documents.selectors import (
     document_search,
     document_spaces,
-    document_versions,
     folder_path,
     space_documents,
     space_folders,
+    versions_with_approvals,
     visible_documents,
     visible_folders,
 )
@@ -262,12 +263,12 @@ def _upload_json(form, created) -> JsonResponse:
 
 def _document_page(request, document, *, version_form=None, edit_form=None, status=200):
     actor = actor_for(request)
-    versions = document_versions(document)
     context = {
         "actor": actor,
         "document": document,
         "path": folder_path(document.folder) if document.folder_id else [],
-        "versions": versions,
+        "versions": versions_with_approvals(actor, document),
+        "may_request_approval": can(actor, "approvals.request", document.company),
         "max_bytes": actions.upload_limit(),
     }
     if can(actor, "document.add_version", document):
@@ -355,16 +356,24 @@ def version_download(request, document_id, number):
 def search(request):
     actor = actor_for(request)
     form = SearchForm(request.GET, companies=None if actor.is_client else visible_companies(actor))
-    results, status = None, 200
+    results, found, status = None, None, 200
     if form.is_valid() and form.cleaned_data["q"]:
         documents = visible_documents(actor).filter(**form.filters())
         found = document_search(actor, form.cleaned_data["q"], documents, snippets=True)
-        results = Paginator(found, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = Paginator(found.documents, SEARCH_PAGE_SIZE)
+        paginator.count = found.count  # counted once already, up to the ranking cap
+        results = paginator.get_page(request.GET.get("page"))
     elif not form.is_valid():
         status = 400
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "results": results, "page_query": query.urlencode()}
+    context = {
+        "form": form,
+        "results": results,
+        "found": found,
+        "ranked_max": f"{settings.DOCUMENT_SEARCH_RANKED_MAX:,}",
+        "page_query": query.urlencode(),
+    }
     template = "documents/search.html"
     if _is_htmx_target(request, "search-results"):
         template += "#results"
