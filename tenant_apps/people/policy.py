@@ -349,6 +349,16 @@ RULES: dict[str, Callable] = {
     # Register endpoints, see their secrets once, rotate them and read the delivery log.
     "webhooks.manage": _owner_or_admin,
     # --- projects and reports ---
+    # Reports (and their CSV and API) show every client's figures and the team's workload:
+    # owners and admins only.
+    "reports.view": _owner_or_admin,
+    # Milestones: whoever sees the company reads them (visible_milestones); the team who see
+    # it post, change, reorder and remove them. obj: the ClientCompany, or None for "at all".
+    "milestones.manage": lambda actor, obj=None: (
+        actor.is_team and (obj is None or actor.sees_company(obj.pk))
+    ),
+    # The weekly client report: the owner switches it on or off and previews it.
+    "weekly_report.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
 }
 
 

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tenant_apps.reports import views
 
 app_name = "reports"
-urlpatterns = []
+urlpatterns = [
+    path("reports/", views.report_index, name="index"),
+    path("reports/<slug:name>/", views.report_page, name="report"),
+    path("reports/<slug:name>/<slug:table>.csv", views.report_csv, name="csv"),
+]
