@@ -35,15 +35,18 @@ from tenant_apps.approvals.models import (
 from tenant_apps.approvals.reminders import reminder_step
 from tenant_apps.approvals.selectors import approval_with_decisions
 from tenant_apps.approvals.tasks import approval_reminders_agency
-from tenant_apps.invoices.models import InvoiceStatus
+from tenant_apps.invoices.actions import invoice_update
+from tenant_apps.invoices.models import InvoiceKind, InvoiceStatus
 from tenant_apps.notifications.models import Notification
 from tenant_apps.people.models import ClientMember, ClientRole
 from tests.routes_approvals import (
+    PDF,
     ask,
     decide,
     deliverable,
     invoice_with_pdf,
     new_version,
+    pdf_upload,
     user,
 )
 
@@ -278,6 +281,27 @@ def test_decision_records_cannot_be_changed_or_deleted_in_the_database(world, ac
 
 
 # A new version
+
+
+def test_a_draft_invoices_new_pdf_supersedes_pending_approvals_on_the_old_one(world, acme):
+    invoice = invoice_with_pdf(world, status=InvoiceStatus.DRAFT)
+    invoice.kind = InvoiceKind.UPLOADED
+    invoice.save(update_fields=["kind"])
+    pending = ask(world, invoice)
+    old_sha256 = invoice.pdf.sha256
+
+    invoice_update(
+        invoice=invoice,
+        actor=user(world, "owner"),
+        pdf=pdf_upload("invoice-corrected.pdf", PDF.replace(b"%%EOF", b"% corrected\n%%EOF")),
+    )
+
+    pending.refresh_from_db()
+    invoice.refresh_from_db()
+    assert invoice.pdf.sha256 != old_sha256
+    assert pending.status == ApprovalStatus.SUPERSEDED
+    entry = ActivityEntry.objects.get(action="approval.superseded", object_id=str(pending.pk))
+    assert entry.changes == {"sha256": [old_sha256, invoice.pdf.sha256]}
 
 
 def test_a_new_version_supersedes_pending_approvals_on_older_ones(world, acme):

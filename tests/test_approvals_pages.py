@@ -228,6 +228,9 @@ def test_asking_mistakes_are_form_errors_and_nothing_is_saved(world):
 
 def test_the_team_asks_about_an_invoice(world):
     invoice = in_acme(world, lambda: invoice_with_pdf(world))
+    asking = f'href="/approvals/new/invoices/{invoice.pk}/"'
+    assert asking in browser(world, "staff").get(f"/invoices/{invoice.pk}/").text
+    assert asking not in browser(world, "finance").get(f"/invoices/{invoice.pk}/").text
     client = browser(world, "owner")
     assert (
         f"Approve Invoice {invoice.number}"

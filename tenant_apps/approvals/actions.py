@@ -258,27 +258,32 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
     return record
 
 
-def approvals_supersede(*, version, actor, http_request=None) -> int:
-    """Mark pending approvals on versions of ``version``'s document older than it superseded;
-    returns how many. Run inside the transaction that adds ``version``."""
-    with transaction.atomic():
-        stale = (
-            ApprovalRequest.objects.select_for_update(of=("self",))
-            .select_related("version")
-            .filter(
-                status=ApprovalStatus.PENDING,
-                version__document_id=version.document_id,
-                version__number__lt=version.number,
-            )
+def approvals_supersede(*, actor, version=None, invoice=None, http_request=None) -> int:
+    """Mark pending approvals about bytes that are no longer current superseded: those on
+    versions of ``version``'s document older than it, or on ``invoice``'s replaced PDF.
+    Returns how many. Run inside the transaction that replaces the bytes."""
+    pending = ApprovalRequest.objects.select_for_update(of=("self",)).filter(
+        status=ApprovalStatus.PENDING
+    )
+    if version is not None:
+        stale = pending.select_related("version").filter(
+            version__document_id=version.document_id, version__number__lt=version.number
         )
+    else:
+        stale = pending.filter(invoice=invoice).exclude(sha256=invoice.pdf.sha256)
+    with transaction.atomic():
         superseded = 0
         for approval in stale:
             _close(approval, ApprovalStatus.SUPERSEDED)
+            if version is not None:
+                change = {"version": [approval.version.number, version.number]}
+            else:
+                change = {"sha256": [approval.sha256, invoice.pdf.sha256]}
             activity_record(
                 action="approval.superseded",
                 actor=actor,
                 target=approval,
-                changes={"version": [approval.version.number, version.number]},
+                changes=change,
                 request=http_request,
             )
             superseded += 1

@@ -26,7 +26,7 @@ from tenant_apps.invoices.forms import (
     line_formset,
     line_row,
 )
-from tenant_apps.invoices.models import MOVE_PERMISSIONS, MOVES, Invoice, InvoiceKind
+from tenant_apps.invoices.models import MOVE_PERMISSIONS, MOVES, Invoice, InvoiceKind, InvoiceStatus
 from tenant_apps.invoices.selectors import (
     agency_today,
     invoice_history,
@@ -237,6 +237,8 @@ def _detail_context(request, actor, invoice, **extra) -> dict:
         "noted": any(name != "send" for name, _ in moves),
         "manages": by == "team",
         "days_late": (agency_today() - invoice.due_date).days if invoice.is_unpaid else 0,
+        "may_request_approval": invoice.status != InvoiceStatus.VOID
+        and can(actor, "approvals.request", invoice.company),
     } | extra
 
 
