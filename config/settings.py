@@ -364,6 +364,8 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "tenant_apps.client_requests.models.Status",
         "InvoiceStatusEnum": "tenant_apps.invoices.models.InvoiceStatus",
         "InvoiceKindEnum": "tenant_apps.invoices.models.InvoiceKind",
+        "DocumentKindEnum": "tenant_apps.documents.models.DocumentKind",
+        "NotificationChannelEnum": "tenant_apps.notifications.kinds.Channel",
     },
 }
 
