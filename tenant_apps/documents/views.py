@@ -277,8 +277,8 @@ def _document_page(request, document, *, version_form=None, edit_form=None, stat
         fields = {field: getattr(document, field) for field in DocumentForm.base_fields}
         context["edit_form"] = edit_form or DocumentForm(initial=fields)
     template = "documents/document.html"
-    if _is_htmx_target(request, "document-versions"):
-        template += "#versions"
+    if _is_htmx_target(request, "document-main"):
+        template += "#main"
     return render(request, template, context, status=status)
 
 
