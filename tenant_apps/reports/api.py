@@ -87,23 +87,28 @@ class ReportApi(APIView):
                         else {}
                     ),
                 },
-                "tables": {table.key: table.as_dict() for table in report.tables},
+                "tables": {table.key: table.as_dict(report.zone) for table in report.tables},
             }
         )
 
 
 def report_api(spec: ReportSpec) -> type[ReportApi]:
     """The API view of one report, documented with the filters it honours."""
-    view = type(f"{spec.name.title().replace('-', '')}ReportApi", (ReportApi,), {"spec": spec})
-    view.get = extend_schema(
+
+    # A function of its own, since extend_schema annotates the function it decorates.
+    @extend_schema(
         summary=spec.title,
         description=f"{spec.summary} Owners and admins only. The tables and figures of the "
         "report page with the same query string.",
         parameters=[PARAMETERS[name] for name in PARAMETERS if name in spec.filters],
         responses=REPORT,
         operation_id=f"report_{spec.name.replace('-', '_')}",
-    )(ReportApi.get)
-    return view
+    )
+    def get(self, request):
+        return ReportApi.get(self, request)
+
+    name = f"{spec.name.title().replace('-', '')}ReportApi"
+    return type(name, (ReportApi,), {"spec": spec, "get": get})
 
 
 class ReportsApi(APIView):

@@ -4,6 +4,7 @@ drawn from those very tables, so that all of them show the same numbers."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,14 @@ class Table:
     # Rows that exist when only the first len(rows) are shown on the page (the CSV has all).
     total_rows: int | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self, zone: str) -> dict:
+        """For the API: dates and times in ISO 8601, times with the agency's UTC offset."""
+        tz = ZoneInfo(zone)
         return {
             "title": self.title,
             "columns": [{"key": c.key, "label": c.label} for c in self.columns],
             "rows": [
-                {c.key: json_value(row.get(c.key)) for c in self.columns} for row in self.rows
+                {c.key: json_value(row.get(c.key), tz) for c in self.columns} for row in self.rows
             ],
             **({"total_rows": self.total_rows} if self.total_rows is not None else {}),
         }
@@ -81,9 +84,13 @@ class Report:
         }
 
 
-def json_value(value):
+def json_value(value, tz: ZoneInfo | None = None):
+    """``value`` for JSON. Times from the report queries are the agency's local wall times
+    (naive); ``tz`` gives them their offset."""
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, datetime) and tz is not None:
+        return value.replace(tzinfo=tz).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return value
