@@ -8,7 +8,6 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
-from django.core.mail import EmailMultiAlternatives
 from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.models import ActivityEntry
@@ -19,10 +18,9 @@ from tenant_apps.messaging.email_replies import (
     reply_text,
     reply_to_parse,
 )
-from tenant_apps.messaging.emails import message_email
-from tenant_apps.messaging.models import Message, MessageEmail, Source
-from tenant_apps.messaging.tasks import message_email_send
-from tenant_apps.notifications.actions import preferences_update
+from tenant_apps.messaging.models import Message, Source
+from tenant_apps.notifications.models import Notification
+from tenant_apps.notifications.tasks import notification_email
 from tests.conftest import host_client
 from tests.routes_messaging import post_message
 
@@ -345,40 +343,31 @@ def test_the_webhook_needs_its_basic_auth(world, settings):
 # The emails that carry reply addresses
 
 
-def test_a_message_email_can_be_answered_by_replying(world, mailoutbox):
-    message = post_message(world, by="staff", body="The draft is attached.", files=[])
+def test_a_message_notification_email_is_answered_by_replying_to_it(world, mailoutbox):
+    message = post_message(world, by="staff", body="The draft is attached.")
     client_admin = world.personas["client_admin"].user
     with tenant_context(world.acme):
-        email = message_email(message, client_admin, mentioned=False)
-        assert isinstance(email, EmailMultiAlternatives)
-        [reply_to] = email.reply_to
-        assert reply_to_parse(reply_to).user_id == client_admin.pk
-        assert email.subject == "Acme Staff wrote in General conversation with Northwind"
-        assert REPLY_ABOVE in email.body and "The draft is attached." in email.body
-        assert email.extra_headers["References"].startswith(f"<thread-{message.thread_id}.")
-        # The task sends it once per person, however often it runs, to those who want it now.
-        finance = world.personas["finance"].user
-        preferences_update(user=finance, channels={"message.posted": "digest"})
-        ids = [client_admin.pk, finance.pk]
-        assert message_email_send(message.pk, "message.posted", ids) == 1
-        assert message_email_send(message.pk, "message.posted", ids) == 0
-        assert MessageEmail.objects.filter(message=message).count() == 1
+        notification = Notification.objects.get(kind="message.posted", recipient=client_admin)
+        assert notification_email(notification.pk)  # the notifications app's task, in-process
     [sent] = mailoutbox
-    assert sent.to == [client_admin.email] and sent.reply_to == [reply_to]
+    [reply_to] = sent.reply_to
+    parsed = reply_to_parse(reply_to)
+    assert (parsed.agency, parsed.thread_id, parsed.user_id) == (
+        world.acme,
+        message.thread_id,
+        client_admin.pk,
+    )
+    assert sent.body.startswith(REPLY_ABOVE)
 
-    # Answering that email posts to the thread.
+    # Answering it, above the quoted email, posts the answer alone.
+    quoted = "\n".join(f"> {line}" for line in sent.body.splitlines())
     raw = mime(
-        to=reply_to,
+        to=f"Acme Portal <{reply_to}>",
         sender=client_admin.email,
-        text=f"Got it, thanks.\n\n{REPLY_ABOVE}\n\n{sent.body}",
+        text=f"Got it, thanks.\n\nOn Tue, Acme Portal wrote:\n{quoted}",
     )
     assert deliver(raw).status_code == 200
-    assert [m.body for m in messages_in(world, message.thread)][-1] == "Got it, thanks."
-
-
-def test_a_team_only_message_is_never_emailed_to_a_client(world, mailoutbox):
-    message = post_message(world, by="owner", internal=True, body="Their budget is tight.")
-    with tenant_context(world.acme):
-        ids = [world.personas["client_admin"].user.pk, world.personas["admin"].user.pk]
-        assert message_email_send(message.pk, "message.posted", ids) == 1
-    assert [email.to for email in mailoutbox] == [["admin@acme.example"]]
+    assert [m.body for m in messages_in(world, message.thread)] == [
+        "The draft is attached.",
+        "Got it, thanks.",
+    ]

@@ -4,11 +4,10 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
-from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.files.actions import atomic_storing
@@ -88,25 +87,10 @@ def thread_url(thread: Thread) -> str:
     return reverse("messaging:thread", args=[thread.pk], urlconf=settings.ROOT_URLCONF)
 
 
-def _email_later(message: Message, kind: str, recipients) -> None:
-    """Queue the message's own email (answerable by replying) after the commit, for the
-    kinds the notifications app leaves to the source app (``emailed_by_source``)."""
-    from tenant_apps.messaging.tasks import message_email_send
-
-    agency = connection.tenant
-    ids = [user.pk for user in recipients]
-
-    def send():
-        with tenant_context(agency):
-            message_email_send.delay(message.pk, kind, ids)
-
-    transaction.on_commit(send, robust=True)
-
-
 def _notify(thread: Thread, message: Message, *, audience, mentioned, author) -> None:
-    """In-app notifications, and the emails people's preferences ask for."""
+    """In-app notifications, and the emails people's preferences ask for; those emails say
+    Reply-To the recipient's own reply address (see email_replies.reply_address)."""
     from tenant_apps.notifications.actions import notification_send
-    from tenant_apps.notifications.kinds import kind_for
 
     excerpt = Truncator(message.body).chars(NOTIFICATION_EXCERPT)
     who = author.full_name or author.email
@@ -125,8 +109,6 @@ def _notify(thread: Thread, message: Message, *, audience, mentioned, author) ->
             actor=author,
             body=excerpt,
         )
-        if kind_for(kind).emailed_by_source:
-            _email_later(message, kind, recipients)
 
 
 def message_audience(thread: Thread, author, readers: list) -> list:

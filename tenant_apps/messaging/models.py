@@ -192,22 +192,3 @@ class ThreadReadState(models.Model):
 
     def __str__(self):
         return f"{self.user_id} read thread {self.thread_id} to {self.last_read_message_id}"
-
-
-class MessageEmail(models.Model):
-    """One message emailed to one person: the record that keeps a retried task from
-    sending it twice."""
-
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="emails")
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["message", "recipient"], name="message_email_once"),
-        ]
-
-    def __str__(self):
-        return f"Message {self.message_id} emailed to {self.recipient_id}"
