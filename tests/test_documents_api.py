@@ -15,6 +15,7 @@ from tests.access_matrix import PERSONAS
 from tests.people_support import ACME, api_client
 from tests.routes_documents import API_MORE_CASES, PDF, make_document, make_folder, pdf_file
 from tests.test_access_matrix import TENANT_URLCONF, check
+from tests.test_requests_api import Api as RequestsApi
 
 DOCUMENTS = "/api/v1/documents"
 FOLDERS = "/api/v1/document-folders"
@@ -33,28 +34,13 @@ def storage_root(settings, tmp_path):
     return settings.FILE_STORAGE_ROOT
 
 
-class Api:
-    """acme's API as one persona."""
-
-    def __init__(self, world, persona):
-        self.client, self.headers = api_client(world, persona)
-
-    def get(self, path, params=None):
-        return self.client.get(path, params or {}, **self.headers)
-
-    def post(self, path, data):
-        return self.client.post(path, data, content_type="application/json", **self.headers)
-
-    def upload(self, path, data):
-        return self.client.post(path, data, **self.headers)  # multipart
+class Api(RequestsApi):
+    """acme's API as one persona, also sending raw bodies."""
 
     def put(self, path, body: bytes, **extra):
         return self.client.put(
             path, body, content_type="application/octet-stream", **self.headers, **extra
         )
-
-    def patch(self, path, data):
-        return self.client.patch(path, data, content_type="application/json", **self.headers)
 
 
 @pytest.fixture

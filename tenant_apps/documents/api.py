@@ -32,6 +32,7 @@ from tenant_apps.documents.selectors import (
     visible_documents,
     visible_folders,
 )
+from tenant_apps.files.api import FileDownloadApi, download_responses
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.files.uploads import raw_body_upload, upload_cap
 from tenant_apps.files.validation import upload_accept
@@ -121,7 +122,13 @@ class FolderOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class CappedUploads:
+class ActingApi:
+    @property
+    def actor(self) -> Actor:
+        return actor_for(self.request)
+
+
+class CappedUploads(ActingApi):
     # Puts the upload cap in front of Django's upload handlers before anything reads the body
     # (authentication may, for a CSRF check), so an oversized file is dropped as it arrives.
 
@@ -137,16 +144,12 @@ class CappedUploads:
                 {field: [message for error in self.cap.refusals for message in error.messages]}
             )
 
-    @property
-    def actor(self) -> Actor:
-        return actor_for(self.request)
-
 
 class ByName(CursorPagination):
     ordering = ("name", "id")
 
 
-class FoldersApi(CappedUploads, ListAPIView):
+class FoldersApi(ActingApi, ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
     pagination_class = ByName
     parser_classes = [JSONParser]
@@ -317,7 +320,7 @@ class DocumentsApi(CappedUploads, ListAPIView):
         )
 
 
-class OneDocument(CappedUploads):
+class OneDocument(ActingApi):
     # For views under /documents/{id}: that document, if the caller can see it, else a 404.
 
     def document(self) -> Document:
@@ -373,7 +376,7 @@ class DocumentApi(OneDocument, APIView):
         return Response(DocumentOutput(document, context={"request": request}).data)
 
 
-class DocumentVersionsApi(OneDocument, ListAPIView):
+class DocumentVersionsApi(CappedUploads, OneDocument, ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
     pagination_class = None
     parser_classes = [MultiPartParser]
@@ -464,21 +467,11 @@ class DocumentVersionUploadApi(OneDocument, APIView):
         return self.version_created(version)
 
 
-class DocumentVersionDownloadApi(OneDocument, APIView):
+class DocumentVersionDownloadApi(OneDocument, FileDownloadApi):
     permission_classes = [Allowed.to("workspace.use")]
 
-    def perform_content_negotiation(self, request, force=False):
-        # The file is the answer whatever Accept says; refusals stay JSON.
-        return super().perform_content_negotiation(request, force=True)
-
     @extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            302: OpenApiResponse(
-                description="With S3 storage: to a presigned URL that expires within a minute."
-            ),
-            404: OpenApiResponse(description="No such version, or not one the caller may see."),
-        },
+        responses=download_responses("No such version, or not one the caller may see."),
         summary="Download a version",
         description="Always as an attachment, with its sniffed content type and nosniff.",
     )

@@ -7,6 +7,8 @@ whole form and answer with a page. Request bodies stream to temporary files, cap
 agency's limit as they arrive.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -175,21 +177,39 @@ def folder_create(request, company_id):
     return _space_page(request, company, parent, folder_form=form, status=400)
 
 
-# Uploads: the cap goes in before anything reads the body, so CSRF is checked after it.
+# Uploads
 
 
-@require_POST
-@csrf_exempt
-@permission_required("workspace.use")
-def upload(request, company_id):
+def _receiving_uploads(target):
+    """Decorate a page view that takes files: ``target(request, **url_kwargs)`` finds what is
+    uploaded to and checks permission (404/403) before anything reads the body; then the
+    agency's cap goes in front of the upload handlers, and only then is CSRF checked (the
+    check reads the body). The view gets ``(request, target's object, cap)``."""
+
+    def decorator(view):
+        @require_POST
+        @csrf_exempt
+        @permission_required("workspace.use")
+        @wraps(view)
+        def wrapped(request, **kwargs):
+            place = target(request, **kwargs)
+            cap = upload_cap(request, actions.upload_limit())
+            return csrf_protect(view)(request, place, cap)
+
+        return wrapped
+
+    return decorator
+
+
+def _upload_target(request, company_id):
     company = _visible_company(request, company_id)
-    # Company-wide first, before the body is read: viewers are refused without uploading.
+    # The company's space as a whole: viewers are refused without uploading anything.
     require(actor_for(request), "documents.upload", company, request=request)
-    cap = upload_cap(request, actions.upload_limit())
-    return csrf_protect(_upload)(request, company, cap)
+    return company
 
 
-def _upload(request, company, cap):
+@_receiving_uploads(_upload_target)
+def upload(request, company, cap):
     actor = actor_for(request)
     form = UploadForm(
         request.POST,
@@ -307,17 +327,14 @@ def document_edit(request, document_id):
     return _document_page(request, shown, edit_form=form, status=400)
 
 
-@require_POST
-@csrf_exempt
-@permission_required("workspace.use")
-def version_add(request, document_id):
+def _version_target(request, document_id):
     shown = _visible_document(request, document_id)
     require(actor_for(request), "document.add_version", shown, request=request)
-    cap = upload_cap(request, actions.upload_limit())
-    return csrf_protect(_version_add)(request, shown, cap)
+    return shown
 
 
-def _version_add(request, shown, cap):
+@_receiving_uploads(_version_target)
+def version_add(request, shown, cap):
     actor = actor_for(request)
     form = VersionForm(request.POST, request.FILES, refused=cap.refusals)
     version = None
