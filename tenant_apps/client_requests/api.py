@@ -54,6 +54,7 @@ from tenant_apps.client_requests.models import (
 )
 from tenant_apps.client_requests.selectors import (
     active_request_types,
+    listed_requests,
     request_assignees,
     request_attachments,
     request_timeline,
@@ -400,7 +401,7 @@ class RequestsApi(ListAPIView):
                 }
             )
         # A row shows neither the details nor the search vector: leave the big columns behind.
-        return form.apply(visible_requests(actor).defer("details", "intake", "search"))
+        return form.apply(listed_requests(actor))
 
     @extend_schema(
         summary="Requests the caller can see",

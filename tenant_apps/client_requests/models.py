@@ -119,6 +119,8 @@ class ClientRequest(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             GinIndex(fields=["search"], name="request_search_gin"),
+            # The lists' default order, newest first.
+            models.Index(fields=["-created_at", "-id"], name="request_recent"),
             models.Index(fields=["company", "-created_at"], name="request_company_recent"),
             models.Index(fields=["status", "-created_at"], name="request_status_recent"),
             models.Index(fields=["owner", "status"], name="request_owner_status"),

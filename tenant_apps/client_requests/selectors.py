@@ -18,6 +18,11 @@ def visible_requests(actor: Actor) -> QuerySet[ClientRequest]:
     return requests if ids is None else requests.filter(company_id__in=ids)
 
 
+def listed_requests(actor: Actor) -> QuerySet[ClientRequest]:
+    """``visible_requests`` without the long columns a list row never shows."""
+    return visible_requests(actor).defer("details", "intake", "search")
+
+
 def request_timeline(actor: Actor, client_request: ClientRequest) -> QuerySet[RequestEvent]:
     """The timeline ``actor`` may read: internal notes and changes only for the team."""
     events = client_request.events.select_related("actor").prefetch_related(

@@ -37,6 +37,7 @@ from tenant_apps.client_requests.forms import (
 from tenant_apps.client_requests.models import ClientRequest, Holiday, RequestType, Status
 from tenant_apps.client_requests.selectors import (
     active_request_types,
+    listed_requests,
     request_assignees,
     request_attachments,
     request_timeline,
@@ -161,7 +162,7 @@ def request_list(request):
     form = RequestListForm(request.GET, actor=actor)
     policy = sla_policy()
     if form.is_valid():
-        requests, status = form.apply(visible_requests(actor)), 200
+        requests, status = form.apply(listed_requests(actor)), 200
     else:
         # Field errors beside the filters, and no rows until they make sense. A 400, except
         # to htmx, which would not swap it in.
