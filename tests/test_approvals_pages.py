@@ -25,6 +25,7 @@ from tests.routes_approvals import (
     MORE_CASES,
     PDF,
     ask,
+    decide,
     deliverable,
     invoice_with_pdf,
     new_version,
@@ -320,6 +321,20 @@ def test_superseded_shows_and_the_team_asks_again_on_the_new_version(world):
         f'Asks again after <a href="/approvals/{approval.pk}/">'
         in team.get(response["Location"]).text
     )
+
+
+def test_a_decided_approval_on_an_older_version_shows_as_superseded(world):
+    document = in_acme(world, lambda: deliverable(world))
+    approval = in_acme(world, lambda: ask(world, document.current_version))
+    in_acme(world, lambda: decide(world, approval))
+    in_acme(world, lambda: new_version(world, document))
+
+    page = browser(world, "approver").get(f"/approvals/{approval.pk}/")
+    assert 'id="approval-status">Approved<' in page.text
+    assert "Superseded by version 2" in page.text
+    assert "this approved decision covers version 1 only" in page.text
+    document_page = browser(world, "staff").get(f"/documents/{document.pk}/")
+    assert "Superseded by v2" in document_page.text
 
 
 def test_the_team_cancels_a_pending_approval(world):

@@ -62,8 +62,57 @@ ACTIONS = {
         "Approval superseded", "Superseded the approval {object} with a new version"
     ),
     "approval.cancelled": Action("Approval cancelled", "Cancelled the approval {object}"),
+    "documents.updated": Action("Document details changed", "Changed the details of {object}"),
+    "invoice.created": Action("Invoice created", "Created {object}"),
+    "invoice.uploaded": Action("Invoice uploaded", "Uploaded {object}"),
+    "invoice.updated": Action("Invoice changed", "Changed the draft {object}"),
+    "invoice.sent": Action("Invoice sent", "Sent {object}"),
+    "invoice.payment_reported": Action("Payment reported", "Reported paying {object}"),
+    "invoice.payment_not_received": Action("Payment not received", "Found no payment for {object}"),
+    "invoice.marked_paid": Action("Invoice paid", "Marked {object} paid"),
+    "invoice.voided": Action("Invoice voided", "Voided {object}"),
+    "invoice.became_overdue": Action("Invoice overdue", "{object} became overdue"),
+    "file_request.created": Action("File requested", "Asked for a file: {object}"),
+    "file_request.fulfilled": Action(
+        "File request fulfilled", "Uploaded the file asked for: {object}"
+    ),
+    "file_request.cancelled": Action(
+        "File request cancelled", "Cancelled the file request {object}"
+    ),
+    "thread.started": Action("Conversation started", "Started the conversation {object}"),
+    "message.posted": Action("Message", "Wrote in {object}"),
+    "message.edited": Action("Message edited", "Edited a message in {object}"),
+    "notifications.preferences_updated": Action(
+        "Notification settings changed", "Changed their notification settings"
+    ),
+    "action_link.used": Action("Emailed link used", "Opened {object} from an emailed link"),
+    "action_link.revoked": Action("Emailed link withdrawn", "Withdrew an emailed link"),
+    "webhook.created": Action("Webhook added", "Added the webhook {object}"),
+    "webhook.updated": Action("Webhook changed", "Changed the webhook {object}"),
+    "webhook.deleted": Action("Webhook removed", "Removed the webhook {object}"),
+    "webhook.secret_rotated": Action("Webhook secret renewed", "Renewed the secret of {object}"),
+    "webhook.pinged": Action("Webhook tested", "Sent a test event to {object}"),
+    "webhook.redelivered": Action("Webhook redelivered", "Sent an event to {object} again"),
+    "brand.updated": Action("Branding changed", "Changed the portal's branding"),
+    "domain.added": Action("Domain added", "Added the domain {object}"),
+    "domain.verified": Action("Domain verified", "Verified the domain {object}"),
+    "domain.made_primary": Action("Primary domain", "Made {object} the primary domain"),
+    "domain.removed": Action("Domain removed", "Removed the domain {object}"),
+    "billing.checkout_started": Action("Checkout started", "Started subscribing"),
+    "billing.portal_opened": Action("Billing portal opened", "Opened the billing portal"),
+    "billing.subscription_changed": Action("Subscription changed", "The subscription changed"),
     "request_type.created": Action("Request type added", "Added the request type {object}"),
     "request_type.updated": Action("Request type changed", "Changed the request type {object}"),
+    "milestone.posted": Action("Milestone posted", "Posted the milestone {object}"),
+    "milestone.updated": Action("Milestone changed", "Changed the milestone {object}"),
+    "milestone.status_changed": Action(
+        "Milestone status changed", "Changed the status of the milestone {object}"
+    ),
+    "milestone.moved": Action("Milestone moved", "Moved the milestone {object}"),
+    "milestone.removed": Action("Milestone removed", "Removed the milestone {object}"),
+    "weekly_report.switched": Action(
+        "Weekly client report switched", "Switched the weekly client report on or off"
+    ),
 }
 
 

@@ -146,8 +146,8 @@ def test_a_deliverable_is_approved_then_sent_back_on_version_2_and_its_record_ve
     expect(record).to_contain_text(hashlib.sha256(v1).hexdigest())
     expect(record).to_contain_text("Signed in byPassword")
 
-    # Staff upload version 2. Only pending approvals are superseded by a new version: the
-    # approval of version 1 stays approved, shown against version 1, not the current one.
+    # Staff upload version 2. The approval of version 1 keeps its decision (records are never
+    # rewritten) and shows as superseded: it covers version 1 only.
     team.goto(document_url)
     expect(version_row(team, 1)).to_contain_text(f"{title_v1} Approved")
     versions_form = team.locator("form[data-uploader]")
@@ -158,10 +158,11 @@ def test_a_deliverable_is_approved_then_sent_back_on_version_2_and_its_record_ve
     expect(version_row(team, 2)).to_contain_text(hashlib.sha256(v2).hexdigest())
     expect(version_row(team, 2)).to_contain_text("Request approval")
     expect(version_row(team, 1)).not_to_contain_text("Current")
-    expect(version_row(team, 1)).to_contain_text(f"{title_v1} Approved")
+    expect(version_row(team, 1)).to_contain_text(f"{title_v1} Approved Superseded by v2")
     expect(version_row(team, 1)).not_to_contain_text("Request approval")
     team.goto(approval_v1_url)
     expect(approval_status(team)).to_have_text("Approved")
+    expect(team.locator("#approval-outdated")).to_have_text("Superseded by version 2")
     expect(team.locator("#approval-header")).to_contain_text("version 1 version 2 is current")
     expect(team.get_by_role("button", name="Ask again about version 2")).to_be_visible()
 
