@@ -15,6 +15,7 @@ from tenant_apps.messaging.models import Message, Thread
 from tenant_apps.messaging.selectors import thread_for, unread_threads
 from tests.access_matrix import PERSONAS
 from tests.conftest import host_client, signed_in_client
+from tests.routes_approvals import ask, deliverable, invoice_with_pdf
 from tests.routes_messaging import MORE_CASES, POLL, post_message, text_file
 from tests.routes_requests import submit_request
 from tests.test_access_matrix import TENANT_URLCONF, check
@@ -203,6 +204,17 @@ def test_item_pages_embed_their_conversation_panel(world):
     assert f'hx-get="/messages/about/request/{request.pk}/"' in page
     company = text(browser(world, "viewer").get(f"/clients/{world.northwind.pk}/"))
     assert f'hx-get="/messages/about/company/{world.northwind.pk}/"' in company
+    with tenant_context(world.acme):
+        document = deliverable(world)
+        approval = ask(world, document.current_version)
+        invoice = invoice_with_pdf(world)
+    for about, item_id, url in [
+        ("document", document.pk, f"/documents/{document.pk}/"),
+        ("approval", approval.pk, f"/approvals/{approval.pk}/"),
+        ("invoice", invoice.pk, f"/invoices/{invoice.pk}/"),
+    ]:
+        page = text(browser(world, "client_admin").get(url))
+        assert f'hx-get="/messages/about/{about}/{item_id}/"' in page
 
 
 def test_the_panel_starts_the_thread_with_its_first_message(world):
