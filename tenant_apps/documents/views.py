@@ -94,7 +94,7 @@ def hub(request):
     if actor.is_client:
         return redirect("documents:space", actor.client.company_id)
     spaces = Paginator(document_spaces(actor).order_by(Lower("name"), "id"), PAGE_SIZE)
-    context = {"page": spaces.get_page(request.GET.get("page")), "search_form": SearchForm()}
+    context = {"page": spaces.get_page(request.GET.get("page"))}
     return render(request, "documents/hub.html", context)
 
 
