@@ -481,6 +481,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenant_apps.approvals.tasks.approval_reminders",
         "schedule": crontab(minute=22),
     },
+    # Each client company's admins: what the team did last week and what waits on them.
+    "weekly-client-reports": {
+        "task": "tenant_apps.projects.tasks.weekly_reports",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
 }
 
 LOGGING = {

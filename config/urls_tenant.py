@@ -30,6 +30,7 @@ api_patterns = [
     path("auth/token", TokenObtainPairView.as_view(), name="api-token"),
     path("auth/token/refresh", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me", workspace.MeApi.as_view(), name="api-me"),
+    path("dashboard", workspace.DashboardApi.as_view(), name="api-dashboard"),
     path("", include("tenant_apps.people.api_urls")),
     path("", include("tenant_apps.security.api_urls")),
     path("", include("tenant_apps.activity.api_urls")),

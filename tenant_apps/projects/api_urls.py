@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from tenant_apps.projects import api
+
+urlpatterns = [
+    path("milestones", api.MilestonesApi.as_view(), name="api-milestones"),
+    path("milestones/<int:milestone_id>", api.MilestoneApi.as_view(), name="api-milestone"),
+    path(
+        "milestones/<int:milestone_id>/move",
+        api.MilestoneMoveApi.as_view(),
+        name="api-milestone-move",
+    ),
+    path("weekly-report", api.WeeklyReportApi.as_view(), name="api-weekly-report"),
+]

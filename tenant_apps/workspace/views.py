@@ -1,18 +1,30 @@
 from django.shortcuts import render
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.inbox.selectors import home_inbox
 from tenant_apps.people.models import ClientRole, TeamRole
-from tenant_apps.people.policy import actor_for, permission_required
+from tenant_apps.people.policy import Allowed, actor_for, permission_required
+from tenant_apps.workspace.selectors import agency_zone, dashboard
 
 
 @permission_required("workspace.use")
 def home(request):
-    # Waiting on you (client people) or Next actions (the team).
-    return render(request, "workspace/home.html", home_inbox(actor_for(request)))
+    """The dashboard: the client's or the team's, around the inbox's Waiting on you (client
+    people) or Next actions (the team)."""
+    actor = actor_for(request)
+    zone = agency_zone()
+    board = dashboard(actor, zone)
+    context = {
+        "dashboard": board,
+        # The inbox's part of the page (inbox/includes/home.html) reads these.
+        "waiting_on_you": getattr(board, "waiting_on_you", []),
+        "next_actions": getattr(board, "next_actions", []),
+    }
+    with timezone.override(zone):  # times shown in the agency's day, as "today" is counted
+        return render(request, "workspace/home.html", context)
 
 
 class MeApi(APIView):
@@ -42,3 +54,175 @@ class MeApi(APIView):
             "agency": request.tenant.name,
         }
         return Response(self.Output(data).data)
+
+
+class FeedEntryOutput(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The activity log entry.")
+    occurred_at = serializers.DateTimeField()
+    kind = serializers.CharField(
+        help_text="request, document, approval, invoice, message, file_request, "
+        "milestone; empty for an entry about something else."
+    )
+    headline = serializers.CharField()
+    status = serializers.CharField(
+        allow_null=True, help_text="The item's status now, if it has one."
+    )
+    status_label = serializers.CharField()
+    url = serializers.CharField(allow_null=True)
+    actor = serializers.CharField()
+    company = serializers.CharField()
+
+
+class InboxItemOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+    action_label = serializers.CharField()
+    action_url = serializers.CharField()
+    due_date = serializers.DateField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    detail = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True)
+
+
+TEAM_ONLY = "The team's only: null for client people."
+CLIENTS_ONLY = "Client people's only: null for the team."
+
+
+class DashboardApi(APIView):
+    permission_classes = [Allowed.to("workspace.use")]
+
+    class OutputSerializer(serializers.Serializer):
+        class Counter(serializers.Serializer):
+            key = serializers.CharField()
+            label = serializers.CharField()
+            count = serializers.IntegerField()
+            url = serializers.CharField(help_text="The list counted (a path on this host).")
+
+        class Section(serializers.Serializer):
+            key = serializers.CharField()
+            label = serializers.CharField()
+            items = InboxItemOutput(many=True)
+
+        class ProjectUpdates(serializers.Serializer):
+            class Milestone(serializers.Serializer):
+                id = serializers.IntegerField()
+                title = serializers.CharField()
+                description = serializers.CharField()
+                status = serializers.CharField()
+                status_label = serializers.CharField(source="get_status_display")
+                due_date = serializers.DateField(allow_null=True)
+                is_overdue = serializers.BooleanField()
+                updated_at = serializers.DateTimeField()
+
+            milestones = Milestone(many=True)
+            total = serializers.IntegerField()
+            completed = serializers.IntegerField()
+
+        class Payments(serializers.Serializer):
+            class Invoice(serializers.Serializer):
+                id = serializers.IntegerField()
+                number = serializers.CharField()
+                currency = serializers.CharField()
+                total = serializers.DecimalField(max_digits=14, decimal_places=2)
+                status = serializers.CharField()
+                status_label = serializers.CharField(source="get_status_display")
+                due_date = serializers.DateField()
+
+            class Total(serializers.Serializer):
+                currency = serializers.CharField()
+                count = serializers.IntegerField()
+                outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
+                overdue = serializers.DecimalField(max_digits=16, decimal_places=2)
+                paid = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+            invoices = Invoice(many=True, help_text="Unpaid, soonest due first.")
+            totals = Total(many=True, help_text="Per currency, every invoice they may see.")
+
+        class WorkloadRow(serializers.Serializer):
+            class Cell(serializers.Serializer):
+                state = serializers.CharField(help_text="An SLA state.")
+                count = serializers.IntegerField()
+                url = serializers.CharField()
+
+            owner_id = serializers.IntegerField(allow_null=True, help_text="Null: unassigned.")
+            owner = serializers.CharField()
+            cells = Cell(many=True)
+            total = serializers.IntegerField()
+            url = serializers.CharField()
+
+        class PendingApprovals(serializers.Serializer):
+            class Approval(serializers.Serializer):
+                id = serializers.IntegerField()
+                title = serializers.CharField()
+                company = serializers.CharField(source="company.name")
+                created_at = serializers.DateTimeField()
+                age_days = serializers.IntegerField()
+                due_date = serializers.DateField(allow_null=True)
+
+            approvals = Approval(many=True, help_text="Longest waiting first.")
+            total = serializers.IntegerField()
+
+        class Attention(serializers.Serializer):
+            class Worst(serializers.Serializer):
+                signal = serializers.CharField()
+                label = serializers.CharField()
+                value = serializers.FloatField(allow_null=True)
+                points = serializers.FloatField()
+
+            company_id = serializers.IntegerField()
+            company = serializers.CharField()
+            score = serializers.IntegerField(source="health.score", help_text="0 to 100.")
+            trend = serializers.IntegerField(
+                source="health.trend", help_text="Against the score 28 days earlier."
+            )
+            worst = Worst(allow_null=True, help_text="The signal that took the most points.")
+
+        class Today(serializers.Serializer):
+            entries = FeedEntryOutput(many=True)
+            total = serializers.IntegerField()
+
+        side = serializers.ChoiceField(["client", "team"], allow_null=True)
+        counters = Counter(many=True)
+        activity = FeedEntryOutput(
+            many=True,
+            allow_null=True,
+            help_text="The latest of what happened to the company's items the person may see. "
+            + CLIENTS_ONLY,
+        )
+        waiting_on_you = InboxItemOutput(many=True, allow_null=True, help_text=CLIENTS_ONLY)
+        project_updates = ProjectUpdates(allow_null=True, help_text=CLIENTS_ONLY)
+        payments = Payments(
+            allow_null=True,
+            help_text="Open invoices: for client admins and finance people; null otherwise.",
+        )
+        workload = WorkloadRow(
+            many=True, allow_null=True, help_text="Open requests per owner. " + TEAM_ONLY
+        )
+        pending_approvals = PendingApprovals(allow_null=True, help_text=TEAM_ONLY)
+        clients_needing_attention = Attention(
+            many=True, allow_null=True, help_text="Lowest health scores first. " + TEAM_ONLY
+        )
+        today = Today(allow_null=True, help_text="The work logged today. " + TEAM_ONLY)
+        next_actions = Section(many=True, allow_null=True, help_text=TEAM_ONLY)
+
+    @extend_schema(
+        responses=OutputSerializer,
+        summary="The signed-in person's dashboard",
+        description="The home page's figures. Client people get their company's counters, "
+        "activity, what is waiting on them, project updates and (client admins and finance "
+        "people) payments; the team gets counters, workload, pending approvals, clients "
+        "needing attention, today's activity and next actions, for the clients they see. "
+        "The other side's parts are null.",
+    )
+    def get(self, request):
+        board = dashboard(actor_for(request), agency_zone())
+        data = dict.fromkeys(self.OutputSerializer().fields)
+        if board is not None:
+            data |= {name: getattr(board, name, None) for name in data}
+            if board.side == "team":
+                data["today"] = {"entries": board.today, "total": board.today_total}
+        return Response(self.OutputSerializer(data).data)

@@ -1,0 +1,22 @@
+"""Reads of milestones and of the weekly report's switch."""
+
+from django.db.models import QuerySet
+
+from tenant_apps.people.policy import Actor
+from tenant_apps.projects.models import Milestone, MilestoneStatus, WeeklyReportSetting
+
+OPEN_STATUSES = [MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS, MilestoneStatus.BLOCKED]
+
+
+def visible_milestones(actor: Actor) -> QuerySet[Milestone]:
+    """Milestones of the companies ``actor`` sees (client people: their own company's, every
+    role alike), in each company's order, with what a row shows."""
+    milestones = Milestone.objects.select_related("company", "posted_by")
+    ids = actor.visible_company_ids
+    return milestones if ids is None else milestones.filter(company_id__in=ids)
+
+
+def weekly_report_enabled() -> bool:
+    """The agency's choice; on until the owner turns it off."""
+    chosen = WeeklyReportSetting.objects.filter(pk=1).values_list("is_enabled", flat=True)
+    return next(iter(chosen), True)

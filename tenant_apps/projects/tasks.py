@@ -1,0 +1,60 @@
+from datetime import date, timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from tenant_apps.people.models import ClientMember, ClientRole
+from tenant_apps.projects.models import WeeklyReportDelivery
+from tenant_apps.projects.selectors import weekly_report_enabled
+from tenant_apps.projects.weekly import monday_of, weekly_report, weekly_report_email
+from tenant_apps.workspace.selectors import agency_zone
+from tenants.models import Agency
+
+
+@shared_task(ignore_result=True)
+def weekly_reports() -> None:
+    """Beat task (Monday mornings), in the public schema: start each live agency's, on the
+    week that just ended in that agency's time zone."""
+    for agency in Agency.objects.live().filter(is_active=True):
+        with tenant_context(agency):
+            today = timezone.localdate(timezone=agency_zone())
+            weekly_reports_agency.delay(monday_of(today - timedelta(days=7)).isoformat())
+
+
+@shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=6)
+def weekly_reports_agency(week: str) -> int:
+    """Email the report on the week starting ``week`` (a Monday, ISO) to every client admin
+    of every live client company, unless the agency switched it off. A report with nothing
+    done and nothing waiting is not sent.
+
+    Safe to retry or to run twice: each delivery is recorded with its send, and people
+    recorded already are skipped. Returns how many emails were sent.
+    """
+    if not weekly_report_enabled():
+        return 0
+    monday, zone = date.fromisoformat(week), agency_zone()
+    admins = ClientMember.objects.filter(
+        role=ClientRole.ADMIN, user__is_active=True, company__is_archived=False
+    ).select_related("user", "company")
+    done = set(
+        WeeklyReportDelivery.objects.filter(week=monday).values_list("company_id", "recipient_id")
+    )
+    sent = 0
+    for member in admins:
+        if (member.company_id, member.user_id) in done:
+            continue
+        report = weekly_report(member=member, week=monday, zone=zone)
+        if report.is_empty:
+            continue
+        # The record commits only if the send succeeded, so a retry sends what failed; a
+        # concurrent duplicate waits on the unique key, then finds the record.
+        with transaction.atomic():
+            _, created = WeeklyReportDelivery.objects.get_or_create(
+                company=member.company, recipient=member.user, week=monday
+            )
+            if created:
+                weekly_report_email(report, zone).send()
+                sent += 1
+    return sent

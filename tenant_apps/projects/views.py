@@ -1,0 +1,298 @@
+"""Project update pages: the milestones of every client the person sees, one client's in
+order (where the team posts, reorders and moves them on), one milestone, and the owner's
+weekly client report switch with its preview.
+
+Status changes and moves post with htmx and get back the client's list; without htmx the
+same routes redirect.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.csp import CSP
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_POST
+
+from tenant_apps.people.models import ClientMember, ClientRole
+from tenant_apps.people.policy import (
+    actor_for,
+    can,
+    permission_required,
+    require,
+    visible_companies,
+)
+from tenant_apps.projects import actions
+from tenant_apps.projects.forms import (
+    MilestoneFilterForm,
+    MilestoneForm,
+    MoveForm,
+    PreviewForm,
+    StatusForm,
+    WeeklyReportForm,
+)
+from tenant_apps.projects.models import Milestone
+from tenant_apps.projects.selectors import visible_milestones, weekly_report_enabled
+from tenant_apps.projects.weekly import monday_of, weekly_report, weekly_report_email
+from tenant_apps.workspace.selectors import agency_zone
+
+PAGE_SIZE = 50
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# Lists
+
+
+@permission_required("workspace.use")
+def milestone_list(request):
+    """Every milestone the person sees, client by client in each one's order."""
+    actor = actor_for(request)
+    companies = visible_companies(actor).order_by("name") if actor.is_team else None
+    form = MilestoneFilterForm(request.GET, companies=companies)
+    if form.is_valid():
+        milestones, status = form.apply(visible_milestones(actor)), 200
+    else:
+        milestones, status = Milestone.objects.none(), 400
+    milestones = milestones.order_by("company__name", "company_id", "position", "id")
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "actor": actor,
+        "form": form,
+        "page": Paginator(milestones, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_query": query.urlencode(),
+        "companies": companies,
+    }
+    return render(request, "projects/list.html", context, status=status)
+
+
+def _visible_company(request, company_id):
+    """A company the person sees, or a 404."""
+    return get_object_or_404(visible_companies(actor_for(request)), pk=company_id)
+
+
+def _company_context(request, company, **forms) -> dict:
+    actor = actor_for(request)
+    manages = can(actor, "milestones.manage", company)
+    context = {
+        "actor": actor,
+        "company": company,
+        "milestones": visible_milestones(actor).filter(company=company).order_by("position"),
+        "manages": manages,
+        "status_choices": StatusForm.base_fields["status"].choices,
+    }
+    if manages:
+        context["form"] = MilestoneForm(with_status=True)
+    return context | forms
+
+
+@permission_required("workspace.use")
+def company_milestones(request, company_id):
+    company = _visible_company(request, company_id)
+    return render(request, "projects/company.html", _company_context(request, company))
+
+
+@permission_required("workspace.use")
+def milestone_create(request, company_id):
+    actor = actor_for(request)
+    company = _visible_company(request, company_id)
+    require(actor, "milestones.manage", company, request=request)
+    if request.method != "POST":
+        return render(request, "projects/company.html", _company_context(request, company))
+    form = MilestoneForm(request.POST, with_status=True)
+    if form.is_valid():
+        try:
+            milestone = actions.milestone_post(
+                company=company, actor=actor.user, http_request=request, **form.cleaned_data
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, f"Milestone “{milestone.title}” posted.")
+            return redirect("projects:company", company.pk)
+    context = _company_context(request, company, form=form)
+    return render(request, "projects/company.html", context, status=400)
+
+
+# One milestone
+
+
+def _visible_milestone(request, milestone_id) -> Milestone:
+    return get_object_or_404(visible_milestones(actor_for(request)), pk=milestone_id)
+
+
+def _managed_milestone(request, milestone_id) -> tuple:
+    """The actor and a milestone they may change: 404 if unseen, 403 if only seen."""
+    actor = actor_for(request)
+    milestone = _visible_milestone(request, milestone_id)
+    require(actor, "milestones.manage", milestone.company, request=request)
+    return actor, milestone
+
+
+@permission_required("workspace.use")
+def milestone_detail(request, milestone_id):
+    """The milestone; for the team, with its edit form (a POST here saves it)."""
+    actor = actor_for(request)
+    milestone = _visible_milestone(request, milestone_id)
+    manages = can(actor, "milestones.manage", milestone.company)
+    form, status = None, 200
+    if request.method == "POST":
+        require(actor, "milestones.manage", milestone.company, request=request)
+        form = MilestoneForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.milestone_update(
+                    milestone=milestone, actor=actor.user, http_request=request, **form.cleaned_data
+                )
+            except ValidationError as refused:
+                form.add_error(None, refused)
+            else:
+                messages.success(request, "Milestone saved.")
+                return redirect("projects:milestone", milestone.pk)
+        status = 400
+    elif manages:
+        form = MilestoneForm(
+            initial={
+                "title": milestone.title,
+                "description": milestone.description,
+                "due_date": milestone.due_date,
+            }
+        )
+    context = {"milestone": milestone, "form": form, "manages": manages, "actor": actor}
+    return render(request, "projects/milestone.html", context, status=status)
+
+
+def _back_to_company(request, milestone: Milestone, message: str = ""):
+    """htmx: the company's list as it now is; otherwise a redirect to its page."""
+    if _is_htmx(request):
+        context = _company_context(request, milestone.company)
+        return render(request, "projects/company.html#milestone-list", context)
+    if message:
+        messages.success(request, message)
+    return redirect("projects:company", milestone.company_id)
+
+
+def _refused(request, milestone: Milestone, refused: ValidationError):
+    """A refused change: htmx shows it above the list (with a 200 so htmx swaps it in);
+    otherwise a 400 page."""
+    if _is_htmx(request):
+        context = _company_context(request, milestone.company, refused=refused.messages)
+        return render(request, "projects/company.html#milestone-list", context)
+    context = _company_context(request, milestone.company, refused=refused.messages)
+    return render(request, "projects/company.html", context, status=400)
+
+
+@require_POST
+@permission_required("workspace.use")
+def milestone_status(request, milestone_id):
+    actor, milestone = _managed_milestone(request, milestone_id)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, milestone, ValidationError("Choose one of the statuses offered."))
+    changed = actions.milestone_status_change(
+        milestone=milestone,
+        status=form.cleaned_data["status"],
+        actor=actor.user,
+        http_request=request,
+    )
+    status = changed.get_status_display().lower()
+    return _back_to_company(request, changed, f"“{changed.title}” is {status}.")
+
+
+@require_POST
+@permission_required("workspace.use")
+def milestone_move(request, milestone_id):
+    actor, milestone = _managed_milestone(request, milestone_id)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, milestone, ValidationError('Move a milestone "up" or "down".'))
+    moved = actions.milestone_move(
+        milestone=milestone,
+        direction=form.cleaned_data["direction"],
+        actor=actor.user,
+        http_request=request,
+    )
+    return _back_to_company(request, moved)
+
+
+@require_POST
+@permission_required("workspace.use")
+def milestone_remove(request, milestone_id):
+    actor, milestone = _managed_milestone(request, milestone_id)
+    actions.milestone_remove(milestone=milestone, actor=actor.user, http_request=request)
+    return _back_to_company(request, milestone, f"Milestone “{milestone.title}” removed.")
+
+
+# The weekly client report
+
+
+def _preview_companies(actor):
+    """Companies whose report can be previewed: those with a client admin to send it to."""
+    with_admins = ClientMember.objects.filter(role=ClientRole.ADMIN, user__is_active=True)
+    return visible_companies(actor).filter(pk__in=with_admins.values("company_id")).order_by("name")
+
+
+@permission_required("weekly_report.manage")
+def weekly_report_settings(request):
+    actor = actor_for(request)
+    if request.method == "POST":
+        form = WeeklyReportForm(request.POST)
+        if form.is_valid():
+            enabled = form.cleaned_data["is_enabled"]
+            actions.weekly_report_switch(enabled=enabled, actor=actor.user, http_request=request)
+            messages.success(request, f"The weekly client report is {'on' if enabled else 'off'}.")
+            return redirect("projects:weekly_report")
+    form = WeeklyReportForm(initial={"is_enabled": weekly_report_enabled()})
+    companies = _preview_companies(actor)
+    preview_form = PreviewForm(request.GET or None, companies=companies)
+    if preview_form.is_valid():
+        company = preview_form.cleaned_data["company"]
+    else:
+        company = companies.first()
+        preview_form = PreviewForm(initial={"company": company}, companies=companies)
+    context = {"form": form, "preview_form": preview_form, "company": company}
+    return render(request, "projects/weekly_report.html", context)
+
+
+@permission_required("weekly_report.manage")
+@xframe_options_sameorigin
+@csp_override(
+    {
+        # The email as mail clients get it: inline styles, no scripts, nothing sent anywhere.
+        "default-src": [CSP.NONE],
+        "style-src": [CSP.UNSAFE_INLINE],
+        "img-src": [CSP.SELF, "data:"],
+        "frame-ancestors": [CSP.SELF],
+        "base-uri": [CSP.NONE],
+        "form-action": [CSP.NONE],
+    }
+)
+def weekly_report_preview(request):
+    """This week's report so far, as the company's first client admin would get it."""
+    actor = actor_for(request)
+    form = PreviewForm(request.GET, companies=_preview_companies(actor))
+    if not form.is_valid():
+        return HttpResponse(
+            "Choose a client with a client admin to preview its report.",
+            content_type="text/plain",
+            status=400,
+        )
+    member = (
+        ClientMember.objects.filter(
+            company=form.cleaned_data["company"], role=ClientRole.ADMIN, user__is_active=True
+        )
+        .select_related("user", "company")
+        .order_by("id")
+        .first()
+    )
+    zone = agency_zone()
+    week = monday_of(timezone.localdate(timezone=zone))
+    email = weekly_report_email(weekly_report(member=member, week=week, zone=zone), zone)
+    html, _ = email.alternatives[0]
+    return HttpResponse(html)
