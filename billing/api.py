@@ -1,14 +1,13 @@
 """Billing over /api/v1/billing: the plan with usage, and sessions for Checkout and the
 Customer Portal. The owner's alone, like the page."""
 
-import stripe
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import actions
+from billing import actions, stripe_api
 from billing.plans import all_plans
 from billing.selectors import billing_state
 from billing.usage import usage_of
@@ -46,7 +45,7 @@ def _stripe_session(start) -> Response:
         )
     except DjangoValidationError as invalid:
         raise serializers.ValidationError(invalid.message_dict) from invalid
-    except stripe.StripeError:
+    except stripe_api.StripeUnreachable:
         return Response({"detail": STRIPE_UNREACHABLE}, status=status.HTTP_502_BAD_GATEWAY)
     return Response(SessionOutput({"url": url}).data, status=status.HTTP_201_CREATED)
 

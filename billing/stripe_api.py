@@ -4,11 +4,13 @@ Answers come back as plain dicts. STRIPE_API_BASE points the client elsewhere (t
 stand-in on loopback). Calls made by retried Celery tasks pass an Idempotency-Key derived
 from what they create, so a retry after a lost answer gets the first answer back instead of
 a second object.
+
+Failures come out as this module's own exceptions, and the stripe library is imported only
+when Stripe is called: it adds ~20 MB to every web process that imports it.
 """
 
-from functools import cache
+from functools import cache, wraps
 
-import stripe
 from django.conf import settings
 
 TIMEOUT_SECONDS = 20
@@ -28,8 +30,51 @@ STATUS_RANK = [
 ]
 
 
+class StripeUnreachable(Exception):
+    """Stripe could not be reached or refused the call; nothing was changed here."""
+
+
+class StripeTransient(StripeUnreachable):
+    """Worth trying again: Stripe unreachable, rate-limited or failing on its side."""
+
+
+class SignatureRefused(Exception):
+    """A webhook body whose Stripe-Signature does not verify (or is too old)."""
+
+
+def _translated(call):
+    """Stripe's errors as ours, so callers never import the library."""
+
+    @wraps(call)
+    def wrapped(*args, **kwargs):
+        import stripe
+
+        try:
+            return call(*args, **kwargs)
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+            raise StripeTransient(str(error)) from error
+        except stripe.StripeError as error:
+            raise StripeUnreachable(str(error)) from error
+
+    return wrapped
+
+
+def webhook_event(payload: bytes, signature: str | None) -> dict:
+    """The event Stripe signed, verified over the raw body; refuses timestamps over 300 s
+    old. Raises SignatureRefused, or ValueError for a body that is no event."""
+    import stripe
+
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    except stripe.SignatureVerificationError as refused:
+        raise SignatureRefused(refused.user_message or str(refused)) from refused
+    return event.to_dict()
+
+
 @cache
-def _client(api_key: str, api_base: str) -> stripe.StripeClient:
+def _client(api_key: str, api_base: str) -> "stripe.StripeClient":  # noqa: F821
+    import stripe
+
     return stripe.StripeClient(
         api_key,
         base_addresses={"api": api_base} if api_base else None,
@@ -38,7 +83,7 @@ def _client(api_key: str, api_base: str) -> stripe.StripeClient:
     )
 
 
-def client() -> stripe.StripeClient:
+def client() -> "stripe.StripeClient":  # noqa: F821
     return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
 
 
@@ -47,6 +92,7 @@ def customer_idempotency_key(agency) -> str:
     return f"agency-{agency.pk}-customer"
 
 
+@_translated
 def customer_create(*, agency, email: str) -> dict:
     customer = client().v1.customers.create(
         params={
@@ -59,6 +105,7 @@ def customer_create(*, agency, email: str) -> dict:
     return customer.to_dict()
 
 
+@_translated
 def checkout_session_create(*, agency, customer_id, price_id, success_url, cancel_url) -> dict:
     session = client().v1.checkout.sessions.create(
         params={
@@ -76,10 +123,12 @@ def checkout_session_create(*, agency, customer_id, price_id, success_url, cance
     return session.to_dict()
 
 
+@_translated
 def checkout_session(session_id: str) -> dict:
     return client().v1.checkout.sessions.retrieve(session_id).to_dict()
 
 
+@_translated
 def portal_session_create(*, customer_id, return_url) -> dict:
     session = client().v1.billing_portal.sessions.create(
         params={"customer": customer_id, "return_url": return_url}
@@ -87,6 +136,7 @@ def portal_session_create(*, customer_id, return_url) -> dict:
     return session.to_dict()
 
 
+@_translated
 def current_subscription(customer_id: str) -> dict | None:
     """The customer's subscription as Stripe has it now: the best placed by STATUS_RANK,
     the newest among equals; None when the customer never subscribed."""

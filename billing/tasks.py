@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-import stripe
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -10,14 +9,15 @@ from billing.emails import trial_notice
 from billing.models import Subscription
 from billing.plans import billing_enabled
 from billing.selectors import TRIAL_STATUSES, days_until
+from billing.stripe_api import StripeTransient
 from tenants.models import Agency
 
-# Worth trying again: Stripe unreachable, rate-limited or failing on its side.
-TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 TRIAL_ENDING_NOTICE = timedelta(days=3)
 
 
-@shared_task(ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8)
+@shared_task(
+    ignore_result=True, autoretry_for=(StripeTransient,), retry_backoff=True, max_retries=8
+)
 def customer_create(agency_id: int) -> None:
     """After signup: give the agency its Stripe customer. Retried safely: the creation carries
     the agency's Idempotency-Key, and an agency that has a customer is left alone."""

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-import stripe
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -10,7 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing import actions
+from billing import actions, stripe_api
 from billing.forms import CheckoutForm
 from billing.plans import GB, all_plans
 from billing.selectors import Access, billing_state
@@ -93,7 +92,7 @@ def _back_from_checkout(request, agency):
             synced = actions.checkout_return(
                 agency=agency, session_id=request.GET.get("session_id", "")
             )
-        except stripe.StripeError:
+        except stripe_api.StripeUnreachable:
             synced = False
         if synced and billing_state(agency).access == Access.FULL:
             messages.success(request, "Thank you: your subscription is active.")
@@ -145,7 +144,7 @@ def _to_stripe(request, start):
         messages.error(request, refused.message)
     except ValidationError as invalid:
         messages.error(request, " ".join(invalid.messages))
-    except stripe.StripeError:
+    except stripe_api.StripeUnreachable:
         messages.error(request, STRIPE_UNREACHABLE)
     else:
         return redirect(url)

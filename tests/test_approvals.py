@@ -25,7 +25,8 @@ from tenant_apps.approvals.actions import (
     approval_request,
     approval_rerequest,
 )
-from tenant_apps.approvals.export import approval_certificate, approval_record
+from tenant_apps.approvals.certificate import approval_certificate
+from tenant_apps.approvals.export import approval_record
 from tenant_apps.approvals.models import (
     ApprovalDecision,
     ApprovalNotice,

@@ -32,7 +32,6 @@ from tenant_apps.invoices.models import (
     InvoiceStatus,
     NoticeKind,
 )
-from tenant_apps.invoices.pdf import invoice_pdf_render
 from tenant_apps.invoices.signals import pdf_replaced
 
 
@@ -181,6 +180,9 @@ def _pdf_name(number: str) -> str:
 
 
 def _rendered_pdf(invoice: Invoice, lines: list[InvoiceLine]) -> ContentFile:
+    # Loaded on demand: fpdf adds ~40 MB to every web process that imports it.
+    from tenant_apps.invoices.pdf import invoice_pdf_render
+
     agency = connection.tenant
     logo = brand_image(agency, ImageKind.LOGO, digest="")  # any digest: the current one
     content = invoice_pdf_render(
