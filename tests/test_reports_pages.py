@@ -252,3 +252,13 @@ def test_the_openapi_schema_documents_every_report(world):
         parameters = {parameter["name"] for parameter in operation["parameters"]}
         assert parameters == set(spec.filters)
     assert "/api/v1/reports" in schema["paths"]
+
+
+def test_the_default_period_is_twelve_calendar_weeks_shown_in_the_form(world, owner):
+    page = owner.get(reverse("reports:report", args=["volume"]))
+    form = page.context["form"]
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    assert start.weekday() == 0
+    assert (end - start).days // 7 + 1 == 12
+    assert f'value="{start.isoformat()}"'.encode() in page.content
+    assert len(page.context["report"].table("by_week").rows) == 12

@@ -15,8 +15,8 @@ PARAMETERS = {
     "start": OpenApiParameter(
         "start",
         OpenApiTypes.DATE,
-        description=f"First day of the period (the agency's time zone); {DEFAULT_WEEKS} weeks "
-        "before the end by default.",
+        description="First day of the period (the agency's time zone); by default the Monday "
+        f"that makes it {DEFAULT_WEEKS} calendar weeks up to the end.",
     ),
     "end": OpenApiParameter(
         "end", OpenApiTypes.DATE, description="Last day of the period; today by default."

@@ -22,6 +22,12 @@ LONGEST_PERIOD = timedelta(days=2 * 366)  # bounds the cost and the chart's widt
 FILTER_NAMES = ("start", "end", "company", "type", "owner")
 
 
+def default_start(end: date) -> date:
+    """The Monday that makes the period DEFAULT_WEEKS calendar weeks, the last ending ``end``."""
+    first = end - timedelta(weeks=DEFAULT_WEEKS - 1)
+    return first - timedelta(days=first.weekday())
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -30,12 +36,21 @@ class ReportFilterForm(forms.Form):
     start = forms.DateField(required=False, label="From", widget=DateInput)
     end = forms.DateField(required=False, label="To", widget=DateInput)
     company = forms.ModelChoiceField(
-        queryset=ClientCompany.objects.none(), required=False, label="Client"
+        queryset=ClientCompany.objects.none(),
+        required=False,
+        label="Client",
+        empty_label="All clients",
     )
     type = forms.ModelChoiceField(
-        queryset=RequestType.objects.all(), to_field_name="key", required=False, label="Type"
+        queryset=RequestType.objects.all(),
+        to_field_name="key",
+        required=False,
+        label="Type",
+        empty_label="All types",
     )
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Owner")
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Owner", empty_label="Anyone"
+    )
 
     def __init__(self, *args, companies, uses: frozenset[str], today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,19 +59,24 @@ class ReportFilterForm(forms.Form):
         self.fields["owner"].queryset = team_users()
         self.fields["owner"].label_from_instance = lambda user: user.full_name or user.email
         self.fields["end"].help_text = "Today if left empty."
-        self.fields["start"].help_text = f"{DEFAULT_WEEKS} weeks before the end if left empty."
+        self.fields["start"].help_text = f"The {DEFAULT_WEEKS} weeks up to the end if left empty."
         for name in set(FILTER_NAMES) - uses:
             del self.fields[name]
 
     def clean(self):
         data = super().clean()
         end = data.get("end") or self.today
-        start = data.get("start") or end - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1)
+        start = data.get("start") or default_start(end)
         if start > end:
             self.add_error("start", "The period must start on or before its end.")
         elif end - start > LONGEST_PERIOD:
             self.add_error("start", "Choose a period of at most two years.")
         data["start"], data["end"] = start, end
+        # The form shows the period it reports on, defaults included.
+        self.data = self.data.copy()
+        for name in ("start", "end"):
+            if name in self.fields and not self.data.get(name):
+                self.data[name] = data[name].isoformat()
         return data
 
 

@@ -150,8 +150,12 @@ def signal_values(*, company_ids=None, points: list[datetime]) -> dict[int, dict
     }
     only = "" if company_ids is None else "AND c.id = ANY(%(company_ids)s)"
     sql = SIGNALS_SQL.format(only=only, **tables)
+    earliest = min(points)
     params = {
         "points": list(points),
+        "created_after": earliest - timedelta(days=REOPENED_WINDOW_DAYS),
+        "answered_after": earliest - timedelta(days=2 * TREND_DAYS),
+        "due_after": earliest - timedelta(days=SLA_WINDOW_DAYS),
         "company_ids": list(company_ids or []),
         "sla_window": timedelta(days=SLA_WINDOW_DAYS),
         "reopened_window": timedelta(days=REOPENED_WINDOW_DAYS),
@@ -178,6 +182,21 @@ grid AS (
     SELECT c.id AS company_id, p.at FROM {companies} c CROSS JOIN points p
     WHERE NOT c.is_archived {only}
 ),
+recent AS MATERIALIZED (
+    -- One pass over the requests any window below can reach (a target is decided at or
+    -- before its due time, so one decided in a window is due after the window starts),
+    -- with when each SLA clock was decided (met, or its due time passed) and if it was missed.
+    SELECT r.company_id, r.created_at, r.reopened_count, r.first_response_at,
+           r.first_response_seconds,
+           least(coalesce(r.first_response_at, 'infinity'), r.response_due_at) AS response_decided,
+           r.first_response_at IS NULL OR r.first_response_at > r.response_due_at
+               AS response_missed,
+           least(coalesce(r.resolved_at, 'infinity'), r.resolution_due_at) AS resolution_decided,
+           r.resolved_at IS NULL OR r.resolved_at > r.resolution_due_at AS resolution_missed
+    FROM {requests} r
+    WHERE r.created_at > %(created_after)s OR r.first_response_at > %(answered_after)s
+       OR r.response_due_at > %(due_after)s OR r.resolution_due_at > %(due_after)s
+),
 approvals AS (
     SELECT a.company_id, p.at,
            floor(extract(epoch FROM max(p.at - a.created_at)) / 86400) AS oldest_days
@@ -193,20 +212,16 @@ invoices AS (
     WHERE i.status <> ALL(%(excluded)s)
     GROUP BY 1, 2
 ),
-targets AS (
-    -- Each request's two SLA clocks, with when each was decided and whether it was missed.
-    SELECT r.company_id, t.due_at, t.done_at,
-           least(coalesce(t.done_at, 'infinity'), t.due_at) AS decided_at,
-           (t.done_at IS NULL OR t.done_at > t.due_at) AS missed
-    FROM {requests} r
-    CROSS JOIN LATERAL (VALUES (r.response_due_at, r.first_response_at),
-                               (r.resolution_due_at, r.resolved_at)) AS t(due_at, done_at)
-    WHERE t.due_at IS NOT NULL
-),
 sla AS (
-    SELECT t.company_id, p.at, count(*) AS decided, count(*) FILTER (WHERE t.missed) AS missed
-    FROM targets t JOIN points p
-      ON t.decided_at > p.at - %(sla_window)s AND t.decided_at <= p.at
+    SELECT r.company_id, p.at,
+           count(*) FILTER (WHERE response) + count(*) FILTER (WHERE resolution) AS decided,
+           count(*) FILTER (WHERE response AND r.response_missed)
+           + count(*) FILTER (WHERE resolution AND r.resolution_missed) AS missed
+    FROM recent r CROSS JOIN points p
+    CROSS JOIN LATERAL (SELECT
+        r.response_decided > p.at - %(sla_window)s AND r.response_decided <= p.at AS response,
+        r.resolution_decided > p.at - %(sla_window)s AND r.resolution_decided <= p.at
+            AS resolution) decided
     GROUP BY 1, 2
 ),
 sign_ins AS (
@@ -217,7 +232,7 @@ sign_ins AS (
 ),
 reopened AS (
     SELECT r.company_id, p.at, count(*) AS reopened
-    FROM {requests} r JOIN points p
+    FROM recent r JOIN points p
       ON r.created_at > p.at - %(reopened_window)s AND r.created_at <= p.at
     WHERE r.reopened_count > 0
     GROUP BY 1, 2
@@ -228,7 +243,7 @@ responses AS (
                FILTER (WHERE r.first_response_at > p.at - %(trend)s) AS recent,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY r.first_response_seconds)
                FILTER (WHERE r.first_response_at <= p.at - %(trend)s) AS prior
-    FROM {requests} r JOIN points p
+    FROM recent r JOIN points p
       ON r.first_response_at > p.at - 2 * %(trend)s AND r.first_response_at <= p.at
     WHERE r.first_response_seconds IS NOT NULL
     GROUP BY 1, 2

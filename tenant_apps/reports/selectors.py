@@ -71,9 +71,17 @@ def _hours(seconds_expression: str) -> str:
     return f"round(({seconds_expression} / 3600.0)::numeric, 1)"
 
 
-def _percentile(fraction: float, seconds: str, condition: str = "") -> str:
-    where = f" FILTER (WHERE {condition})" if condition else ""
-    return _hours(f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY {seconds}){where}")
+def _median_and_p90(seconds: str, condition: str) -> str:
+    """Both in one sort: an array of [median, p90] of ``seconds`` where ``condition`` holds;
+    ``_hours_at`` reads them out (a query's outer SELECT)."""
+    return (
+        f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {seconds}) "
+        f"FILTER (WHERE {condition})"
+    )
+
+
+def _hours_at(array: str, index: int) -> str:
+    return _hours(f"{array}[{index}]")
 
 
 def _percent(part: str, whole: str) -> str:
@@ -100,20 +108,26 @@ def _split(rows: list[dict], *sets: str) -> list[list[dict]]:
 # --- response time ---------------------------------------------------------------------
 
 RESPONSE_TIME_SQL = """
-SELECT CASE GROUPING(week) WHEN 1 THEN 'total' ELSE 'week' END AS grouping, week,
-       count(*) FILTER (WHERE metric = 'response') AS answered,
+SELECT grouping, week, answered, resolved,
        {response_p50} AS response_p50, {response_p90} AS response_p90,
-       count(*) FILTER (WHERE metric = 'resolution') AS resolved,
        {resolution_p50} AS resolution_p50, {resolution_p90} AS resolution_p90
 FROM (
-    SELECT {week} AS week, m.metric, m.seconds
-    FROM {requests} r
-    CROSS JOIN LATERAL (VALUES ('response', r.first_response_at, r.first_response_seconds),
-                               ('resolution', r.resolved_at, r.resolution_seconds))
-        AS m(metric, at, seconds)
-    WHERE m.seconds IS NOT NULL AND m.at >= %(start)s AND m.at < %(end)s {where}
-) measured
-GROUP BY GROUPING SETS ((week), ())
+    SELECT CASE GROUPING(week) WHEN 1 THEN 'total' ELSE 'week' END AS grouping, week,
+           count(*) FILTER (WHERE metric = 'response') AS answered,
+           count(*) FILTER (WHERE metric = 'resolution') AS resolved,
+           {response} AS response, {resolution} AS resolution
+    FROM (
+        SELECT {week} AS week, m.metric, m.seconds
+        FROM {requests} r
+        CROSS JOIN LATERAL (VALUES ('response', r.first_response_at, r.first_response_seconds),
+                                   ('resolution', r.resolved_at, r.resolution_seconds))
+            AS m(metric, at, seconds)
+        WHERE ((r.first_response_at >= %(start)s AND r.first_response_at < %(end)s)
+               OR (r.resolved_at >= %(start)s AND r.resolved_at < %(end)s))
+          AND m.seconds IS NOT NULL AND m.at >= %(start)s AND m.at < %(end)s {where}
+    ) measured
+    GROUP BY GROUPING SETS ((week), ())
+) grouped
 """
 
 
@@ -124,10 +138,12 @@ def response_time(filters: Filters) -> Report:
         RESPONSE_TIME_SQL,
         filters.params(),
         week=_week("m.at"),
-        response_p50=_percentile(0.5, "seconds", "metric = 'response'"),
-        response_p90=_percentile(0.9, "seconds", "metric = 'response'"),
-        resolution_p50=_percentile(0.5, "seconds", "metric = 'resolution'"),
-        resolution_p90=_percentile(0.9, "seconds", "metric = 'resolution'"),
+        response=_median_and_p90("seconds", "metric = 'response'"),
+        resolution=_median_and_p90("seconds", "metric = 'resolution'"),
+        response_p50=_hours_at("response", 1),
+        response_p90=_hours_at("response", 2),
+        resolution_p50=_hours_at("resolution", 1),
+        resolution_p90=_hours_at("resolution", 2),
         where=_request_where(filters),
     )
     weeks, total = _split(rows, "week", "total")
@@ -157,14 +173,23 @@ def response_time(filters: Filters) -> Report:
         ],
         charts=[
             Chart(
-                "response-time-chart",
-                "Business hours to first response and to resolution, by week",
+                "first-response-chart",
+                "Business hours to first response, by week",
                 "line",
                 "weeks",
                 "week",
-                ("response_p50", "response_p90", "resolution_p50", "resolution_p90"),
+                ("response_p50", "response_p90"),
                 unit="business hours",
-            )
+            ),
+            Chart(
+                "resolution-chart",
+                "Business hours to resolution, by week",
+                "line",
+                "weeks",
+                "week",
+                ("resolution_p50", "resolution_p90"),
+                unit="business hours",
+            ),
         ],
     )
 
@@ -505,24 +530,29 @@ WITH rounds AS (
     FROM {approvals} a LEFT JOIN {versions} v ON v.id = a.version_id
     WHERE true {company_where}
 )
-SELECT CASE WHEN GROUPING(week) = 0 THEN 'week'
-            WHEN GROUPING(company_id) = 0 THEN 'company' ELSE 'total' END AS grouping,
-       week, company_id, (SELECT c.name FROM {companies} c WHERE c.id = company_id) AS client,
-       count(*) AS asked,
-       count(*) FILTER (WHERE decided) AS decided,
-       count(*) FILTER (WHERE status = %(approved)s) AS approved,
-       count(*) FILTER (WHERE status = %(changes)s) AS changes_requested,
-       count(*) FILTER (WHERE status = %(pending)s) AS pending,
-       {p50} AS decision_p50, {p90} AS decision_p90,
-       {first_time} AS first_time_percent
+SELECT grouping, week, company_id, client, asked, decided, approved, changes_requested,
+       pending, {p50} AS decision_p50, {p90} AS decision_p90, first_time_percent
 FROM (
-    SELECT {week} AS week, r.company_id, r.status, r.after_changes,
-           r.status = ANY(%(decided_statuses)s) AS decided,
-           extract(epoch FROM r.completed_at - r.created_at) AS seconds
-    FROM rounds r
-    WHERE r.created_at >= %(start)s AND r.created_at < %(end)s {owner_where}
-) asked
-GROUP BY GROUPING SETS ((week), (company_id), ())
+    SELECT CASE WHEN GROUPING(week) = 0 THEN 'week'
+                WHEN GROUPING(company_id) = 0 THEN 'company' ELSE 'total' END AS grouping,
+           week, company_id,
+           (SELECT c.name FROM {companies} c WHERE c.id = company_id) AS client,
+           count(*) AS asked,
+           count(*) FILTER (WHERE decided) AS decided,
+           count(*) FILTER (WHERE status = %(approved)s) AS approved,
+           count(*) FILTER (WHERE status = %(changes)s) AS changes_requested,
+           count(*) FILTER (WHERE status = %(pending)s) AS pending,
+           {decision} AS decision,
+           {first_time} AS first_time_percent
+    FROM (
+        SELECT {week} AS week, r.company_id, r.status, r.after_changes,
+               r.status = ANY(%(decided_statuses)s) AS decided,
+               extract(epoch FROM r.completed_at - r.created_at) AS seconds
+        FROM rounds r
+        WHERE r.created_at >= %(start)s AND r.created_at < %(end)s {owner_where}
+    ) asked
+    GROUP BY GROUPING SETS ((week), (company_id), ())
+) grouped
 ORDER BY week, client
 """
 
@@ -541,8 +571,9 @@ def approvals(filters: Filters) -> Report:
         APPROVALS_SQL,
         params,
         week=_week("r.created_at"),
-        p50=_percentile(0.5, "seconds", "decided"),
-        p90=_percentile(0.9, "seconds", "decided"),
+        decision=_median_and_p90("seconds", "decided"),
+        p50=_hours_at("decision", 1),
+        p90=_hours_at("decision", 2),
         first_time=_percent(
             "count(*) FILTER (WHERE status = %(approved)s AND NOT after_changes)",
             "count(*) FILTER (WHERE status = %(approved)s)",

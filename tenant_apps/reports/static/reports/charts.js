@@ -45,7 +45,7 @@
     var source = document.getElementById("report-charts");
     if (!source || typeof window.Chart === "undefined") return;
     JSON.parse(source.textContent).forEach(function (chart) {
-      var canvas = document.getElementById(chart.id);
+      var canvas = document.querySelector('canvas[data-chart="' + chart.id + '"]');
       if (!canvas) return;
       if (drawn[chart.id]) drawn[chart.id].destroy();
       drawn[chart.id] = new window.Chart(canvas, config(chart));
