@@ -122,19 +122,6 @@ class Filters:
         monday = self.start - timedelta(days=self.start.weekday())
         return [monday + timedelta(weeks=n) for n in range((self.end - monday).days // 7 + 1)]
 
-    def cache_key(self) -> str:
-        return ":".join(
-            str(value)
-            for value in (
-                self.start,
-                self.end,
-                self.zone,
-                self.company_id,
-                self.type_id,
-                self.owner_id,
-            )
-        )
-
     def params(self) -> dict:
         """Named SQL parameters for the report queries."""
         return {
