@@ -151,7 +151,7 @@ def test_handoff_link_is_refused_on_another_agency(world):
 
 def test_signup_claims_a_spare_schema_from_the_pool(world):
     spares_before = set(Agency.objects.spares().values_list("schema_name", flat=True))
-    assert spares_before, "the session world keeps one spare"
+    assert spares_before, "the session world keeps a spare"
     signup = agency_signup(
         name="Pool Co",
         subdomain="pool-co",
@@ -161,8 +161,10 @@ def test_signup_claims_a_spare_schema_from_the_pool(world):
     )
     assert signup.from_pool
     assert signup.agency.schema_name == "agency_pool_co"
-    assert not Agency.objects.spares().exists()
-    assert schemas("spare_") == set() or not (schemas("spare_") & spares_before)
+    # One spare was claimed (tests with a real worker may have topped the pool up since).
+    spares_after = set(Agency.objects.spares().values_list("schema_name", flat=True))
+    assert spares_after < spares_before and len(spares_before - spares_after) == 1
+    assert not (spares_before - spares_after) & schemas("spare_"), "its schema was renamed"
     assert schemas("agency_pool_co") == {"agency_pool_co"}
 
 
