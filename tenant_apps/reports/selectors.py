@@ -1,7 +1,7 @@
-"""The reports' figures, aggregated in SQL: one statement per table (grouping sets give a
-table its total row and its sibling breakdowns in the same statement), never a loop over
-rows in Python. Python only arranges the aggregated rows (a few per week, client or owner)
-into tables.
+"""The reports' figures, aggregated in SQL: a fixed number of statements per report (grouping
+sets give a table its total row and its sibling breakdowns in the same statement), never a
+loop over rows in Python. Python only arranges the aggregated rows (a few per week, client
+or owner) into tables.
 
 Times are business hours where the portal counts business time (first response and
 resolution, from ``first_response_seconds`` / ``resolution_seconds``), wall-clock hours
@@ -371,7 +371,10 @@ SELECT CASE WHEN GROUPING(week) = 0 THEN 'week_type'
        (SELECT t.name FROM {types} t WHERE t.id = type_id) AS type,
        (SELECT c.name FROM {companies} c WHERE c.id = company_id) AS client,
        count(*) AS requests,
-       count(*) FILTER (WHERE status = ANY(%(open)s)) AS still_open
+       count(*) FILTER (WHERE status = ANY(%(open)s)) AS still_open,
+       -- Of all requests: each grouping set's rows add up to the total.
+       round(100.0 * count(*) / nullif(sum(count(*)) OVER (
+           PARTITION BY GROUPING(week, type_id, company_id)), 0), 1) AS share
 FROM (
     SELECT {week} AS week, r.type_id, r.company_id, r.status
     FROM {requests} r
@@ -390,11 +393,7 @@ def support_volume(filters: Filters) -> Report:
         week=_week("r.created_at"),
         where=_request_where(filters),
     )
-    week_types, companies, types, total = _split(rows, "week_type", "company", "type", "total")
-    all_requests = total[0]["requests"] if total else 0
-    share = "share"
-    for row in companies + types:
-        row[share] = round(100 * row["requests"] / all_requests, 1)
+    week_types, companies, types = _split(rows, "week_type", "company", "type")
     type_columns = [Column(f"type_{row['type_id']}", row["type"]) for row in types]
     by_week: dict = {}
     for row in week_types:
@@ -406,7 +405,7 @@ def support_volume(filters: Filters) -> Report:
     counts = [
         Column("requests", "Requests"),
         Column("still_open", "Still open"),
-        Column(share, "Share %"),
+        Column("share", "Share %"),
     ]
     return Report(
         name="volume",
