@@ -366,6 +366,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "tenant_apps.invoices.models.InvoiceKind",
         "DocumentKindEnum": "tenant_apps.documents.models.DocumentKind",
         "NotificationChannelEnum": "tenant_apps.notifications.kinds.Channel",
+        "MilestoneStatusEnum": "tenant_apps.projects.models.MilestoneStatus",
     },
 }
 
