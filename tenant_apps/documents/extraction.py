@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from xml.parsers import expat
 
 from django.conf import settings
-from pypdf import PdfReader
 
 from tenant_apps.documents.models import ExtractionState
 from tenant_apps.files.storage import CHUNK_SIZE, file_storage
@@ -98,6 +97,9 @@ def _seekable(key: str):
 
 
 def _pdf_text(stream, text: _Text) -> None:
+    # Imported here: pypdf costs ~12 MB in every web process, which only queues extraction.
+    from pypdf import PdfReader
+
     reader = PdfReader(stream)
     if reader.is_encrypted and not reader.decrypt(""):
         return  # protected by a password we do not have
