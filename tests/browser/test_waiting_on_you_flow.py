@@ -1,14 +1,18 @@
-"""Staff ask a client for a file; the client uploads it from Waiting on you; the client's
-notification email holds a single-purpose link that works, then fails once withdrawn and on
-another agency's host.
+"""Issue 6's flow in real browsers side by side: staff ask a client for a file and write to
+them; the client finds both in Waiting on you, uploads the file from there, then opens the
+message from there and replies, and the reply appears in the staff member's open conversation
+without a reload. The client's notification email holds a single-purpose link that works, then
+fails once withdrawn and on another agency's host.
 
-What the test commits (its file request, the uploaded document, its notifications and links)
-is removed afterwards; activity entries cannot be deleted, so assertions use this run's rows.
+What the test commits (its file request, the uploaded document, its threads and messages, their
+notifications and links) is removed afterwards; activity entries cannot be deleted, so
+assertions use this run's rows.
 """
 
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 
 import pytest
@@ -19,27 +23,57 @@ from tenant_apps.documents.models import Document, DocumentVersion
 from tenant_apps.files.models import StoredFile
 from tenant_apps.files.storage import file_storage
 from tenant_apps.inbox.models import FileRequest
+from tenant_apps.messaging.models import Message, Thread
 from tenant_apps.notifications.models import ActionLink, Notification
+from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
 from tests.browser.conftest import _with_database
-from tests.conftest import PASSWORD
+from tests.browser.test_messaging_flow import conversation
+from tests.browser.test_requests_flow import ACME, sign_in
 from tests.processes import outbox_files
 
-ACME = "acme.localhost"
 GLOBEX = "globex.localhost"
 CLIENT = "ca@northwind.example"
 MAIL_SECONDS = 30
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
+@dataclass(frozen=True)
+class Run:
+    tag: str  # in every title and message this run writes
+    title: str  # of its file request
+    northwind: int  # the company's id, for its page
+
+
 @pytest.fixture
 def run(django_db_blocker):
-    """This run's file request title, and the removal of all it leads to."""
-    title = f"Signed contract {uuid.uuid4().hex[:8]}"
-    yield title
+    """This run's words and Northwind's id, and the removal of all the run leads to."""
+    tag = uuid.uuid4().hex[:8]
+    title = f"Signed contract {tag}"
+
+    def before():
+        with tenant_context(Agency.objects.get(subdomain="acme")):
+            northwind = ClientCompany.objects.get(name="Northwind")
+            threads = Thread.objects.values_list("pk", flat=True)
+            notifications = Notification.objects.values_list("pk", flat=True)
+            return northwind.pk, set(threads), set(notifications)
+
+    northwind, threads_before, notifications_before = _with_database(django_db_blocker, before)
+    yield Run(tag=tag, title=title, northwind=northwind)
+
+    def remove_conversation():
+        Message.objects.filter(body__contains=tag).delete()
+        about_threads = Notification.objects.filter(object_type="messaging.thread").exclude(
+            pk__in=notifications_before
+        )
+        ActionLink.objects.filter(notification__in=about_threads).delete()
+        about_threads.delete()
+        # New threads take their messages, files, read marks and email records with them.
+        Thread.objects.exclude(pk__in=threads_before).delete()
 
     def remove():
         with tenant_context(Agency.objects.get(subdomain="acme")):
+            remove_conversation()
             file_requests = list(FileRequest.objects.filter(title=title))
             ids = [str(file_request.pk) for file_request in file_requests]
             documents = [fr.document_id for fr in file_requests if fr.document_id]
@@ -61,14 +95,6 @@ def run(django_db_blocker):
     _with_database(django_db_blocker, remove)
 
 
-def sign_in(page, live_url, email):
-    page.goto(live_url(ACME, "/auth/login/"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
 def emailed_action_link(to: str, subject_has: str) -> str:
     """Waits for the worker's notification email and returns its single-purpose link's path
     (the worker builds links for the dev server's port, not this test server's)."""
@@ -85,10 +111,12 @@ def emailed_action_link(to: str, subject_has: str) -> str:
         time.sleep(0.2)
 
 
-def test_a_file_asked_for_is_uploaded_from_waiting_on_you_and_the_emailed_link_is_scoped(
+def test_a_file_asked_for_and_a_message_are_dealt_with_from_waiting_on_you(
     new_page, live_url, celery_worker, run
 ):
-    title = run
+    title = run.title
+    hello = f"Hello Northwind, the contract is ready to sign ({run.tag})."
+    reply = f"Thank you, it is uploaded ({run.tag})."
     team, client = new_page(), new_page()
 
     # Staff ask Northwind's client admin for a file, due tomorrow.
@@ -107,14 +135,27 @@ def test_a_file_asked_for_is_uploaded_from_waiting_on_you_and_the_emailed_link_i
     expect(team.locator(".badge.big")).to_have_text("Open")
     request_path = re.search(r"/file-requests/\d+/$", team.url).group(0)
 
-    # The client sees it in Waiting on you, with its due date, and uploads from there.
+    # And write to Northwind in the conversation on its company page, which stays open.
+    team.goto(live_url(ACME, f"/clients/{run.northwind}/"))
+    panel = team.locator(".thread-panel")
+    expect(panel).to_contain_text("Northwind sees this conversation")
+    panel.get_by_label("Message").fill(hello)
+    panel.get_by_role("button", name="Send").click()
+    expect(conversation(team)).to_contain_text(hello)
+    team.evaluate("window.samePage = true")  # a reload would lose it
+
+    # The client sees both in Waiting on you: the file with its due date, the unread message.
     sign_in(client, live_url, CLIENT)
     waiting = client.locator("section").filter(
         has=client.get_by_role("heading", name="Waiting on you")
     )
     item = waiting.get_by_role("listitem").filter(has_text=title)
     expect(item).to_contain_text("Due ")
+    unread = waiting.get_by_role("listitem").filter(has_text="General conversation with Northwind")
+    expect(unread).to_contain_text("1 unread message")
     expect(client.locator("#notification-bell .bell-count")).to_be_visible()
+
+    # They upload the file from there, in place.
     client.evaluate("window.samePage = true")
     item.get_by_label(f"File for {title}").set_input_files(
         {"name": "contract.pdf", "mimeType": "application/pdf", "buffer": PDF}
@@ -125,7 +166,23 @@ def test_a_file_asked_for_is_uploaded_from_waiting_on_you_and_the_emailed_link_i
     expect(done).to_contain_text("saved as contract.pdf")
     assert client.evaluate("window.samePage") is True
 
-    team.reload()
+    # Then open the message from there and reply.
+    unread.get_by_role("link", name="Read and reply").click()
+    expect(
+        client.get_by_role("heading", name="General conversation with Northwind")
+    ).to_be_visible()
+    expect(client.locator(".message.unread")).to_contain_text(hello)
+    client.get_by_label("Message").fill(reply)
+    client.get_by_role("button", name="Send").click()
+    expect(conversation(client)).to_contain_text(reply)
+
+    # The reply turns up in the staff member's open conversation, which never reloaded.
+    expect(conversation(team).locator(".message").last).to_contain_text(reply, timeout=10_000)
+    expect(conversation(team).locator(".message.unread")).to_contain_text("Northwind Client Admin")
+    assert team.evaluate("window.samePage") is True
+
+    # The file request shows the upload on the team's side.
+    team.goto(live_url(ACME, request_path))
     expect(team.locator(".badge.big")).to_have_text("Uploaded")
     expect(team.get_by_role("link", name="contract.pdf")).to_be_visible()
 
