@@ -16,6 +16,7 @@ from django_tenants.utils import tenant_context
 from tenant_apps.client_requests.models import ClientRequest, RequestType
 from tenant_apps.reports.catalogue import REPORTS
 from tenant_apps.reports.results import cell_text
+from tenant_apps.reports.selectors import BREACHES_SHOWN
 from tests.access_matrix import PERSONAS
 from tests.conftest import signed_in_client
 from tests.routes_reports import MORE_CASES, PERIOD, at, seed_period
@@ -129,12 +130,12 @@ def test_the_api_gives_the_same_figures(world, seeded, owner, name):
 
 
 def test_the_sla_page_shows_the_newest_breaches_and_the_csv_all(world, seeded, owner):
-    more_requests(world, 300)  # 225 of them breached, with R2 and R4: 227
+    more_requests(world, 100)  # 75 of them breached, with R2 and R4: 77
     page = owner.get(reverse("reports:report", args=["sla"]), PERIOD)
     export = owner.get(reverse("reports:csv", args=["sla", "breaches"]), PERIOD)
-    assert len(page_tables(page)["breaches"]) == 1 + 200
-    assert b"The newest 200 of 227; the CSV has them all." in page.content
-    assert len(csv_rows(export)) == 1 + 227
+    assert len(page_tables(page)["breaches"]) == 1 + BREACHES_SHOWN
+    assert f"The newest {BREACHES_SHOWN} of 77; the CSV has them all.".encode() in page.content
+    assert len(csv_rows(export)) == 1 + 77
 
 
 def test_filters_refuse_a_backwards_or_overlong_period(world, owner):
@@ -262,3 +263,10 @@ def test_the_default_period_is_twelve_calendar_weeks_shown_in_the_form(world, ow
     assert (end - start).days // 7 + 1 == 12
     assert f'value="{start.isoformat()}"'.encode() in page.content
     assert len(page.context["report"].table("by_week").rows) == 12
+
+
+def test_breaches_link_to_their_requests(world, seeded, owner):
+    page = owner.get(reverse("reports:report", args=["sla"]), PERIOD)
+    for name in ("R4", "R2"):
+        url = reverse("client_requests:detail", args=[seeded[name].pk])
+        assert f'<a href="{url}">{seeded[name].pk}</a>'.encode() in page.content

@@ -249,12 +249,12 @@ responses AS (
     GROUP BY 1, 2
 )
 SELECT g.company_id, g.at,
-       coalesce(approvals.oldest_days, 0)::float AS approval_age,
-       coalesce(invoices.overdue, 0)::float AS overdue_invoices,
+       coalesce(approvals.oldest_days, 0)::int AS approval_age,
+       coalesce(invoices.overdue, 0)::int AS overdue_invoices,
        CASE WHEN sla.decided > 0 THEN round(100.0 * sla.missed / sla.decided, 1) ELSE 0 END
            ::float AS sla_missed,
-       floor(extract(epoch FROM g.at - sign_ins.last_at) / 86400)::float AS days_since_sign_in,
-       coalesce(reopened.reopened, 0)::float AS reopened_requests,
+       floor(extract(epoch FROM g.at - sign_ins.last_at) / 86400)::int AS days_since_sign_in,
+       coalesce(reopened.reopened, 0)::int AS reopened_requests,
        CASE WHEN responses.prior > 0
             THEN round((100 * (responses.recent / responses.prior - 1))::numeric, 1)
        END::float AS response_trend

@@ -12,6 +12,7 @@ class Column:
     key: str
     label: str
     numeric: bool = True  # right-aligned, and a chart may plot it
+    link: str = ""  # a URL name whose one argument is the value, to link each cell (pages only)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Chart:
     stacked: bool = False
     horizontal: bool = False
     unit: str = ""  # the value axis's title
+    top: int | None = None  # the value axis's end, when it has one (100 %)
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Report:
             "stacked": chart.stacked,
             "horizontal": chart.horizontal,
             "unit": chart.unit,
+            "top": chart.top,
             "labels": [cell_text(row[chart.labels]) for row in rows],
             "datasets": [
                 {"label": labels[key], "data": [json_value(row.get(key)) for row in rows]}

@@ -30,7 +30,7 @@ from tenant_apps.reports.filters import Filters
 from tenant_apps.reports.health import SIGNALS, client_health
 from tenant_apps.reports.results import Chart, Column, Report, Table
 
-BREACHES_SHOWN = 200
+BREACHES_SHOWN = 50
 
 TABLES = {
     "requests": ClientRequest._meta.db_table,
@@ -331,7 +331,7 @@ def sla_compliance(filters: Filters, *, all_breaches: bool = False) -> Report:
                 "breaches",
                 "Breaches",
                 [
-                    Column("id", "Request"),
+                    Column("id", "Request", link="client_requests:detail"),
                     Column("title", "Title", numeric=False),
                     Column("client", "Client", numeric=False),
                     Column("priority", "Priority", numeric=False),
@@ -356,6 +356,7 @@ def sla_compliance(filters: Filters, *, all_breaches: bool = False) -> Report:
                 "week",
                 ("met_percent", "response_met_percent"),
                 unit="%",
+                top=100,
             )
         ],
     )
@@ -753,7 +754,7 @@ def health(filters: Filters) -> Report:
     for signal in SIGNALS:
         signal_columns += [
             Column(f"{signal.key}_value", f"{signal.label} ({signal.unit})"),
-            Column(f"{signal.key}_points", f"Points lost (of {signal.weight})"),
+            Column(f"{signal.key}_points", f"Points (of {signal.weight})"),
         ]
     return Report(
         name="health",
@@ -783,6 +784,7 @@ def health(filters: Filters) -> Report:
                 ("score", "previous"),
                 horizontal=True,
                 unit="score",
+                top=100,
             )
         ],
     )

@@ -24,6 +24,7 @@
     var valueAxis = {
       stacked: chart.stacked,
       beginAtZero: true,
+      max: chart.top === null ? undefined : chart.top,
       title: { display: Boolean(chart.unit), text: chart.unit },
     };
     var labelAxis = { stacked: chart.stacked };
