@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -26,6 +27,7 @@ from tenant_apps.documents.actions import folder_create
 from tenant_apps.invoices.actions import invoice_move
 from tenant_apps.invoices.models import Invoice
 from tenant_apps.projects.actions import milestone_status_change
+from tenant_apps.workspace.selectors import HEALTH_CACHE_KEY
 from tests.conftest import CLIENT_PERSONAS, signed_in_client
 from tests.people_support import api_client, api_get
 from tests.routes_approvals import ask, decide, deliverable, pdf_upload
@@ -45,6 +47,13 @@ COUNT_SHOWN = re.compile(r'<p class="muted">(\d+) (?:request|approval|invoice)s?
 @pytest.fixture(autouse=True)
 def storage_root(settings, tmp_path):
     settings.FILE_STORAGE_ROOT = tmp_path / "files"
+
+
+@pytest.fixture(autouse=True)
+def fresh_health(world):
+    """No health scores cached by an earlier test (the cache outlives its transaction)."""
+    with tenant_context(world.acme):
+        cache.delete(HEALTH_CACHE_KEY)
 
 
 def user(world, persona):
@@ -351,7 +360,8 @@ def test_a_dashboard_runs_the_same_queries_at_10_and_200_rows(world):
     admins and finance the open invoices and their totals (two).
     The team: session or token user, the actor, for limited staff their companies, the
     agency's time zone, the counters (one statement), the workload, the pending approvals,
-    the health scores and the names of the clients shown, today's activity, and Next actions
+    the names of the clients needing attention (their health scores, one query, come from
+    the cache once worked out), today's activity, and Next actions
     (one per section: overdue requests, approvals and invoices, requests to answer, approvals
     returned, client uploads).
     Pages add the brand and the notification bell's count."""

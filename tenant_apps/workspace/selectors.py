@@ -14,6 +14,7 @@ from operator import or_
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import (
     BigIntegerField,
@@ -398,7 +399,8 @@ def todays_activity(
         _with_item_status(entries)
         .select_related("actor", "company")
         .annotate(total=Window(Count("id")))
-        .order_by("-id")[:limit]
+        # By time (the order entries are appended in): the range of today in its index.
+        .order_by("-occurred_at", "-id")[:limit]
     )
     return [feed_entry(entry) for entry in rows], rows[0].total if rows else 0
 
@@ -483,6 +485,28 @@ def pending_approvals(actor: Actor, *, limit: int = PENDING_SHOWN) -> PendingApp
     return PendingApprovals(rows, rows[0].total if rows else 0)
 
 
+HEALTH_CACHE_KEY = "workspace:dashboard:health"  # the cache prefixes the agency's schema
+HEALTH_FRESH_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Health:
+    scores: dict[int, HealthScore]  # every live client's
+    as_of: datetime
+
+
+def health_scores() -> Health:
+    """Every live client's health, computed at most every HEALTH_FRESH_SECONDS: the scores
+    read the agency's whole request history (one query, but not a cheap one), and a
+    dashboard is opened far more often than a score moves."""
+    cached = cache.get(HEALTH_CACHE_KEY)
+    if cached is None:
+        as_of = timezone.now()
+        cached = Health(client_health(as_of=as_of), as_of)
+        cache.set(HEALTH_CACHE_KEY, cached, HEALTH_FRESH_SECONDS)
+    return cached
+
+
 @dataclass(frozen=True)
 class Attention:
     company_id: int
@@ -496,18 +520,30 @@ class Attention:
         return part if part.points > 0 else None
 
 
-def clients_needing_attention(actor: Actor, *, limit: int = ATTENTION_SHOWN) -> list[Attention]:
-    """The clients with the lowest health scores below 100, lowest first (two queries: the
-    scores, then the names of those shown)."""
+def clients_needing_attention(
+    actor: Actor, health: Health, *, limit: int = ATTENTION_SHOWN
+) -> list[Attention]:
+    """Of the clients ``actor`` sees, those with the lowest health scores below 100, lowest
+    first (one query: the names of those shown)."""
     ids = actor.visible_company_ids
-    scores = client_health(company_ids=None if ids is None else sorted(ids))
     lowest = sorted(
-        (score for score in scores.values() if score.score < 100),
+        (
+            score
+            for company_id, score in health.scores.items()
+            if score.score < 100 and (ids is None or company_id in ids)
+        ),
         key=lambda score: (score.score, score.company_id),
     )[:limit]
-    shown = ClientCompany.objects.filter(pk__in=[score.company_id for score in lowest])
+    shown = ClientCompany.objects.filter(
+        pk__in=[score.company_id for score in lowest], is_archived=False
+    )
     names = dict(shown.values_list("pk", "name"))
-    return [Attention(score.company_id, names[score.company_id], score) for score in lowest]
+    # (A company archived since the scores were cached has no name here, and is left out.)
+    return [
+        Attention(score.company_id, names[score.company_id], score)
+        for score in lowest
+        if score.company_id in names
+    ]
 
 
 # --- the client's work ---------------------------------------------------------------------
@@ -571,6 +607,7 @@ class TeamDashboard:
     workload: list[WorkloadRow]
     pending_approvals: PendingApprovals
     clients_needing_attention: list[Attention]
+    health_as_of: datetime  # how fresh the health scores are
     today: list[FeedEntry]
     today_total: int
     next_actions: list[Section] = field(default_factory=list)
@@ -591,11 +628,13 @@ def dashboard(actor: Actor, zone: ZoneInfo) -> ClientDashboard | TeamDashboard |
         )
     if actor.is_team:
         today, today_total = todays_activity(actor, zone)
+        health = health_scores()
         return TeamDashboard(
             counters=team_counters(actor),
             workload=workload(actor),
             pending_approvals=pending_approvals(actor),
-            clients_needing_attention=clients_needing_attention(actor),
+            clients_needing_attention=clients_needing_attention(actor, health),
+            health_as_of=health.as_of,
             today=today,
             today_total=today_total,
             next_actions=inbox["next_actions"],

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from tenant_apps.people.models import ClientRole, TeamRole
 from tenant_apps.people.policy import Allowed, actor_for, permission_required
-from tenant_apps.workspace.selectors import agency_zone, dashboard
+from tenant_apps.workspace.selectors import HEALTH_FRESH_SECONDS, agency_zone, dashboard
 
 
 @permission_required("workspace.use")
@@ -22,6 +22,7 @@ def home(request):
         # The inbox's part of the page (inbox/includes/home.html) reads these.
         "waiting_on_you": getattr(board, "waiting_on_you", []),
         "next_actions": getattr(board, "next_actions", []),
+        "health_fresh_minutes": HEALTH_FRESH_SECONDS // 60,
     }
     with timezone.override(zone):  # times shown in the agency's day, as "today" is counted
         return render(request, "workspace/home.html", context)
@@ -205,6 +206,11 @@ class DashboardApi(APIView):
         pending_approvals = PendingApprovals(allow_null=True, help_text=TEAM_ONLY)
         clients_needing_attention = Attention(
             many=True, allow_null=True, help_text="Lowest health scores first. " + TEAM_ONLY
+        )
+        health_as_of = serializers.DateTimeField(
+            allow_null=True,
+            help_text=f"When the health scores were worked out (at most "
+            f"{HEALTH_FRESH_SECONDS // 60} minutes before). {TEAM_ONLY}",
         )
         today = Today(allow_null=True, help_text="The work logged today. " + TEAM_ONLY)
         next_actions = Section(many=True, allow_null=True, help_text=TEAM_ONLY)
