@@ -318,11 +318,11 @@ def _document_name(client: Client, topic: str) -> str:
     return name
 
 
-def document_story(cast: Cast, client: Client):
+def document_story(cast: Cast, client: Client, *, recent: bool = False):
     """A deliverable shared with the client, its later versions, and approvals asked of the
     client's approvers: some approved, some sent back with changes and asked again."""
     rng = cast.rng
-    when = yield cast.moment(last=0.95, growing=True)
+    when = yield cast.moment(first=0.985) if recent else cast.moment(last=0.95, growing=True)
     topic = rng.choice(client.spec.topics)
     author = rng.choice(client.team)
     name = _document_name(client, topic)
@@ -336,12 +336,12 @@ def document_story(cast: Cast, client: Client):
         description=f"The {topic} for {client.company.name}.",
         kind=DocumentKind.DELIVERABLE,
     )
-    for number in range(2, 2 + rng.choice([0, 1, 1, 2])):
+    for number in range(2, 2 + (0 if recent else rng.choice([0, 1, 1, 2]))):
         when = yield cast.after(when, rng.uniform(48, 400))
         upload = pdf_upload(name, topic.capitalize(), [*lines, f"Version {number}"])
         version_add(document=document, upload=upload, actor=author, note="Changes as discussed.")
     approvers = client.people.get(ClientRole.APPROVER) or client.people[ClientRole.ADMIN]
-    if rng.random() < 0.25:
+    if not recent and rng.random() < 0.25:
         return
     when = yield cast.after(when, rng.uniform(1, 20))
     approval = approval_request(
@@ -422,7 +422,7 @@ def invoice_story(cast: Cast, client: Client, month: date):
     )
     invoice_move(invoice=invoice, move="send", actor=cast.admin)
     late = client.spec.pays_late
-    paid = when + timedelta(days=rng.uniform(45, 80) if late else rng.uniform(12, 28))
+    paid = when + timedelta(days=rng.uniform(45, 80) if late else rng.uniform(14, 32))
     overdue_on = working(datetime.combine(due + timedelta(days=1), time(6), UTC), rng)
     if late and overdue_on < paid:
         when = yield overdue_on
@@ -465,8 +465,9 @@ def read_story(cast: Cast, thread, reader: User, written: datetime):
 
 
 def milestone_story(cast: Cast, client: Client):
-    """The project plan posted early on, then each milestone started and completed in turn;
-    a client who leaves things waiting has one blocked."""
+    """The project plan posted early on, due dates reaching past today; then each milestone
+    started when the one before it was due and completed around its own due date. A client
+    who leaves things waiting has one blocked."""
     rng = cast.rng
     when = yield cast.moment(last=0.05)
     topic = rng.choice(client.spec.topics)
@@ -486,13 +487,15 @@ def milestone_story(cast: Cast, client: Client):
         milestone_status_change(milestone=milestone, status=status, actor=cast.admin)
 
     for milestone in milestones:
-        when = yield cast.after(when, rng.uniform(24, 120))
+        begins = datetime.combine(milestone.due_date, time(OPENS), UTC) - span
+        when = yield working(max(begins - timedelta(days=rng.uniform(0, 4)), when), rng)
         status(milestone, MilestoneStatus.IN_PROGRESS)
         if client.spec.pays_late and milestone.position == 3:
             yield cast.after(when, rng.uniform(48, 200))
             status(milestone, MilestoneStatus.BLOCKED)
             return
-        when = yield cast.after(when, span.total_seconds() / 3600 * rng.uniform(0.5, 0.9))
+        done = datetime.combine(milestone.due_date, time(OPENS), UTC)
+        when = yield working(max(done + timedelta(days=rng.uniform(-4, 5)), when), rng)
         status(milestone, MilestoneStatus.COMPLETED)
 
 
@@ -555,6 +558,7 @@ def history_write(spec: DemoAgency, owner: User, password_hash: str) -> int:
         timeline.add(request_story(cast, client, fresh=True))
         for _ in range(max(3, client.spec.requests // 4)):
             timeline.add(document_story(cast, client))
+        timeline.add(document_story(cast, client, recent=True))
         for month in months(cast.start, cast.now):
             timeline.add(invoice_story(cast, client, month))
         timeline.add(conversation_story(cast, client))
