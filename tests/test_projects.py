@@ -171,6 +171,10 @@ def test_status_and_order_change_in_place_with_htmx(world, three):
     assert changed.status_code == 200
     assert changed.text.lstrip().startswith('<div id="milestone-list">')
     assert '<option value="completed" selected>' in changed.text
+    refused = client.post(
+        f"/projects/milestones/{design.pk}/status/", {"status": "done"}, headers=HTMX
+    )
+    assert refused.status_code == 200 and '<p class="error">Select a valid choice.' in refused.text
     moved = client.post(f"/projects/milestones/{build.pk}/move/", {"direction": "up"}, headers=HTMX)
     assert moved.text.index("Build") < moved.text.index("Design")
     removed = client.post(f"/projects/milestones/{discovery.pk}/remove/", headers=HTMX)

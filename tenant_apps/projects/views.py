@@ -168,57 +168,50 @@ def milestone_detail(request, milestone_id):
     return render(request, "projects/milestone.html", context, status=status)
 
 
-def _back_to_company(request, milestone: Milestone, message: str = ""):
-    """htmx: the company's list as it now is; otherwise a redirect to its page."""
-    if _is_htmx(request):
-        context = _company_context(request, milestone.company)
-        return render(request, "projects/company.html#milestone-list", context)
+def _answer(request, milestone: Milestone, *, message: str = "", refused=()):
+    """After a change from the client's list. htmx: the list as it now is, any refusal above
+    it (a 200, so htmx swaps it in). Otherwise: a redirect to the client's page, or that
+    page with the refusal (400)."""
+    if _is_htmx(request) or refused:
+        context = _company_context(request, milestone.company, refused=refused)
+        if _is_htmx(request):
+            return render(request, "projects/company.html#milestone-list", context)
+        return render(request, "projects/company.html", context, status=400)
     if message:
         messages.success(request, message)
     return redirect("projects:company", milestone.company_id)
 
 
-def _refused(request, milestone: Milestone, refused: ValidationError):
-    """A refused change: htmx shows it above the list (with a 200 so htmx swaps it in);
-    otherwise a 400 page."""
-    if _is_htmx(request):
-        context = _company_context(request, milestone.company, refused=refused.messages)
-        return render(request, "projects/company.html#milestone-list", context)
-    context = _company_context(request, milestone.company, refused=refused.messages)
-    return render(request, "projects/company.html", context, status=400)
+def _list_change(request, milestone_id, form_class, action, done=lambda milestone: ""):
+    """``action`` with the posted ``form_class``'s field (named as the action's argument);
+    ``done`` says what happened to the milestone."""
+    actor, milestone = _managed_milestone(request, milestone_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        refused = [message for errors in form.errors.values() for message in errors]
+        return _answer(request, milestone, refused=refused)
+    changed = action(
+        milestone=milestone, actor=actor.user, http_request=request, **form.cleaned_data
+    )
+    return _answer(request, changed, message=done(changed))
 
 
 @require_POST
 @permission_required("workspace.use")
 def milestone_status(request, milestone_id):
-    actor, milestone = _managed_milestone(request, milestone_id)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, milestone, ValidationError("Choose one of the statuses offered."))
-    changed = actions.milestone_status_change(
-        milestone=milestone,
-        status=form.cleaned_data["status"],
-        actor=actor.user,
-        http_request=request,
+    return _list_change(
+        request,
+        milestone_id,
+        StatusForm,
+        actions.milestone_status_change,
+        lambda changed: f"“{changed.title}” is {changed.get_status_display().lower()}.",
     )
-    status = changed.get_status_display().lower()
-    return _back_to_company(request, changed, f"“{changed.title}” is {status}.")
 
 
 @require_POST
 @permission_required("workspace.use")
 def milestone_move(request, milestone_id):
-    actor, milestone = _managed_milestone(request, milestone_id)
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, milestone, ValidationError('Move a milestone "up" or "down".'))
-    moved = actions.milestone_move(
-        milestone=milestone,
-        direction=form.cleaned_data["direction"],
-        actor=actor.user,
-        http_request=request,
-    )
-    return _back_to_company(request, moved)
+    return _list_change(request, milestone_id, MoveForm, actions.milestone_move)
 
 
 @require_POST
@@ -226,7 +219,7 @@ def milestone_move(request, milestone_id):
 def milestone_remove(request, milestone_id):
     actor, milestone = _managed_milestone(request, milestone_id)
     actions.milestone_remove(milestone=milestone, actor=actor.user, http_request=request)
-    return _back_to_company(request, milestone, f"Milestone “{milestone.title}” removed.")
+    return _answer(request, milestone, message=f"Milestone “{milestone.title}” removed.")
 
 
 # The weekly client report
