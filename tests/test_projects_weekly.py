@@ -115,8 +115,11 @@ def test_an_agency_that_switched_it_off_sends_none(world, busy_week):
 
 
 def test_only_the_owner_switches_and_previews(world):
+    owner = signed_in_client(world.personas["owner"])
+    assert 'href="/projects/weekly-report/"' in owner.get("/projects/").text
     for persona in ("admin", "staff", "client_admin"):
         client = signed_in_client(world.personas[persona])
+        assert 'href="/projects/weekly-report/"' not in client.get("/projects/").text
         assert client.get("/projects/weekly-report/").status_code == 403
         preview = client.get(f"/projects/weekly-report/preview/?company={world.northwind.pk}")
         assert preview.status_code == 403
