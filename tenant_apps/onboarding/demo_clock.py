@@ -8,6 +8,8 @@ log entry (appended in time order and hash-chained as always) all say it happene
 
 Nothing the step queues for after the commit (emails, webhooks, text extraction) is kept:
 that history happened long ago, and nobody is to be emailed about it now.
+
+The clock is the whole process's while a step runs: for single-threaded seeding only.
 """
 
 from contextlib import contextmanager
