@@ -210,7 +210,7 @@ def test_the_words_for_client_and_request_reach_the_nav_and_headings(world):
     client_page = signed_in_client(world.personas["client_admin"]).get("/requests/")
     assert "<h1>Northwind's tickets</h1>" in client_page.content.decode()
     home = owner(world).get("/").content.decode()
-    assert "your first customer" in home
+    assert "Customers needing attention" in home
 
 
 def test_faint_colours_are_refused_with_the_ratio(world):

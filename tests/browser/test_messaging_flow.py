@@ -52,7 +52,7 @@ def run(django_db_blocker):
 
 
 def conversation(page):
-    return page.locator(".conversation .messages")
+    return page.locator(".conversation .thread-messages")
 
 
 def test_a_client_reply_appears_live_in_the_staff_members_open_thread(new_page, live_url, run):
