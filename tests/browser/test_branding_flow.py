@@ -87,7 +87,12 @@ def test_owner_brands_the_portal_and_adds_a_domain(
     expect(preview.locator("img.brand-logo")).to_have_attribute(
         "src", re.compile(r"^data:image/png;base64,")
     )
-    assert css_variable(owner, "#brand-preview .preview-colours", "--brand-primary") == PRIMARY
+    # The preview script sets the colours just after the swap; wait for it, not a fixed time.
+    owner.wait_for_function(
+        "([selector, name, value]) => getComputedStyle(document.querySelector(selector))"
+        ".getPropertyValue(name).trim() === value",
+        arg=["#brand-preview .preview-colours", "--brand-primary", PRIMARY],
+    )
     assert css_variable(owner, ":root", "--brand-primary") == "#1f6feb"  # the page: unsaved
 
     owner.get_by_role("button", name="Save branding").click()
