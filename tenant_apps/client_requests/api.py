@@ -21,7 +21,6 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -60,6 +59,7 @@ from tenant_apps.client_requests.selectors import (
     request_timeline,
     visible_requests,
 )
+from tenant_apps.files.api import FileDownloadApi, download_responses
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
@@ -707,18 +707,11 @@ class RequestAttachmentsApi(OneRequest, ListAPIView):
         )
 
 
-class RequestAttachmentDownloadApi(OneRequest, APIView):
+class RequestAttachmentDownloadApi(OneRequest, FileDownloadApi):
     permission_classes = [Allowed.to("workspace.use")]
 
-    def perform_content_negotiation(self, request, force=False):
-        # The file is the answer whatever Accept says; refusals stay JSON.
-        return super().perform_content_negotiation(request, force=True)
-
     @extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            404: OpenApiResponse(description="No such file, or not one the caller may see."),
-        },
+        responses=download_responses("No such file, or not one the caller may see."),
         summary="Download a file",
         description="Always as an attachment, with its sniffed content type.",
     )

@@ -10,7 +10,6 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -22,6 +21,7 @@ from rest_framework.views import APIView
 
 from tenant_apps.client_requests.api import FILES_HELP, Keyset, OldestFirst, refused_as_400
 from tenant_apps.client_requests.intake import MAX_ATTACHMENTS, TEXT_MAX_LENGTH, validate_upload
+from tenant_apps.files.api import FileDownloadApi, download_responses
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.messaging import actions
 from tenant_apps.messaging.models import About, MessageAttachment, Source, Thread
@@ -361,18 +361,11 @@ class ReadApi(OneThread, APIView):
         return Response(self.Output(data).data)
 
 
-class AttachmentDownloadApi(OneThread, APIView):
+class AttachmentDownloadApi(OneThread, FileDownloadApi):
     permission_classes = [Allowed.to("workspace.use")]
 
-    def perform_content_negotiation(self, request, force=False):
-        # The file is the answer whatever Accept says; refusals stay JSON.
-        return super().perform_content_negotiation(request, force=True)
-
     @extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            404: OpenApiResponse(description="No such file, or not one the caller may see."),
-        },
+        responses=download_responses("No such file, or not one the caller may see."),
         summary="Download a message's file",
         description="Always as an attachment, with its sniffed content type.",
     )
