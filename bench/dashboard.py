@@ -248,8 +248,9 @@ def dashboard_data(schema: str) -> dict:
     from tenant_apps.documents.actions import document_upload
     from tenant_apps.invoices.actions import invoice_create, invoice_move
     from tenant_apps.invoices.models import Invoice
+    from tenant_apps.kit.roles import TeamRole
     from tenant_apps.onboarding.demo_history import pdf_upload
-    from tenant_apps.people.models import ClientCompany, ClientMember, TeamMember, TeamRole
+    from tenant_apps.people.models import ClientCompany, ClientMember, TeamMember
     from tenants.models import Agency
 
     rng = random.Random(7)

@@ -46,13 +46,13 @@ from tenant_apps.client_requests.models import (
     Status,
 )
 from tenant_apps.client_requests.sla_sync import sla_fields, sla_policy
+from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.onboarding.actions import agency_signup
 from tenant_apps.people.actions import (
     client_company_create,
     client_member_create,
     team_member_create,
 )
-from tenant_apps.people.models import ClientRole, TeamRole
 
 SUBDOMAIN = "bench-lists"
 PASSWORD = "bench-password-not-secret-2026"

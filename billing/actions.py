@@ -15,7 +15,8 @@ from billing.plans import billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
 from billing.tasks import customer_create
 from tenant_apps.activity.actions import activity_record
-from tenant_apps.people.models import TeamMember, TeamRole
+from tenant_apps.kit.roles import TeamRole
+from tenant_apps.people.models import TeamMember
 from tenants.models import Agency
 
 # The events that can change what an agency is on. Each one only says "look again": the

@@ -7,7 +7,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
-from tenant_apps.people.models import TeamMember, TeamRole
+from tenant_apps.kit.roles import TeamRole
+from tenant_apps.people.models import TeamMember
 from tenants.middleware import agency_url
 
 SUBJECTS = {

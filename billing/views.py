@@ -14,7 +14,7 @@ from billing.forms import CheckoutForm
 from billing.plans import GB, all_plans
 from billing.selectors import Access, billing_state
 from billing.usage import usage_of
-from tenant_apps.people.policy import actor_for, permission_required
+from tenant_apps.kit.access import actor_for, permission_required
 
 STRIPE_UNREACHABLE = "Stripe could not be reached just now. Nothing was changed; try again."
 

@@ -16,7 +16,7 @@ from branding.colours import contrast_checks
 from branding.forms import BrandForm, DomainAddForm
 from branding.models import Brand, ImageKind
 from branding.selectors import brand_for, brand_image
-from tenant_apps.people.policy import permission_required
+from tenant_apps.kit.access import permission_required
 from tenants import domains
 from tenants.dns_check import expected_records
 from tenants.models import CustomDomain, Domain

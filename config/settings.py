@@ -58,6 +58,8 @@ TENANT_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "tenant_apps.activity",
+    "tenant_apps.kit",
+    "tenant_apps.history",
     "tenant_apps.people",
     "tenant_apps.security",
     "tenant_apps.workspace",

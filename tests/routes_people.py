@@ -5,8 +5,9 @@ from dataclasses import replace
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
+from tenant_apps.kit.roles import ClientRole
 from tenant_apps.people.actions import invitation_create
-from tenant_apps.people.models import ClientMember, ClientRole, TeamMember
+from tenant_apps.people.models import ClientMember, TeamMember
 from tests.access_matrix import SIGNED_IN_HERE, TEAM, Case, api, everyone, signed_in
 
 OWNER_ADMIN = ["owner", "admin"]

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tenant_apps.activity.api import FILTER_PARAMETERS
-from tenant_apps.activity.forms import ActivityFilterForm
+from tenant_apps.history.api import FILTER_PARAMETERS
+from tenant_apps.history.forms import ActivityFilterForm
 from tests.access_matrix import SIGNED_IN_HERE
 from tests.conftest import host_client
 from tests.test_activity_log import QUIET_ACTION, record

@@ -38,8 +38,9 @@ from tenant_apps.approvals.selectors import approval_with_decisions
 from tenant_apps.approvals.tasks import approval_reminders_agency
 from tenant_apps.invoices.actions import invoice_update
 from tenant_apps.invoices.models import InvoiceKind, InvoiceStatus
+from tenant_apps.kit.roles import ClientRole
 from tenant_apps.notifications.models import Notification
-from tenant_apps.people.models import ClientMember, ClientRole
+from tenant_apps.people.models import ClientMember
 from tests.routes_approvals import (
     PDF,
     ask,

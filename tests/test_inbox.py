@@ -19,8 +19,8 @@ from tenant_apps.inbox.models import DueReminder, FileRequest, FileRequestStatus
 from tenant_apps.inbox.selectors import next_actions, waiting_on
 from tenant_apps.inbox.tasks import reminder_sweep_agency
 from tenant_apps.invoices.models import InvoiceStatus
+from tenant_apps.kit.access import Actor
 from tenant_apps.notifications.models import Notification
-from tenant_apps.people.policy import Actor
 from tests.conftest import signed_in_client
 from tests.routes_approvals import PDF, ask, deliverable, invoice_with_pdf
 from tests.routes_inbox import ask_for_file

@@ -36,8 +36,8 @@ from tenant_apps.invoices.selectors import (
 )
 from tenant_apps.invoices.signals import pdf_replaced
 from tenant_apps.invoices.tasks import invoice_notify, invoice_sweep, invoice_sweep_agency
+from tenant_apps.kit.access import Actor, can
 from tenant_apps.people.models import ClientMember
-from tenant_apps.people.policy import Actor, can
 from tests.routes_invoices import LINES, make_invoice
 
 # tasks_inline (Celery tasks run when sent) and acme (blocks in acme's schema that run what

@@ -15,6 +15,7 @@ from tenant_apps.approvals.models import ApprovalApprover, ApprovalRequest
 from tenant_apps.documents.models import Document
 from tenant_apps.files.models import StoredFile
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
+from tenant_apps.kit.access import NOBODY, Actor, can
 from tenant_apps.messaging.actions import message_edit, message_post, thread_mark_read
 from tenant_apps.messaging.models import Message, MessageRevision, Thread
 from tenant_apps.messaging.selectors import (
@@ -24,7 +25,6 @@ from tenant_apps.messaging.selectors import (
     visible_threads,
 )
 from tenant_apps.notifications.models import Notification
-from tenant_apps.people.policy import NOBODY, Actor, can
 from tests.access_matrix import CLIENTS, TEAM
 from tests.routes_messaging import post_message, text_file
 from tests.routes_requests import submit_request

@@ -2,18 +2,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.people.models import ClientCompany
 
 GENESIS_HASH = "0" * 64
 
 
 def _company_id(obj) -> int | None:
     """The client company ``obj`` is or belongs to: a company, a client person (a user with a
-    client membership) or anything with a ``company`` (invitations, later requests and files)."""
+    client membership) or anything with a ``company_id`` (a company's own is its pk)."""
     if obj is None:
         return None
-    if isinstance(obj, ClientCompany):
-        return obj.pk
     # Cached on users loaded by the policy's actor_for or just given a membership.
     member = getattr(obj, "client_member", None)
     return getattr(member or obj, "company_id", None)

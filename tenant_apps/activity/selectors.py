@@ -6,17 +6,8 @@ from django.utils import timezone
 
 from tenant_apps.activity.actions import GENESIS_HASH
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.people.policy import Actor, can
 
 PAGE_SIZE = 50
-
-
-def activity_visible_to(actor: Actor) -> QuerySet[ActivityEntry]:
-    """The whole log for those the policy lets see it all, otherwise only the actor's own."""
-    entries = ActivityEntry.objects.select_related("actor", "company")
-    if can(actor, "activity.view_all"):
-        return entries
-    return entries.filter(actor=actor.user)
 
 
 def _start_of(day: date) -> datetime:

@@ -31,7 +31,7 @@ from tenant_apps.approvals.selectors import (
 )
 from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.files.responses import file_download_response
-from tenant_apps.people.policy import Actor, Allowed, actor_for, require
+from tenant_apps.kit.access import Actor, Allowed, actor_for, require
 
 
 class NewestFirst(CursorPagination):

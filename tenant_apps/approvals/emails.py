@@ -12,9 +12,9 @@ from django.urls import reverse
 from shared_apps.accounts.models import User
 from tenant_apps.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
 from tenant_apps.approvals.selectors import approver_candidates
+from tenant_apps.kit.access import Actor, can
 from tenant_apps.notifications.actions import notification_send
 from tenant_apps.people.models import TeamMember
-from tenant_apps.people.policy import Actor, can
 
 ASKED, DECIDED = "approval.requested", "approval.decided"
 REMINDER_TITLES = {  # by reminder step (reminders.reminder_step), without its number

@@ -8,8 +8,9 @@ from django.utils import timezone
 from shared_apps.accounts.models import User
 from tenant_apps.approvals.models import COMPLETED_STATUSES, ApprovalRequest, ApprovalStatus
 from tenant_apps.approvals.selectors import approver_candidates, overdue, waiting_on
+from tenant_apps.kit.access import Actor
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Actor, visible_companies
+from tenant_apps.people.selectors import visible_companies
 
 TEXT_MAX_LENGTH = 5000
 STATUS_FILTERS = [

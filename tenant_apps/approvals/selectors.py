@@ -13,8 +13,8 @@ from tenant_apps.approvals.models import (
 from tenant_apps.documents.models import DocumentVersion
 from tenant_apps.invoices.models import Invoice
 from tenant_apps.invoices.selectors import visible_invoices
+from tenant_apps.kit.access import APPROVER_ROLES, Actor, can
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import APPROVER_ROLES, Actor, can
 
 
 def visible_approvals(actor: Actor) -> QuerySet[ApprovalRequest]:

@@ -34,7 +34,7 @@ from tenant_apps.approvals.selectors import (
     waiting_on,
 )
 from tenant_apps.files.responses import file_download_response
-from tenant_apps.people.policy import actor_for, can, permission_required, require
+from tenant_apps.kit.access import actor_for, can, permission_required, require
 
 PAGE_SIZE = 25
 

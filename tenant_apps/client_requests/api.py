@@ -61,9 +61,10 @@ from tenant_apps.client_requests.selectors import (
 )
 from tenant_apps.files.api import FileDownloadApi, download_responses
 from tenant_apps.files.responses import file_download_response
+from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Actor, Allowed, actor_for, can, require, visible_companies
+from tenant_apps.people.selectors import visible_companies
 
 FILES_HELP = f"Up to {MAX_ATTACHMENTS} files: send multipart/form-data, one `files` part per file."
 

@@ -20,8 +20,9 @@ from branding.emails import branded_email
 from branding.selectors import brand_for
 from shared_apps.accounts.models import User
 from tenant_apps.client_requests.models import ClientRequest, RequestEvent, SlaPolicy
-from tenant_apps.people.models import ClientMember, ClientRole, TeamMember
-from tenant_apps.people.policy import OWNER_OR_ADMIN, Actor, can
+from tenant_apps.kit.access import OWNER_OR_ADMIN, Actor, can
+from tenant_apps.kit.roles import ClientRole
+from tenant_apps.people.models import ClientMember, TeamMember
 from tenants.middleware import agency_url
 
 

@@ -28,8 +28,9 @@ from tenant_apps.client_requests.models import (
 )
 from tenant_apps.client_requests.selectors import active_request_types, team_users
 from tenant_apps.files.validation import ACCEPTED_EXTENSIONS
+from tenant_apps.kit.access import Actor
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Actor, visible_companies
+from tenant_apps.people.selectors import visible_companies
 
 MAX_ATTACHMENTS = 10
 MAX_INTAKE_FIELDS = 30

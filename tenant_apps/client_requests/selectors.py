@@ -7,8 +7,9 @@ from tenant_apps.client_requests.models import (
     RequestEvent,
     RequestType,
 )
-from tenant_apps.people.models import ClientCompany, TeamRole
-from tenant_apps.people.policy import Actor, can
+from tenant_apps.kit.access import Actor, can
+from tenant_apps.kit.roles import TeamRole
+from tenant_apps.people.models import ClientCompany
 
 
 def visible_requests(actor: Actor) -> QuerySet[ClientRequest]:

@@ -46,13 +46,8 @@ from tenant_apps.client_requests.selectors import (
 from tenant_apps.client_requests.sla import BusinessCalendar, business_time_between
 from tenant_apps.client_requests.sla_sync import sla_policy
 from tenant_apps.files.responses import file_download_response
-from tenant_apps.people.policy import (
-    actor_for,
-    can,
-    permission_required,
-    require,
-    visible_companies,
-)
+from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
 # Column header -> the sorts it switches between (first is the one a click picks).

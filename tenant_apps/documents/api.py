@@ -36,9 +36,9 @@ from tenant_apps.files.api import FileDownloadApi, download_responses
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.files.uploads import raw_body_upload, upload_cap
 from tenant_apps.files.validation import upload_accept
+from tenant_apps.kit.access import Actor, Allowed, actor_for, require
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Actor, Allowed, actor_for, require
 
 UPLOAD_HELP = (
     "multipart/form-data with one `file` part. Refused files (type sniffed from the bytes, "

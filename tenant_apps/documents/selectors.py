@@ -22,8 +22,9 @@ from django.db.models.functions import Coalesce, Concat, Left
 
 from tenant_apps.approvals.selectors import visible_approvals
 from tenant_apps.documents.models import Document, DocumentVersion, Folder
+from tenant_apps.kit.access import Actor
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Actor, visible_companies
+from tenant_apps.people.selectors import visible_companies
 
 SEARCH_MAX_TERMS = 12
 SEARCH_TERM = re.compile(r"[^\W_]+")

@@ -41,13 +41,8 @@ from tenant_apps.documents.selectors import (
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.files.uploads import upload_cap
 from tenant_apps.files.validation import safe_file_name
-from tenant_apps.people.policy import (
-    actor_for,
-    can,
-    permission_required,
-    require,
-    visible_companies,
-)
+from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 50
 SEARCH_PAGE_SIZE = 25

@@ -10,9 +10,9 @@ from django.utils import timezone
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.documents.actions import document_upload
 from tenant_apps.inbox.models import FileRequest, FileRequestStatus
+from tenant_apps.kit.access import CLIENT_CONTRIBUTORS
 from tenant_apps.notifications.actions import notification_send
 from tenant_apps.people.models import ClientMember
-from tenant_apps.people.policy import CLIENT_CONTRIBUTORS
 
 
 def file_request_url(file_request: FileRequest) -> str:

@@ -19,7 +19,8 @@ from tenant_apps.documents.models import Folder
 from tenant_apps.inbox import actions
 from tenant_apps.inbox.models import FileRequestStatus
 from tenant_apps.inbox.selectors import next_actions, visible_file_requests, waiting_on
-from tenant_apps.people.policy import Allowed, actor_for, require, visible_companies
+from tenant_apps.kit.access import Allowed, actor_for, require
+from tenant_apps.people.selectors import visible_companies
 
 
 class InboxItemSerializer(serializers.Serializer):

@@ -4,7 +4,8 @@ from django.utils import timezone
 from shared_apps.accounts.models import User
 from tenant_apps.documents.models import Folder
 from tenant_apps.files.validation import ACCEPTED_EXTENSIONS
-from tenant_apps.people.policy import CLIENT_CONTRIBUTORS, Actor, visible_companies
+from tenant_apps.kit.access import CLIENT_CONTRIBUTORS, Actor
+from tenant_apps.people.selectors import visible_companies
 
 ACCEPT = ",".join(f".{extension}" for extension in ACCEPTED_EXTENSIONS)
 

@@ -16,9 +16,9 @@ from tenant_apps.client_requests.models import ClientRequest, Status
 from tenant_apps.documents.models import DocumentVersion
 from tenant_apps.inbox.models import FileRequest, FileRequestStatus
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
+from tenant_apps.kit.access import CLIENT_CONTRIBUTORS, Actor
+from tenant_apps.kit.roles import ClientRole
 from tenant_apps.messaging.selectors import unread_threads
-from tenant_apps.people.models import ClientRole
-from tenant_apps.people.policy import CLIENT_CONTRIBUTORS, Actor
 
 SECTION_LIMIT = 20
 RECENT_UPLOAD_DAYS = 7

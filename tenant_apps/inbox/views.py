@@ -16,13 +16,8 @@ from tenant_apps.inbox import actions
 from tenant_apps.inbox.forms import FileRequestForm, UploadForm
 from tenant_apps.inbox.models import FileRequestStatus
 from tenant_apps.inbox.selectors import visible_file_requests
-from tenant_apps.people.policy import (
-    actor_for,
-    can,
-    permission_required,
-    require,
-    visible_companies,
-)
+from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
 

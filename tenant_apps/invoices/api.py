@@ -37,9 +37,10 @@ from tenant_apps.invoices.models import (
     InvoiceStatus,
 )
 from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest, visible_invoices
+from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Actor, Allowed, actor_for, can, require, visible_companies
+from tenant_apps.people.selectors import visible_companies
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "1250.00"})

@@ -20,8 +20,8 @@ from shared_apps.accounts.models import User
 from tenant_apps.invoices.currencies import money_format
 from tenant_apps.invoices.models import Invoice, NoticeKind
 from tenant_apps.invoices.selectors import agency_today, invoice_recipients
+from tenant_apps.kit.access import OWNER_OR_ADMIN
 from tenant_apps.people.models import TeamMember
-from tenant_apps.people.policy import OWNER_OR_ADMIN
 
 
 def team_recipients(invoice: Invoice) -> list[User]:

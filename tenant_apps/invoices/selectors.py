@@ -15,8 +15,9 @@ from tenant_apps.invoices.models import (
     Invoice,
     InvoiceStatus,
 )
-from tenant_apps.people.models import ClientMember, ClientRole
-from tenant_apps.people.policy import INVOICE_READERS, Actor
+from tenant_apps.kit.access import INVOICE_READERS, Actor
+from tenant_apps.kit.roles import ClientRole
+from tenant_apps.people.models import ClientMember
 
 # History entries a client reads: what happened once the invoice was theirs to see.
 CLIENT_HISTORY = [move.logged for move in MOVES.values()]

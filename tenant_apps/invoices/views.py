@@ -34,13 +34,8 @@ from tenant_apps.invoices.selectors import (
     visible_invoices,
 )
 from tenant_apps.invoices.validation import MAX_LINES, validate_tax_rate
-from tenant_apps.people.policy import (
-    actor_for,
-    can,
-    permission_required,
-    require,
-    visible_companies,
-)
+from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
 

@@ -23,6 +23,7 @@ from tenant_apps.client_requests.api import FILES_HELP, Keyset, OldestFirst, ref
 from tenant_apps.client_requests.intake import MAX_ATTACHMENTS, TEXT_MAX_LENGTH, validate_upload
 from tenant_apps.files.api import FileDownloadApi, download_responses
 from tenant_apps.files.responses import file_download_response
+from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
 from tenant_apps.messaging import actions
 from tenant_apps.messaging.models import About, MessageAttachment, Source, Thread
 from tenant_apps.messaging.selectors import (
@@ -34,7 +35,6 @@ from tenant_apps.messaging.selectors import (
     with_unread,
 )
 from tenant_apps.messaging.views import item_page
-from tenant_apps.people.policy import Actor, Allowed, actor_for, can, require
 
 
 class OneThread:

@@ -27,11 +27,11 @@ from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
 from tenant_apps.files.validation import upload_accept
+from tenant_apps.kit.access import Actor, can
 from tenant_apps.messaging.actions import message_post
 from tenant_apps.messaging.emails import refusal_notice
 from tenant_apps.messaging.models import Message, Source, Thread
 from tenant_apps.messaging.selectors import THREAD_RELATED
-from tenant_apps.people.policy import Actor, can
 from tenants.models import Agency
 
 logger = logging.getLogger(__name__)

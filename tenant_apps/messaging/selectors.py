@@ -12,6 +12,8 @@ from shared_apps.accounts.models import User
 from tenant_apps.approvals.selectors import visible_approvals
 from tenant_apps.documents.selectors import visible_documents
 from tenant_apps.invoices.selectors import visible_invoices
+from tenant_apps.kit.access import Actor, can
+from tenant_apps.kit.roles import TeamRole
 from tenant_apps.messaging.models import (
     ITEM_FIELDS,
     About,
@@ -20,8 +22,7 @@ from tenant_apps.messaging.models import (
     Thread,
     ThreadReadState,
 )
-from tenant_apps.people.models import ClientCompany, ClientMember, TeamMember, TeamRole
-from tenant_apps.people.policy import Actor, can
+from tenant_apps.people.models import ClientCompany, ClientMember, TeamMember
 
 THREAD_RELATED = ["company", "request", "document", "approval", "invoice"]
 

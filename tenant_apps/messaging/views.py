@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenant_apps.files.responses import file_download_response
+from tenant_apps.kit.access import actor_for, can, permission_required, require
 from tenant_apps.messaging import actions
 from tenant_apps.messaging.forms import EditForm, InboxForm, MessageForm
 from tenant_apps.messaging.models import About, MessageAttachment, Thread
@@ -33,13 +34,7 @@ from tenant_apps.messaging.selectors import (
     thread_messages,
     visible_threads,
 )
-from tenant_apps.people.policy import (
-    actor_for,
-    can,
-    permission_required,
-    require,
-    visible_companies,
-)
+from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
 MESSAGES_SHOWN = 50  # a thread opens on its newest; "Show earlier messages" loads the rest

@@ -12,6 +12,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tenant_apps.kit.access import Allowed, actor_for, require
 from tenant_apps.notifications import actions
 from tenant_apps.notifications.kinds import Channel, kinds_for
 from tenant_apps.notifications.selectors import (
@@ -20,7 +21,6 @@ from tenant_apps.notifications.selectors import (
     preference_channels,
     unread_count,
 )
-from tenant_apps.people.policy import Allowed, actor_for, require
 
 
 class NewestFirst(CursorPagination):

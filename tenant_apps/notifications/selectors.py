@@ -3,9 +3,9 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from tenant_apps.kit.access import OWNER_OR_ADMIN
 from tenant_apps.notifications.kinds import Channel, kind_for
 from tenant_apps.notifications.models import ActionLink, Notification, NotificationPreference
-from tenant_apps.people.policy import OWNER_OR_ADMIN
 
 UNREAD_CACHE_SECONDS = 600
 

@@ -44,6 +44,7 @@ from tenant_apps.documents.models import DocumentKind, DocumentVersion, Extracti
 from tenant_apps.documents.tasks import version_text_extract
 from tenant_apps.inbox.actions import file_request_create, file_request_fulfil
 from tenant_apps.invoices.actions import invoice_create, invoice_move
+from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.messaging.actions import message_post, thread_mark_read
 from tenant_apps.messaging.selectors import thread_for
 from tenant_apps.notifications.models import Notification
@@ -56,7 +57,7 @@ from tenant_apps.people.actions import (
     staff_assignments_set,
     team_member_create,
 )
-from tenant_apps.people.models import ClientCompany, ClientRole, TeamRole
+from tenant_apps.people.models import ClientCompany
 from tenant_apps.projects.actions import milestone_post, milestone_status_change
 from tenant_apps.projects.models import MilestoneStatus
 from tenant_apps.security.sign_in import METHOD_KEY

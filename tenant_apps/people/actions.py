@@ -12,12 +12,12 @@ from django_tenants.utils import tenant_context
 from billing.limits import client_company_check, seat_check
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.kit.roles import TeamRole
 from tenant_apps.people.models import (
     ClientCompany,
     ClientMember,
     Invitation,
     TeamMember,
-    TeamRole,
     secret_digest,
 )
 from tenant_apps.people.tasks import invitation_email_send

@@ -10,15 +10,11 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tenant_apps.kit.access import Allowed, actor_for, require
+from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.people import actions, selectors
-from tenant_apps.people.models import ClientCompany, ClientRole, TeamRole
-from tenant_apps.people.policy import (
-    Allowed,
-    actor_for,
-    require,
-    visible_companies,
-    visible_invitations,
-)
+from tenant_apps.people.models import ClientCompany
+from tenant_apps.people.selectors import visible_companies, visible_invitations
 from tenant_apps.people.validation import (
     COMPANY_NAME_TAKEN,
     validate_company_name_available,

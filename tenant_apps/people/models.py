@@ -4,18 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-
-class TeamRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    STAFF = "staff", "Staff"
-
-
-class ClientRole(models.TextChoices):
-    ADMIN = "client_admin", "Client admin"
-    APPROVER = "approver", "Approver"
-    FINANCE = "finance", "Finance"
-    VIEWER = "viewer", "Viewer"
+from tenant_apps.kit.roles import ClientRole, TeamRole
 
 
 class ClientCompany(models.Model):
@@ -32,6 +21,12 @@ class ClientCompany(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def company_id(self) -> int:
+        """Its own id: everything that belongs to a company has ``company_id``, so the policy
+        and the activity log ask a company and its items the same question."""
+        return self.pk
 
 
 class TeamMember(models.Model):

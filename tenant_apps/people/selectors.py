@@ -2,6 +2,8 @@
 
 from django.db.models import Count, QuerySet
 
+from tenant_apps.kit.access import OWNER_OR_ADMIN, Actor
+from tenant_apps.kit.roles import ClientRole
 from tenant_apps.people.models import (
     ClientCompany,
     ClientMember,
@@ -33,3 +35,19 @@ def invitation_for_secret(secret: str) -> Invitation | None:
     return invitations_listed(
         Invitation.objects.filter(secret_digest=secret_digest(secret))
     ).first()
+
+
+def visible_companies(actor: Actor) -> QuerySet[ClientCompany]:
+    ids = actor.visible_company_ids
+    companies = ClientCompany.objects.filter(is_archived=False)
+    return companies if ids is None else companies.filter(pk__in=ids)
+
+
+def visible_invitations(actor: Actor) -> QuerySet[Invitation]:
+    """Owners and admins see every invitation; a client admin those to their own company."""
+    invitations = Invitation.objects.all()
+    if actor.has_team_role(*OWNER_OR_ADMIN):
+        return invitations
+    if actor.has_client_role(ClientRole.ADMIN):
+        return invitations.filter(company_id=actor.client.company_id)
+    return invitations.none()

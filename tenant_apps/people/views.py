@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.people import actions, selectors
 from tenant_apps.people.forms import (
     CompanyForm,
@@ -18,15 +20,8 @@ from tenant_apps.people.forms import (
     RoleForm,
     StaffAccessForm,
 )
-from tenant_apps.people.models import ClientCompany, ClientMember, ClientRole, TeamMember, TeamRole
-from tenant_apps.people.policy import (
-    actor_for,
-    can,
-    permission_required,
-    require,
-    visible_companies,
-    visible_invitations,
-)
+from tenant_apps.people.models import ClientCompany, ClientMember, TeamMember
+from tenant_apps.people.selectors import visible_companies, visible_invitations
 from tenant_apps.people.validation import COMPANY_NAME_TAKEN
 from tenant_apps.security.sign_in import METHOD_KEY
 

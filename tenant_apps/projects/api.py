@@ -17,9 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenant_apps.client_requests.api import refused_as_400
+from tenant_apps.kit.access import Allowed, actor_for, require
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Allowed, actor_for, require, visible_companies
+from tenant_apps.people.selectors import visible_companies
 from tenant_apps.projects import actions
 from tenant_apps.projects.forms import MilestoneFilterForm
 from tenant_apps.projects.models import Milestone, MilestoneStatus

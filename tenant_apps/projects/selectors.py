@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from tenant_apps.people.policy import Actor
+from tenant_apps.kit.access import Actor
 from tenant_apps.projects.models import Milestone, MilestoneStatus, WeeklyReportSetting
 
 OPEN_STATUSES = [MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS, MilestoneStatus.BLOCKED]

@@ -17,14 +17,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
-from tenant_apps.people.models import ClientMember, ClientRole
-from tenant_apps.people.policy import (
-    actor_for,
-    can,
-    permission_required,
-    require,
-    visible_companies,
-)
+from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.roles import ClientRole
+from tenant_apps.people.models import ClientMember
+from tenant_apps.people.selectors import visible_companies
 from tenant_apps.projects import actions
 from tenant_apps.projects.forms import (
     MilestoneFilterForm,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from branding.emails import branded_email
 from shared_apps.accounts.models import User
 from tenant_apps.inbox.selectors import InboxItem, waiting_on
+from tenant_apps.kit.access import Actor
 from tenant_apps.people.models import ClientCompany, ClientMember
-from tenant_apps.people.policy import Actor
 from tenant_apps.workspace.selectors import FeedEntry, client_entries, feed_entry
 from tenants.middleware import agency_url
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from tenant_apps.people.policy import Allowed, actor_for
+from tenant_apps.kit.access import Allowed, actor_for
 from tenant_apps.reports.catalogue import REPORTS, ReportSpec, report_from_query
 from tenant_apps.reports.filters import DEFAULT_WEEKS
 

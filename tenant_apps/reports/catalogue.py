@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from tenant_apps.client_requests.models import SlaPolicy
-from tenant_apps.people.policy import Actor, visible_companies
+from tenant_apps.kit.access import Actor
+from tenant_apps.people.selectors import visible_companies
 from tenant_apps.reports import selectors
 from tenant_apps.reports.filters import Filters, ReportFilterForm
 from tenant_apps.reports.results import Report

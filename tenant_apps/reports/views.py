@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from tenant_apps.activity.export import FORMULA_STARTS
-from tenant_apps.people.policy import actor_for, permission_required
+from tenant_apps.kit.access import actor_for, permission_required
 from tenant_apps.reports.catalogue import REPORTS, ReportSpec, report_from_query
 from tenant_apps.reports.results import Table, cell_text
 

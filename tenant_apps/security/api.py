@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from shared_apps.accounts.tokens import TenantRefreshToken
-from tenant_apps.people.policy import Allowed
+from tenant_apps.kit.access import Allowed
 from tenant_apps.security.actions import (
     password_change,
     refresh_token_revoke,

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticToken
 
-from tenant_apps.people.policy import permission_required
+from tenant_apps.kit.access import permission_required
 from tenant_apps.security.actions import (
     recovery_codes_regenerate,
     security_policy_update,

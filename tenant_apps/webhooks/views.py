@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from tenant_apps.people.policy import actor_for, permission_required
+from tenant_apps.kit.access import actor_for, permission_required
 from tenant_apps.webhooks import actions
 from tenant_apps.webhooks.forms import EndpointForm, RotateForm
 from tenant_apps.webhooks.models import Delivery, Endpoint

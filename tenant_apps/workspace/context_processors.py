@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from tenant_apps.people.policy import NOBODY, actor_for
+from tenant_apps.kit.access import NOBODY, actor_for
 
 
 def actor(request):

@@ -45,10 +45,10 @@ from tenant_apps.inbox.models import FileRequest
 from tenant_apps.inbox.selectors import Section, home_inbox, visible_file_requests
 from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus
 from tenant_apps.invoices.selectors import invoice_totals, visible_invoices
+from tenant_apps.kit.access import Actor, can
 from tenant_apps.messaging.models import Thread
 from tenant_apps.messaging.selectors import visible_threads
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Actor, can
 from tenant_apps.projects.models import Milestone, MilestoneStatus
 from tenant_apps.projects.selectors import visible_milestones
 from tenant_apps.reports.health import HealthScore, Part, client_health

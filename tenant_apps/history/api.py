@@ -10,9 +10,10 @@ from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 
 from tenant_apps.activity.descriptions import ACTIONS
-from tenant_apps.activity.forms import ActivityFilterForm
-from tenant_apps.activity.selectors import PAGE_SIZE, activity_filter, activity_visible_to
-from tenant_apps.people.policy import Allowed, actor_for
+from tenant_apps.activity.selectors import PAGE_SIZE, activity_filter
+from tenant_apps.history.forms import ActivityFilterForm
+from tenant_apps.history.selectors import activity_visible_to
+from tenant_apps.kit.access import Allowed, actor_for
 
 # The query parameters ActivityFilterForm reads (a test keeps the two in step).
 FILTER_PARAMETERS = [

@@ -2,8 +2,9 @@ from django import forms
 
 from shared_apps.accounts.models import User
 from tenant_apps.activity.descriptions import ACTIONS
+from tenant_apps.kit.access import Actor, can
 from tenant_apps.people.models import ClientCompany
-from tenant_apps.people.policy import Actor, can, visible_companies
+from tenant_apps.people.selectors import visible_companies
 
 
 class PersonField(forms.ModelChoiceField):

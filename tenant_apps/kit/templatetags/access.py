@@ -1,6 +1,6 @@
 from django import template
 
-from tenant_apps.people.policy import can
+from tenant_apps.kit.access import can
 
 register = template.Library()
 

@@ -6,10 +6,11 @@ from django.utils import timezone
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.activity.export import csv_lines
-from tenant_apps.activity.forms import ActivityFilterForm, PositionForm
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.activity.selectors import activity_filter, activity_visible_to, activity_window
-from tenant_apps.people.policy import actor_for, permission_required
+from tenant_apps.activity.selectors import activity_filter, activity_window
+from tenant_apps.history.forms import ActivityFilterForm, PositionForm
+from tenant_apps.history.selectors import activity_visible_to
+from tenant_apps.kit.access import actor_for, permission_required
 
 
 def _page_url(request, **position) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenant_apps.activity import views
+from tenant_apps.history import views
 
 app_name = "activity"
 urlpatterns = [

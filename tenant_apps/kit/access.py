@@ -16,26 +16,18 @@ from functools import cached_property, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from rest_framework.permissions import BasePermission
 
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
-from tenant_apps.people.models import (
-    ClientCompany,
-    ClientMember,
-    ClientRole,
-    Invitation,
-    TeamMember,
-    TeamRole,
-)
+from tenant_apps.kit.roles import ClientRole, TeamRole
 
 
 @dataclass(frozen=True)
 class Actor:
     user: object
-    team: TeamMember | None
-    client: ClientMember | None
+    team: object | None  # people's TeamMember
+    client: object | None  # people's ClientMember
 
     @property
     def is_team(self) -> bool:
@@ -103,7 +95,7 @@ def _signed_in(actor, obj=None) -> bool:
     return actor.user is not None
 
 
-def _view_company(actor, company: ClientCompany) -> bool:
+def _view_company(actor, company) -> bool:
     return actor.sees_company(company.pk)
 
 
@@ -114,7 +106,7 @@ def _manages_people_of(actor, company_id: int) -> bool:
     return actor.has_client_role(ClientRole.ADMIN) and actor.client.company_id == company_id
 
 
-def _manage_company_people(actor, company: ClientCompany) -> bool:
+def _manage_company_people(actor, company) -> bool:
     return _manages_people_of(actor, company.pk)
 
 
@@ -126,25 +118,25 @@ def _invite_team_role(actor, role: str | None) -> bool:
     return actor.has_team_role(*OWNER_OR_ADMIN)
 
 
-def _is_self(actor, member: TeamMember | ClientMember) -> bool:
+def _is_self(actor, member) -> bool:
     return actor.user is not None and member.user_id == actor.user.pk
 
 
-def _change_team_role(actor, member: TeamMember) -> bool:
+def _change_team_role(actor, member) -> bool:
     # Nobody changes their own role, which also keeps the last owner an owner.
     return actor.has_team_role(TeamRole.OWNER) and not _is_self(actor, member)
 
 
-def _assign_clients(actor, member: TeamMember) -> bool:
+def _assign_clients(actor, member) -> bool:
     # Only staff can be limited; owners and admins always see every client.
     return actor.has_team_role(*OWNER_OR_ADMIN) and member.role == TeamRole.STAFF
 
 
-def _change_client_role(actor, member: ClientMember) -> bool:
+def _change_client_role(actor, member) -> bool:
     return _manages_people_of(actor, member.company_id) and not _is_self(actor, member)
 
 
-def _revoke_invitation(actor, invitation: Invitation) -> bool:
+def _revoke_invitation(actor, invitation) -> bool:
     # Whoever may offer what the invitation offers may withdraw it.
     if invitation.is_for_team:
         return _invite_team_role(actor, invitation.team_role)
@@ -173,9 +165,8 @@ def _upload_to(actor, place=None) -> bool:
     "may upload anywhere at all" (to show the upload controls)."""
     if place is None:
         return actor.is_team or actor.has_client_role(*CLIENT_CONTRIBUTORS)
-    if isinstance(place, ClientCompany):
-        return _contribute_to_company(actor, place.pk)
-    if place.is_internal and not actor.is_team:
+    # A company (its space's top level) has no is_internal; its company_id is its own pk.
+    if getattr(place, "is_internal", False) and not actor.is_team:
         return False
     return _contribute_to_company(actor, place.company_id)
 
@@ -379,22 +370,6 @@ def require(actor: Actor, permission: str, obj=None, *, request=None) -> None:
             request=request,
         )
     raise PermissionDenied(permission)
-
-
-def visible_companies(actor: Actor) -> QuerySet[ClientCompany]:
-    ids = actor.visible_company_ids
-    companies = ClientCompany.objects.filter(is_archived=False)
-    return companies if ids is None else companies.filter(pk__in=ids)
-
-
-def visible_invitations(actor: Actor) -> QuerySet[Invitation]:
-    """Owners and admins see every invitation; a client admin those to their own company."""
-    invitations = Invitation.objects.all()
-    if actor.has_team_role(*OWNER_OR_ADMIN):
-        return invitations
-    if actor.has_client_role(ClientRole.ADMIN):
-        return invitations.filter(company_id=actor.client.company_id)
-    return invitations.none()
 
 
 def permission_required(permission: str):
