@@ -19,8 +19,8 @@ from branding.colours import validate_contrast
 from branding.images import images_chosen, prepare_image
 from branding.models import Brand, ImageKind
 from branding.selectors import BRAND_TEXT_FIELDS, brand_for
-from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.kit.access import Allowed
+from tenant_apps.kit.api import refused_as_400
 from tenants import domains
 from tenants.dns_check import expected_records
 from tenants.models import CustomDomain, DomainStatus

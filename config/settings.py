@@ -75,6 +75,7 @@ TENANT_APPS = [
     "tenant_apps.webhooks",
     "tenant_apps.projects",
     "tenant_apps.reports",
+    "tenant_apps.weekly_report",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -486,7 +487,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Each client company's admins: what the team did last week and what waits on them.
     "weekly-client-reports": {
-        "task": "tenant_apps.projects.tasks.weekly_reports",
+        "task": "tenant_apps.weekly_report.tasks.weekly_reports",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
 }

@@ -63,6 +63,7 @@ urlpatterns = [
     path("", include("tenant_apps.inbox.urls")),
     path("", include("tenant_apps.webhooks.urls")),
     path("", include("tenant_apps.projects.urls")),
+    path("", include("tenant_apps.weekly_report.urls")),
     path("", include("tenant_apps.reports.urls")),
     path("", include("branding.urls")),
     path("", include("billing.urls")),

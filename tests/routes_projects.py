@@ -49,9 +49,9 @@ TENANT_ROUTES = {
     "projects:remove": on_northwind(
         signed_in(302, 403, TEAM, method="post", args=northwind_milestone)
     ),
-    "projects:weekly_report": signed_in(200, 403, ["owner"]),
+    "weekly_report:settings": signed_in(200, 403, ["owner"]),
     # Without ?company= the owner is asked to choose one (400).
-    "projects:weekly_report_preview": signed_in(400, 403, ["owner"]),
+    "weekly_report:preview": signed_in(400, 403, ["owner"]),
     "api-milestones": api(200, 200, SIGNED_IN_HERE),
     "api-milestone": on_northwind(api(200, 403, SEES_NORTHWIND, args=northwind_milestone)),
     "api-milestone-move": on_northwind(
@@ -74,7 +74,7 @@ MORE_CASES = {
         on_northwind(signed_in(400, 403, TEAM, method="post", args=northwind_milestone)),
     ),
     "weekly_report (post)": (
-        "projects:weekly_report",
+        "weekly_report:settings",
         signed_in(302, 403, ["owner"], method="post"),
     ),
 }

@@ -10,8 +10,8 @@ from shared_apps.accounts.models import User
 from tenant_apps.inbox.models import FileRequest
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.projects.models import WeeklyReportDelivery
-from tenant_apps.projects.tasks import weekly_reports
-from tenant_apps.projects.weekly import monday_of
+from tenant_apps.weekly_report.report import monday_of
+from tenant_apps.weekly_report.tasks import weekly_reports
 from tenants.models import Agency
 from tests.test_tasks import db, wait_for  # noqa: F401  (db: the worker sees committed rows)
 

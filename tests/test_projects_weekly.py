@@ -13,8 +13,8 @@ from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.actions import request_note_add, request_reply_add
 from tenant_apps.projects.actions import weekly_report_switch
 from tenant_apps.projects.models import WeeklyReportDelivery
-from tenant_apps.projects.tasks import weekly_reports_agency
-from tenant_apps.projects.weekly import monday_of
+from tenant_apps.weekly_report.report import monday_of
+from tenant_apps.weekly_report.tasks import weekly_reports_agency
 from tests.conftest import signed_in_client
 from tests.routes_approvals import ask, deliverable
 from tests.routes_inbox import ask_for_file

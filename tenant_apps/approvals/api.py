@@ -29,9 +29,9 @@ from tenant_apps.approvals.selectors import (
     version_for,
     visible_approvals,
 )
-from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import Actor, Allowed, actor_for, require
+from tenant_apps.kit.api import refused_as_400
 
 
 class NewestFirst(CursorPagination):

@@ -20,9 +20,9 @@ from tenant_apps.client_requests.models import (
     SlaTarget,
     Status,
 )
+from tenant_apps.client_requests.notices import request_notified
 from tenant_apps.client_requests.sla_sync import sla_policy, sla_refresh
 from tenant_apps.files.actions import atomic_storing
-from tenant_apps.notifications.sources import request_notified
 
 
 def _event(request, *, kind, actor, body="", is_internal=False, change=None, stored_files=()):

@@ -4,18 +4,9 @@ A request the caller cannot see is a 404, like one that does not exist; an actio
 not take on one they can see is a 403. Internal notes and files reach the team only.
 """
 
-import base64
-import binascii
-import json
-from contextlib import contextmanager
-from functools import reduce
-from operator import or_
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, FloatField, OrderBy, Q
-from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -26,23 +17,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
 from tenant_apps.client_requests import actions
 from tenant_apps.client_requests.filters import SORTS, RequestFilterForm
-from tenant_apps.client_requests.intake import (
-    MAX_ATTACHMENTS,
-    TEXT_MAX_LENGTH,
-    intake_clean,
-    validate_upload,
-    validate_wanted_by,
-)
+from tenant_apps.client_requests.intake import intake_clean, validate_wanted_by
 from tenant_apps.client_requests.models import (
     ClientRequest,
     EventKind,
@@ -59,27 +41,20 @@ from tenant_apps.client_requests.selectors import (
     request_timeline,
     visible_requests,
 )
-from tenant_apps.files.api import FileDownloadApi, download_responses
+from tenant_apps.files.attachments import FILES_HELP, MAX_ATTACHMENTS, validate_upload
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
+from tenant_apps.kit.api import (
+    FileDownloadApi,
+    Keyset,
+    OldestFirst,
+    download_responses,
+    refused_as_400,
+)
+from tenant_apps.kit.limits import TEXT_MAX_LENGTH
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
-
-FILES_HELP = f"Up to {MAX_ATTACHMENTS} files: send multipart/form-data, one `files` part per file."
-
-
-@contextmanager
-def refused_as_400(unkeyed_field: str = api_settings.NON_FIELD_ERRORS_KEY):
-    """An action's ValidationError as a 400 with field errors. One naming no field (a file
-    refused while it streamed) goes under ``unkeyed_field``; the action's transaction has
-    rolled everything back."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise serializers.ValidationError(error.message_dict) from error
-        raise serializers.ValidationError({unkeyed_field: error.messages}) from error
 
 
 class OneRequest:
@@ -96,153 +71,6 @@ class OneRequest:
     @property
     def actor(self) -> Actor:
         return actor_for(self.request)
-
-
-def _invalid_cursor() -> serializers.ValidationError:
-    return serializers.ValidationError(
-        {"cursor": ["This cursor is not valid for this sort; start again without one."]}
-    )
-
-
-def _sort_key(item) -> OrderBy:
-    if not isinstance(item, str):
-        return item
-    return F(item[1:]).desc() if item.startswith("-") else F(item).asc()
-
-
-class Keyset(BasePagination):
-    """Pages through whatever order RequestFilterForm sorts by, newest first by default.
-
-    The cursor holds the last row's sort keys (every sort ends with the id, so they are unique),
-    so each page is one indexed query however deep it is, and requests arriving meanwhile never
-    shift a page. Forward only.
-    """
-
-    page_size = 50
-    max_page_size = 200
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        size = self._page_size(request)
-        keys = [_sort_key(item) for item in queryset.query.order_by]
-        sort = [f"{'-' if key.descending else ''}{key.expression.name}" for key in keys]
-        rows = self._with_keys(queryset, keys)
-        cursor = request.query_params.get("cursor")
-        if cursor:
-            try:
-                rows = rows.filter(self._after(keys, self._decode(cursor, sort)))
-            except (DjangoValidationError, ValueError, TypeError):  # a key of the wrong type
-                raise _invalid_cursor() from None
-        page = list(rows[: size + 1])
-        self.next_cursor = None
-        if len(page) > size:
-            last = page[size - 1]
-            after = [getattr(last, f"_key{index}") for index in range(len(keys))]
-            self.next_cursor = self._encode(sort, after)
-        return page[:size]
-
-    def _page_size(self, request) -> int:
-        raw = request.query_params.get("page_size")
-        if raw is None:
-            return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise serializers.ValidationError(
-                {"page_size": [f"Enter a whole number from 1 to {self.max_page_size}."]}
-            )
-        return int(raw)
-
-    @staticmethod
-    def _with_keys(queryset, keys):
-        annotations = {}
-        for index, key in enumerate(keys):
-            expression = key.expression
-            known = queryset.query.annotations.get(expression.name)
-            if known is not None and isinstance(known.output_field, FloatField):
-                # The search rank is a 4-byte real; as a double it comes back from JSON exact.
-                expression = Cast(expression, FloatField())
-            annotations[f"_key{index}"] = expression
-        return queryset.annotate(**annotations)
-
-    @staticmethod
-    def _after(keys, values) -> Q:
-        """Rows that sort after one whose keys are ``values``: (k0 after v0) or (k0 = v0 and
-        k1 after v1) or ... Postgres puts NULLs last ascending and first descending."""
-        nothing = Q(pk__in=[])
-        conditions, same = [], Q()
-        for index, (key, value) in enumerate(zip(keys, values, strict=True)):
-            name = f"_key{index}"
-            nulls_last = key.nulls_last or not (key.descending or key.nulls_first)
-            if value is None:
-                after = nothing if nulls_last else Q(**{f"{name}__isnull": False})
-                equal = Q(**{f"{name}__isnull": True})
-            else:
-                after = Q(**{f"{name}__{'lt' if key.descending else 'gt'}": value})
-                if nulls_last:
-                    after |= Q(**{f"{name}__isnull": True})
-                equal = Q(**{name: value})
-            conditions.append(same & after)
-            same &= equal
-        return reduce(or_, conditions)
-
-    @staticmethod
-    def _encode(sort: list[str], after: list) -> str:
-        text = json.dumps({"sort": sort, "after": after}, default=lambda value: value.isoformat())
-        return base64.urlsafe_b64encode(text.encode()).decode()
-
-    @staticmethod
-    def _decode(cursor: str, sort: list[str]) -> list:
-        try:
-            decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        except (binascii.Error, ValueError):
-            raise _invalid_cursor() from None
-        if not isinstance(decoded, dict) or decoded.get("sort") != sort:
-            raise _invalid_cursor()
-        after = decoded.get("after")
-        if not isinstance(after, list) or len(after) != len(sort):
-            raise _invalid_cursor()
-        return after
-
-    def get_paginated_response(self, data):
-        next_link = None
-        if self.next_cursor:
-            next_link = replace_query_param(
-                self.request.build_absolute_uri(), "cursor", self.next_cursor
-            )
-        return Response({"next": next_link, "results": data})
-
-    def get_paginated_response_schema(self, schema):
-        return {
-            "type": "object",
-            "required": ["next", "results"],
-            "properties": {
-                "next": {
-                    "type": "string",
-                    "format": "uri",
-                    "nullable": True,
-                    "description": "The next page, with the same filters; null on the last.",
-                },
-                "results": schema,
-            },
-        }
-
-    def get_schema_operation_parameters(self, view):
-        return [
-            {
-                "name": "cursor",
-                "in": "query",
-                "required": False,
-                "description": "From a previous page's `next` link.",
-                "schema": {"type": "string"},
-            },
-            {
-                "name": "page_size",
-                "in": "query",
-                "required": False,
-                "description": f"Rows per page, 1 to {self.max_page_size} "
-                f"(default {self.page_size}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
-            },
-        ]
 
 
 # The query parameters RequestFilterForm reads (a test keeps the two in step).
@@ -554,10 +382,6 @@ class MessageOutput(serializers.Serializer):
     is_internal = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     attachments = AttachmentOutput(many=True)
-
-
-class OldestFirst(CursorPagination):
-    ordering = "id"
 
 
 class MessagesApi(OneRequest, ListAPIView):

@@ -12,12 +12,7 @@ from django.utils.text import slugify
 
 from shared_apps.accounts.models import User
 from tenant_apps.client_requests.filters import RequestFilterForm
-from tenant_apps.client_requests.intake import (
-    intake_clean,
-    intake_form_field,
-    validate_upload,
-    validate_wanted_by,
-)
+from tenant_apps.client_requests.intake import intake_clean, intake_form_field, validate_wanted_by
 from tenant_apps.client_requests.models import (
     TRANSITIONS,
     FieldKind,
@@ -27,14 +22,13 @@ from tenant_apps.client_requests.models import (
     Status,
 )
 from tenant_apps.client_requests.selectors import active_request_types, team_users
-from tenant_apps.files.validation import ACCEPTED_EXTENSIONS
+from tenant_apps.files.attachments import ACCEPT, AttachmentsField
 from tenant_apps.kit.access import Actor
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
 
 MAX_ATTACHMENTS = 10
 MAX_INTAKE_FIELDS = 30
-ACCEPT = ",".join(f".{extension}" for extension in ACCEPTED_EXTENSIONS)
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 WEEKDAYS = list(enumerate(DAY_NAMES))  # 0 = Monday, as SlaPolicy.working_days counts
 TARGET_CLOCKS = [("response", "first response"), ("resolution", "resolution")]
@@ -42,36 +36,6 @@ TARGET_CLOCKS = [("response", "first response"), ("resolution", "resolution")]
 
 def _date_input():
     return forms.DateInput(attrs={"type": "date"})
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.FileField):
-    """Any number of files up to MAX_ATTACHMENTS; every refusal is listed, not just the first."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Attachments")
-        kwargs.setdefault("help_text", "Optional. PDFs, images, Office documents, text or ZIP.")
-        super().__init__(required=False, **kwargs)
-        self.widget.attrs["accept"] = ACCEPT
-
-    def clean(self, data, initial=None):
-        uploads = [upload for upload in data or [] if upload]
-        if len(uploads) > MAX_ATTACHMENTS:
-            raise ValidationError(f"Attach at most {MAX_ATTACHMENTS} files at a time.")
-        errors = []
-        for upload in uploads:
-            try:
-                validate_upload(upload)
-            except ValidationError as refused:
-                errors.append(refused)
-        if errors:
-            raise ValidationError(errors)
-        return uploads
 
 
 def _page_field(spec: dict) -> forms.Field:

@@ -7,23 +7,15 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from tenant_apps.client_requests.models import FieldKind, RequestType
-from tenant_apps.files.validation import safe_file_name, upload_accept
+from tenant_apps.files.attachments import validate_upload
+from tenant_apps.files.validation import safe_file_name
 
 ANSWER_MAX_LENGTH = 2000
-TEXT_MAX_LENGTH = 20_000  # a request's details, a reply or a note
-MAX_ATTACHMENTS = 10  # files sent at once
-
-
-def validate_upload(upload: UploadedFile) -> None:
-    """Refuse a file by its name, declared size and first bytes before anything is written;
-    file_store checks the rest while it streams."""
-    upload_accept(upload, max_bytes=settings.FILE_MAX_UPLOAD_BYTES)
 
 
 def validate_wanted_by(value: date | None) -> None:

@@ -1,4 +1,10 @@
-from django.db.models import Prefetch, Q, QuerySet
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    Prefetch,
+    Q,
+    QuerySet,
+)
 
 from shared_apps.accounts.models import User
 from tenant_apps.client_requests.models import (
@@ -6,6 +12,7 @@ from tenant_apps.client_requests.models import (
     RequestAttachment,
     RequestEvent,
     RequestType,
+    SlaPolicy,
 )
 from tenant_apps.kit.access import Actor, can
 from tenant_apps.kit.roles import TeamRole
@@ -59,3 +66,8 @@ def request_assignees(company: ClientCompany) -> QuerySet[User]:
         | Q(team_member__assigned_companies=company)
     )
     return team_users().filter(sees_company).distinct()
+
+
+def agency_zone() -> ZoneInfo:
+    """The agency's business time zone: its SLA policy's."""
+    return ZoneInfo(SlaPolicy.objects.values_list("timezone", flat=True).get(pk=1))

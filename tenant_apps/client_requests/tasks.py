@@ -11,8 +11,8 @@ from tenant_apps.client_requests.models import (
     RequestNotification,
     SlaState,
 )
+from tenant_apps.client_requests.notices import request_email_wanted
 from tenant_apps.client_requests.sla_sync import sla_fields, sla_policy
-from tenant_apps.notifications.sources import request_email_wanted
 from tenants.models import Agency
 
 

@@ -23,7 +23,6 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.client_requests.api import Keyset, refused_as_400
 from tenant_apps.documents import actions
 from tenant_apps.documents.models import Document, DocumentKind, ExtractionState, Folder
 from tenant_apps.documents.selectors import (
@@ -32,11 +31,11 @@ from tenant_apps.documents.selectors import (
     visible_documents,
     visible_folders,
 )
-from tenant_apps.files.api import FileDownloadApi, download_responses
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.files.uploads import raw_body_upload, upload_cap
 from tenant_apps.files.validation import upload_accept
 from tenant_apps.kit.access import Actor, Allowed, actor_for, require
+from tenant_apps.kit.api import FileDownloadApi, Keyset, download_responses, refused_as_400
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 

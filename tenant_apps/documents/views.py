@@ -282,7 +282,7 @@ def _document_page(request, document, *, version_form=None, edit_form=None, stat
         "actor": actor,
         "document": document,
         "path": folder_path(document.folder) if document.folder_id else [],
-        "versions": versions_with_approvals(actor, document),
+        "versions": versions_with_approvals(document),
         "may_request_approval": can(actor, "approvals.request", document.company),
         "max_bytes": actions.upload_limit(),
     }

@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
-from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.documents.models import Folder
 from tenant_apps.inbox import actions
 from tenant_apps.inbox.models import FileRequestStatus
 from tenant_apps.inbox.selectors import next_actions, visible_file_requests, waiting_on
 from tenant_apps.kit.access import Allowed, actor_for, require
+from tenant_apps.kit.api import refused_as_400
 from tenant_apps.people.selectors import visible_companies
 
 

@@ -23,7 +23,6 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.invoices import actions, validation
 from tenant_apps.invoices.currencies import currency_get, money_round
@@ -38,6 +37,7 @@ from tenant_apps.invoices.models import (
 )
 from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest, visible_invoices
 from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
+from tenant_apps.kit.api import refused_as_400
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies

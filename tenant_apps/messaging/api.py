@@ -19,11 +19,17 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.client_requests.api import FILES_HELP, Keyset, OldestFirst, refused_as_400
-from tenant_apps.client_requests.intake import MAX_ATTACHMENTS, TEXT_MAX_LENGTH, validate_upload
-from tenant_apps.files.api import FileDownloadApi, download_responses
+from tenant_apps.files.attachments import FILES_HELP, MAX_ATTACHMENTS, validate_upload
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
+from tenant_apps.kit.api import (
+    FileDownloadApi,
+    Keyset,
+    OldestFirst,
+    download_responses,
+    refused_as_400,
+)
+from tenant_apps.kit.limits import TEXT_MAX_LENGTH
 from tenant_apps.messaging import actions
 from tenant_apps.messaging.models import About, MessageAttachment, Source, Thread
 from tenant_apps.messaging.selectors import (

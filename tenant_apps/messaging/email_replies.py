@@ -20,7 +20,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import strip_tags
 from django_tenants.utils import tenant_context
@@ -53,6 +53,12 @@ def reply_address(agency: Agency, thread: Thread, user) -> str:
     """The address at which ``user`` answers ``thread`` by email."""
     mac = _mac(agency.schema_name, thread.pk, user.pk)
     return f"reply+{agency.pk}-{thread.pk}-{user.pk}-{mac}@{settings.MESSAGING_REPLY_DOMAIN}"
+
+
+def notification_reply_address(notification) -> str:
+    """The recipient's reply address for a notification about a thread."""
+    thread = Thread(pk=int(notification.object_id))
+    return reply_address(connection.tenant, thread, notification.recipient)
 
 
 @dataclass(frozen=True)

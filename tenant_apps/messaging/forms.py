@@ -2,8 +2,8 @@
 
 from django import forms
 
-from tenant_apps.client_requests.forms import AttachmentsField
-from tenant_apps.client_requests.intake import TEXT_MAX_LENGTH
+from tenant_apps.files.attachments import AttachmentsField
+from tenant_apps.kit.limits import TEXT_MAX_LENGTH
 from tenant_apps.people.models import ClientCompany
 
 

@@ -4,6 +4,9 @@ Branded with the agency's name, logo and colour, from its sender name, with a
 single-purpose link per item (see ActionLink) so the person can act without a password.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.urls import reverse
@@ -68,18 +71,28 @@ def _message(
     )
 
 
-def _reply_by_email(notification: Notification) -> tuple[list[str] | None, str]:
-    """For a conversation: the recipient's own signed reply address, so answering the email
-    posts to the thread (messaging checks the token and the sender), and the line above
-    which the reply is cut. Otherwise neither."""
-    if notification.object_type != "messaging.thread":
-        return None, ""
-    # Here, not at the top: only conversations' emails need the messaging app.
-    from tenant_apps.messaging.email_replies import REPLY_ABOVE, reply_address
-    from tenant_apps.messaging.models import Thread
+@dataclass(frozen=True)
+class ReplyRoute:
+    """How an email about one kind of object is answered: the recipient's own reply address,
+    and the line above which the reply is cut."""
 
-    thread = Thread(pk=int(notification.object_id))
-    return [reply_address(connection.tenant, thread, notification.recipient)], REPLY_ABOVE
+    address: Callable[[Notification], str]
+    cut_above: str
+
+
+# object_type -> its route; apps whose items take email replies register in ready().
+REPLY_ROUTES: dict[str, ReplyRoute] = {}
+
+
+def reply_route_register(object_type: str, route: ReplyRoute) -> None:
+    REPLY_ROUTES[object_type] = route
+
+
+def _reply_by_email(notification: Notification) -> tuple[list[str] | None, str]:
+    route = REPLY_ROUTES.get(notification.object_type)
+    if route is None:
+        return None, ""
+    return [route.address(notification)], route.cut_above
 
 
 def notification_message(notification: Notification) -> EmailMultiAlternatives:

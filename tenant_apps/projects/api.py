@@ -16,8 +16,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.kit.access import Allowed, actor_for, require
+from tenant_apps.kit.api import refused_as_400
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies

@@ -11,10 +11,4 @@ urlpatterns = [
     path("projects/milestones/<int:milestone_id>/status/", views.milestone_status, name="status"),
     path("projects/milestones/<int:milestone_id>/move/", views.milestone_move, name="move"),
     path("projects/milestones/<int:milestone_id>/remove/", views.milestone_remove, name="remove"),
-    path("projects/weekly-report/", views.weekly_report_settings, name="weekly_report"),
-    path(
-        "projects/weekly-report/preview/",
-        views.weekly_report_preview,
-        name="weekly_report_preview",
-    ),
 ]

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shared_apps.accounts.models import User
-from tenant_apps.people.models import TeamMember
 from tenant_apps.security.link_secrets import secret_digest
 from tenant_apps.security.models import MagicLink, SecurityPolicy, SignedInSession
 from tenant_apps.security.two_factor import has_two_factor
@@ -29,7 +28,10 @@ def team_two_factor_required() -> bool:
 
 
 def two_factor_required_for(user) -> bool:
-    return team_two_factor_required() and TeamMember.objects.filter(user=user).exists()
+    return (
+        team_two_factor_required()
+        and User.objects.filter(pk=user.pk, team_member__isnull=False).exists()
+    )
 
 
 def two_factor_setup_required(user) -> bool:

@@ -11,8 +11,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.kit.access import Allowed, actor_for
+from tenant_apps.kit.api import refused_as_400
 from tenant_apps.webhooks import actions
 from tenant_apps.webhooks.forms import GRACE_CHOICES
 from tenant_apps.webhooks.models import SUBSCRIBABLE, DeliveryStatus, Endpoint, EventType

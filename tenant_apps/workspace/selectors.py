@@ -37,7 +37,7 @@ from tenant_apps.activity.descriptions import ACTIONS
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.approvals.models import ApprovalRequest, ApprovalStatus
 from tenant_apps.approvals.selectors import overdue, visible_approvals
-from tenant_apps.client_requests.models import OPEN_STATUSES, ClientRequest, SlaPolicy, SlaState
+from tenant_apps.client_requests.models import OPEN_STATUSES, ClientRequest, SlaState
 from tenant_apps.client_requests.selectors import visible_requests
 from tenant_apps.documents.models import Document
 from tenant_apps.documents.selectors import visible_documents
@@ -372,11 +372,6 @@ def client_entries(actor: Actor) -> QuerySet[ActivityEntry]:
 def client_activity(actor: Actor, *, limit: int = FEED_SIZE) -> list[FeedEntry]:
     """The latest of ``client_entries``, each with its item's status as a badge (one query)."""
     return [feed_entry(entry) for entry in client_entries(actor)[:limit]]
-
-
-def agency_zone() -> ZoneInfo:
-    """The agency's business time zone: its SLA policy's."""
-    return ZoneInfo(SlaPolicy.objects.values_list("timezone", flat=True).get(pk=1))
 
 
 def start_of_today(zone: ZoneInfo) -> datetime:

@@ -5,9 +5,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tenant_apps.client_requests.selectors import agency_zone
 from tenant_apps.kit.access import Allowed, actor_for, permission_required
 from tenant_apps.kit.roles import ClientRole, TeamRole
-from tenant_apps.workspace.selectors import HEALTH_FRESH_SECONDS, agency_zone, dashboard
+from tenant_apps.workspace.selectors import HEALTH_FRESH_SECONDS, dashboard
 
 
 @permission_required("workspace.use")

@@ -5,12 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from tenant_apps.client_requests.selectors import agency_zone
 from tenant_apps.kit.roles import ClientRole
 from tenant_apps.people.models import ClientMember
 from tenant_apps.projects.models import WeeklyReportDelivery
 from tenant_apps.projects.selectors import weekly_report_enabled
-from tenant_apps.projects.weekly import monday_of, weekly_report, weekly_report_email
-from tenant_apps.workspace.selectors import agency_zone
+from tenant_apps.weekly_report.report import monday_of, weekly_report, weekly_report_email
 from tenants.models import Agency
 
 

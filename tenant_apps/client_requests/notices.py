@@ -1,4 +1,4 @@
-"""Notifications for changes whose emails another app sends itself (requests, for now).
+"""Request notices as in-app notifications.
 
 client_requests emails its own, richer notices; here each of them also becomes an in-app
 notification, and each recipient's preference for the kind decides whether the email goes.
@@ -6,6 +6,7 @@ notification, and each recipient's preference for the kind decides whether the e
 
 from django.urls import reverse
 
+from tenant_apps.client_requests.emails import notices_for
 from tenant_apps.notifications.actions import notification_send
 from tenant_apps.notifications.selectors import email_wanted
 
@@ -21,8 +22,6 @@ REQUEST_KINDS = {
 
 def request_notified(kind: str, request, event=None) -> None:
     """In-app notifications for a request notice (call it where the notice is queued)."""
-    from tenant_apps.client_requests.emails import notices_for
-
     notification_kind = REQUEST_KINDS.get(kind)
     if notification_kind is None:
         return

@@ -94,7 +94,7 @@ def weekly_report_email(report: WeeklyReport, zone: ZoneInfo) -> EmailMultiAlter
             to=[report.recipient.email],
             subject=f"{report.company.name}: your week, {report.week:%-d %b} to "
             f"{report.week_end:%-d %b %Y}",
-            text_template="projects/emails/weekly_report.txt",
-            html_template="projects/emails/weekly_report.html",
+            text_template="weekly_report/emails/weekly_report.txt",
+            html_template="weekly_report/emails/weekly_report.html",
             context=weekly_report_context(report),
         )
