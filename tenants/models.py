@@ -4,7 +4,8 @@ from django_tenants.models import DomainMixin, TenantMixin
 
 class AgencyQuerySet(models.QuerySet):
     def live(self):
-        return self.filter(is_spare=False).exclude(schema_name="public")
+        """Agencies in service: active, not a spare schema, not the platform's own."""
+        return self.filter(is_spare=False, is_active=True).exclude(schema_name="public")
 
     def spares(self):
         return self.filter(is_spare=True)

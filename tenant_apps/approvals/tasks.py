@@ -1,20 +1,17 @@
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from tenant_apps.approvals.emails import notify_reminder, waiting_approvers
 from tenant_apps.approvals.models import ApprovalNotice, ApprovalRequest, ApprovalStatus
 from tenant_apps.approvals.reminders import reminder_step
-from tenants.models import Agency
+from tenant_apps.kit.tasks import for_each_agency
 
 
 @shared_task(ignore_result=True)
 def approval_reminders() -> None:
     """Beat task, in the public schema: start the reminders in each live agency's schema."""
-    for agency in Agency.objects.live().filter(is_active=True):
-        with tenant_context(agency):
-            approval_reminders_agency.delay()
+    for_each_agency(approval_reminders_agency.name)
 
 
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=6)

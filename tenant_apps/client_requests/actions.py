@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.client_requests.models import (
@@ -23,6 +22,7 @@ from tenant_apps.client_requests.models import (
 from tenant_apps.client_requests.notices import request_notified
 from tenant_apps.client_requests.sla_sync import sla_policy, sla_refresh
 from tenant_apps.files.actions import atomic_storing
+from tenant_apps.kit.tasks import enqueue_on_commit
 
 
 def _event(request, *, kind, actor, body="", is_internal=False, change=None, stored_files=()):
@@ -65,18 +65,10 @@ def _touch(request: ClientRequest, *fields: str) -> None:
 
 
 def _notify(kind: str, request: ClientRequest, event: RequestEvent | None = None) -> None:
-    from tenant_apps.client_requests.tasks import request_notify
-
-    # The commit may come after the caller left the tenant context, so pin the agency
-    # whose schema the task carries. Robust: a broker outage must not fail a saved change.
-    agency = connection.tenant
     event_id = event.pk if event else None
-
-    def send():
-        with tenant_context(agency):
-            request_notify.delay(kind, request.pk, event_id)
-
-    transaction.on_commit(send, robust=True)
+    enqueue_on_commit(
+        "tenant_apps.client_requests.tasks.request_notify", kind, request.pk, event_id
+    )
     request_notified(kind, request, event)  # the in-app side, in this transaction
 
 

@@ -2,7 +2,6 @@ from celery import shared_task
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from tenant_apps.client_requests.emails import NoticeMail, notices_for
 from tenant_apps.client_requests.models import (
@@ -13,7 +12,7 @@ from tenant_apps.client_requests.models import (
 )
 from tenant_apps.client_requests.notices import request_email_wanted
 from tenant_apps.client_requests.sla_sync import sla_fields, sla_policy
-from tenants.models import Agency
+from tenant_apps.kit.tasks import for_each_agency
 
 
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=6)
@@ -60,9 +59,7 @@ def request_notify(kind: str, request_id: int, event_id: int | None = None) -> i
 @shared_task(ignore_result=True)
 def sla_sweep() -> None:
     """Beat task, in the public schema: start a sweep in each live agency's schema."""
-    for agency in Agency.objects.live().filter(is_active=True):
-        with tenant_context(agency):
-            sla_sweep_agency.delay()
+    for_each_agency(sla_sweep_agency.name)
 
 
 SWEPT_FIELDS = [

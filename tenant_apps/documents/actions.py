@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.documents.models import (
@@ -16,6 +15,7 @@ from tenant_apps.documents.models import (
 )
 from tenant_apps.documents.signals import version_added
 from tenant_apps.files.actions import atomic_storing
+from tenant_apps.kit.tasks import enqueue_on_commit
 
 
 def upload_limit() -> int:
@@ -29,18 +29,8 @@ DUPLICATE_DOCUMENT = (
 
 
 def _extract_later(version: DocumentVersion) -> None:
-    from tenant_apps.documents.tasks import version_text_extract
-
-    # The task carries the agency's schema (tenant-schemas-celery). The commit may come after
-    # the caller left the tenant context, so the agency is pinned. Robust, so a broker outage
-    # never fails a saved upload: the sweep extracts what was missed.
-    agency = connection.tenant
-
-    def send():
-        with tenant_context(agency):
-            version_text_extract.delay(version.pk)
-
-    transaction.on_commit(send, robust=True)
+    # The extraction sweep extracts what a lost message missed.
+    enqueue_on_commit("tenant_apps.documents.tasks.version_text_extract", version.pk)
 
 
 def document_search_refresh(document_id: int) -> None:

@@ -4,12 +4,11 @@ from datetime import timedelta
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from tenant_apps.documents.actions import document_search_refresh
 from tenant_apps.documents.extraction import version_text
 from tenant_apps.documents.models import DocumentVersion, ExtractionState
-from tenants.models import Agency
+from tenant_apps.kit.tasks import for_each_agency
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +45,7 @@ def version_text_extract(version_id: int) -> str | None:
 @shared_task(ignore_result=True)
 def extraction_sweep() -> None:
     """Beat task, in the public schema: re-queue lost extractions in each live agency."""
-    for agency in Agency.objects.live().filter(is_active=True):
-        with tenant_context(agency):
-            extraction_sweep_agency.delay()
+    for_each_agency(extraction_sweep_agency.name)
 
 
 @shared_task(ignore_result=True)

@@ -1,20 +1,17 @@
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from tenant_apps.inbox.models import DueReminder
 from tenant_apps.inbox.reminders import REMINDED, due_step, step_title
+from tenant_apps.kit.tasks import for_each_agency
 from tenant_apps.notifications.actions import notification_send
-from tenants.models import Agency
 
 
 @shared_task(ignore_result=True)
 def reminder_sweep() -> None:
     """Beat task, in the public schema: start the reminder sweep in each live agency."""
-    for agency in Agency.objects.live().filter(is_active=True):
-        with tenant_context(agency):
-            reminder_sweep_agency.delay()
+    for_each_agency(reminder_sweep_agency.name)
 
 
 @shared_task(ignore_result=True)

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from branding.models import ImageKind
 from branding.selectors import brand_for, brand_image
@@ -33,6 +32,7 @@ from tenant_apps.invoices.models import (
     NoticeKind,
 )
 from tenant_apps.invoices.signals import pdf_replaced
+from tenant_apps.kit.tasks import enqueue_on_commit
 
 
 @dataclass(frozen=True)
@@ -543,15 +543,4 @@ MOVE_NOTICES = {
 
 
 def invoice_notify_on_commit(kind: str, invoice: Invoice, occurrence: int = 0) -> None:
-    from tenant_apps.invoices.tasks import invoice_notify
-
-    # The commit may come after the caller left the tenant context, so pin the agency
-    # whose schema the task carries. Robust: a broker outage must not fail a saved change.
-    agency = connection.tenant
-    invoice_id = invoice.pk
-
-    def send():
-        with tenant_context(agency):
-            invoice_notify.delay(kind, invoice_id, occurrence)
-
-    transaction.on_commit(send, robust=True)
+    enqueue_on_commit("tenant_apps.invoices.tasks.invoice_notify", kind, invoice.pk, occurrence)

@@ -1,13 +1,12 @@
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django_tenants.utils import tenant_context
 
 from tenant_apps.invoices.actions import invoice_move
 from tenant_apps.invoices.emails import InvoiceMail
 from tenant_apps.invoices.models import Invoice, InvoiceNotice, InvoiceStatus, NoticeKind
 from tenant_apps.invoices.selectors import agency_today
-from tenants.models import Agency
+from tenant_apps.kit.tasks import for_each_agency
 
 # Overdue invoices remind on becoming overdue, then every REMINDER_INTERVAL_DAYS days, at
 # most REMINDER_LIMIT times; after that the team follows up in person.
@@ -53,9 +52,7 @@ def invoice_notify(kind: str, invoice_id: int, occurrence: int = 0) -> int:
 @shared_task(ignore_result=True)
 def invoice_sweep() -> None:
     """Beat task, in the public schema: start a sweep in each live agency's schema."""
-    for agency in Agency.objects.live().filter(is_active=True):
-        with tenant_context(agency):
-            invoice_sweep_agency.delay()
+    for_each_agency(invoice_sweep_agency.name)
 
 
 def reminder_step(days_late: int) -> int:

@@ -78,7 +78,7 @@ def reply_to_parse(address: str) -> ReplyTo | None:
     if match is None:
         return None
     agency_id, thread_id, user_id, mac = match.groups()
-    agency = Agency.objects.live().filter(pk=int(agency_id), is_active=True).first()
+    agency = Agency.objects.live().filter(pk=int(agency_id)).first()
     if agency is None or not constant_time_compare(
         mac, _mac(agency.schema_name, int(thread_id), int(user_id))
     ):

@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.kit.tasks import enqueue_on_commit
 from tenant_apps.notifications.kinds import Channel, kind_for
 from tenant_apps.notifications.models import (
     ACTION_LINK_DAYS,
@@ -29,16 +29,7 @@ def _unread_changed(user_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
-def _after_commit(task, *args) -> None:
-    # The commit may come after the caller left the tenant context, so pin the agency
-    # whose schema the task carries. Robust: a broker outage must not fail a saved change.
-    agency = connection.tenant
-
-    def enqueue():
-        with tenant_context(agency):
-            task.delay(*args)
-
-    transaction.on_commit(enqueue, robust=True)
+NOTIFICATION_EMAIL_TASK = "tenant_apps.notifications.tasks.notification_email"
 
 
 def notification_send(
@@ -90,10 +81,10 @@ def notification_send(
             if n.channel == Channel.IMMEDIATELY and not kind_for(kind).emailed_by_source
         ]
         if immediate:
-            from tenant_apps.notifications.tasks import notification_email
-
             for notification_id in immediate:
-                _after_commit(notification_email, notification_id)
+                enqueue_on_commit(
+                    "tenant_apps.notifications.tasks.notification_email", notification_id
+                )
     return notifications
 
 

@@ -1,12 +1,11 @@
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
+from tenant_apps.kit.tasks import for_each_agency
 from tenant_apps.notifications.emails import digest_message, notification_message
 from tenant_apps.notifications.kinds import Channel
 from tenant_apps.notifications.models import Digest, Notification, NotificationEmail
-from tenants.models import Agency
 
 
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=6)
@@ -31,9 +30,7 @@ def notification_email(notification_id: int) -> bool:
 @shared_task(ignore_result=True)
 def digest_sweep() -> None:
     """Beat task, in the public schema, once a day: start digests in each live agency."""
-    for agency in Agency.objects.live().filter(is_active=True):
-        with tenant_context(agency):
-            digest_sweep_agency.delay()
+    for_each_agency(digest_sweep_agency.name)
 
 
 @shared_task(ignore_result=True)

@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from billing.limits import client_company_check, seat_check
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.kit.roles import TeamRole
+from tenant_apps.kit.tasks import enqueue_on_commit
 from tenant_apps.people.models import (
     ClientCompany,
     ClientMember,
@@ -20,7 +20,6 @@ from tenant_apps.people.models import (
     TeamMember,
     secret_digest,
 )
-from tenant_apps.people.tasks import invitation_email_send
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -199,15 +198,7 @@ def invitation_create(
 
 
 def _send_after_commit(invitation_id: int, secret: str) -> None:
-    # The commit may come after the caller left the tenant context, so pin the agency
-    # whose schema the task carries. Robust: a broker outage must not undo the invitation.
-    agency = connection.tenant
-
-    def send():
-        with tenant_context(agency):
-            invitation_email_send.delay(invitation_id, secret)
-
-    transaction.on_commit(send, robust=True)
+    enqueue_on_commit("tenant_apps.people.tasks.invitation_email_send", invitation_id, secret)
 
 
 def _locked_pending(invitation_query) -> Invitation:

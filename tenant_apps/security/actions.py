@@ -14,6 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from shared_apps.accounts.models import User, new_security_stamp
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.kit.tasks import enqueue_on_commit
 from tenant_apps.security.link_secrets import SecretDigest, secret_digest
 from tenant_apps.security.lockout import email_request_counted
 from tenant_apps.security.models import (
@@ -22,7 +23,6 @@ from tenant_apps.security.models import (
     SecurityPolicy,
     SignedInSession,
 )
-from tenant_apps.security.tasks import enqueue_on_commit, send_magic_link, send_password_reset
 from tenant_apps.security.two_factor import recovery_code_digest, recovery_codes_new, totp_confirm
 
 SEEN_KEY = "security:seen-at"
@@ -180,7 +180,7 @@ def magic_link_request(*, email: str, request) -> None:
             user=user, created_at=now, expires_at=now + timedelta(minutes=MAGIC_LINK_MINUTES)
         )
         activity_record(action="auth.magic_link_sent", actor=user, target=user, request=request)
-        enqueue_on_commit(send_magic_link, link.pk)
+        enqueue_on_commit("tenant_apps.security.tasks.send_magic_link", link.pk)
 
 
 def password_reset_request(*, email: str, request) -> None:
@@ -193,7 +193,7 @@ def password_reset_request(*, email: str, request) -> None:
         activity_record(
             action="auth.password_reset_requested", actor=user, target=user, request=request
         )
-        enqueue_on_commit(send_password_reset, user.pk)
+        enqueue_on_commit("tenant_apps.security.tasks.send_password_reset", user.pk)
 
 
 def magic_link_use(*, secret: str, request):

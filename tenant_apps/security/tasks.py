@@ -8,12 +8,11 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from tenant_schemas_celery.task import headers_with_schema
 
 from branding.emails import branded_email
 from shared_apps.accounts.models import User
@@ -28,12 +27,6 @@ PASSWORD_RESET_MAIL_GAP_SECONDS = 60
 
 def password_reset_gap_key(user_id: int) -> str:
     return f"security:password-reset-mail:{user_id}"  # the cache's key function adds the schema
-
-
-def enqueue_on_commit(task, *args) -> None:
-    """Queue ``task`` once the transaction commits, in the schema that is current now."""
-    headers = headers_with_schema({})
-    transaction.on_commit(lambda: task.apply_async(args, headers=headers))
 
 
 def _link(route: str, *args) -> str:

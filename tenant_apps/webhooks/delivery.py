@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
+from tenant_apps.kit.tasks import enqueue_on_commit
 from tenant_apps.webhooks.models import Attempt, Delivery, DeliveryStatus, Event
 from tenant_apps.webhooks.signing import SIGNATURE_HEADER, signature_header
 
@@ -204,13 +204,5 @@ def delivery_attempt(delivery_id: int) -> int | None:
 
 def deliver_on_commit(delivery_ids: list[int]) -> None:
     """Queue each delivery's first attempt once the transaction that made them commits."""
-    from tenant_apps.webhooks.tasks import webhook_deliver
-
-    agency = connection.tenant
-
-    def send():
-        with tenant_context(agency):
-            for delivery_id in delivery_ids:
-                webhook_deliver.delay(delivery_id)
-
-    transaction.on_commit(send, robust=True)
+    for delivery_id in delivery_ids:
+        enqueue_on_commit("tenant_apps.webhooks.tasks.webhook_deliver", delivery_id)

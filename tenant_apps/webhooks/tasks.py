@@ -2,11 +2,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
+from tenant_apps.kit.tasks import for_each_agency
 from tenant_apps.webhooks.delivery import delivery_attempt
 from tenant_apps.webhooks.models import Delivery, DeliveryStatus
-from tenants.models import Agency
 
 # A delivery this late for its next attempt lost its task (a broker outage, a worker killed).
 OVERDUE = timedelta(minutes=5)
@@ -25,9 +24,7 @@ def webhook_deliver(self, delivery_id: int) -> None:
 @shared_task(ignore_result=True)
 def webhook_sweep() -> None:
     """Beat task, in the public schema: look for lost deliveries in each live agency."""
-    for agency in Agency.objects.live().filter(is_active=True):
-        with tenant_context(agency):
-            webhook_sweep_agency.delay()
+    for_each_agency(webhook_sweep_agency.name)
 
 
 @shared_task(ignore_result=True)

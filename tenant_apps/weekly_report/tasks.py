@@ -3,30 +3,26 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from tenant_apps.client_requests.selectors import agency_zone
 from tenant_apps.kit.roles import ClientRole
+from tenant_apps.kit.tasks import for_each_agency
 from tenant_apps.people.models import ClientMember
 from tenant_apps.projects.models import WeeklyReportDelivery
 from tenant_apps.projects.selectors import weekly_report_enabled
 from tenant_apps.weekly_report.report import monday_of, weekly_report, weekly_report_email
-from tenants.models import Agency
 
 
 @shared_task(ignore_result=True)
 def weekly_reports() -> None:
-    """Beat task (Monday mornings), in the public schema: start each live agency's, on the
-    week that just ended in that agency's time zone."""
-    for agency in Agency.objects.live().filter(is_active=True):
-        with tenant_context(agency):
-            today = timezone.localdate(timezone=agency_zone())
-            weekly_reports_agency.delay(monday_of(today - timedelta(days=7)).isoformat())
+    """Beat task (Monday mornings), in the public schema: start each live agency's."""
+    for_each_agency(weekly_reports_agency.name)
 
 
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=6)
-def weekly_reports_agency(week: str) -> int:
-    """Email the report on the week starting ``week`` (a Monday, ISO) to every client admin
+def weekly_reports_agency(week: str | None = None) -> int:
+    """Email the report on the week starting ``week`` (a Monday, ISO; by default the week that
+    just ended in the agency's time zone) to every client admin
     of every live client company, unless the agency switched it off. A report with nothing
     done and nothing waiting is not sent.
 
@@ -35,7 +31,11 @@ def weekly_reports_agency(week: str) -> int:
     """
     if not weekly_report_enabled():
         return 0
-    monday, zone = date.fromisoformat(week), agency_zone()
+    zone = agency_zone()
+    if week is None:
+        monday = monday_of(timezone.localdate(timezone=zone) - timedelta(days=7))
+    else:
+        monday = date.fromisoformat(week)
     admins = ClientMember.objects.filter(
         role=ClientRole.ADMIN, user__is_active=True, company__is_archived=False
     ).select_related("user", "company")
