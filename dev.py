@@ -263,6 +263,8 @@ def test(cleanup, env, args):
     steps = [
         ("ruff check .", [ruff, "check", "."]),
         ("ruff format --check .", [ruff, "format", "--check", "."]),
+        # The floor plan's import contracts (pyproject.toml, [tool.importlinter]).
+        ("lint-imports", [str(VENV_BIN / "lint-imports")]),
         ("makemigrations --check", [python, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ("manage.py check", [python, "manage.py", "check"]),
         ("pytest", [python, "-m", "pytest", *args]),

@@ -35,12 +35,9 @@ from tenant_apps.approvals.selectors import (
 )
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 
 PAGE_SIZE = 25
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _query(request) -> str:
@@ -61,7 +58,7 @@ def approval_list(request):
         approvals, status = form.apply(visible), 200
     else:
         approvals = ApprovalRequest.objects.none()
-        status = 200 if _is_htmx(request) else 400
+        status = 200 if is_htmx(request) else 400
     # Newest first; said again because a query with counts drops the model's ordering.
     rows = approval_rows(actor, approvals).order_by("-created_at", "-id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -76,7 +73,7 @@ def approval_list(request):
         ).count(),
     }
     template = "approvals/list.html"
-    if _is_htmx(request) and request.headers.get("HX-Target") == "approval-results":
+    if is_htmx(request, target="approval-results"):
         template += "#results"
     return render(request, template, context, status=status)
 
@@ -219,11 +216,11 @@ def approval_decide(request, approval_id):
             add_refusal(form, refused)
     if saved:
         approval = _visible_approval(request, approval_id)  # as saved, with the new decision
-        if not _is_htmx(request):
+        if not is_htmx(request):
             messages.success(request, "Your decision is recorded. Thank you.")
             return redirect("approvals:detail", approval.pk)
     context = _detail_context(request, approval, **({} if saved else {"decision_form": form}))
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return render(request, "approvals/detail.html", context, status=400)
     # The decision panel, and on success the header and decisions out of band.
     parts = ["decide", *(["header", "decisions"] if saved else [])]

@@ -47,6 +47,7 @@ from tenant_apps.client_requests.sla import BusinessCalendar, business_time_betw
 from tenant_apps.client_requests.sla_sync import sla_policy
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
@@ -61,10 +62,6 @@ SORTABLE = {
 
 def _posted(request):
     return request.POST if request.method == "POST" else None
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # SLA, as people read it
@@ -162,7 +159,7 @@ def request_list(request):
         # Field errors beside the filters, and no rows until they make sense. A 400, except
         # to htmx, which would not swap it in.
         requests = ClientRequest.objects.none()
-        status = 200 if _is_htmx(request) else 400
+        status = 200 if is_htmx(request) else 400
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     calendar, now = _calendar(policy), timezone.now()
     context = {
@@ -175,7 +172,7 @@ def request_list(request):
         "may_submit": can(actor, "requests.submit"),
     }
     template = "client_requests/list.html"
-    if _is_htmx(request) and request.headers.get("HX-Target") == "request-results":
+    if is_htmx(request, target="request-results"):
         template += "#results"
     return _render(request, template, context, policy=policy, status=status)
 
@@ -317,7 +314,7 @@ def _after_post(request, client_request, *, form_key, form, saved, primary, mess
     context = _detail_context(
         request, client_request, policy, **({} if saved else {form_key: form})
     )
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if saved:
             messages.success(request, message)
             return redirect("client_requests:detail", client_request.pk)
@@ -627,7 +624,7 @@ def request_type_active(request, type_id):
         actor=actor_for(request).user,
         http_request=request,
     )
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(
             request, "client_requests/settings_types.html#type_row", {"type": request_type}
         )

@@ -42,16 +42,12 @@ from tenant_apps.files.responses import file_download_response
 from tenant_apps.files.uploads import upload_cap
 from tenant_apps.files.validation import safe_file_name
 from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 50
 SEARCH_PAGE_SIZE = 25
 SORTS = {"name": [Lower("name"), "id"], "updated": ["-updated_at", "-id"]}
-
-
-def _is_htmx_target(request, target: str) -> bool:
-    headers = request.headers
-    return headers.get("HX-Request") == "true" and headers.get("HX-Target") == target
 
 
 def _wants_json(request) -> bool:
@@ -122,7 +118,7 @@ def _space_page(request, company, folder=None, *, upload_form=None, folder_form=
             folders=visible_folders(actor),
         )
     template = "documents/space.html"
-    if _is_htmx_target(request, "document-listing"):
+    if is_htmx(request, target="document-listing"):
         template += "#listing"
     return render(request, template, context, status=status)
 
@@ -292,7 +288,7 @@ def _document_page(request, document, *, version_form=None, edit_form=None, stat
         fields = {field: getattr(document, field) for field in DocumentForm.base_fields}
         context["edit_form"] = edit_form or DocumentForm(initial=fields)
     template = "documents/document.html"
-    if _is_htmx_target(request, "document-main"):
+    if is_htmx(request, target="document-main"):
         template += "#main"
     return render(request, template, context, status=status)
 
@@ -387,7 +383,7 @@ def search(request):
         "page_query": query.urlencode(),
     }
     template = "documents/search.html"
-    if _is_htmx_target(request, "search-results"):
+    if is_htmx(request, target="search-results"):
         template += "#results"
         status = 200  # htmx swaps only what succeeds
     return render(request, template, context, status=status)

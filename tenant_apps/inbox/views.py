@@ -17,13 +17,10 @@ from tenant_apps.inbox.forms import FileRequestForm, UploadForm
 from tenant_apps.inbox.models import FileRequestStatus
 from tenant_apps.inbox.selectors import visible_file_requests
 from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _form_errors(form, error: ValidationError) -> None:
@@ -127,7 +124,7 @@ def file_request_upload(request, file_request_id):
             )
         except ValidationError as error:
             _form_errors(form, error)
-    if _is_htmx(request):
+    if is_htmx(request):
         # The Waiting-on-you item: done, or its form again with what went wrong.
         context = {"file_request": file_request, "upload_form": form}
         return render(request, "inbox/includes/upload_result.html", context)

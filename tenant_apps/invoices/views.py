@@ -35,13 +35,10 @@ from tenant_apps.invoices.selectors import (
 )
 from tenant_apps.invoices.validation import MAX_LINES, validate_tax_rate
 from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _posted(request):
@@ -62,7 +59,7 @@ def invoice_list(request):
         invoices, status = form.apply(visible_invoices(actor)), 200
     else:
         invoices = Invoice.objects.none()
-        status = 200 if _is_htmx(request) else 400
+        status = 200 if is_htmx(request) else 400
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -76,7 +73,7 @@ def invoice_list(request):
         "may_create": can(actor, "invoices.create"),
     }
     template = "invoices/list.html"
-    if _is_htmx(request) and request.headers.get("HX-Target") == "invoice-results":
+    if is_htmx(request, target="invoice-results"):
         template += "#results"
     return render(request, template, context, status=status)
 
@@ -275,7 +272,7 @@ def _move_view(name: str):
                 refusal = " ".join(refused.messages)
         else:
             refusal = " ".join(error for errors in form.errors.values() for error in errors)
-        if not _is_htmx(request):
+        if not is_htmx(request):
             if refusal is None:
                 messages.success(request, f"{move.done}: invoice {invoice.number}.")
                 return redirect("invoices:detail", invoice.pk)

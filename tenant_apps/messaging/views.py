@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.messaging import actions
 from tenant_apps.messaging.forms import EditForm, InboxForm, MessageForm
 from tenant_apps.messaging.models import About, MessageAttachment, Thread
@@ -49,10 +50,6 @@ ITEM_PAGES = {
 }
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _quiet_when_signed_out(status: int):
     """For parts htmx loads into a page that stays open (the panel, the poller): when the
     person is signed out (or outside the item of a single-purpose link's session), answer
@@ -64,7 +61,7 @@ def _quiet_when_signed_out(status: int):
 
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if _is_htmx(request) and not request.user.is_authenticated:
+            if is_htmx(request) and not request.user.is_authenticated:
                 return HttpResponse(status=status)
             return guarded(request, *args, **kwargs)
 
@@ -169,9 +166,9 @@ def inbox(request):
     query.pop("page", None)
     context = {"actor": actor, "form": form, "page": page, "page_query": query.urlencode()}
     template = "messaging/inbox.html"
-    if _is_htmx(request) and request.headers.get("HX-Target") == "thread-results":
+    if is_htmx(request, target="thread-results"):
         template += "#results"
-    return render(request, template, context, status=200 if valid or _is_htmx(request) else 400)
+    return render(request, template, context, status=200 if valid or is_htmx(request) else 400)
 
 
 @permission_required("workspace.use")
@@ -215,11 +212,11 @@ def _post(request, thread: Thread):
         except ValidationError as refused:  # a mention, or a file refused while stored
             form.add_error(None, refused)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 flash.success(request, "Message sent.")
                 return redirect("messaging:thread", message.thread_id)
             thread, form = message.thread, None
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return _page(request, thread, form=form)
     return render(
         request,
@@ -241,7 +238,7 @@ def panel(request, about, item_id):
     thread = _item_thread(request, about, item_id)
     if request.method == "POST":
         return _post(request, thread)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return _page(request, thread)
     context = _conversation(request, thread) | {
         # The team switches between the client's conversation and their own about it.
@@ -336,14 +333,14 @@ def message_edit(request, thread_id, message_id):
         except ValidationError as refused:
             form.add_error(None, refused)
         else:
-            if not _is_htmx(request):
+            if not is_htmx(request):
                 flash.success(request, "Message edited.")
                 thread_url = reverse("messaging:thread", args=[thread.pk])
                 return redirect(f"{thread_url}#message-{message.pk}")
             return message_detail(request, thread_id, message_id)
     context = {"actor": actor, "thread": thread, "message": message, "form": form}
     template = (
-        "messaging/conversation.html#edit_form" if _is_htmx(request) else "messaging/edit.html"
+        "messaging/conversation.html#edit_form" if is_htmx(request) else "messaging/edit.html"
     )
     return render(request, template, context)
 

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from tenant_apps.kit.access import actor_for, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.notifications import actions
 from tenant_apps.notifications.forms import PreferencesForm
 from tenant_apps.notifications.kinds import Channel
@@ -32,10 +33,6 @@ from tenant_apps.security.selectors import two_factor_setup_required
 from tenant_apps.security.two_factor import has_two_factor
 
 PAGE_SIZE = 30
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _with_bell(request, template: str, context: dict) -> HttpResponse:
@@ -85,7 +82,7 @@ def notification_open(request, notification_id):
 def mark_read(request, notification_id):
     notification = get_object_or_404(notifications_for(request.user), pk=notification_id)
     actions.notifications_mark_read(user=request.user, ids=[notification.pk])
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return redirect("notifications:list")
     notification.refresh_from_db(fields=["read_at"])
     return _with_bell(request, "notifications/list.html#row", {"notification": notification})
@@ -95,7 +92,7 @@ def mark_read(request, notification_id):
 @permission_required("notifications.use")
 def mark_all_read(request):
     count = actions.notifications_mark_read(user=request.user)
-    if _is_htmx(request):
+    if is_htmx(request):
         page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(1)
         return _with_bell(request, "notifications/list.html#results", {"page": page})
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")

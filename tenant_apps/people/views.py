@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.people import actions, selectors
 from tenant_apps.people.forms import (
@@ -41,10 +42,6 @@ class MemberRow:
 def _posted(request):
     # Not ``request.POST or None``: a form whose boxes are all unticked posts nothing.
     return request.POST if request.method == "POST" else None
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _rows(actor, members, permission, roles, bound=None) -> list[MemberRow]:
@@ -143,7 +140,7 @@ def _role_change(request, member, *, permission, roles, change, template, page, 
     if valid and form.cleaned_data["role"] != member.role:
         change(member=member, role=form.cleaned_data["role"], actor=actor.user, request=request)
     bound = None if valid else (member.pk, form)
-    if _is_htmx(request):
+    if is_htmx(request):
         row = _rows(actor, [member], permission, roles, bound)[0]
         return render(request, template, {"actor": actor, "row": row})
     if not valid:
@@ -288,7 +285,7 @@ def invitation_revoke(request, invitation_id):
         outcome = messages.SUCCESS, f"Invitation to {invitation.email} revoked."
     except actions.InvitationRefused as refused:
         outcome = messages.ERROR, refused.message
-    if _is_htmx(request):
+    if is_htmx(request):
         # The row shows the invitation's state now, whoever changed it.
         invitation.refresh_from_db(fields=["revoked_at", "accepted_at"])
         context = {"actor": actor, "invitation": invitation}

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenant_apps.kit.access import actor_for, can, permission_required, require
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.people.selectors import visible_companies
 from tenant_apps.projects import actions
 from tenant_apps.projects.forms import MilestoneFilterForm, MilestoneForm, MoveForm, StatusForm
@@ -20,10 +21,6 @@ from tenant_apps.projects.models import Milestone
 from tenant_apps.projects.selectors import visible_milestones
 
 PAGE_SIZE = 50
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # Lists
@@ -152,9 +149,9 @@ def _answer(request, milestone: Milestone, *, message: str = "", refused=()):
     """After a change from the client's list. htmx: the list as it now is, any refusal above
     it (a 200, so htmx swaps it in). Otherwise: a redirect to the client's page, or that
     page with the refusal (400)."""
-    if _is_htmx(request) or refused:
+    if is_htmx(request) or refused:
         context = _company_context(request, milestone.company, refused=refused)
-        if _is_htmx(request):
+        if is_htmx(request):
             return render(request, "projects/company.html#milestone-list", context)
         return render(request, "projects/company.html", context, status=400)
     if message:

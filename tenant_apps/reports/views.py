@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tenant_apps.activity.export import FORMULA_STARTS
 from tenant_apps.kit.access import actor_for, permission_required
+from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.reports.catalogue import REPORTS, ReportSpec, report_from_query
 from tenant_apps.reports.results import Table, cell_text
 
@@ -18,10 +19,6 @@ def _spec(name: str) -> ReportSpec:
         return REPORTS[name]
     except KeyError:
         raise Http404("No such report.") from None
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @permission_required("reports.view")
@@ -45,10 +42,10 @@ def report_page(request, name):
         "query": request.GET.urlencode(),
     }
     template = "reports/report.html"
-    if _is_htmx(request) and request.headers.get("HX-Target") == "report-results":
+    if is_htmx(request, target="report-results"):
         template += "#results"
     # Field errors beside the filters: a 400, except to htmx, which would not swap it in.
-    status = 200 if report or _is_htmx(request) else 400
+    status = 200 if report or is_htmx(request) else 400
     if report is None:
         return render(request, template, context, status=status)
     with timezone.override(report.zone):  # "computed at" in the agency's time
