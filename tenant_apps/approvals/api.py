@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,11 +30,7 @@ from tenant_apps.approvals.selectors import (
 )
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import Actor, Allowed, actor_for, require
-from tenant_apps.kit.api import refused_as_400
-
-
-class NewestFirst(CursorPagination):
-    ordering = "-id"
+from tenant_apps.kit.api import NewestFirst, refused_as_400
 
 
 def _approvals(actor: Actor, approvals=None):

@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,7 +34,13 @@ from tenant_apps.files.responses import file_download_response
 from tenant_apps.files.uploads import raw_body_upload, upload_cap
 from tenant_apps.files.validation import upload_accept
 from tenant_apps.kit.access import Actor, Allowed, actor_for, require
-from tenant_apps.kit.api import FileDownloadApi, Keyset, download_responses, refused_as_400
+from tenant_apps.kit.api import (
+    FileDownloadApi,
+    Keyset,
+    cursor_pager,
+    download_responses,
+    refused_as_400,
+)
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 
@@ -144,8 +149,7 @@ class CappedUploads(ActingApi):
             )
 
 
-class ByName(CursorPagination):
-    ordering = ("name", "id")
+ByName = cursor_pager("name", "id")
 
 
 class FoldersApi(ActingApi, ListAPIView):

@@ -7,13 +7,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 
 from tenant_apps.activity.descriptions import ACTIONS
-from tenant_apps.activity.selectors import PAGE_SIZE, activity_filter
+from tenant_apps.activity.selectors import activity_filter
 from tenant_apps.history.forms import ActivityFilterForm
 from tenant_apps.history.selectors import activity_visible_to
 from tenant_apps.kit.access import Allowed, actor_for
+from tenant_apps.kit.api import NewestFirst
 
 # The query parameters ActivityFilterForm reads (a test keeps the two in step).
 FILTER_PARAMETERS = [
@@ -34,13 +34,6 @@ FILTER_PARAMETERS = [
     OpenApiParameter("since", OpenApiTypes.DATE, description="From this day on, inclusive."),
     OpenApiParameter("until", OpenApiTypes.DATE, description="Up to this day, inclusive."),
 ]
-
-
-class NewestFirst(CursorPagination):
-    ordering = "-id"
-    page_size = PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 @extend_schema_view(

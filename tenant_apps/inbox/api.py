@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +18,7 @@ from tenant_apps.inbox import actions
 from tenant_apps.inbox.models import FileRequestStatus
 from tenant_apps.inbox.selectors import next_actions, visible_file_requests, waiting_on
 from tenant_apps.kit.access import Allowed, actor_for, require
-from tenant_apps.kit.api import refused_as_400
+from tenant_apps.kit.api import cursor_pager, refused_as_400
 from tenant_apps.people.selectors import visible_companies
 
 
@@ -94,11 +93,7 @@ class FileRequestOutput(serializers.Serializer):
     cancelled_at = serializers.DateTimeField(allow_null=True)
 
 
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+NewestFirst = cursor_pager("-created_at", "-id")
 
 
 class FileRequestsApi(ListAPIView):

@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,7 +36,7 @@ from tenant_apps.invoices.models import (
 )
 from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest, visible_invoices
 from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
-from tenant_apps.kit.api import refused_as_400
+from tenant_apps.kit.api import NewestFirst, refused_as_400
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
@@ -193,10 +192,7 @@ class InvoicesApi(ListAPIView):
     parser_classes = [JSONParser, MultiPartParser]
     serializer_class = InvoiceOutput
 
-    class Newest(CursorPagination):
-        ordering = "-id"
-
-    pagination_class = Newest
+    pagination_class = NewestFirst
 
     def get_serializer_context(self):
         return super().get_serializer_context() | {"actor": actor_for(self.request)}

@@ -183,8 +183,26 @@ class Keyset(BasePagination):
         ]
 
 
-class OldestFirst(CursorPagination):
+class CursorPager(CursorPagination):
+    """DRF's cursor pages (one indexed query at any depth), the same size everywhere."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class NewestFirst(CursorPager):
+    ordering = "-id"
+
+
+class OldestFirst(CursorPager):
     ordering = "id"
+
+
+def cursor_pager(*ordering: str) -> type[CursorPager]:
+    """A cursor pager over ``ordering``, which ends with the id so the order is total."""
+    assert ordering[-1] in ("id", "-id"), ordering
+    return type(f"CursorPager_{'_'.join(ordering)}", (CursorPager,), {"ordering": ordering})
 
 
 class FileDownloadApi(APIView):

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenant_apps.kit.access import Allowed, actor_for, require
+from tenant_apps.kit.api import cursor_pager
 from tenant_apps.notifications import actions
 from tenant_apps.notifications.kinds import Channel, kinds_for
 from tenant_apps.notifications.selectors import (
@@ -22,12 +22,7 @@ from tenant_apps.notifications.selectors import (
     unread_count,
 )
 
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+NewestFirst = cursor_pager("-created_at", "-id")
 
 
 class NotificationsApi(ListAPIView):

@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenant_apps.kit.access import Allowed, actor_for, require
+from tenant_apps.kit.api import NewestFirst, OldestFirst
 from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.people import actions, selectors
 from tenant_apps.people.models import ClientCompany
@@ -20,14 +20,6 @@ from tenant_apps.people.validation import (
     validate_company_name_available,
     validate_invitable_email,
 )
-
-
-class OldestFirst(CursorPagination):
-    ordering = "id"
-
-
-class NewestFirst(CursorPagination):
-    ordering = "-id"
 
 
 class TeamApi(ListAPIView):

@@ -11,13 +11,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenant_apps.kit.access import Allowed, actor_for, require
-from tenant_apps.kit.api import refused_as_400
+from tenant_apps.kit.api import cursor_pager, refused_as_400
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
@@ -26,11 +25,8 @@ from tenant_apps.projects.forms import MilestoneFilterForm
 from tenant_apps.projects.models import Milestone, MilestoneStatus
 from tenant_apps.projects.selectors import visible_milestones, weekly_report_enabled
 
-
-class InTheirOrder(CursorPagination):
-    # Client by client, each in the team's order.
-    ordering = ("company_id", "position", "id")
-    page_size = 50
+# Client by client, each in the team's order.
+InTheirOrder = cursor_pager("company_id", "position", "id")
 
 
 class MilestoneOutput(serializers.Serializer):

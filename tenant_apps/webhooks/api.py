@@ -6,13 +6,12 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenant_apps.kit.access import Allowed, actor_for
-from tenant_apps.kit.api import refused_as_400
+from tenant_apps.kit.api import NewestFirst, refused_as_400
 from tenant_apps.webhooks import actions
 from tenant_apps.webhooks.forms import GRACE_CHOICES
 from tenant_apps.webhooks.models import SUBSCRIBABLE, DeliveryStatus, Endpoint, EventType
@@ -182,10 +181,6 @@ class PingApi(OneEndpoint, APIView):
             endpoint=self.endpoint(), actor=actor_for(request).user, http_request=request
         )
         return Response(status=status.HTTP_202_ACCEPTED)
-
-
-class NewestFirst(CursorPagination):
-    ordering = "-id"
 
 
 class DeliveriesApi(OneEndpoint, ListAPIView):
