@@ -32,6 +32,7 @@ SHARED_APPS = [
     "tenants",
     "shared_apps.core",
     "shared_apps.accounts",
+    "shared_apps.signup",
     "branding",
     "billing",
     "django.contrib.contenttypes",

@@ -8,8 +8,8 @@ from django_tenants.utils import tenant_context
 
 from branding.models import Brand
 from shared_apps.accounts.models import User
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.onboarding.actions import agency_signup
 from tenants.models import Agency, Domain
 from tests.conftest import PASSWORD, host_client
 
