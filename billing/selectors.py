@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_tenants.utils import tenant_context
 
 from billing.models import Status, Subscription
 from billing.plans import Plan, all_plans, billing_enabled, plan_named, top_plan, trial_plan
+from shared_apps.core.caching import cache_forget
 
 CACHE_KEY = "billing:v1"
 CACHE_SECONDS = 300
@@ -180,12 +180,6 @@ def _row(agency) -> dict:
 
 
 def billing_state_forget(agency) -> None:
-    """Drop the cached row now and again after commit, so no reader re-caches the old one
-    between the two."""
-
-    def forget():
-        with tenant_context(agency):
-            cache.delete(CACHE_KEY)
-
-    forget()
-    transaction.on_commit(forget, robust=True)
+    """Drop the agency's cached row; the next billing_state reads it afresh."""
+    with tenant_context(agency):
+        cache_forget(CACHE_KEY)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from branding.models import Brand, BrandImage, ImageKind
+from shared_apps.core.caching import cache_forget
 
 # The cache's key function prefixes the current schema; brand_for only uses the cache when
 # that schema is the agency's own, so one agency's brand can never be read for another.
@@ -104,7 +105,7 @@ def brand_for(agency) -> BrandView:
 def brand_forget(agency) -> None:
     """Drop the agency's cached brand; the next brand_for reads it afresh."""
     with tenant_context(agency):
-        cache.delete(CACHE_KEY)
+        cache_forget(CACHE_KEY)
 
 
 def brand_image(agency, kind: str, digest: str) -> BrandImage | None:

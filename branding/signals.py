@@ -1,4 +1,3 @@
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -12,8 +11,6 @@ def _forget_brand_of(agency_id: int | None) -> None:
     if agency is None:
         return  # deleted with its agency; a cached entry names the agency's id, never reused
     brand_forget(agency)
-    # Again after commit: a request between now and then may have cached the old brand.
-    transaction.on_commit(lambda: brand_forget(agency), robust=True)
 
 
 @receiver([post_save, post_delete], sender=Brand)

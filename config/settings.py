@@ -204,7 +204,14 @@ AXES_USERNAME_CALLABLE = "tenant_apps.security.lockout.axes_username"
 AXES_LOCKOUT_CALLABLE = "tenant_apps.security.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the activity log
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# The client address as the rest of the project reads it (not axes' own ipware settings).
+AXES_CLIENT_IP_CALLABLE = "shared_apps.core.client_ip.client_ip"
+
+# Reverse proxies in front of the app, each appending to X-Forwarded-For (deploy/Caddyfile is
+# one); 0 ignores that header. See shared_apps/core/client_ip.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} is below 0.")
 
 
 def _otp_issuer(device):

@@ -68,6 +68,19 @@ def test_opening_a_thread_shows_new_messages_as_new_and_marks_them_read(world):
     assert f"after={second.pk}" in again and 'hx-trigger="every 3s"' in again
 
 
+def test_a_conversation_page_shows_no_flash_boxes_but_its_own(world):
+    thread_id = post_message(world, body="Kick-off on Monday").thread_id
+    client = browser(world, "client_admin")
+    page = text(client.get(f"/messages/{thread_id}/"))
+    assert "Kick-off on Monday" in page
+    assert 'class="messages"' not in page  # base.html's flash boxes
+    # Without htmx a post flashes and goes back to the page, which shows just that.
+    sent = text(client.post(f"/messages/{thread_id}/post/", {"body": "See you"}, follow=True))
+    assert re.findall(r'<ul class="messages">(.*?)</ul>', sent) == [
+        '<li class="success">Message sent.</li>'
+    ]
+
+
 def test_posting_with_htmx_answers_with_the_conversation_and_a_fresh_form(world):
     thread_id = post_message(world, body="Hello Northwind").thread_id
     response = browser(world, "client_admin").post(

@@ -1,10 +1,18 @@
 """Two-factor authentication: setting it up, the code step of signing in (web and API),
 recovery codes, turning it off, and an owner making it mandatory for the team."""
 
+from django.core.cache import cache
+from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
+from shared_apps.accounts.models import User
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.security.actions import security_policy_update
+from tenant_apps.security.models import SecurityPolicy
+from tenant_apps.security.selectors import TEAM_TWO_FACTOR_CACHE_KEY, team_two_factor_required
+from tenants.models import Agency
+from tests.browser.conftest import _with_database
 from tests.conftest import host_client, signed_in_client
 from tests.security_support import (
     ACME,
@@ -181,6 +189,38 @@ def test_an_owner_can_require_two_factor_for_the_team(world, forget_team_policy)
     device, _ = enable_two_factor(staff)
     assert staff_browser.get("/").status_code == 200
     assert obtain(staff.user.email, otp=totp_code(device)).status_code == 200
+
+
+def test_a_request_reading_the_policy_during_its_change_does_not_keep_the_old_one(
+    db, django_db_blocker
+):
+    """Real commits: the owner's change in one connection, a signed-in request reading the
+    policy in another while the change is not committed yet (it sees the old value)."""
+
+    def in_acme(work):
+        def run():
+            with tenant_context(Agency.objects.get(subdomain="acme")):
+                return work()
+
+        return _with_database(django_db_blocker, run)
+
+    def change():
+        assert team_two_factor_required() is False  # and cached
+        with transaction.atomic():  # the request's, around the action's
+            security_policy_update(
+                team_two_factor_required=True, actor=User.objects.get(email="owner@acme.example")
+            )
+            meanwhile = in_acme(team_two_factor_required)
+        return meanwhile, team_two_factor_required()
+
+    def restore():
+        SecurityPolicy.objects.filter(pk=1).update(team_two_factor_required=False)
+        cache.delete(TEAM_TWO_FACTOR_CACHE_KEY)
+
+    try:
+        assert in_acme(change) == (False, True)
+    finally:
+        in_acme(restore)
 
 
 def test_unused_setup_keys_do_not_count_as_two_factor(world):

@@ -1,6 +1,7 @@
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shared_apps.core.client_ip import client_ip
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.people.models import ClientCompany
 
@@ -37,7 +38,7 @@ def activity_record(*, action, actor=None, target=None, changes=None, request=No
             object_id=str(target.pk) if target is not None else "",
             object_label=str(target)[:200] if target is not None else "",
             changes=changes or {},
-            ip_address=request.META.get("REMOTE_ADDR") if request else None,
+            ip_address=client_ip(request) if request else None,
             user_agent=request.headers.get("User-Agent", "")[:300] if request else "",
             company_id=_company_id(target) or _company_id(actor),
             prev_hash=last_hash or GENESIS_HASH,

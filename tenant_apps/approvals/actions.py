@@ -5,11 +5,11 @@ PDF's SHA-256, fixed when asked). Each decision is an immutable record with its 
 entry, whose ``changes`` hold everything the record says, so the hash chain vouches for it.
 """
 
-from axes.helpers import get_client_ip_address
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shared_apps.core.client_ip import client_ip
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.approvals.emails import notify_asked, notify_decided
 from tenant_apps.approvals.models import (
@@ -214,7 +214,7 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
             comment=comment,
             sha256=locked.sha256,
             signed_in_by=_signed_in_by(http_request),
-            ip_address=get_client_ip_address(http_request),
+            ip_address=client_ip(http_request),
             user_agent=http_request.headers.get("User-Agent", "")[:300],
             decided_at=timezone.now(),
         )

@@ -139,7 +139,7 @@ def _conversation(request, thread: Thread, *, form=None) -> dict:
         "actor": actor,
         "thread": thread,
         "key": key,
-        "messages": shown,
+        "thread_messages": shown,
         "read_mark": read_mark,
         "has_earlier": has_earlier,
         "may_post": may_post,
@@ -194,7 +194,7 @@ def thread_detail(request, thread_id):
     context = {
         "actor": actor,
         "thread": thread,
-        "messages": earlier[:MESSAGES_SHOWN][::-1],
+        "thread_messages": earlier[:MESSAGES_SHOWN][::-1],
         "has_earlier": len(earlier) > MESSAGES_SHOWN,
         "read_mark": read_mark_of(thread, actor.user),
         "may_post": can(actor, "thread.post", thread),

@@ -3,11 +3,11 @@
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from shared_apps.core.caching import cache_forget
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.notifications.kinds import Channel, kind_for
 from tenant_apps.notifications.models import (
@@ -21,12 +21,8 @@ from tenant_apps.security.link_secrets import link_secret_new
 
 
 def _unread_changed(user_ids: Iterable[int]) -> None:
-    """Drop the cached bell counts of these people (the cache prefixes the schema): now, so
-    this request sees the new count, and again after the commit, in case another request
-    cached the old count in between."""
-    keys = [unread_cache_key(user_id) for user_id in user_ids]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+    """Drop the cached bell counts of these people."""
+    cache_forget(*(unread_cache_key(user_id) for user_id in user_ids))
 
 
 def _after_commit(task, *args) -> None:

@@ -3,7 +3,6 @@
 import time
 from datetime import timedelta
 
-from axes.helpers import get_client_ip_address
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +12,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from shared_apps.accounts.models import User, new_security_stamp
+from shared_apps.core.client_ip import client_ip
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.security.link_secrets import SecretDigest, secret_digest
 from tenant_apps.security.lockout import email_request_counted
@@ -39,8 +39,7 @@ class MagicLinkUnusable(Exception):
 
 def _client(request) -> dict:
     return {
-        # Through axes' resolver, which knows how many proxies to trust.
-        "ip_address": get_client_ip_address(request),
+        "ip_address": client_ip(request),
         "user_agent": request.headers.get("User-Agent", "")[:300],
     }
 

@@ -45,9 +45,10 @@ class LogoutApi(APIView):
         form.is_valid(raise_exception=True)
         try:
             refresh = TenantRefreshToken(form.validated_data["refresh"])
+            # Raises too when a concurrent request spent the token after it was read.
+            refresh_token_revoke(token=refresh, request=request)
         except TokenError as error:
             raise InvalidToken(error.args[0]) from error
-        refresh_token_revoke(token=refresh, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

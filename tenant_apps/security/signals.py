@@ -1,13 +1,13 @@
 """Sign-ins, sign-outs and failures from every path (forms, links, admin) into the log."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django_tenants.utils import get_public_schema_name
 
 from shared_apps.accounts.models import User
+from shared_apps.core.caching import cache_forget
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.security.actions import session_forget, session_track
 from tenant_apps.security.lockout import axes_username
@@ -56,4 +56,4 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
 
 @receiver(post_save, sender=SecurityPolicy)
 def forget_cached_policy(sender, **kwargs):
-    cache.delete(TEAM_TWO_FACTOR_CACHE_KEY)
+    cache_forget(TEAM_TWO_FACTOR_CACHE_KEY)

@@ -11,7 +11,7 @@ change, deactivation or sign-out-everywhere rotates the stamp, which voids
 every access token at once; their refresh tokens are also blacklisted.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.crypto import salted_hmac
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions, serializers
@@ -60,6 +60,16 @@ class TenantRefreshToken(SchemaBoundMixin, RefreshToken):
         token[SCHEMA_CLAIM] = connection.schema_name
         token[STAMP_CLAIM] = stamp_claim(user)
         return token
+
+    def blacklist(self):
+        # simplejwt checks the blacklist on reading the token and blacklists it later with
+        # get_or_create, so concurrent requests could all spend one token. The blacklist's
+        # unique token column decides instead: only the request whose row went in goes on; a
+        # concurrent one waits for that row to commit, then finds it and is refused.
+        blacklisted, created = super().blacklist()
+        if not created:
+            raise TokenError("Token is blacklisted")
+        return blacklisted
 
 
 def _require_current_stamp(token, user) -> None:
@@ -155,4 +165,7 @@ class TenantTokenRefreshSerializer(TokenRefreshSerializer):
         _require_current_stamp(refresh, user)
         if two_factor_setup_required(user):
             raise TwoFactorSetupRequired()
-        return super().validate(attrs)
+        # Spending the old token and recording the new one commit together, so a concurrent
+        # request with the same token waits for this one and is then refused.
+        with transaction.atomic():
+            return super().validate(attrs)

@@ -81,6 +81,7 @@ def test_a_client_reply_appears_live_in_the_staff_members_open_thread(new_page, 
     row.get_by_role("link", name="General conversation with Northwind").click()
     expect(conversation(client)).to_contain_text(hello)
     expect(client.locator(".message.unread")).to_contain_text(hello)
+    expect(client.locator(".messages")).to_have_count(0)  # no flash boxes on the page
     client.get_by_label("Message").fill(reply)
     client.get_by_role("button", name="Send").click()
     expect(conversation(client)).to_contain_text(reply)
