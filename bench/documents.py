@@ -700,7 +700,7 @@ def seed_agency() -> dict:
     from django.contrib.auth.hashers import make_password
     from django_tenants.utils import tenant_context
 
-    from tenant_apps.onboarding.actions import agency_signup
+    from shared_apps.signup.actions import agency_signup
     from tenant_apps.people.actions import client_company_create, client_member_create
 
     signup = agency_signup(

@@ -206,8 +206,8 @@ def seed(count: int) -> dict:
     from django_tenants.utils import tenant_context
 
     from bench import seed_requests
+    from shared_apps.signup.actions import agency_signup
     from tenant_apps.client_requests.models import ClientRequest, RequestType
-    from tenant_apps.onboarding.actions import agency_signup
 
     signup = agency_signup(
         name="Bench Reports",

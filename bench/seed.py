@@ -13,8 +13,8 @@ django.setup()
 from django_tenants.utils import tenant_context
 
 from bench.views import ROWS
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.activity.actions import activity_record
-from tenant_apps.onboarding.actions import agency_signup
 
 SUBDOMAINS = ["bench-a", "bench-b"]
 

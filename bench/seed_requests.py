@@ -34,6 +34,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.client_requests.actions import _search_refresh
 from tenant_apps.client_requests.models import (
     OPEN_STATUSES,
@@ -47,7 +48,6 @@ from tenant_apps.client_requests.models import (
 )
 from tenant_apps.client_requests.sla_sync import sla_fields, sla_policy
 from tenant_apps.kit.roles import ClientRole, TeamRole
-from tenant_apps.onboarding.actions import agency_signup
 from tenant_apps.people.actions import (
     client_company_create,
     client_member_create,

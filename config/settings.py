@@ -32,6 +32,7 @@ SHARED_APPS = [
     "tenants",
     "shared_apps.core",
     "shared_apps.accounts",
+    "shared_apps.signup",
     "branding",
     "billing",
     "django.contrib.contenttypes",
@@ -345,7 +346,7 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 1 if TESTING 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "shared_apps.accounts.tokens.TenantJWTAuthentication",
+        "tenant_apps.security.tokens.TenantJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -360,9 +361,9 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY),
-    "AUTH_TOKEN_CLASSES": ["shared_apps.accounts.tokens.TenantAccessToken"],
-    "TOKEN_OBTAIN_SERIALIZER": "shared_apps.accounts.tokens.TenantTokenObtainPairSerializer",
-    "TOKEN_REFRESH_SERIALIZER": "shared_apps.accounts.tokens.TenantTokenRefreshSerializer",
+    "AUTH_TOKEN_CLASSES": ["tenant_apps.security.tokens.TenantAccessToken"],
+    "TOKEN_OBTAIN_SERIALIZER": "tenant_apps.security.tokens.TenantTokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "tenant_apps.security.tokens.TenantTokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Client Portal API",

@@ -5,13 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from shared_apps.core import views as core
-from tenant_apps.onboarding import views as onboarding
+from shared_apps.signup import views as signup
 
 urlpatterns = [
     path("", core.landing, name="landing"),
-    path("signup/", onboarding.signup_page, name="signup"),
+    path("signup/", signup.signup_page, name="signup"),
     path("healthz", core.healthz, name="healthz"),
-    path("api/v1/signup", onboarding.SignupApi.as_view(), name="api-signup"),
+    path("api/v1/signup", signup.SignupApi.as_view(), name="api-signup"),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("admin/", admin.site.urls),
     path("", include("billing.urls_public")),

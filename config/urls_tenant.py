@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from shared_apps.accounts import views as accounts
+from tenant_apps.security import auth_views as accounts
 from tenant_apps.workspace import views as workspace
 
 account_patterns = (
@@ -26,7 +26,7 @@ account_patterns = (
 )
 workspace_patterns = ([path("", workspace.home, name="home")], "workspace")
 api_patterns = [
-    # Sign-in through axes (lockout) and two-factor: see shared_apps.accounts.tokens.
+    # Sign-in through axes (lockout) and two-factor: see tenant_apps.security.tokens.
     path("auth/token", TokenObtainPairView.as_view(), name="api-token"),
     path("auth/token/refresh", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me", workspace.MeApi.as_view(), name="api-me"),

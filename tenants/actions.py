@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import schema_rename
 
-from branding.actions import brand_create_default
 from tenants.models import Agency, Domain
 from tenants.validators import schema_name_for
 
@@ -12,7 +11,7 @@ POOL_LOCK_KEY = 0x5C4E_4D41  # pg advisory lock: one pool filler at a time
 
 
 def agency_provision(*, name, subdomain) -> tuple[Agency, bool]:
-    """Give a new agency its schema, domain and brand; returns (agency, came from the pool).
+    """Give a new agency its schema and domain; returns (agency, came from the pool).
 
     Claims a pre-migrated spare schema by renaming it; when the pool is empty
     the schema is created and migrated here instead. Call it inside the
@@ -31,7 +30,6 @@ def agency_provision(*, name, subdomain) -> tuple[Agency, bool]:
     Domain.objects.create(
         domain=f"{subdomain}.{settings.PLATFORM_DOMAIN}", tenant=agency, is_primary=True
     )
-    brand_create_default(agency=agency)
     return agency, from_pool
 
 

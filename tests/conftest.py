@@ -14,7 +14,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
-from tenant_apps.onboarding.actions import agency_signup
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.people.actions import (
     client_company_create,
     client_member_create,

@@ -13,8 +13,8 @@ from django_tenants.utils import tenant_context
 from billing.models import Status, Subscription
 from billing.selectors import Access, billing_state, billing_state_forget
 from billing.tasks import customer_create, trial_notices
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.onboarding.actions import agency_signup
 from tenant_apps.people.models import ClientCompany
 from tests import stripe_standin as standin
 from tests.conftest import PASSWORD, host_client, signed_in_client

@@ -18,8 +18,8 @@ from stripe import WebhookSignature
 from billing.actions import checkout_start
 from billing.models import Status, StripeEvent, Subscription
 from billing.selectors import Access, billing_state
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.onboarding.actions import agency_signup
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests import stripe_standin as standin

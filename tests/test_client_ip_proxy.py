@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.onboarding.actions import agency_signup
 from tenant_apps.security.models import SignedInSession
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency

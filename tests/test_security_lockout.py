@@ -11,8 +11,8 @@ from django.core import mail
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
-from shared_apps.accounts.views import LINK_REQUEST_SECONDS
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.security.auth_views import LINK_REQUEST_SECONDS
 from tenant_apps.security.forms import WRONG_SIGN_IN
 from tenant_apps.security.models import MagicLink
 from tests.conftest import PASSWORD, host_client

@@ -20,7 +20,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from shared_apps.accounts.models import User
-from shared_apps.accounts.tokens import TenantRefreshToken
+from tenant_apps.security.tokens import TenantRefreshToken
 from tenants.models import Agency
 from tests.browser.conftest import _free_port, _healthy
 from tests.processes import app_process

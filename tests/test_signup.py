@@ -4,12 +4,15 @@ import re
 
 import pytest
 from django.db import connection
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 
+from billing.models import Subscription
 from branding.models import Brand
 from shared_apps.accounts.models import User
+from shared_apps.signup.actions import agency_signup
+from shared_apps.signup.signals import agency_signed_up
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.onboarding.actions import agency_signup
+from tenant_apps.people.models import TeamMember
 from tenants.models import Agency, Domain
 from tests.conftest import PASSWORD, host_client
 
@@ -203,3 +206,46 @@ def test_failed_signup_leaves_no_row_schema_or_rename_behind(world, pool):
     assert schemas("agency_clash") == set()
     assert set(Agency.objects.spares().values_list("schema_name", flat=True)) == spares_before
     assert schemas("spare_") >= spares_before
+
+
+class LaterStepFailed(Exception):
+    pass
+
+
+@pytest.mark.parametrize("pool", ["with spare", "pool empty"])
+def test_signup_failing_after_the_owner_is_made_leaves_nothing_behind(world, pool):
+    if pool == "pool empty":
+        Agency.objects.spares().delete()
+    spares_before = set(Agency.objects.spares().values_list("schema_name", flat=True))
+    assert bool(spares_before) == (pool == "with spare")
+    counts_before = [m.objects.count() for m in (Agency, Domain, Brand, Subscription)]
+    owners_seen = []
+
+    def fail_after_the_owner(sender, *, owner, **kwargs):
+        # Connected after people's receiver: the owner is already a member of the new agency.
+        owners_seen.append(TeamMember.objects.get(user=owner).role)
+        raise LaterStepFailed
+
+    agency_signed_up.connect(fail_after_the_owner)
+    try:
+        with pytest.raises(LaterStepFailed):
+            agency_signup(
+                name="Late Co",
+                subdomain="late-co",
+                owner_name="L",
+                owner_email="l@late.example",
+                owner_password=PASSWORD,
+            )
+    finally:
+        agency_signed_up.disconnect(fail_after_the_owner)
+
+    assert owners_seen == ["owner"]
+    assert [m.objects.count() for m in (Agency, Domain, Brand, Subscription)] == counts_before
+    assert not Agency.objects.filter(subdomain="late-co").exists()
+    assert schemas("agency_late_co") == set()
+    assert set(Agency.objects.spares().values_list("schema_name", flat=True)) == spares_before
+    for spare in spares_before:  # a claimed spare is back, as empty as it was
+        with schema_context(spare):
+            assert not User.objects.exists()
+            assert not TeamMember.objects.exists()
+            assert not ActivityEntry.objects.exists()

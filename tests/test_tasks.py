@@ -7,9 +7,9 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.client_requests.models import ClientRequest, RequestNotification, RequestType
 from tenant_apps.client_requests.tasks import request_notify
-from tenant_apps.onboarding.actions import agency_signup
 from tenant_apps.people.models import ClientCompany
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency

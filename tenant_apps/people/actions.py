@@ -31,11 +31,10 @@ def _user_create(*, email, full_name, password_hash) -> User:
     )
 
 
-def team_owner_create(*, email, full_name, password_hash, request=None) -> User:
-    """Create the agency's first owner. ``password_hash`` is pre-computed by the caller."""
+def team_owner_create(*, user, request=None) -> TeamMember:
+    """Make ``user``, whom signup has just created, the agency's first owner."""
     with transaction.atomic():
-        user = _user_create(email=email, full_name=full_name, password_hash=password_hash)
-        TeamMember.objects.create(user=user, role=TeamRole.OWNER)
+        member = TeamMember.objects.create(user=user, role=TeamRole.OWNER)
         activity_record(
             action="team.owner_created",
             actor=user,
@@ -43,7 +42,7 @@ def team_owner_create(*, email, full_name, password_hash, request=None) -> User:
             request=request,
             changes={"role": [None, TeamRole.OWNER]},
         )
-        return user
+        return member
 
 
 def team_member_create(

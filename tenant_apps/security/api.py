@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from shared_apps.accounts.tokens import TenantRefreshToken
 from tenant_apps.kit.access import Allowed
 from tenant_apps.security.actions import (
     password_change,
@@ -19,6 +18,7 @@ from tenant_apps.security.actions import (
     sessions_end_all,
 )
 from tenant_apps.security.selectors import signed_in_sessions
+from tenant_apps.security.tokens import TenantRefreshToken
 
 SIGNED_OUT = OpenApiResponse(description="Signed out.")
 

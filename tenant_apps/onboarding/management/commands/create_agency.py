@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tenant_apps.onboarding.actions import agency_signup
-from tenant_apps.onboarding.forms import SignupForm
+from shared_apps.signup.actions import agency_signup
+from shared_apps.signup.forms import SignupForm
 from tenants.middleware import agency_url
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
-from tenant_apps.onboarding.actions import agency_signup
+from shared_apps.signup.actions import agency_signup
 from tenant_apps.onboarding.demo_data import AGENCIES, DEMO_PASSWORD
 from tenant_apps.onboarding.demo_history import history_write
 from tenant_apps.people.models import ClientCompany

@@ -1,6 +1,6 @@
 from django import forms
 
-from tenant_apps.onboarding.validation import password_errors, validate_subdomain_available
+from shared_apps.signup.validation import password_errors, validate_subdomain_available
 
 
 class SignupForm(forms.Form):

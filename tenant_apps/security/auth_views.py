@@ -4,13 +4,15 @@ import time
 
 from django.contrib import auth, messages
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
+from django.core.cache import cache
+from django.db import connection
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from shared_apps.accounts.handoff import handoff_user_id
 from shared_apps.accounts.models import User
+from shared_apps.signup.handoff import MAX_AGE_SECONDS, handoff_read
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.security.actions import (
     MagicLinkUnusable,
@@ -47,6 +49,17 @@ def logout_view(request):
     auth.logout(request)
     messages.success(request, "You're signed out.")
     return redirect("accounts:login")
+
+
+def handoff_user_id(token: str) -> int | None:
+    """The user id the signup's token names, once; None when forged, expired, reused or foreign."""
+    handoff = handoff_read(token)
+    if handoff is None or handoff.schema != connection.schema_name:
+        return None
+    # cache.add is atomic; the key function prefixes it with this schema.
+    if not cache.add(f"handoff-used:{handoff.nonce}", 1, timeout=MAX_AGE_SECONDS * 2):
+        return None
+    return handoff.user_id
 
 
 def handoff_view(request, token):

@@ -6,10 +6,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.accounts.handoff import handoff_url
-from tenant_apps.onboarding.actions import agency_signup
-from tenant_apps.onboarding.forms import SignupForm
-from tenant_apps.onboarding.validation import password_errors, validate_subdomain_available
+from shared_apps.signup.actions import agency_signup
+from shared_apps.signup.forms import SignupForm
+from shared_apps.signup.handoff import handoff_url
+from shared_apps.signup.validation import password_errors, validate_subdomain_available
 from tenants.middleware import agency_url
 
 TAKEN = "That subdomain is taken; choose another."
@@ -32,7 +32,7 @@ def signup_page(request):
             form.add_error("subdomain", TAKEN)
         else:
             return redirect(handoff_url(agency=signup.agency, user=signup.owner))
-    return render(request, "onboarding/signup.html", {"form": form})
+    return render(request, "signup/signup.html", {"form": form})
 
 
 class SignupApi(APIView):

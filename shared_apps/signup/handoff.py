@@ -2,21 +2,29 @@
 
 Session cookies are host-only, so signing up on the platform host cannot log
 anyone in on ``acme.<domain>``. The signup hands over a signed, two-minute,
-single-use token naming the schema and user; it is refused on any other host.
+single-use token naming the schema and user. Its format lives here, both ways;
+the agency's host (tenant_apps.security) refuses it for any other schema and
+spends it once.
 """
 
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
-from django.db import connection
 from django.urls import reverse
 
 from tenants.middleware import agency_url
 
 SALT = "accounts.handoff"
 MAX_AGE_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Handoff:
+    schema: str
+    user_id: int
+    nonce: str
 
 
 def handoff_url(*, agency, user) -> str:
@@ -30,15 +38,10 @@ def handoff_url(*, agency, user) -> str:
     return agency_url(agency.subdomain, path)
 
 
-def handoff_user_id(token: str) -> int | None:
-    """The user id the token names, once; None when forged, expired, reused or foreign."""
+def handoff_read(token: str) -> Handoff | None:
+    """What a genuine, unexpired token says; None when it is forged or expired."""
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
     except signing.BadSignature:
         return None
-    if data.get("schema") != connection.schema_name:
-        return None
-    # cache.add is atomic; the key function prefixes it with this schema.
-    if not cache.add(f"handoff-used:{data['nonce']}", 1, timeout=MAX_AGE_SECONDS * 2):
-        return None
-    return data["user"]
+    return Handoff(schema=data["schema"], user_id=data["user"], nonce=data["nonce"])

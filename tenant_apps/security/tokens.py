@@ -32,6 +32,7 @@ STAMP_CLAIM = "stamp"
 
 
 def stamp_claim(user) -> str:
+    # The salt still names the module's old home: changing it would void every issued token.
     return salted_hmac(
         "accounts.tokens.stamp", user.security_stamp, algorithm="sha256"
     ).hexdigest()[:32]

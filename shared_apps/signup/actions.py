@@ -5,8 +5,9 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from billing.actions import trial_start
+from branding.actions import brand_create_default
 from shared_apps.accounts.models import User
-from tenant_apps.people.actions import team_owner_create
+from shared_apps.signup.signals import agency_signed_up
 from tenants.actions import agency_provision
 from tenants.models import Agency
 
@@ -26,12 +27,11 @@ def agency_signup(
     password_hash = make_password(owner_password)
     with transaction.atomic():
         agency, from_pool = agency_provision(name=name, subdomain=subdomain)
-        with tenant_context(agency):
-            owner = team_owner_create(
-                email=owner_email,
-                full_name=owner_name,
-                password_hash=password_hash,
-                request=request,
-            )
+        brand_create_default(agency=agency)
         trial_start(agency=agency)  # billing: 14 days, no card
+        with tenant_context(agency):
+            owner = User.objects.create(
+                email=owner_email.lower(), full_name=owner_name, password=password_hash
+            )
+            agency_signed_up.send(sender=Agency, agency=agency, owner=owner, request=request)
     return Signup(agency=agency, owner=owner, from_pool=from_pool)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SignupConfig(AppConfig):
+    name = "shared_apps.signup"
+    label = "signup"
