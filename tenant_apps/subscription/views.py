@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing import actions, stripe_api
-from billing.forms import CheckoutForm
 from billing.plans import GB, all_plans
 from billing.selectors import Access, billing_state
 from billing.usage import usage_of
 from tenant_apps.people.policy import actor_for, permission_required
+from tenant_apps.subscription.forms import CheckoutForm
 
 STRIPE_UNREACHABLE = "Stripe could not be reached just now. Nothing was changed; try again."
 
@@ -82,7 +82,7 @@ def overview(request):
         "plans": all_plans(),
         "checkout_form": CheckoutForm(),
     }
-    return render(request, "billing/overview.html", context)
+    return render(request, "subscription/overview.html", context)
 
 
 def _back_from_checkout(request, agency):

@@ -11,8 +11,12 @@ from billing import actions, stripe_api
 from billing.plans import all_plans
 from billing.selectors import billing_state
 from billing.usage import usage_of
-from billing.views import STRIPE_UNREACHABLE, billing_page_url, checkout_return_urls
 from tenant_apps.people.policy import Allowed, actor_for
+from tenant_apps.subscription.views import (
+    STRIPE_UNREACHABLE,
+    billing_page_url,
+    checkout_return_urls,
+)
 
 
 class PlanOutput(serializers.Serializer):
