@@ -1,5 +1,7 @@
 """Every write to an agency's subscription: the trial, Checkout, the Customer Portal, and
-Stripe's webhook events. Each change is logged in the agency's own activity log."""
+Stripe's webhook events. A change of plan or status is announced (billing.signals) for the
+agency side to log; opening Checkout or the portal is logged by the agency's own actions
+(tenant_apps.subscription.actions)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -13,8 +15,8 @@ from billing import stripe_api
 from billing.models import StripeEvent, Subscription
 from billing.plans import billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
+from billing.signals import subscription_changed
 from billing.tasks import customer_create
-from tenant_apps.activity.actions import activity_record
 from tenant_apps.people.models import TeamMember, TeamRole
 from tenants.models import Agency
 
@@ -101,7 +103,7 @@ def customer_ensure(*, agency: Agency) -> str:
     return Subscription.objects.values_list("stripe_customer_id", flat=True).get(pk=subscription.pk)
 
 
-def checkout_start(*, agency, plan_key, actor, success_url, cancel_url, request=None) -> str:
+def checkout_start(*, agency, plan_key, success_url, cancel_url) -> str:
     """A subscription-mode Checkout Session for ``plan_key``; returns where to send the owner."""
     if not billing_enabled():
         raise BillingRefused("off")
@@ -118,24 +120,15 @@ def checkout_start(*, agency, plan_key, actor, success_url, cancel_url, request=
         success_url=success_url,
         cancel_url=cancel_url,
     )
-    with tenant_context(agency), transaction.atomic():
-        activity_record(
-            action="billing.checkout_started",
-            actor=actor,
-            changes={"plan": plan.key},
-            request=request,
-        )
     return session["url"]
 
 
-def portal_open(*, agency, actor, return_url, request=None) -> str:
+def portal_open(*, agency, return_url) -> str:
     """A Customer Portal session for cards, plan changes, cancellation and invoices."""
     if not billing_enabled():
         raise BillingRefused("off")
     customer_id = customer_ensure(agency=agency)
     session = stripe_api.portal_session_create(customer_id=customer_id, return_url=return_url)
-    with tenant_context(agency), transaction.atomic():
-        activity_record(action="billing.portal_opened", actor=actor, request=request)
     return session["url"]
 
 
@@ -172,7 +165,7 @@ def _price_id(stripe_subscription: dict) -> str:
 
 
 def _sync_locked(subscription: Subscription) -> None:
-    """Copy the customer's current Stripe subscription onto the locked row, logging changes.
+    """Copy the customer's current Stripe subscription onto the locked row, announcing changes.
 
     Read while the row is locked: whichever sync commits last read Stripe last."""
     current = stripe_api.current_subscription(subscription.stripe_customer_id)
@@ -191,10 +184,12 @@ def _sync_locked(subscription: Subscription) -> None:
     after = {"status": subscription.status, "plan": subscription.plan}
     changes = {field: [before[field], after[field]] for field in before if before != after}
     if changes:
-        with tenant_context(subscription.agency):
-            activity_record(
-                action="billing.subscription_changed", target=subscription, changes=changes
-            )
+        subscription_changed.send(
+            sender=Subscription,
+            agency=subscription.agency,
+            subscription=subscription,
+            changes=changes,
+        )
 
 
 def subscription_sync(*, agency: Agency) -> Subscription:

@@ -1,5 +1,5 @@
-"""The brand over /api/v1/brand, for owners. Policy decides; branding.actions writes;
-serializers only validate and shape."""
+"""The brand over /api/v1/brand, for owners. Policy decides; tenant_apps.brand_settings.actions
+writes; serializers only validate and shape."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -8,11 +8,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branding.actions import brand_update
 from branding.colours import validate_contrast
 from branding.images import images_chosen, prepare_image
 from branding.models import Brand, ImageKind
 from branding.selectors import BRAND_TEXT_FIELDS, brand_for
+from tenant_apps.brand_settings.actions import brand_update
 from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.people.policy import Allowed
 

@@ -1,6 +1,6 @@
 """The brand settings page (owners) and its live preview.
 
-Policy decides; branding.actions writes. The form posts normally; htmx only
+Policy decides; tenant_apps.brand_settings.actions writes. The form posts normally; htmx only
 renders the live preview.
 """
 
@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from branding.actions import brand_update
 from branding.colours import contrast_checks
 from branding.models import Brand, ImageKind
 from branding.selectors import brand_for
+from tenant_apps.brand_settings.actions import brand_update
 from tenant_apps.brand_settings.forms import BrandForm
 from tenant_apps.people.policy import permission_required
 

@@ -6,3 +6,11 @@ class SubscriptionConfig(AppConfig):
 
     name = "tenant_apps.subscription"
     label = "subscription"
+
+    def ready(self):
+        from billing.signals import subscription_changed
+        from tenant_apps.subscription import receivers
+
+        subscription_changed.connect(
+            receivers.on_subscription_changed, dispatch_uid="subscription-activity"
+        )
