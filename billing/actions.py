@@ -3,13 +3,13 @@ Stripe's webhook events. A change of plan or status is announced (billing.signal
 agency side to log; opening Checkout or the portal is logged by the agency's own actions
 (tenant_apps.subscription.actions)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from billing import stripe_api
 from billing.models import StripeEvent, Subscription
@@ -17,7 +17,6 @@ from billing.plans import billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
 from billing.signals import subscription_changed
 from billing.tasks import customer_create
-from tenant_apps.people.models import TeamMember, TeamRole
 from tenants.models import Agency
 
 # The events that can change what an agency is on. Each one only says "look again": the
@@ -53,11 +52,15 @@ class BillingRefused(Exception):
 
 
 def trial_start(*, agency: Agency) -> Subscription:
-    """At signup: the card-less trial, with the Stripe customer made by a task afterwards."""
-    subscription = Subscription.objects.create(
+    """At signup: the card-less trial, with the Stripe customer made by a task afterwards.
+
+    The row may exist already, made when the first owner's address was stored."""
+    subscription, _ = Subscription.objects.update_or_create(
         agency=agency,
-        plan=settings.BILLING_TRIAL_PLAN,
-        trial_ends_at=timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
+        defaults={
+            "plan": settings.BILLING_TRIAL_PLAN,
+            "trial_ends_at": timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
+        },
     )
     if billing_enabled():
         transaction.on_commit(lambda: customer_create.delay(agency.pk), robust=True)
@@ -77,12 +80,17 @@ def _subscription_of(agency: Agency, *, lock: bool = False) -> Subscription:
     return rows.get(agency=agency)
 
 
-def _billing_email(agency: Agency) -> str:
-    """The first owner's address: the same on every try, as Stripe requires of a request
-    repeated under one Idempotency-Key."""
-    with tenant_context(agency):
-        owners = TeamMember.objects.filter(role=TeamRole.OWNER).order_by("joined_at", "pk")
-        return owners.values_list("user__email", flat=True).first() or ""
+def subscription_owner_emails_set(*, agency: Agency, emails: Callable[[], list[str]]) -> None:
+    """Store the addresses billing writes to: ``emails()``, the agency's active owners,
+    longest-serving first. Call it in the transaction of every change to who the owners are
+    or their addresses. ``emails`` is read under the row's lock, so of two changes at once
+    the second waits, then reads the owners with the first one's committed."""
+    with transaction.atomic():
+        subscription = _subscription_of(agency, lock=True)
+        owners = list(emails())
+        if subscription.owner_emails != owners:
+            subscription.owner_emails = owners
+            subscription.save(update_fields=["owner_emails"])
 
 
 def customer_ensure(*, agency: Agency) -> str:
@@ -94,7 +102,10 @@ def customer_ensure(*, agency: Agency) -> str:
     subscription = _subscription_of(agency)
     if subscription.stripe_customer_id:
         return subscription.stripe_customer_id
-    customer = stripe_api.customer_create(agency=agency, email=_billing_email(agency))
+    # The first owner's address: the same on every try, as Stripe requires of a request
+    # repeated under one Idempotency-Key.
+    email = next(iter(subscription.owner_emails), "")
+    customer = stripe_api.customer_create(agency=agency, email=email)
     with transaction.atomic():
         Subscription.objects.filter(pk=subscription.pk, stripe_customer_id=None).update(
             stripe_customer_id=customer["id"]

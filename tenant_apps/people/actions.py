@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.actions import subscription_owner_emails_set
 from billing.limits import client_company_check, seat_check
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
@@ -20,6 +21,7 @@ from tenant_apps.people.models import (
     TeamRole,
     secret_digest,
 )
+from tenant_apps.people.selectors import owner_emails
 from tenant_apps.people.tasks import invitation_email_send
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -32,11 +34,18 @@ def _user_create(*, email, full_name, password_hash) -> User:
     )
 
 
+def billing_owners_store() -> None:
+    """Give billing (public schema) the owners' addresses it writes to; call it in the
+    transaction of every change to who the owners are or their addresses."""
+    subscription_owner_emails_set(agency=connection.tenant, emails=owner_emails)
+
+
 def team_owner_create(*, email, full_name, password_hash, request=None) -> User:
     """Create the agency's first owner. ``password_hash`` is pre-computed by the caller."""
     with transaction.atomic():
         user = _user_create(email=email, full_name=full_name, password_hash=password_hash)
         TeamMember.objects.create(user=user, role=TeamRole.OWNER)
+        billing_owners_store()
         activity_record(
             action="team.owner_created",
             actor=user,
@@ -54,6 +63,8 @@ def team_member_create(
         seat_check(inviting=False)  # billing: the plan's team seats
         user = _user_create(email=email, full_name=full_name, password_hash=password_hash)
         member = TeamMember.objects.create(user=user, role=role, sees_all_clients=sees_all_clients)
+        if role == TeamRole.OWNER:
+            billing_owners_store()
         activity_record(
             action="team.member_added",
             actor=actor,
@@ -69,6 +80,8 @@ def team_role_change(*, member: TeamMember, role, actor, request=None) -> TeamMe
         before = member.role
         member.role = role
         member.save(update_fields=["role"])
+        if TeamRole.OWNER in (before, role):
+            billing_owners_store()
         activity_record(
             action="team.role_changed",
             actor=actor,

@@ -7,6 +7,7 @@ from tenant_apps.people.models import (
     ClientMember,
     Invitation,
     TeamMember,
+    TeamRole,
     secret_digest,
 )
 
@@ -33,3 +34,9 @@ def invitation_for_secret(secret: str) -> Invitation | None:
     return invitations_listed(
         Invitation.objects.filter(secret_digest=secret_digest(secret))
     ).first()
+
+
+def owner_emails() -> list[str]:
+    """The active owners' addresses, longest-serving first: whom billing writes to."""
+    owners = TeamMember.objects.filter(role=TeamRole.OWNER, user__is_active=True)
+    return list(owners.order_by("joined_at", "pk").values_list("user__email", flat=True))

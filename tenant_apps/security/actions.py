@@ -14,6 +14,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from shared_apps.accounts.models import User, new_security_stamp
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.people.actions import billing_owners_store
 from tenant_apps.security.link_secrets import SecretDigest, secret_digest
 from tenant_apps.security.lockout import email_request_counted
 from tenant_apps.security.models import (
@@ -94,6 +95,7 @@ def user_deactivate(*, user, actor, request=None) -> None:
         user.is_active = False
         user.save(update_fields=["is_active"])
         _revoke_everything(user)
+        billing_owners_store()  # an owner no longer gets billing's emails
         activity_record(action="auth.user_deactivated", actor=actor, target=user, request=request)
 
 
