@@ -21,7 +21,7 @@ from tenant_apps.people.models import (
     TeamRole,
     secret_digest,
 )
-from tenant_apps.people.selectors import owner_emails
+from tenant_apps.people.selectors import client_companies_used, owner_emails, seats_used
 from tenant_apps.people.tasks import invitation_email_send
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -60,7 +60,8 @@ def team_member_create(
     *, email, full_name, role, password_hash, actor, sees_all_clients=True, request=None
 ) -> TeamMember:
     with transaction.atomic():
-        seat_check(inviting=False)  # billing: the plan's team seats
+        # billing: the plan's team seats (an accepted invitation's seat was held already)
+        seat_check(used=lambda: seats_used(with_invitations=False))
         user = _user_create(email=email, full_name=full_name, password_hash=password_hash)
         member = TeamMember.objects.create(user=user, role=role, sees_all_clients=sees_all_clients)
         if role == TeamRole.OWNER:
@@ -113,7 +114,7 @@ def staff_assignments_set(*, member: TeamMember, companies, sees_all_clients, ac
 
 def client_company_create(*, name, actor, request=None) -> ClientCompany:
     with transaction.atomic():
-        client_company_check()  # billing: the plan's client companies
+        client_company_check(used=client_companies_used)  # billing: the plan's limit
         company = ClientCompany.objects.create(name=name)
         activity_record(
             action="client.company_created", actor=actor, target=company, request=request
@@ -189,7 +190,7 @@ def invitation_create(
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         if team_role:  # billing: a pending team invitation holds a seat
-            seat_check(inviting=True)
+            seat_check(used=seats_used)
         invitation = Invitation.objects.create(
             email=email.lower(),
             full_name=full_name,

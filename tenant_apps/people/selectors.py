@@ -40,3 +40,15 @@ def owner_emails() -> list[str]:
     """The active owners' addresses, longest-serving first: whom billing writes to."""
     owners = TeamMember.objects.filter(role=TeamRole.OWNER, user__is_active=True)
     return list(owners.order_by("joined_at", "pk").values_list("user__email", flat=True))
+
+
+def seats_used(*, with_invitations: bool = True) -> int:
+    """Team members, plus pending team invitations: each holds a seat until it lapses."""
+    used = TeamMember.objects.count()
+    if with_invitations:
+        used += Invitation.objects.pending().filter(company__isnull=True).count()
+    return used
+
+
+def client_companies_used() -> int:
+    return ClientCompany.objects.filter(is_archived=False).count()

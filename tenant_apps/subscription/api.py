@@ -11,9 +11,9 @@ from billing import stripe_api
 from billing.actions import BillingRefused
 from billing.plans import all_plans
 from billing.selectors import billing_state
-from billing.usage import usage_of
 from tenant_apps.people.policy import Allowed, actor_for
 from tenant_apps.subscription import actions
+from tenant_apps.subscription.selectors import usage_of
 from tenant_apps.subscription.views import (
     STRIPE_UNREACHABLE,
     billing_page_url,

@@ -13,10 +13,10 @@ from billing import stripe_api
 from billing.actions import BillingRefused, checkout_return
 from billing.plans import GB, all_plans
 from billing.selectors import Access, billing_state
-from billing.usage import usage_of
 from tenant_apps.people.policy import actor_for, permission_required
 from tenant_apps.subscription import actions
 from tenant_apps.subscription.forms import CheckoutForm
+from tenant_apps.subscription.selectors import usage_of
 
 STRIPE_UNREACHABLE = "Stripe could not be reached just now. Nothing was changed; try again."
 
