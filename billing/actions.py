@@ -1,22 +1,22 @@
 """Every write to an agency's subscription: the trial, Checkout, the Customer Portal, and
-Stripe's webhook events. Each change is logged in the agency's own activity log."""
+Stripe's webhook events. A change of plan or status is announced (billing.signals) for the
+agency side to log; opening Checkout or the portal is logged by the agency's own actions
+(tenant_apps.subscription.actions)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from billing import stripe_api
 from billing.models import StripeEvent, Subscription
 from billing.plans import billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
+from billing.signals import subscription_changed
 from billing.tasks import customer_create
-from tenant_apps.activity.actions import activity_record
-from tenant_apps.kit.roles import TeamRole
-from tenant_apps.people.models import TeamMember
 from tenants.models import Agency
 
 # The events that can change what an agency is on. Each one only says "look again": the
@@ -52,11 +52,15 @@ class BillingRefused(Exception):
 
 
 def trial_start(*, agency: Agency) -> Subscription:
-    """At signup: the card-less trial, with the Stripe customer made by a task afterwards."""
-    subscription = Subscription.objects.create(
+    """At signup: the card-less trial, with the Stripe customer made by a task afterwards.
+
+    The row may exist already, made when the first owner's address was stored."""
+    subscription, _ = Subscription.objects.update_or_create(
         agency=agency,
-        plan=settings.BILLING_TRIAL_PLAN,
-        trial_ends_at=timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
+        defaults={
+            "plan": settings.BILLING_TRIAL_PLAN,
+            "trial_ends_at": timezone.now() + timedelta(days=settings.BILLING_TRIAL_DAYS),
+        },
     )
     if billing_enabled():
         transaction.on_commit(lambda: customer_create.delay(agency.pk), robust=True)
@@ -76,12 +80,17 @@ def _subscription_of(agency: Agency, *, lock: bool = False) -> Subscription:
     return rows.get(agency=agency)
 
 
-def _billing_email(agency: Agency) -> str:
-    """The first owner's address: the same on every try, as Stripe requires of a request
-    repeated under one Idempotency-Key."""
-    with tenant_context(agency):
-        owners = TeamMember.objects.filter(role=TeamRole.OWNER).order_by("joined_at", "pk")
-        return owners.values_list("user__email", flat=True).first() or ""
+def subscription_owner_emails_set(*, agency: Agency, emails: Callable[[], list[str]]) -> None:
+    """Store the addresses billing writes to: ``emails()``, the agency's active owners,
+    longest-serving first. Call it in the transaction of every change to who the owners are
+    or their addresses. ``emails`` is read under the row's lock, so of two changes at once
+    the second waits, then reads the owners with the first one's committed."""
+    with transaction.atomic():
+        subscription = _subscription_of(agency, lock=True)
+        owners = list(emails())
+        if subscription.owner_emails != owners:
+            subscription.owner_emails = owners
+            subscription.save(update_fields=["owner_emails"])
 
 
 def customer_ensure(*, agency: Agency) -> str:
@@ -93,7 +102,10 @@ def customer_ensure(*, agency: Agency) -> str:
     subscription = _subscription_of(agency)
     if subscription.stripe_customer_id:
         return subscription.stripe_customer_id
-    customer = stripe_api.customer_create(agency=agency, email=_billing_email(agency))
+    # The first owner's address: the same on every try, as Stripe requires of a request
+    # repeated under one Idempotency-Key.
+    email = next(iter(subscription.owner_emails), "")
+    customer = stripe_api.customer_create(agency=agency, email=email)
     with transaction.atomic():
         Subscription.objects.filter(pk=subscription.pk, stripe_customer_id=None).update(
             stripe_customer_id=customer["id"]
@@ -102,7 +114,7 @@ def customer_ensure(*, agency: Agency) -> str:
     return Subscription.objects.values_list("stripe_customer_id", flat=True).get(pk=subscription.pk)
 
 
-def checkout_start(*, agency, plan_key, actor, success_url, cancel_url, request=None) -> str:
+def checkout_start(*, agency, plan_key, success_url, cancel_url) -> str:
     """A subscription-mode Checkout Session for ``plan_key``; returns where to send the owner."""
     if not billing_enabled():
         raise BillingRefused("off")
@@ -119,24 +131,15 @@ def checkout_start(*, agency, plan_key, actor, success_url, cancel_url, request=
         success_url=success_url,
         cancel_url=cancel_url,
     )
-    with tenant_context(agency), transaction.atomic():
-        activity_record(
-            action="billing.checkout_started",
-            actor=actor,
-            changes={"plan": plan.key},
-            request=request,
-        )
     return session["url"]
 
 
-def portal_open(*, agency, actor, return_url, request=None) -> str:
+def portal_open(*, agency, return_url) -> str:
     """A Customer Portal session for cards, plan changes, cancellation and invoices."""
     if not billing_enabled():
         raise BillingRefused("off")
     customer_id = customer_ensure(agency=agency)
     session = stripe_api.portal_session_create(customer_id=customer_id, return_url=return_url)
-    with tenant_context(agency), transaction.atomic():
-        activity_record(action="billing.portal_opened", actor=actor, request=request)
     return session["url"]
 
 
@@ -173,7 +176,7 @@ def _price_id(stripe_subscription: dict) -> str:
 
 
 def _sync_locked(subscription: Subscription) -> None:
-    """Copy the customer's current Stripe subscription onto the locked row, logging changes.
+    """Copy the customer's current Stripe subscription onto the locked row, announcing changes.
 
     Read while the row is locked: whichever sync commits last read Stripe last."""
     current = stripe_api.current_subscription(subscription.stripe_customer_id)
@@ -192,10 +195,12 @@ def _sync_locked(subscription: Subscription) -> None:
     after = {"status": subscription.status, "plan": subscription.plan}
     changes = {field: [before[field], after[field]] for field in before if before != after}
     if changes:
-        with tenant_context(subscription.agency):
-            activity_record(
-                action="billing.subscription_changed", target=subscription, changes=changes
-            )
+        subscription_changed.send(
+            sender=Subscription,
+            agency=subscription.agency,
+            subscription=subscription,
+            changes=changes,
+        )
 
 
 def subscription_sync(*, agency: Agency) -> Subscription:

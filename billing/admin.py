@@ -1,5 +1,6 @@
 """For support: every agency's subscription and the Stripe events handled. Stripe owns the
-subscription itself; the one thing an operator may change is when a trial ends."""
+subscription itself, and the agency its owners; the one thing an operator may change is when
+a trial ends."""
 
 from django.contrib import admin
 
@@ -32,6 +33,7 @@ class SubscriptionAdmin(NoAddOrDelete, admin.ModelAdmin):
         "synced_at",
         "trial_ending_sent_at",
         "trial_ended_sent_at",
+        "owner_emails",  # the agency's people actions keep it current
         "created_at",
     ]
 

@@ -5,10 +5,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django_tenants.utils import tenant_context
 
-from tenant_apps.kit.roles import TeamRole
-from tenant_apps.people.models import TeamMember
+from billing.models import Subscription
+from billing.selectors import days_until
 from tenants.middleware import agency_url
 
 SUBJECTS = {
@@ -17,23 +16,19 @@ SUBJECTS = {
 }
 
 
-def owner_emails(agency) -> list[str]:
-    with tenant_context(agency):
-        owners = TeamMember.objects.filter(role=TeamRole.OWNER, user__is_active=True)
-        return sorted(owners.values_list("user__email", flat=True))
-
-
-def trial_notice(agency, kind: str, *, trial_ends_at, days_left: int) -> EmailMessage:
-    """``kind``: "ending" (a few days before) or "ended"."""
+def trial_notice(subscription: Subscription, kind: str) -> EmailMessage:
+    """``kind``: "ending" (a few days before) or "ended". To the owners billing knows."""
+    agency = subscription.agency
+    days_left = days_until(subscription.trial_ends_at)
     path = reverse("billing:overview", urlconf=settings.ROOT_URLCONF)
     context = {
         "agency": agency,
-        "trial_ends_at": trial_ends_at,
+        "trial_ends_at": subscription.trial_ends_at,
         "days_left": days_left,
         "billing_url": agency_url(agency.subdomain, path),
     }
     return EmailMessage(
         subject=SUBJECTS[kind].format(agency=agency.name, days=days_left),
         body=render_to_string(f"billing/emails/trial_{kind}.txt", context),
-        to=owner_emails(agency),
+        to=subscription.owner_emails,
     )

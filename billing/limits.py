@@ -1,16 +1,19 @@
 """Plan limits, checked by the actions that create what they limit.
 
 Each check raises ``PlanLimitReached``, whose message names the limit and offers the upgrade.
-Call the seat and company checks inside the creating action's transaction: they take a
-per-agency lock until it ends, so two people cannot both take the last seat.
+Billing never reads the agency's tables: each check is given ``used``, a function that counts
+what the plan limits, called only when the plan has a limit. Call the seat and company checks
+inside the creating action's transaction: they count under a per-agency lock held until it
+ends, so two people cannot both take the last seat.
 """
+
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, reverse
 
-from billing import usage
 from billing.selectors import BillingState, billing_state
 
 
@@ -43,7 +46,7 @@ def _refuse(state: BillingState, limit: str, what: str, limit_text: str, goal="t
     raise PlanLimitReached(f"Your {state.plan_label} includes {what}. {offer}", limit=limit)
 
 
-def _one_more(limit: str, used, includes: str, limit_text: str) -> None:
+def _one_more(limit: str, used: Callable[[], int], includes: str, limit_text: str) -> None:
     """Refuse unless one more of ``limit`` (a count in the plan) fits; ``used()`` counts.
 
     Counted under a lock held until the caller's transaction ends, so concurrent creators
@@ -62,39 +65,36 @@ def _one_more(limit: str, used, includes: str, limit_text: str) -> None:
         _refuse(state, limit, includes.format(allowed=allowed), limit_text)
 
 
-def seat_check(*, inviting: bool) -> None:
-    """Before a team invitation (``inviting``) or a new team member: is a seat free?
-
-    Pending invitations hold seats, so accepting one checks members only."""
+def seat_check(*, used: Callable[[], int]) -> None:
+    """Before a team invitation or a new team member: is a seat free? ``used()`` counts the
+    seats taken: team members, and pending team invitations, which hold seats (so accepting
+    one counts members only)."""
     _one_more(
         "seats",
-        lambda: usage.seats_used(with_invitations=inviting),
+        used,
         "{allowed} team seats, all taken by team members and pending invitations",
         "team seats",
     )
 
 
-def client_company_check() -> None:
-    _one_more(
-        "client_companies",
-        usage.client_companies_used,
-        "{allowed} client companies",
-        "client companies",
-    )
+def client_company_check(*, used: Callable[[], int]) -> None:
+    """Before a new client company; ``used()`` counts those not archived."""
+    _one_more("client_companies", used, "{allowed} client companies", "client companies")
 
 
-def storage_check(*, name: str, size: int | None) -> None:
-    """Before storing ``size`` more bytes (the file named ``name``)."""
+def storage_check(*, name: str, size: int | None, used: Callable[[], int]) -> None:
+    """Before storing ``size`` more bytes (the file named ``name``); ``used()`` counts the
+    bytes the agency stores."""
     state = billing_state(connection.tenant)
     allowed = state.plan.storage_bytes
     if allowed is None:
         return
-    used = usage.storage_used()
-    if used + (size or 0) > allowed:
+    in_use = used()
+    if in_use + (size or 0) > allowed:
         raise PlanLimitReached(
             f"{name}: storing it would take the workspace past the "
             f"{state.plan.storage_gb} GB of storage your {state.plan_label} includes "
-            f"({filesizeformat(used)} in use). {_upgrade_offer(state, 'storage', 'for more')}",
+            f"({filesizeformat(in_use)} in use). {_upgrade_offer(state, 'storage', 'for more')}",
             limit="storage",
         )
 

@@ -1,5 +1,6 @@
 """An agency's subscription and the Stripe events already handled, in the public schema."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -39,6 +40,10 @@ class Subscription(models.Model):
     # When the owners were told the trial ends soon, and that it ended: each email once.
     trial_ending_sent_at = models.DateTimeField(null=True, blank=True)
     trial_ended_sent_at = models.DateTimeField(null=True, blank=True)
+    # Who billing writes to: the agency's active owners, longest-serving first (the first is
+    # the Stripe customer's email). The owners live in the agency's schema; its people actions
+    # keep this current (subscription_owner_emails_set), so billing never reads tenant tables.
+    owner_emails = ArrayField(models.EmailField(), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

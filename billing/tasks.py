@@ -8,7 +8,7 @@ from billing import actions
 from billing.emails import trial_notice
 from billing.models import Subscription
 from billing.plans import billing_enabled
-from billing.selectors import TRIAL_STATUSES, days_until
+from billing.selectors import TRIAL_STATUSES
 from billing.stripe_api import StripeTransient
 from tenants.models import Agency
 
@@ -59,10 +59,5 @@ def _notify_once(subscription: Subscription, kind: str, sent_field: str, now) ->
         ).update(**{sent_field: now})
         if not claimed:
             return 0
-        trial_notice(
-            subscription.agency,
-            kind,
-            trial_ends_at=subscription.trial_ends_at,
-            days_left=days_until(subscription.trial_ends_at),
-        ).send()
+        trial_notice(subscription, kind).send()
         return 1

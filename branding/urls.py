@@ -2,15 +2,8 @@ from django.urls import path
 
 from branding import views
 
-app_name = "branding"
+# The "branding" namespace on agency hosts gathers these and the owner's settings pages
+# (tenant_apps.brand_settings, tenant_apps.custom_domains): see config/urls_tenant.py.
 urlpatterns = [
-    path("settings/brand/", views.brand_settings, name="settings"),
-    path("settings/brand/preview/", views.brand_preview, name="preview"),
     path("brand/<str:kind>/<str:digest>.png", views.brand_image_view, name="image"),
-    path("settings/domains/", views.domain_list, name="domains"),
-    path("settings/domains/primary/", views.domain_primary_reset, name="domain_primary_reset"),
-    path("settings/domains/<int:domain_id>/", views.domain_card, name="domain"),
-    path("settings/domains/<int:domain_id>/check/", views.domain_check, name="domain_check"),
-    path("settings/domains/<int:domain_id>/primary/", views.domain_primary, name="domain_primary"),
-    path("settings/domains/<int:domain_id>/remove/", views.domain_remove, name="domain_remove"),
 ]

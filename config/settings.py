@@ -77,6 +77,9 @@ TENANT_APPS = [
     "tenant_apps.projects",
     "tenant_apps.reports",
     "tenant_apps.weekly_report",
+    "tenant_apps.subscription",
+    "tenant_apps.brand_settings",
+    "tenant_apps.custom_domains",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -89,7 +92,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # How long a process trusts its host → agency cache; changes in this process clear it at once.
 TENANT_HOST_CACHE_SECONDS = env_int("TENANT_HOST_CACHE_SECONDS", 30)
 SCHEMA_POOL_SIZE = env_int("SCHEMA_POOL_SIZE", 3)
-# --- custom domains (tenants.domains; TLS in deploy/Caddyfile) ---
+# --- custom domains (tenant_apps.custom_domains; TLS in deploy/Caddyfile) ---
 # Agencies point their own domains at this name with a CNAME. A subdomain of the platform's
 # here is kept from agency signups (tenants.validators).
 CUSTOM_DOMAIN_CNAME_TARGET = env_str(
@@ -454,7 +457,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Custom domains still waiting for their DNS records (added in the last week).
     "custom-domains-recheck": {
-        "task": "tenants.tasks.domains_recheck",
+        "task": "tenant_apps.custom_domains.tasks.domains_recheck",
         "schedule": crontab(minute="*/10"),
     },
     # Time alone turns requests at risk: refresh their SLA and alert owners, per agency.

@@ -4,6 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from branding import urls as branding_urls
+from tenant_apps.brand_settings import urls as brand_settings_urls
+from tenant_apps.custom_domains import urls as custom_domains_urls
 from tenant_apps.security import auth_views as accounts
 from tenant_apps.workspace import views as workspace
 
@@ -25,6 +28,16 @@ account_patterns = (
     "accounts",
 )
 workspace_patterns = ([path("", workspace.home, name="home")], "workspace")
+# One namespace for the brand's images and the owner's brand and domain settings: a namespace
+# included twice could only be reversed in one of its parts.
+branding_patterns = (
+    [
+        *branding_urls.urlpatterns,
+        *brand_settings_urls.urlpatterns,
+        *custom_domains_urls.urlpatterns,
+    ],
+    "branding",
+)
 api_patterns = [
     # Sign-in through axes (lockout) and two-factor: see tenant_apps.security.tokens.
     path("auth/token", TokenObtainPairView.as_view(), name="api-token"),
@@ -44,8 +57,9 @@ api_patterns = [
     path("", include("tenant_apps.webhooks.api_urls")),
     path("", include("tenant_apps.projects.api_urls")),
     path("", include("tenant_apps.reports.api_urls")),
-    path("", include("branding.api_urls")),
-    path("", include("billing.api_urls")),
+    path("", include("tenant_apps.brand_settings.api_urls")),
+    path("", include("tenant_apps.custom_domains.api_urls")),
+    path("", include("tenant_apps.subscription.api_urls")),
 ]
 
 urlpatterns = [
@@ -65,8 +79,8 @@ urlpatterns = [
     path("", include("tenant_apps.projects.urls")),
     path("", include("tenant_apps.weekly_report.urls")),
     path("", include("tenant_apps.reports.urls")),
-    path("", include("branding.urls")),
-    path("", include("billing.urls")),
+    path("", include(branding_patterns)),
+    path("", include("tenant_apps.subscription.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
 ]

@@ -5,10 +5,17 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
-from billing.limits import PlanLimitReached, custom_domain_check
+from billing.limits import (
+    PlanLimitReached,
+    client_company_check,
+    custom_domain_check,
+    seat_check,
+    storage_check,
+)
 from billing.models import Status
 from billing.plans import GB
 from tenant_apps.files.actions import file_store
@@ -37,6 +44,63 @@ def on_starter(world, billing_on):
 
 def owner_of(world):
     return world.personas["owner"].user
+
+
+# The counts are the caller's
+
+
+def advisory_locks_held() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND pid = pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_limits_judge_the_counts_they_are_given(world, on_starter):
+    # Starter: 3 seats, 5 client companies, 10 GB. No table is read: acme has 3 members.
+    with tenant_context(world.acme):
+        seat_check(used=lambda: 2)
+        with pytest.raises(PlanLimitReached) as seats:
+            seat_check(used=lambda: 3)
+        client_company_check(used=lambda: 4)
+        with pytest.raises(PlanLimitReached) as companies:
+            client_company_check(used=lambda: 5)
+        storage_check(name="a.txt", size=10, used=lambda: 10 * GB - 10)
+        with pytest.raises(PlanLimitReached) as storage:
+            storage_check(name="a.txt", size=11, used=lambda: 10 * GB - 10)
+    assert (seats.value.limit, companies.value.limit, storage.value.limit) == (
+        "seats",
+        "client_companies",
+        "storage",
+    )
+    assert "Your Starter plan includes 5 client companies." in companies.value.messages[0]
+
+
+def test_seats_and_companies_are_counted_under_the_agencys_lock(world, on_starter):
+    # The lock comes first: a creator counting at the same time waits for this transaction.
+    counted_holding = []
+
+    def used():
+        counted_holding.append(advisory_locks_held())
+        return 0
+
+    with tenant_context(world.acme):
+        before = advisory_locks_held()
+        seat_check(used=used)
+        client_company_check(used=used)
+    assert counted_holding == [before + 1, before + 2]
+
+
+def test_without_a_limit_nothing_is_counted(world):
+    # Billing off: Scale for everyone, with no seat or company limit.
+    def never():
+        raise AssertionError("counted without a limit")
+
+    with tenant_context(world.acme):
+        seat_check(used=never)
+        client_company_check(used=never)
 
 
 # Team seats

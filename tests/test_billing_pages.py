@@ -279,6 +279,9 @@ def test_a_subscribed_owner_changes_plans_in_the_portal_not_a_second_checkout(wo
     assert (
         portal_session["customer"] == Subscription.objects.get(agency=world.acme).stripe_customer_id
     )
+    with tenant_context(world.acme):
+        [opened] = ActivityEntry.objects.filter(action="billing.portal_opened")
+        assert opened.actor == world.personas["owner"].user
 
 
 def test_stripe_unreachable_is_a_message_on_the_page_and_a_502_in_the_api(

@@ -15,11 +15,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from PIL import Image, PngImagePlugin
 
-from branding.actions import brand_update
 from branding.colours import contrast_checks, contrast_ratio, passing_shade
 from branding.images import MAX_UPLOAD_BYTES, prepare_image
 from branding.models import Brand, BrandImage, ImageKind
 from branding.selectors import CACHE_KEY, brand_for
+from tenant_apps.brand_settings.actions import brand_update
 from tenant_apps.people.actions import invitation_create
 from tenant_apps.people.emails import invitation_email
 from tenant_apps.security.models import MagicLink

@@ -7,9 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from tenants import host_cache
-from tenants.dns_check import VERIFY_LABEL, txt_value
-from tenants.domains import (
+from tenant_apps.custom_domains.actions import (
     domain_add,
     domain_check_run,
     domain_make_primary,
@@ -17,8 +15,10 @@ from tenants.domains import (
     domain_remove,
     domain_validate_new,
 )
+from tenant_apps.custom_domains.dns_check import VERIFY_LABEL, txt_value
+from tenant_apps.custom_domains.tasks import domain_check, domains_recheck
+from tenants import host_cache
 from tenants.models import CustomDomain, Domain, DomainStatus
-from tenants.tasks import domain_check, domains_recheck
 from tenants.validators import clean_custom_domain, validate_subdomain
 from tests.conftest import host_client, signed_in_client
 from tests.dns_server import loopback_dns

@@ -12,10 +12,10 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 from pypdf import PdfReader
 
-from branding.actions import brand_update
 from branding.images import prepare_image
 from branding.models import ImageKind
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.brand_settings.actions import brand_update
 from tenant_apps.files.models import StoredFile
 from tenant_apps.files.storage import file_storage
 from tenant_apps.invoices.actions import invoice_move, invoice_update, invoice_upload

@@ -6,7 +6,8 @@ from django_tenants.utils import tenant_context
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.security.actions import password_change, sessions_end_all, user_deactivate
+from tenant_apps.people.actions import user_deactivate
+from tenant_apps.security.actions import password_change, sessions_end_all
 from tenant_apps.security.models import SignedInSession
 from tests.conftest import PASSWORD, host_client
 from tests.security_support import (

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from billing.limits import storage_check as billing_storage_check
 from tenant_apps.files.models import StoredFile
+from tenant_apps.files.selectors import storage_used
 from tenant_apps.files.storage import file_storage
 from tenant_apps.files.validation import UploadStream, upload_accept
 
@@ -28,7 +29,8 @@ def file_store(*, upload, uploaded_by, max_bytes=None) -> StoredFile:
     """
     limit = settings.FILE_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
     accepted = upload_accept(upload, max_bytes=limit)
-    billing_storage_check(name=accepted.name, size=upload.size)  # the plan's storage limit
+    # The plan's storage limit.
+    billing_storage_check(name=accepted.name, size=upload.size, used=storage_used)
     stream = UploadStream(upload, accepted=accepted, max_bytes=limit)
     created_at = timezone.now()
     key = f"{connection.schema_name}/{created_at:%Y/%m}/{uuid.uuid4().hex}"

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from billing.actions import subscription_owner_emails_set
 from billing.limits import client_company_check, seat_check
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
@@ -20,6 +21,8 @@ from tenant_apps.people.models import (
     TeamMember,
     secret_digest,
 )
+from tenant_apps.people.selectors import client_companies_used, owner_emails, seats_used
+from tenant_apps.security.actions import credentials_revoke
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -31,10 +34,17 @@ def _user_create(*, email, full_name, password_hash) -> User:
     )
 
 
+def billing_owners_store() -> None:
+    """Give billing (public schema) the owners' addresses it writes to; call it in the
+    transaction of every change to who the owners are or their addresses."""
+    subscription_owner_emails_set(agency=connection.tenant, emails=owner_emails)
+
+
 def team_owner_create(*, user, request=None) -> TeamMember:
     """Make ``user``, whom signup has just created, the agency's first owner."""
     with transaction.atomic():
         member = TeamMember.objects.create(user=user, role=TeamRole.OWNER)
+        billing_owners_store()
         activity_record(
             action="team.owner_created",
             actor=user,
@@ -45,13 +55,26 @@ def team_owner_create(*, user, request=None) -> TeamMember:
         return member
 
 
+def user_deactivate(*, user, actor, request=None) -> None:
+    """Stop ``user`` signing in, and end their sessions and tokens now."""
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        credentials_revoke(user)
+        billing_owners_store()  # an owner no longer gets billing's emails
+        activity_record(action="auth.user_deactivated", actor=actor, target=user, request=request)
+
+
 def team_member_create(
     *, email, full_name, role, password_hash, actor, sees_all_clients=True, request=None
 ) -> TeamMember:
     with transaction.atomic():
-        seat_check(inviting=False)  # billing: the plan's team seats
+        # billing: the plan's team seats (an accepted invitation's seat was held already)
+        seat_check(used=lambda: seats_used(with_invitations=False))
         user = _user_create(email=email, full_name=full_name, password_hash=password_hash)
         member = TeamMember.objects.create(user=user, role=role, sees_all_clients=sees_all_clients)
+        if role == TeamRole.OWNER:
+            billing_owners_store()
         activity_record(
             action="team.member_added",
             actor=actor,
@@ -67,6 +90,8 @@ def team_role_change(*, member: TeamMember, role, actor, request=None) -> TeamMe
         before = member.role
         member.role = role
         member.save(update_fields=["role"])
+        if TeamRole.OWNER in (before, role):
+            billing_owners_store()
         activity_record(
             action="team.role_changed",
             actor=actor,
@@ -98,7 +123,7 @@ def staff_assignments_set(*, member: TeamMember, companies, sees_all_clients, ac
 
 def client_company_create(*, name, actor, request=None) -> ClientCompany:
     with transaction.atomic():
-        client_company_check()  # billing: the plan's client companies
+        client_company_check(used=client_companies_used)  # billing: the plan's limit
         company = ClientCompany.objects.create(name=name)
         activity_record(
             action="client.company_created", actor=actor, target=company, request=request
@@ -174,7 +199,7 @@ def invitation_create(
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         if team_role:  # billing: a pending team invitation holds a seat
-            seat_check(inviting=True)
+            seat_check(used=seats_used)
         invitation = Invitation.objects.create(
             email=email.lower(),
             full_name=full_name,

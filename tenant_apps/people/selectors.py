@@ -3,7 +3,7 @@
 from django.db.models import Count, QuerySet
 
 from tenant_apps.kit.access import OWNER_OR_ADMIN, Actor
-from tenant_apps.kit.roles import ClientRole
+from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.people.models import (
     ClientCompany,
     ClientMember,
@@ -51,3 +51,21 @@ def visible_invitations(actor: Actor) -> QuerySet[Invitation]:
     if actor.has_client_role(ClientRole.ADMIN):
         return invitations.filter(company_id=actor.client.company_id)
     return invitations.none()
+
+
+def owner_emails() -> list[str]:
+    """The active owners' addresses, longest-serving first: whom billing writes to."""
+    owners = TeamMember.objects.filter(role=TeamRole.OWNER, user__is_active=True)
+    return list(owners.order_by("joined_at", "pk").values_list("user__email", flat=True))
+
+
+def seats_used(*, with_invitations: bool = True) -> int:
+    """Team members, plus pending team invitations: each holds a seat until it lapses."""
+    used = TeamMember.objects.count()
+    if with_invitations:
+        used += Invitation.objects.pending().filter(company__isnull=True).count()
+    return used
+
+
+def client_companies_used() -> int:
+    return ClientCompany.objects.filter(is_archived=False).count()

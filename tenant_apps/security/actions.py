@@ -44,8 +44,9 @@ def _client(request) -> dict:
     }
 
 
-def _revoke_everything(user) -> None:
-    """End every session and token of ``user``: their hashes and claims use the stamp."""
+def credentials_revoke(user) -> None:
+    """End every session and token of ``user``: their hashes and claims use the stamp.
+    Call it inside the transaction of the action that logs why."""
     user.security_stamp = new_security_stamp()
     user.save(update_fields=["security_stamp"])
     SignedInSession.objects.filter(user=user).delete()
@@ -60,7 +61,7 @@ def _revoke_everything(user) -> None:
 def sessions_end_all(*, user, actor, request=None) -> None:
     """Sign ``user`` out everywhere: every browser session, refresh and access token."""
     with transaction.atomic():
-        _revoke_everything(user)
+        credentials_revoke(user)
         activity_record(action="auth.sessions_ended", actor=actor, target=user, request=request)
 
 
@@ -83,17 +84,8 @@ def password_change(*, user, new_password, actor, request=None) -> None:
     user.set_password(new_password)  # hashing (~100 ms) happens before the transaction
     with transaction.atomic():
         user.save(update_fields=["password"])
-        _revoke_everything(user)
+        credentials_revoke(user)
         activity_record(action="auth.password_changed", actor=actor, target=user, request=request)
-
-
-def user_deactivate(*, user, actor, request=None) -> None:
-    """Stop ``user`` signing in, and end their sessions and tokens now."""
-    with transaction.atomic():
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-        _revoke_everything(user)
-        activity_record(action="auth.user_deactivated", actor=actor, target=user, request=request)
 
 
 def session_track(*, user, request) -> SignedInSession:

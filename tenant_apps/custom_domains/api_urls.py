@@ -1,9 +1,8 @@
 from django.urls import path
 
-from branding import api
+from tenant_apps.custom_domains import api
 
 urlpatterns = [
-    path("brand", api.BrandApi.as_view(), name="api-brand"),
     path("domains", api.DomainsApi.as_view(), name="api-domains"),
     path("domains/<int:domain_id>", api.DomainApi.as_view(), name="api-domain"),
     path("domains/<int:domain_id>/verify", api.DomainVerifyApi.as_view(), name="api-domain-verify"),

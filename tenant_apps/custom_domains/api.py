@@ -1,132 +1,22 @@
-"""The brand and the custom domains over /api/v1/, for owners. Policy decides; branding.actions
-and tenants.domains write; serializers only validate and shape.
+"""The agency's own domains over /api/v1/domains, for owners. Policy decides;
+tenant_apps.custom_domains.actions writes; serializers only validate and shape.
 
 Another agency's domain is a 404, like one that does not exist.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branding.actions import brand_update
-from branding.colours import validate_contrast
-from branding.images import images_chosen, prepare_image
-from branding.models import Brand, ImageKind
-from branding.selectors import BRAND_TEXT_FIELDS, brand_for
+from tenant_apps.custom_domains import actions
+from tenant_apps.custom_domains.dns_check import expected_records
 from tenant_apps.kit.access import Allowed
 from tenant_apps.kit.api import refused_as_400
-from tenants import domains
-from tenants.dns_check import expected_records
 from tenants.models import CustomDomain, DomainStatus
-
-
-class BrandApi(APIView):
-    permission_classes = [Allowed.to("brand.manage")]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    class Input(serializers.ModelSerializer):
-        logo = serializers.FileField(
-            required=False, help_text="PNG, JPEG, WebP or GIF up to 5 MB (multipart only)."
-        )
-        favicon = serializers.FileField(
-            required=False, help_text="A square image, at least 16 x 16 pixels (multipart)."
-        )
-        remove_logo = serializers.BooleanField(required=False, default=False)
-        remove_favicon = serializers.BooleanField(required=False, default=False)
-
-        class Meta:
-            model = Brand
-            fields = [*BRAND_TEXT_FIELDS, "logo", "favicon", "remove_logo", "remove_favicon"]
-            extra_kwargs = {name: {"required": False} for name in BRAND_TEXT_FIELDS}
-
-        def _image(self, upload, kind):
-            try:
-                return prepare_image(upload, kind)
-            except DjangoValidationError as error:
-                raise serializers.ValidationError(error.messages) from None
-
-        def validate_logo(self, upload):
-            return self._image(upload, ImageKind.LOGO)
-
-        def validate_favicon(self, upload):
-            return self._image(upload, ImageKind.FAVICON)
-
-        def validate(self, data):
-            brand = self.instance
-            colours = {
-                name: data.get(name, getattr(brand, name)).lower()
-                for name in ("primary_colour", "accent_colour")
-            }
-            try:
-                validate_contrast(colours)
-            except DjangoValidationError as error:
-                raise serializers.ValidationError(error.message_dict) from None
-            return data | {name: value for name, value in colours.items() if name in data}
-
-    class Output(serializers.Serializer):
-        portal_name = serializers.CharField()
-        primary_colour = serializers.CharField()
-        accent_colour = serializers.CharField()
-        login_headline = serializers.CharField(
-            help_text="As set; empty means “Sign in to” and the portal name."
-        )
-        headline = serializers.CharField(help_text="The sign-in page's heading as shown.")
-        welcome_text = serializers.CharField()
-        email_sender_name = serializers.CharField()
-        email_reply_to = serializers.CharField()
-        client_word = serializers.CharField()
-        clients_word = serializers.CharField()
-        request_word = serializers.CharField()
-        requests_word = serializers.CharField()
-        logo_url = serializers.SerializerMethodField()
-        favicon_url = serializers.SerializerMethodField()
-
-        @extend_schema_field(serializers.URLField(allow_null=True))
-        def get_logo_url(self, brand) -> str | None:
-            return self._absolute(brand.logo_url)
-
-        @extend_schema_field(serializers.URLField(allow_null=True))
-        def get_favicon_url(self, brand) -> str | None:
-            return self._absolute(brand.favicon_url)
-
-        def _absolute(self, path: str) -> str | None:
-            return self.context["request"].build_absolute_uri(path) if path else None
-
-    def _output(self, request) -> dict:
-        return self.Output(brand_for(request.tenant), context={"request": request}).data
-
-    @extend_schema(responses=Output, summary="The portal's brand (owners)")
-    def get(self, request):
-        return Response(self._output(request))
-
-    @extend_schema(
-        request={"application/json": Input, "multipart/form-data": Input},
-        responses=Output,
-        summary="Change the brand (owners)",
-        description="Any subset of the fields; all or nothing. Colours too faint to read "
-        "against white are a 400 giving the contrast ratio. Images need multipart/form-data; "
-        "SVG is refused.",
-    )
-    def patch(self, request):
-        brand = Brand.objects.get(agency_id=request.tenant.pk)
-        form = self.Input(brand, data=request.data, partial=True)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
-        with refused_as_400():
-            brand_update(
-                agency=request.tenant,
-                actor=request.user,
-                changes={name: data[name] for name in BRAND_TEXT_FIELDS if name in data},
-                images=images_chosen(data),
-                request=request,
-            )
-        return Response(self._output(request))
 
 
 class DnsRecordOutput(serializers.Serializer):
@@ -202,7 +92,7 @@ class DomainsApi(OwnDomains, ListAPIView):
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
         with refused_as_400("name"):
-            domain = domains.domain_add(
+            domain = actions.domain_add(
                 agency=request.tenant,
                 name=form.validated_data["name"],
                 actor=request.user,
@@ -225,7 +115,7 @@ class DomainApi(OwnDomains, APIView):
         "platform subdomain is again.",
     )
     def delete(self, request, domain_id):
-        domains.domain_remove(domain=self.domain(), actor=request.user, request=request)
+        actions.domain_remove(domain=self.domain(), actor=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -241,7 +131,7 @@ class DomainVerifyApi(OwnDomains, APIView):
     )
     def post(self, request, domain_id):
         domain = self.domain()
-        queued = domains.domain_check_request(domain=domain)
+        queued = actions.domain_check_request(domain=domain)
         return Response(
             self.fresh(domain), status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK
         )
@@ -260,7 +150,7 @@ class DomainPrimaryApi(OwnDomains, APIView):
     def post(self, request, domain_id):
         domain = self.domain()
         with refused_as_400("domain"):
-            domains.domain_make_primary(domain=domain, actor=request.user, request=request)
+            actions.domain_make_primary(domain=domain, actor=request.user, request=request)
         return Response(self.fresh(domain))
 
     @extend_schema(
@@ -272,5 +162,5 @@ class DomainPrimaryApi(OwnDomains, APIView):
     def delete(self, request, domain_id):
         domain = self.domain()
         if domain.is_primary:
-            domains.domain_primary_reset(agency=request.tenant, actor=request.user, request=request)
+            actions.domain_primary_reset(agency=request.tenant, actor=request.user, request=request)
         return Response(self.fresh(domain))

@@ -7,12 +7,18 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import actions, stripe_api
+from billing import stripe_api
+from billing.actions import BillingRefused
 from billing.plans import all_plans
 from billing.selectors import billing_state
-from billing.usage import usage_of
-from billing.views import STRIPE_UNREACHABLE, billing_page_url, checkout_return_urls
 from tenant_apps.kit.access import Allowed, actor_for
+from tenant_apps.subscription import actions
+from tenant_apps.subscription.selectors import usage_of
+from tenant_apps.subscription.views import (
+    STRIPE_UNREACHABLE,
+    billing_page_url,
+    checkout_return_urls,
+)
 
 
 class PlanOutput(serializers.Serializer):
@@ -39,7 +45,7 @@ def _stripe_session(start) -> Response:
     """201 with the Stripe page ``start()`` made, or why not."""
     try:
         url = start()
-    except actions.BillingRefused as refused:
+    except BillingRefused as refused:
         return Response(
             {"detail": refused.message, "code": refused.reason}, status=status.HTTP_409_CONFLICT
         )

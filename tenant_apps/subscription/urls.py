@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from tenant_apps.subscription import views
 
 app_name = "billing"
 urlpatterns = [

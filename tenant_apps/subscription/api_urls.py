@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import api
+from tenant_apps.subscription import api
 
 urlpatterns = [
     path("billing", api.BillingApi.as_view(), name="api-billing"),

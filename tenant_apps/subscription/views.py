@@ -9,12 +9,14 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing import actions, stripe_api
-from billing.forms import CheckoutForm
+from billing import stripe_api
+from billing.actions import BillingRefused, checkout_return
 from billing.plans import GB, all_plans
 from billing.selectors import Access, billing_state
-from billing.usage import usage_of
 from tenant_apps.kit.access import actor_for, permission_required
+from tenant_apps.subscription import actions
+from tenant_apps.subscription.forms import CheckoutForm
+from tenant_apps.subscription.selectors import usage_of
 
 STRIPE_UNREACHABLE = "Stripe could not be reached just now. Nothing was changed; try again."
 
@@ -82,16 +84,14 @@ def overview(request):
         "plans": all_plans(),
         "checkout_form": CheckoutForm(),
     }
-    return render(request, "billing/overview.html", context)
+    return render(request, "subscription/overview.html", context)
 
 
 def _back_from_checkout(request, agency):
     """Stripe sends the owner back here; show the outcome once, then the plain page."""
     if request.GET["checkout"] == "done":
         try:
-            synced = actions.checkout_return(
-                agency=agency, session_id=request.GET.get("session_id", "")
-            )
+            synced = checkout_return(agency=agency, session_id=request.GET.get("session_id", ""))
         except stripe_api.StripeUnreachable:
             synced = False
         if synced and billing_state(agency).access == Access.FULL:
@@ -140,7 +140,7 @@ def _to_stripe(request, start):
     """Send the owner to the Stripe page ``start()`` makes, or back with the reason."""
     try:
         url = start()
-    except actions.BillingRefused as refused:
+    except BillingRefused as refused:
         messages.error(request, refused.message)
     except ValidationError as invalid:
         messages.error(request, " ".join(invalid.messages))

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing.limits import PlanLimitReached, custom_domain_check
 from tenant_apps.activity.actions import activity_record
-from tenants.dns_check import DnsProblem, check_domain_dns
+from tenant_apps.custom_domains.dns_check import DnsProblem, check_domain_dns
 from tenants.models import CustomDomain, Domain, DomainStatus
 from tenants.validators import clean_custom_domain
 
@@ -91,7 +91,7 @@ def domain_check_request(*, domain: CustomDomain) -> bool:
 
 
 def _queue_check(domain: CustomDomain) -> None:
-    from tenants.tasks import domain_check  # tasks import this module
+    from tenant_apps.custom_domains.tasks import domain_check  # tasks import this module
 
     domain.check_queued_at = timezone.now()
     domain.save(update_fields=["check_queued_at"])

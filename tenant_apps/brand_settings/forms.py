@@ -11,7 +11,7 @@ COLOUR = forms.TextInput(attrs={"type": "color"})
 
 class BrandForm(forms.ModelForm):
     """The brand's words, colours and images. Never saved itself: views pass ``changes()``
-    and ``images()`` to branding.actions.brand_update."""
+    and ``images()`` to the brand_update action."""
 
     logo = forms.FileField(
         required=False,
@@ -88,14 +88,3 @@ class BrandForm(forms.ModelForm):
 
     def images(self) -> dict[str, PreparedImage | None]:
         return images_chosen(self.cleaned_data)
-
-
-class DomainAddForm(forms.Form):
-    name = forms.CharField(
-        label="Domain",
-        max_length=300,
-        widget=forms.TextInput(
-            attrs={"placeholder": "portal.yourcompany.com", "spellcheck": "false"}
-        ),
-        help_text="A domain or subdomain you control, for your clients to reach the portal at.",
-    )

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class SubscriptionConfig(AppConfig):
+    """The owner's billing page and API; billing (public schema) keeps the subscription."""
+
+    name = "tenant_apps.subscription"
+    label = "subscription"
+
+    def ready(self):
+        from billing.signals import subscription_changed
+        from tenant_apps.subscription import receivers
+
+        subscription_changed.connect(
+            receivers.on_subscription_changed, dispatch_uid="subscription-activity"
+        )

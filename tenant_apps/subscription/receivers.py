@@ -1,0 +1,11 @@
+"""Billing's announcements, written to the agency's activity log."""
+
+from django_tenants.utils import tenant_context
+
+from tenant_apps.activity.actions import activity_record
+
+
+def on_subscription_changed(sender, *, agency, subscription, changes, **kwargs):
+    # Stripe's webhook arrives on the platform host: the entry belongs in the agency's schema.
+    with tenant_context(agency):
+        activity_record(action="billing.subscription_changed", target=subscription, changes=changes)
