@@ -123,7 +123,7 @@ MIDDLEWARE = [
     # Keeps "My account" sessions fresh; holds team members at two-factor setup when required.
     "tenant_apps.security.middleware.SessionGuardMiddleware",
     # request.billing; a read-only workspace (trial over, cancelled, unpaid) refuses writes.
-    "billing.middleware.BillingMiddleware",
+    "tenant_apps.subscription.middleware.BillingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
