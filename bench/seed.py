@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 from bench.views import ROWS
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.people.audit import PeopleAudit
 
 SUBDOMAINS = ["bench-a", "bench-b"]
 
@@ -32,7 +33,11 @@ def main():
         with tenant_context(signup.agency):
             # The signup logged one entry already.
             for number in range(ROWS - 1):
-                activity_record(action="bench.entry", target=signup.owner, changes={"n": number})
+                activity_record(
+                    action=PeopleAudit.CLIENT_ROLE_CHANGED,
+                    target=signup.owner,
+                    changes={"n": number},
+                )
         agencies.append(
             {"host": signup.agency.domains.get().domain, "schema": signup.agency.schema_name}
         )

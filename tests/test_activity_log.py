@@ -39,7 +39,7 @@ def record(world, who, action=QUIET_ACTION, *, count=1, target=None, changes=Non
 def test_an_entry_names_the_client_company_it_concerns(world, who, target, company):
     objects = {"northwind": world.northwind, "southwind": world.southwind}
     target = objects.get(target) or (world.personas[target].user if target else None)
-    entry = record(world, who, "test.company", target=target)
+    entry = record(world, who, target=target)
     assert entry.company_id == (objects[company].pk if company else None)
 
 

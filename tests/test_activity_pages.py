@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from tenant_apps.activity.events import REGISTRY
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.activity.selectors import PAGE_SIZE
 from tenant_apps.people.actions import client_company_create
@@ -50,8 +51,11 @@ def test_my_activity_shows_my_own_entries_newest_first(world, who):
     assert "role: staff → admin" in response.text
 
 
-def test_an_action_without_a_description_shows_its_code(world):
-    record(world, "viewer", "billing.plan_changed")
+def test_an_action_without_a_description_shows_its_code(world, monkeypatch):
+    # Written while some app still defined the code, read after a release retired it.
+    with monkeypatch.context() as defined:
+        defined.setitem(REGISTRY, "billing.plan_changed", "billing.plan_changed")
+        record(world, "viewer", "billing.plan_changed")
     assert "billing.plan_changed" in get(world, "viewer", "/activity/").text
 
 
@@ -153,7 +157,7 @@ def test_the_client_filter_matches_entries_by_or_about_that_company(world):
     about_its_person = record(
         world, "owner", "client.role_changed", target=world.personas["approver"].user
     )
-    about_it = record(world, "admin", "test.touched", target=world.northwind)
+    about_it = record(world, "admin", "client.company_created", target=world.northwind)
     elsewhere = record(world, "other_company")
     team_only = record(world, "staff", target=world.personas["admin"].user)
     response = workspace(world, f"?company={world.northwind.pk}")

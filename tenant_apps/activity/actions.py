@@ -2,6 +2,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shared_apps.core.client_ip import client_ip
+from tenant_apps.activity.events import audit_events
 from tenant_apps.activity.models import ActivityEntry
 
 GENESIS_HASH = "0" * 64
@@ -18,7 +19,10 @@ def _company_id(obj) -> int | None:
 
 
 def activity_record(*, action, actor=None, target=None, changes=None, request=None):
-    """Append an entry to the current agency's log; call it inside the action's transaction."""
+    """Append an entry to the current agency's log; call it inside the action's transaction.
+    ``action`` is an app's audit code (see tenant_apps.activity.events)."""
+    if action not in audit_events():
+        raise ValueError(f"{action!r} is no app's audit code; add it to the app's audit.py.")
     with transaction.atomic():
         with connection.cursor() as cursor:
             # Serialises appends per schema so two writers never chain to the same entry.

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from shared_apps.core.client_ip import client_ip
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.approvals.audit import ApprovalAudit
 from tenant_apps.approvals.emails import notify_asked, notify_decided
 from tenant_apps.approvals.models import (
     ApprovalApprover,
@@ -125,7 +126,7 @@ def approval_request(
                 ApprovalApprover(approval=approval, user=person) for person in people
             )
             approval.request_entry = activity_record(
-                action="approval.requested",
+                action=ApprovalAudit.APPROVAL_REQUESTED,
                 actor=actor,
                 target=approval,
                 changes={
@@ -219,7 +220,7 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
             decided_at=timezone.now(),
         )
         record.activity_entry = activity_record(
-            action="approval.decided",
+            action=ApprovalAudit.APPROVAL_DECIDED,
             actor=actor,
             target=locked,
             changes={
@@ -247,7 +248,7 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
         if completed:
             _close(locked, completed, at=record.decided_at)
             activity_record(
-                action="approval.completed",
+                action=ApprovalAudit.APPROVAL_COMPLETED,
                 actor=actor,
                 target=locked,
                 changes={"status": [ApprovalStatus.PENDING, completed]},
@@ -280,7 +281,7 @@ def approvals_supersede(*, actor, version=None, invoice=None, http_request=None)
             else:
                 change = {"sha256": [approval.sha256, invoice.pdf.sha256]}
             activity_record(
-                action="approval.superseded",
+                action=ApprovalAudit.APPROVAL_SUPERSEDED,
                 actor=actor,
                 target=approval,
                 changes=change,
@@ -339,7 +340,7 @@ def approval_cancel(*, approval, actor, http_request=None) -> ApprovalRequest:
         _refuse_unless_pending(locked, "approval")
         _close(locked, ApprovalStatus.CANCELLED)
         activity_record(
-            action="approval.cancelled",
+            action=ApprovalAudit.APPROVAL_CANCELLED,
             actor=actor,
             target=locked,
             changes={"status": [ApprovalStatus.PENDING, ApprovalStatus.CANCELLED]},

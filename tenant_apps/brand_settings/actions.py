@@ -4,6 +4,7 @@ from branding.actions import brand_apply
 from branding.images import PreparedImage
 from branding.models import Brand
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.brand_settings.audit import BrandAudit
 
 
 def brand_update(
@@ -20,6 +21,10 @@ def brand_update(
         brand, changed = brand_apply(agency=agency, changes=changes, images=images)
         if changed:
             activity_record(
-                action="brand.updated", actor=actor, target=brand, changes=changed, request=request
+                action=BrandAudit.BRAND_UPDATED,
+                actor=actor,
+                target=brand,
+                changes=changed,
+                request=request,
             )
         return brand

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.client_requests.audit import RequestAudit
 from tenant_apps.client_requests.models import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -102,7 +103,7 @@ def request_submit(
         _search_refresh(client_request)
         sla_refresh(client_request)
         activity_record(
-            action="request.submitted",
+            action=RequestAudit.REQUEST_SUBMITTED,
             actor=actor,
             target=client_request,
             request=http_request,
@@ -127,7 +128,7 @@ def request_assign(*, request: ClientRequest, owner, actor, http_request=None) -
             change={"from": str(before) if before else None, "to": str(owner) if owner else None},
         )
         activity_record(
-            action="request.assigned",
+            action=RequestAudit.REQUEST_ASSIGNED,
             actor=actor,
             target=request,
             request=http_request,
@@ -156,7 +157,7 @@ def request_status_change(
             request, kind=EventKind.STATUS, actor=actor, change={"from": before, "to": status}
         )
         activity_record(
-            action="request.status_changed",
+            action=RequestAudit.REQUEST_STATUS_CHANGED,
             actor=actor,
             target=request,
             request=http_request,
@@ -215,7 +216,7 @@ def request_reply_add(*, request: ClientRequest, body, actor, files=(), http_req
             sla_refresh(request)
         _search_refresh(request)
         activity_record(
-            action="request.replied",
+            action=RequestAudit.REQUEST_REPLIED,
             actor=actor,
             target=request,
             request=http_request,
@@ -238,7 +239,10 @@ def request_note_add(*, request: ClientRequest, body, actor, files=(), http_requ
         )
         _touch(request)
         activity_record(
-            action="request.note_added", actor=actor, target=request, request=http_request
+            action=RequestAudit.REQUEST_NOTE_ADDED,
+            actor=actor,
+            target=request,
+            request=http_request,
         )
         return event
 
@@ -277,7 +281,7 @@ def request_update(
         _touch(request, "priority", "due_date")
         sla_refresh(request)
         activity_record(
-            action="request.updated",
+            action=RequestAudit.REQUEST_UPDATED,
             actor=actor,
             target=request,
             request=http_request,
@@ -300,7 +304,7 @@ def request_attachment_add(
         )
         _touch(request)
         activity_record(
-            action="request.files_added",
+            action=RequestAudit.REQUEST_FILES_ADDED,
             actor=actor,
             target=request,
             request=http_request,
@@ -371,7 +375,7 @@ def sla_policy_update(
             )
         _open_requests_sla_refresh()
         activity_record(
-            action="sla.policy_updated",
+            action=RequestAudit.SLA_POLICY_UPDATED,
             actor=actor,
             target=policy,
             request=http_request,
@@ -385,7 +389,7 @@ def holiday_add(*, policy: SlaPolicy, date, name, actor, http_request=None) -> H
         holiday = Holiday.objects.create(policy=policy, date=date, name=name)
         _open_requests_sla_refresh()
         activity_record(
-            action="sla.holiday_added",
+            action=RequestAudit.SLA_HOLIDAY_ADDED,
             actor=actor,
             target=holiday,
             request=http_request,
@@ -397,7 +401,7 @@ def holiday_add(*, policy: SlaPolicy, date, name, actor, http_request=None) -> H
 def holiday_remove(*, holiday: Holiday, actor, http_request=None) -> None:
     with transaction.atomic():
         activity_record(
-            action="sla.holiday_removed",
+            action=RequestAudit.SLA_HOLIDAY_REMOVED,
             actor=actor,
             target=holiday,
             request=http_request,
@@ -432,7 +436,7 @@ def request_type_create(
             intake_fields=list(intake_fields),
         )
         activity_record(
-            action="request_type.created",
+            action=RequestAudit.REQUEST_TYPE_CREATED,
             actor=actor,
             target=request_type,
             request=http_request,
@@ -477,7 +481,7 @@ def request_type_update(
             setattr(request_type, field, value)
         request_type.save(update_fields=list(changed))
         activity_record(
-            action="request_type.updated",
+            action=RequestAudit.REQUEST_TYPE_UPDATED,
             actor=actor,
             target=request_type,
             request=http_request,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from billing.limits import PlanLimitReached, custom_domain_check
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.custom_domains.audit import DomainAudit
 from tenant_apps.custom_domains.dns_check import DnsProblem, check_domain_dns
 from tenants.models import CustomDomain, Domain, DomainStatus
 from tenants.validators import clean_custom_domain
@@ -66,7 +67,7 @@ def domain_add(*, agency, name: str, actor, request=None) -> CustomDomain:
                 agency=agency, name=name, token=secrets.token_hex(16)
             )
             activity_record(
-                action="domain.added",
+                action=DomainAudit.DOMAIN_ADDED,
                 actor=actor,
                 target=domain,
                 changes={"domain": name},
@@ -135,7 +136,7 @@ def _verify(domain: CustomDomain) -> str:
             domain.save(update_fields=["status", "failure", "verified_at", "checked_at"])
             Domain.objects.create(domain=domain.name, tenant_id=domain.agency_id, is_primary=False)
             activity_record(
-                action="domain.verified", target=domain, changes={"domain": domain.name}
+                action=DomainAudit.DOMAIN_VERIFIED, target=domain, changes={"domain": domain.name}
             )
     except IntegrityError:  # verified by another agency first
         domain.status, domain.verified_at = DomainStatus.FAILED, None
@@ -164,7 +165,7 @@ def domain_make_primary(*, domain: CustomDomain, actor, request=None) -> None:
         routing.is_primary = True
         routing.save()  # DomainMixin.save drops the flag from the agency's other domains
         activity_record(
-            action="domain.made_primary",
+            action=DomainAudit.DOMAIN_MADE_PRIMARY,
             actor=actor,
             target=domain,
             changes={"primary": domain.name},
@@ -181,7 +182,7 @@ def domain_primary_reset(*, agency, actor, request=None) -> None:
         routing.is_primary = True
         routing.save()
         activity_record(
-            action="domain.made_primary",
+            action=DomainAudit.DOMAIN_MADE_PRIMARY,
             actor=actor,
             changes={"primary": routing.domain},
             request=request,
@@ -200,7 +201,7 @@ def domain_remove(*, domain: CustomDomain, actor, request=None) -> None:
                 subdomain.is_primary = True
                 subdomain.save()
         activity_record(
-            action="domain.removed",
+            action=DomainAudit.DOMAIN_REMOVED,
             actor=actor,
             target=domain,
             changes={"domain": domain.name},

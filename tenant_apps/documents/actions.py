@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.documents.audit import DocumentAudit
 from tenant_apps.documents.models import (
     Document,
     DocumentKind,
@@ -71,7 +72,7 @@ def folder_create(*, company, name, actor, parent=None, is_internal=False, http_
                 created_by=actor,
             )
             activity_record(
-                action="documents.folder_created",
+                action=DocumentAudit.DOCUMENTS_FOLDER_CREATED,
                 actor=actor,
                 target=folder,
                 changes={"company": company.pk, "internal": is_internal},
@@ -132,7 +133,7 @@ def document_upload(
             version = _new_version(document, stored, actor=actor, note="")
             document_search_refresh(document.pk)
             activity_record(
-                action="documents.uploaded",
+                action=DocumentAudit.DOCUMENTS_UPLOADED,
                 actor=actor,
                 target=document,
                 changes={"version": 1, "sha256": stored.sha256, "size": stored.size},
@@ -154,7 +155,7 @@ def version_add(*, document, upload, actor, note="", http_request=None) -> Docum
         document.current_version = version
         version_added.send(sender=DocumentVersion, version=version, actor=actor)
         activity_record(
-            action="documents.version_added",
+            action=DocumentAudit.DOCUMENTS_VERSION_ADDED,
             actor=actor,
             target=document,
             changes={"version": version.number, "sha256": stored.sha256, "size": stored.size},
@@ -178,7 +179,7 @@ def document_update(*, document, actor, name, description, kind, http_request=No
             Document.objects.filter(pk=document.pk).update(**changes, updated_at=timezone.now())
             document_search_refresh(document.pk)
             activity_record(
-                action="documents.updated",
+                action=DocumentAudit.DOCUMENTS_UPDATED,
                 actor=actor,
                 target=document,
                 changes=changes,

@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 
-from tenant_apps.activity.descriptions import ACTIONS
+from tenant_apps.activity.events import audit_events
 from tenant_apps.activity.selectors import activity_filter
 from tenant_apps.history.forms import ActivityFilterForm
 from tenant_apps.history.selectors import activity_visible_to
@@ -29,7 +29,7 @@ FILTER_PARAMETERS = [
         description="Only entries about this client company id (or by its people).",
     ),
     OpenApiParameter(
-        "action", OpenApiTypes.STR, enum=sorted(ACTIONS), description="Only this action."
+        "action", OpenApiTypes.STR, enum=sorted(audit_events()), description="Only this action."
     ),
     OpenApiParameter("since", OpenApiTypes.DATE, description="From this day on, inclusive."),
     OpenApiParameter("until", OpenApiTypes.DATE, description="Up to this day, inclusive."),

@@ -1,7 +1,7 @@
 from django import forms
 
 from shared_apps.accounts.models import User
-from tenant_apps.activity.descriptions import ACTIONS
+from tenant_apps.activity.events import audit_events
 from tenant_apps.kit.access import Actor, can
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
@@ -20,7 +20,10 @@ class ActivityFilterForm(forms.Form):
         queryset=ClientCompany.objects.none(), required=False, label="Client", empty_label="Any"
     )
     action = forms.ChoiceField(
-        choices=[("", "Any"), *sorted((code, action.label) for code, action in ACTIONS.items())],
+        choices=[
+            ("", "Any"),
+            *sorted((code, event.label) for code, event in audit_events().items()),
+        ],
         required=False,
     )
     since = forms.DateField(

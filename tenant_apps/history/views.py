@@ -8,6 +8,7 @@ from tenant_apps.activity.actions import activity_record
 from tenant_apps.activity.export import csv_lines
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.activity.selectors import activity_filter, activity_window
+from tenant_apps.history.audit import HistoryAudit
 from tenant_apps.history.forms import ActivityFilterForm, PositionForm
 from tenant_apps.history.selectors import activity_visible_to
 from tenant_apps.kit.access import actor_for, permission_required
@@ -77,7 +78,10 @@ def workspace_export(request):
         return _render_workspace_log(request, form, entries)
     filters = {name: str(value) for name, value in form.cleaned_data.items() if value}
     activity_record(
-        action="activity.exported", actor=actor_for(request).user, changes=filters, request=request
+        action=HistoryAudit.ACTIVITY_EXPORTED,
+        actor=actor_for(request).user,
+        changes=filters,
+        request=request,
     )
     filename = f"activity-{request.tenant.subdomain}-{timezone.localdate():%Y-%m-%d}.csv"
     return StreamingHttpResponse(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.documents.actions import document_upload
+from tenant_apps.inbox.audit import InboxAudit
 from tenant_apps.inbox.models import FileRequest, FileRequestStatus
 from tenant_apps.kit.access import CLIENT_CONTRIBUTORS
 from tenant_apps.notifications.actions import notification_send
@@ -72,7 +73,7 @@ def file_request_create(
             requested_by=actor,
         )
         activity_record(
-            action="file_request.created",
+            action=InboxAudit.FILE_REQUEST_CREATED,
             actor=actor,
             target=file_request,
             changes={"company": company.name, "due_date": str(due_date) if due_date else None},
@@ -133,7 +134,7 @@ def file_request_fulfil(*, file_request: FileRequest, upload, actor, http_reques
         locked.fulfilled_at = timezone.now()
         locked.save(update_fields=["status", "document", "fulfilled_by", "fulfilled_at"])
         activity_record(
-            action="file_request.fulfilled",
+            action=InboxAudit.FILE_REQUEST_FULFILLED,
             actor=actor,
             target=locked,
             changes={"document": document.name},
@@ -157,6 +158,9 @@ def file_request_cancel(*, file_request: FileRequest, actor, http_request=None) 
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["status", "cancelled_at"])
         activity_record(
-            action="file_request.cancelled", actor=actor, target=locked, request=http_request
+            action=InboxAudit.FILE_REQUEST_CANCELLED,
+            actor=actor,
+            target=locked,
+            request=http_request,
         )
         return locked

@@ -22,6 +22,7 @@ from tenant_apps.activity.actions import activity_record
 from tenant_apps.files.actions import atomic_storing
 from tenant_apps.files.storage import file_storage
 from tenant_apps.invoices import validation
+from tenant_apps.invoices.audit import InvoiceAudit
 from tenant_apps.invoices.currencies import Currency, money_format, money_round
 from tenant_apps.invoices.models import (
     MOVES,
@@ -276,7 +277,9 @@ def _draft(*, kind: str, company, data: dict, notes: str, actor, **amounts) -> I
     )
 
 
-def _created(invoice: Invoice, upload, lines, *, action: str, actor, http_request) -> Invoice:
+def _created(
+    invoice: Invoice, upload, lines, *, action: InvoiceAudit, actor, http_request
+) -> Invoice:
     """Store the draft's PDF and save it, its lines and its log entry, all or nothing."""
     with _storing([upload], actor) as [stored]:
         _saved(invoice, stored, lines)
@@ -331,7 +334,7 @@ def invoice_create(
         invoice,
         pdf,
         figures.lines,
-        action="invoice.created",
+        action=InvoiceAudit.INVOICE_CREATED,
         actor=actor,
         http_request=http_request,
     )
@@ -375,7 +378,12 @@ def invoice_upload(
     )
     upload = _accepted_pdf(pdf, data["number"])
     return _created(
-        invoice, upload, None, action="invoice.uploaded", actor=actor, http_request=http_request
+        invoice,
+        upload,
+        None,
+        action=InvoiceAudit.INVOICE_UPLOADED,
+        actor=actor,
+        http_request=http_request,
     )
 
 
@@ -485,7 +493,7 @@ def invoice_update(*, invoice: Invoice, actor, http_request=None, **changes) -> 
             if upload is not None:
                 changed["pdf"] = "replaced"
             activity_record(
-                action="invoice.updated",
+                action=InvoiceAudit.INVOICE_UPDATED,
                 actor=actor,
                 target=invoice,
                 request=http_request,

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from tenant_apps.invoices.audit import InvoiceAudit
 from tenant_apps.people.models import ClientCompany
 
 
@@ -52,7 +53,7 @@ MOVES: dict[str, Move] = {
         S.SENT,
         "team",
         "Invoice sent",
-        "invoice.sent",
+        InvoiceAudit.INVOICE_SENT,
     ),
     "report_payment": Move(
         "We have paid this invoice",
@@ -60,7 +61,7 @@ MOVES: dict[str, Move] = {
         S.PENDING_PAYMENT,
         "client",
         "Payment reported",
-        "invoice.payment_reported",
+        InvoiceAudit.INVOICE_PAYMENT_REPORTED,
     ),
     "payment_missing": Move(
         "Payment not received",
@@ -68,7 +69,7 @@ MOVES: dict[str, Move] = {
         S.SENT,
         "team",
         "Payment not received yet",
-        "invoice.payment_not_received",
+        InvoiceAudit.INVOICE_PAYMENT_NOT_RECEIVED,
     ),
     "mark_paid": Move(
         "Mark paid",
@@ -76,7 +77,7 @@ MOVES: dict[str, Move] = {
         S.PAID,
         "team",
         "Marked paid",
-        "invoice.marked_paid",
+        InvoiceAudit.INVOICE_MARKED_PAID,
     ),
     "void": Move(
         "Void",
@@ -84,7 +85,7 @@ MOVES: dict[str, Move] = {
         S.VOID,
         "team",
         "Invoice voided",
-        "invoice.voided",
+        InvoiceAudit.INVOICE_VOIDED,
     ),
     "mark_overdue": Move(
         "Mark overdue",
@@ -92,7 +93,7 @@ MOVES: dict[str, Move] = {
         S.OVERDUE,
         "system",
         "Overdue: the due date passed",
-        "invoice.became_overdue",
+        InvoiceAudit.INVOICE_BECAME_OVERDUE,
     ),
 }
 # The policy rule that lets a person make a move, by its "by".

@@ -20,6 +20,7 @@ from rest_framework.permissions import BasePermission
 
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.kit.audit import AccessAudit
 from tenant_apps.kit.roles import ClientRole, TeamRole
 
 
@@ -363,7 +364,7 @@ def require(actor: Actor, permission: str, obj=None, *, request=None) -> None:
         return
     if actor.user is not None:
         activity_record(
-            action="access.denied",
+            action=AccessAudit.ACCESS_DENIED,
             actor=actor.user,
             target=obj if hasattr(obj, "_meta") else None,
             changes={"permission": permission},

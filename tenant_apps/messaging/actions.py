@@ -11,6 +11,7 @@ from django.utils.text import Truncator
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.files.actions import atomic_storing
+from tenant_apps.messaging.audit import MessagingAudit
 from tenant_apps.messaging.models import (
     Message,
     MessageAttachment,
@@ -36,7 +37,7 @@ def thread_start(*, thread: Thread, actor, http_request=None) -> Thread:
         with transaction.atomic():
             thread.save()
             activity_record(
-                action="thread.started",
+                action=MessagingAudit.THREAD_STARTED,
                 actor=actor,
                 target=thread,
                 changes={"internal": thread.is_internal},
@@ -195,7 +196,7 @@ def message_post(
         Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at)
         _read_to(thread, author, message.pk)
         activity_record(
-            action="message.posted",
+            action=MessagingAudit.MESSAGE_POSTED,
             actor=author,
             target=thread,
             changes={
@@ -236,7 +237,7 @@ def message_edit(*, message: Message, body: str, actor, http_request=None) -> Me
         message.save(update_fields=["body", "edited_at"])
         message.mentions.set(mentioned)
         activity_record(
-            action="message.edited",
+            action=MessagingAudit.MESSAGE_EDITED,
             actor=actor,
             target=thread,
             changes={"message": message.pk},

@@ -9,6 +9,7 @@ from django.utils import timezone
 from shared_apps.core.caching import cache_forget
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.kit.tasks import enqueue_on_commit
+from tenant_apps.notifications.audit import NotificationAudit
 from tenant_apps.notifications.kinds import Channel, kind_for
 from tenant_apps.notifications.models import (
     ACTION_LINK_DAYS,
@@ -115,7 +116,7 @@ def preferences_update(*, user, channels: dict[str, str], http_request=None) -> 
             )
         if changes:
             activity_record(
-                action="notifications.preferences_updated",
+                action=NotificationAudit.NOTIFICATIONS_PREFERENCES_UPDATED,
                 actor=user,
                 target=user,
                 changes=changes,
@@ -154,7 +155,7 @@ def action_link_revoke(*, link: ActionLink, actor, http_request=None) -> ActionL
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
         activity_record(
-            action="action_link.revoked",
+            action=NotificationAudit.ACTION_LINK_REVOKED,
             actor=actor,
             target=link.user,
             changes={"link": str(link), "link_id": link.pk},
@@ -168,7 +169,7 @@ def action_link_used(*, link: ActionLink, http_request=None) -> None:
         link.last_used_at = timezone.now()
         link.save(update_fields=["last_used_at"])
         activity_record(
-            action="action_link.used",
+            action=NotificationAudit.ACTION_LINK_USED,
             actor=link.user,
             target=link.user,
             changes={"link": str(link), "link_id": link.pk},

@@ -60,6 +60,7 @@ from tenant_apps.people.actions import (
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.projects.actions import milestone_post, milestone_status_change
 from tenant_apps.projects.models import MilestoneStatus
+from tenant_apps.security.audit import SecurityAudit
 from tenant_apps.security.sign_in import METHOD_KEY
 
 HISTORY_DAYS = 120
@@ -530,7 +531,10 @@ def sign_in_story(cast: Cast, client: Client, person: User):
     when = yield cast.after(cast.start, rng.uniform(2, 72))
     while when < last:
         activity_record(
-            action="auth.signed_in", actor=person, target=person, request=browser_request(person)
+            action=SecurityAudit.AUTH_SIGNED_IN,
+            actor=person,
+            target=person,
+            request=browser_request(person),
         )
         when = yield cast.after(when, rng.uniform(60, 200))
 

@@ -14,6 +14,7 @@ from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.kit.roles import TeamRole
 from tenant_apps.kit.tasks import enqueue_on_commit
+from tenant_apps.people.audit import PeopleAudit
 from tenant_apps.people.models import (
     ClientCompany,
     ClientMember,
@@ -23,6 +24,7 @@ from tenant_apps.people.models import (
 )
 from tenant_apps.people.selectors import client_companies_used, owner_emails, seats_used
 from tenant_apps.security.actions import credentials_revoke
+from tenant_apps.security.audit import SecurityAudit
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -46,7 +48,7 @@ def team_owner_create(*, user, request=None) -> TeamMember:
         member = TeamMember.objects.create(user=user, role=TeamRole.OWNER)
         billing_owners_store()
         activity_record(
-            action="team.owner_created",
+            action=PeopleAudit.TEAM_OWNER_CREATED,
             actor=user,
             target=user,
             request=request,
@@ -62,7 +64,9 @@ def user_deactivate(*, user, actor, request=None) -> None:
         user.save(update_fields=["is_active"])
         credentials_revoke(user)
         billing_owners_store()  # an owner no longer gets billing's emails
-        activity_record(action="auth.user_deactivated", actor=actor, target=user, request=request)
+        activity_record(
+            action=SecurityAudit.AUTH_USER_DEACTIVATED, actor=actor, target=user, request=request
+        )
 
 
 def team_member_create(
@@ -76,7 +80,7 @@ def team_member_create(
         if role == TeamRole.OWNER:
             billing_owners_store()
         activity_record(
-            action="team.member_added",
+            action=PeopleAudit.TEAM_MEMBER_ADDED,
             actor=actor,
             target=user,
             request=request,
@@ -93,7 +97,7 @@ def team_role_change(*, member: TeamMember, role, actor, request=None) -> TeamMe
         if TeamRole.OWNER in (before, role):
             billing_owners_store()
         activity_record(
-            action="team.role_changed",
+            action=PeopleAudit.TEAM_ROLE_CHANGED,
             actor=actor,
             target=member.user,
             request=request,
@@ -110,7 +114,7 @@ def staff_assignments_set(*, member: TeamMember, companies, sees_all_clients, ac
         member.save(update_fields=["sees_all_clients"])
         member.assigned_companies.set(companies)
         activity_record(
-            action="team.assignments_changed",
+            action=PeopleAudit.TEAM_ASSIGNMENTS_CHANGED,
             actor=actor,
             target=member.user,
             request=request,
@@ -126,7 +130,7 @@ def client_company_create(*, name, actor, request=None) -> ClientCompany:
         client_company_check(used=client_companies_used)  # billing: the plan's limit
         company = ClientCompany.objects.create(name=name)
         activity_record(
-            action="client.company_created", actor=actor, target=company, request=request
+            action=PeopleAudit.CLIENT_COMPANY_CREATED, actor=actor, target=company, request=request
         )
         return company
 
@@ -138,7 +142,7 @@ def client_member_create(
         user = _user_create(email=email, full_name=full_name, password_hash=password_hash)
         member = ClientMember.objects.create(user=user, company=company, role=role)
         activity_record(
-            action="client.person_added",
+            action=PeopleAudit.CLIENT_PERSON_ADDED,
             actor=actor,
             target=user,
             request=request,
@@ -153,7 +157,7 @@ def client_role_change(*, member: ClientMember, role, actor, request=None) -> Cl
         member.role = role
         member.save(update_fields=["role"])
         activity_record(
-            action="client.role_changed",
+            action=PeopleAudit.CLIENT_ROLE_CHANGED,
             actor=actor,
             target=member.user,
             request=request,
@@ -211,7 +215,7 @@ def invitation_create(
             expires_at=timezone.now() + INVITATION_LIFETIME,
         )
         activity_record(
-            action="invitation.created",
+            action=PeopleAudit.INVITATION_CREATED,
             actor=actor,
             target=invitation,
             request=request,
@@ -243,7 +247,7 @@ def invitation_revoke(*, invitation: Invitation, actor, request=None) -> Invitat
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
         activity_record(
-            action="invitation.revoked",
+            action=PeopleAudit.INVITATION_REVOKED,
             actor=actor,
             target=invitation,
             request=request,
@@ -285,7 +289,7 @@ def invitation_accept(*, secret, full_name, password_hash, request=None) -> User
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         activity_record(
-            action="invitation.accepted",
+            action=PeopleAudit.INVITATION_ACCEPTED,
             actor=member.user,
             target=invitation,
             request=request,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.people.models import ClientCompany
+from tenant_apps.projects.audit import ProjectAudit
 from tenant_apps.projects.models import Milestone, MilestoneStatus, WeeklyReportSetting
 
 EDITABLE = ("title", "description", "due_date")
@@ -62,7 +63,7 @@ def milestone_post(
         _set_status(milestone, status)
         milestone.save()
         activity_record(
-            action="milestone.posted",
+            action=ProjectAudit.MILESTONE_POSTED,
             actor=actor,
             target=milestone,
             request=http_request,
@@ -95,7 +96,7 @@ def milestone_update(*, milestone: Milestone, actor, http_request=None, **change
         milestone.updated_at = timezone.now()
         milestone.save(update_fields=[*diff, "updated_at"])
         activity_record(
-            action="milestone.updated",
+            action=ProjectAudit.MILESTONE_UPDATED,
             actor=actor,
             target=milestone,
             request=http_request,
@@ -119,7 +120,7 @@ def milestone_status_change(
         milestone.updated_at = timezone.now()
         milestone.save(update_fields=["status", "completed_at", "updated_at"])
         activity_record(
-            action="milestone.status_changed",
+            action=ProjectAudit.MILESTONE_STATUS_CHANGED,
             actor=actor,
             target=milestone,
             request=http_request,
@@ -148,7 +149,7 @@ def milestone_move(*, milestone: Milestone, direction: str, actor, http_request=
         # Both rows change in one statement each; the unique position is checked at commit.
         Milestone.objects.bulk_update([milestone, other], ["position"])
         activity_record(
-            action="milestone.moved",
+            action=ProjectAudit.MILESTONE_MOVED,
             actor=actor,
             target=milestone,
             request=http_request,
@@ -162,7 +163,7 @@ def milestone_remove(*, milestone: Milestone, actor, http_request=None) -> None:
     with transaction.atomic():
         milestone = _locked(milestone)
         activity_record(
-            action="milestone.removed",
+            action=ProjectAudit.MILESTONE_REMOVED,
             actor=actor,
             target=milestone,
             request=http_request,
@@ -186,7 +187,7 @@ def weekly_report_switch(*, enabled: bool, actor, http_request=None) -> WeeklyRe
         setting.updated_at = timezone.now()
         setting.save(update_fields=["is_enabled", "updated_at"])
         activity_record(
-            action="weekly_report.switched",
+            action=ProjectAudit.WEEKLY_REPORT_SWITCHED,
             actor=actor,
             target=setting,
             request=http_request,

@@ -15,6 +15,7 @@ from shared_apps.accounts.models import User, new_security_stamp
 from shared_apps.core.client_ip import client_ip
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.kit.tasks import enqueue_on_commit
+from tenant_apps.security.audit import SecurityAudit
 from tenant_apps.security.link_secrets import SecretDigest, secret_digest
 from tenant_apps.security.lockout import email_request_counted
 from tenant_apps.security.models import (
@@ -62,7 +63,9 @@ def sessions_end_all(*, user, actor, request=None) -> None:
     """Sign ``user`` out everywhere: every browser session, refresh and access token."""
     with transaction.atomic():
         credentials_revoke(user)
-        activity_record(action="auth.sessions_ended", actor=actor, target=user, request=request)
+        activity_record(
+            action=SecurityAudit.AUTH_SESSIONS_ENDED, actor=actor, target=user, request=request
+        )
 
 
 def refresh_token_revoke(*, token, request=None) -> None:
@@ -71,7 +74,7 @@ def refresh_token_revoke(*, token, request=None) -> None:
         token.blacklist()
         user = User.objects.filter(pk=token.payload.get(api_settings.USER_ID_CLAIM)).first()
         activity_record(
-            action="auth.signed_out",
+            action=SecurityAudit.AUTH_SIGNED_OUT,
             actor=user,
             target=user,
             changes={"via": "api"},
@@ -85,7 +88,9 @@ def password_change(*, user, new_password, actor, request=None) -> None:
     with transaction.atomic():
         user.save(update_fields=["password"])
         credentials_revoke(user)
-        activity_record(action="auth.password_changed", actor=actor, target=user, request=request)
+        activity_record(
+            action=SecurityAudit.AUTH_PASSWORD_CHANGED, actor=actor, target=user, request=request
+        )
 
 
 def session_track(*, user, request) -> SignedInSession:
@@ -128,7 +133,7 @@ def session_end(*, session: SignedInSession, actor, request=None) -> None:
         ).delete()
         session.delete()
         activity_record(
-            action="auth.session_ended",
+            action=SecurityAudit.AUTH_SESSION_ENDED,
             actor=actor,
             target=session.user,
             changes={"ip_address": session.ip_address, "user_agent": session.user_agent},
@@ -139,7 +144,7 @@ def session_end(*, session: SignedInSession, actor, request=None) -> None:
 def _unknown_email(*, email, method, request) -> None:
     # Logged like a known address is, so both paths do the same work.
     activity_record(
-        action="auth.sign_in_failed",
+        action=SecurityAudit.AUTH_SIGN_IN_FAILED,
         changes={"email": email, "method": method, "reason": "unknown email"},
         request=request,
     )
@@ -156,7 +161,7 @@ def magic_link_request(*, email: str, request) -> None:
     with transaction.atomic():
         if locked:
             activity_record(
-                action="auth.locked_out",
+                action=SecurityAudit.AUTH_LOCKED_OUT,
                 actor=user,
                 target=user,
                 changes={"email": email, "method": "magic_link"},
@@ -170,7 +175,9 @@ def magic_link_request(*, email: str, request) -> None:
         link = MagicLink.objects.create(
             user=user, created_at=now, expires_at=now + timedelta(minutes=MAGIC_LINK_MINUTES)
         )
-        activity_record(action="auth.magic_link_sent", actor=user, target=user, request=request)
+        activity_record(
+            action=SecurityAudit.AUTH_MAGIC_LINK_SENT, actor=user, target=user, request=request
+        )
         enqueue_on_commit("tenant_apps.security.tasks.send_magic_link", link.pk)
 
 
@@ -182,7 +189,10 @@ def password_reset_request(*, email: str, request) -> None:
             _unknown_email(email=email, method="password_reset", request=request)
             return
         activity_record(
-            action="auth.password_reset_requested", actor=user, target=user, request=request
+            action=SecurityAudit.AUTH_PASSWORD_RESET_REQUESTED,
+            actor=user,
+            target=user,
+            request=request,
         )
         enqueue_on_commit("tenant_apps.security.tasks.send_password_reset", user.pk)
 
@@ -203,7 +213,10 @@ def magic_link_use(*, secret: str, request):
         link.used_at = timezone.now()
         link.save(update_fields=["used_at"])
         activity_record(
-            action="auth.magic_link_used", actor=link.user, target=link.user, request=request
+            action=SecurityAudit.AUTH_MAGIC_LINK_USED,
+            actor=link.user,
+            target=link.user,
+            request=request,
         )
     return link.user
 
@@ -236,7 +249,10 @@ def two_factor_enable(*, device: TOTPDevice, code: str, request=None) -> list[st
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_replace(device.user)
         activity_record(
-            action="auth.two_factor_enabled", actor=device.user, target=device.user, request=request
+            action=SecurityAudit.AUTH_TWO_FACTOR_ENABLED,
+            actor=device.user,
+            target=device.user,
+            request=request,
         )
     return codes
 
@@ -246,7 +262,7 @@ def two_factor_disable(*, user, actor, request=None) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         activity_record(
-            action="auth.two_factor_disabled", actor=actor, target=user, request=request
+            action=SecurityAudit.AUTH_TWO_FACTOR_DISABLED, actor=actor, target=user, request=request
         )
 
 
@@ -255,7 +271,10 @@ def recovery_codes_regenerate(*, user, request=None) -> list[str]:
     with transaction.atomic():
         codes = _recovery_codes_replace(user)
         activity_record(
-            action="auth.recovery_codes_regenerated", actor=user, target=user, request=request
+            action=SecurityAudit.AUTH_RECOVERY_CODES_REGENERATED,
+            actor=user,
+            target=user,
+            request=request,
         )
     return codes
 
@@ -269,7 +288,7 @@ def security_policy_update(*, team_two_factor_required: bool, actor, request=Non
         policy.updated_by = actor
         policy.save()
         activity_record(
-            action="security.policy_changed",
+            action=SecurityAudit.SECURITY_POLICY_CHANGED,
             actor=actor,
             target=policy,
             changes={"team_two_factor_required": [before, team_two_factor_required]},

@@ -20,6 +20,7 @@ from tenant_apps.security.actions import (
     magic_link_use,
     password_reset_request,
 )
+from tenant_apps.security.audit import SecurityAudit
 from tenant_apps.security.forms import CodeForm, EmailForm, PasswordResetForm, SignInForm
 from tenant_apps.security.models import MAGIC_LINK_MINUTES
 from tenant_apps.security.selectors import magic_link_for
@@ -138,7 +139,10 @@ def verify_view(request):
             return sign_in_complete(request, user, form.result)
         if form.has_error("code", "rejected"):
             activity_record(
-                action="auth.two_factor_failed", actor=user, target=user, request=request
+                action=SecurityAudit.AUTH_TWO_FACTOR_FAILED,
+                actor=user,
+                target=user,
+                request=request,
             )
     return render(request, "accounts/verify.html", {"form": form, "person": user})
 

@@ -10,6 +10,7 @@ from shared_apps.accounts.models import User
 from shared_apps.core.caching import cache_forget
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.security.actions import session_forget, session_track
+from tenant_apps.security.audit import SecurityAudit
 from tenant_apps.security.lockout import axes_username
 from tenant_apps.security.models import SecurityPolicy
 from tenant_apps.security.selectors import TEAM_TWO_FACTOR_CACHE_KEY
@@ -24,14 +25,18 @@ def _in_agency() -> bool:
 def record_sign_in(sender, request, user, **kwargs):
     if _in_agency():
         session_track(user=user, request=request)
-        activity_record(action="auth.signed_in", actor=user, target=user, request=request)
+        activity_record(
+            action=SecurityAudit.AUTH_SIGNED_IN, actor=user, target=user, request=request
+        )
 
 
 @receiver(user_logged_out)
 def record_sign_out(sender, request, user, **kwargs):
     if _in_agency() and user is not None:
         session_forget(request=request)
-        activity_record(action="auth.signed_out", actor=user, target=user, request=request)
+        activity_record(
+            action=SecurityAudit.AUTH_SIGNED_OUT, actor=user, target=user, request=request
+        )
 
 
 @receiver(user_login_failed)
@@ -43,7 +48,7 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
     # Axes' own receiver runs first (its app is installed earlier) and flags a lockout.
     locked = getattr(request, "axes_locked_out", False)
     activity_record(
-        action="auth.locked_out" if locked else "auth.sign_in_failed",
+        action=SecurityAudit.AUTH_LOCKED_OUT if locked else SecurityAudit.AUTH_SIGN_IN_FAILED,
         actor=person,
         target=person,
         changes={

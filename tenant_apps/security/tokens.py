@@ -23,6 +23,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from shared_apps.accounts.models import User
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.security.audit import SecurityAudit
 from tenant_apps.security.lockout import AccountLocked, sign_in_succeeded
 from tenant_apps.security.selectors import two_factor_setup_required
 from tenant_apps.security.two_factor import CodeRejected, has_two_factor, two_factor_verify
@@ -142,7 +143,7 @@ class TenantTokenObtainPairSerializer(TokenObtainSerializer):
         refresh = self.get_token(user)
         sign_in_succeeded(request, user)
         activity_record(
-            action="auth.signed_in",
+            action=SecurityAudit.AUTH_SIGNED_IN,
             actor=user,
             target=user,
             changes={"via": "api"},

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from billing import actions as billing
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.subscription.audit import SubscriptionAudit
 
 
 def checkout_start(*, agency, plan_key, actor, success_url, cancel_url, request=None) -> str:
@@ -13,7 +14,7 @@ def checkout_start(*, agency, plan_key, actor, success_url, cancel_url, request=
     )
     with transaction.atomic():
         activity_record(
-            action="billing.checkout_started",
+            action=SubscriptionAudit.BILLING_CHECKOUT_STARTED,
             actor=actor,
             changes={"plan": plan_key},
             request=request,
@@ -25,5 +26,7 @@ def portal_open(*, agency, actor, return_url, request=None) -> str:
     """A Stripe Customer Portal session; returns where to send the owner."""
     url = billing.portal_open(agency=agency, return_url=return_url)
     with transaction.atomic():
-        activity_record(action="billing.portal_opened", actor=actor, request=request)
+        activity_record(
+            action=SubscriptionAudit.BILLING_PORTAL_OPENED, actor=actor, request=request
+        )
     return url

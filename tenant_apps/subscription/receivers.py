@@ -3,9 +3,14 @@
 from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.subscription.audit import SubscriptionAudit
 
 
 def on_subscription_changed(sender, *, agency, subscription, changes, **kwargs):
     # Stripe's webhook arrives on the platform host: the entry belongs in the agency's schema.
     with tenant_context(agency):
-        activity_record(action="billing.subscription_changed", target=subscription, changes=changes)
+        activity_record(
+            action=SubscriptionAudit.BILLING_SUBSCRIPTION_CHANGED,
+            target=subscription,
+            changes=changes,
+        )

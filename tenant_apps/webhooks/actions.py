@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.webhooks.audit import WebhookAudit
 from tenant_apps.webhooks.delivery import deliver_on_commit, url_check
 from tenant_apps.webhooks.models import (
     SUBSCRIBABLE,
@@ -53,7 +54,7 @@ def endpoint_create(*, url, event_types, actor, description="", http_request=Non
             created_by=actor,
         )
         activity_record(
-            action="webhook.created",
+            action=WebhookAudit.WEBHOOK_CREATED,
             actor=actor,
             target=endpoint,
             changes={"url": url, "events": event_types},
@@ -84,7 +85,7 @@ def endpoint_update(
             setattr(endpoint, field, value)
         endpoint.save(update_fields=list(new))
         activity_record(
-            action="webhook.updated",
+            action=WebhookAudit.WEBHOOK_UPDATED,
             actor=actor,
             target=endpoint,
             changes=changes,
@@ -97,7 +98,7 @@ def endpoint_delete(*, endpoint, actor, http_request=None) -> None:
     """Remove an endpoint with its delivery log; events already sent stay sent."""
     with transaction.atomic():
         activity_record(
-            action="webhook.deleted",
+            action=WebhookAudit.WEBHOOK_DELETED,
             actor=actor,
             target=endpoint,
             changes={"url": endpoint.url},
@@ -117,7 +118,7 @@ def endpoint_secret_rotate(
         endpoint.secret = secret_new()
         endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
         activity_record(
-            action="webhook.secret_rotated",
+            action=WebhookAudit.WEBHOOK_SECRET_ROTATED,
             actor=actor,
             target=endpoint,
             changes={"grace_hours": grace_hours},
@@ -136,7 +137,9 @@ def endpoint_ping(*, endpoint, actor, http_request=None) -> Delivery:
         delivery = Delivery.objects.create(
             endpoint=endpoint, event=event, next_attempt_at=timezone.now()
         )
-        activity_record(action="webhook.pinged", actor=actor, target=endpoint, request=http_request)
+        activity_record(
+            action=WebhookAudit.WEBHOOK_PINGED, actor=actor, target=endpoint, request=http_request
+        )
         deliver_on_commit([delivery.pk])
         return delivery
 
@@ -151,7 +154,7 @@ def delivery_retry(*, delivery, actor, http_request=None) -> Delivery:
         delivery.completed_at = None
         delivery.save(update_fields=["status", "next_attempt_at", "completed_at"])
         activity_record(
-            action="webhook.redelivered",
+            action=WebhookAudit.WEBHOOK_REDELIVERED,
             actor=actor,
             target=delivery.endpoint,
             changes={"event": delivery.event_id},

@@ -33,7 +33,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
-from tenant_apps.activity.descriptions import ACTIONS
+from tenant_apps.activity.descriptions import action_label
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.approvals.models import ApprovalRequest, ApprovalStatus
 from tenant_apps.approvals.selectors import overdue, visible_approvals
@@ -339,7 +339,7 @@ def feed_entry(entry: ActivityEntry) -> FeedEntry:
         id=entry.pk,
         occurred_at=entry.occurred_at,
         kind=kind.key if what else "",
-        what=what or ACTIONS.get(entry.action, (entry.action,))[0],
+        what=what or action_label(entry.action),
         headline=f"{what}: {kind.short_label(entry.object_label)}" if what else entry.description,
         status=entry.item_status if what else None,
         status_label=kind.status_label(entry.item_status) if what else "",
