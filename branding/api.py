@@ -10,7 +10,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +18,7 @@ from branding.colours import validate_contrast
 from branding.images import images_chosen, prepare_image
 from branding.models import Brand, ImageKind
 from branding.selectors import BRAND_TEXT_FIELDS, brand_for
+from shared_apps.core.text import FormParser, JSONParser, MultiPartParser
 from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.people.policy import Allowed
 from tenants import domains

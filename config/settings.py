@@ -103,6 +103,9 @@ SECURE_REDIRECT_EXEMPT = [r"^internal/"]
 
 MIDDLEWARE = [
     "tenants.middleware.TenantHostMiddleware",
+    # NUL or a lone surrogate in the path, the query string or a header: refused before any
+    # view or middleware looks it up (shared_apps.core.text).
+    "shared_apps.core.text.UnstorableTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +142,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form field refuses text PostgreSQL cannot store before it is cleaned.
+FORM_RENDERER = "shared_apps.core.text.FormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -339,6 +344,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # They refuse text PostgreSQL cannot store with a field error (shared_apps.core.text).
+    "DEFAULT_PARSER_CLASSES": [
+        "shared_apps.core.text.JSONParser",
+        "shared_apps.core.text.FormParser",
+        "shared_apps.core.text.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "shared_apps.core.api_schema.NestedSerializerAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,

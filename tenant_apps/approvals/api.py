@@ -13,11 +13,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
+from shared_apps.core.text import JSONParser
 from tenant_apps.approvals import actions
 from tenant_apps.approvals.export import record_response
 from tenant_apps.approvals.forms import STATUS_FILTERS, TEXT_MAX_LENGTH, ApprovalFilterForm

@@ -27,13 +27,13 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import BasePagination, CursorPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.client_requests import actions
 from tenant_apps.client_requests.filters import SORTS, RequestFilterForm
 from tenant_apps.client_requests.intake import (

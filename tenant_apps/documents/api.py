@@ -19,10 +19,10 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.client_requests.api import Keyset, refused_as_400
 from tenant_apps.documents import actions
 from tenant_apps.documents.models import Document, DocumentKind, ExtractionState, Folder

@@ -9,11 +9,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.documents.models import Folder
 from tenant_apps.inbox import actions

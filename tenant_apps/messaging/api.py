@@ -15,10 +15,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.client_requests.api import FILES_HELP, Keyset, OldestFirst, refused_as_400
 from tenant_apps.client_requests.intake import MAX_ATTACHMENTS, TEXT_MAX_LENGTH, validate_upload
 from tenant_apps.files.api import FileDownloadApi, download_responses

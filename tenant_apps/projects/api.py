@@ -12,10 +12,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.text import JSONParser
 from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
