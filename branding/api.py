@@ -19,7 +19,6 @@ from branding.images import images_chosen, prepare_image
 from branding.models import Brand, ImageKind
 from branding.selectors import BRAND_TEXT_FIELDS, brand_for
 from shared_apps.core.text import FormParser, JSONParser, MultiPartParser
-from tenant_apps.client_requests.api import refused_as_400
 from tenant_apps.people.policy import Allowed
 from tenants import domains
 from tenants.dns_check import expected_records
@@ -118,14 +117,13 @@ class BrandApi(APIView):
         form = self.Input(brand, data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        with refused_as_400():
-            brand_update(
-                agency=request.tenant,
-                actor=request.user,
-                changes={name: data[name] for name in BRAND_TEXT_FIELDS if name in data},
-                images=images_chosen(data),
-                request=request,
-            )
+        brand_update(
+            agency=request.tenant,
+            actor=request.user,
+            changes={name: data[name] for name in BRAND_TEXT_FIELDS if name in data},
+            images=images_chosen(data),
+            request=request,
+        )
         return Response(self._output(request))
 
 
@@ -175,6 +173,7 @@ class OwnDomains:
 
 class DomainsApi(OwnDomains, ListAPIView):
     permission_classes = [Allowed.to("domains.manage")]
+    unkeyed_field = "name"  # refusals naming no field (kit.api_errors)
     pagination_class = OldestFirst
     serializer_class = DomainOutput
 
@@ -201,13 +200,12 @@ class DomainsApi(OwnDomains, ListAPIView):
     def post(self, request, *args, **kwargs):
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400("name"):
-            domain = domains.domain_add(
-                agency=request.tenant,
-                name=form.validated_data["name"],
-                actor=request.user,
-                request=request,
-            )
+        domain = domains.domain_add(
+            agency=request.tenant,
+            name=form.validated_data["name"],
+            actor=request.user,
+            request=request,
+        )
         return Response(self.fresh(domain), status=status.HTTP_201_CREATED)
 
 
@@ -249,6 +247,7 @@ class DomainVerifyApi(OwnDomains, APIView):
 
 class DomainPrimaryApi(OwnDomains, APIView):
     permission_classes = [Allowed.to("domains.manage")]
+    unkeyed_field = "domain"  # refusals naming no field (kit.api_errors)
 
     @extend_schema(
         request=None,
@@ -259,8 +258,7 @@ class DomainPrimaryApi(OwnDomains, APIView):
     )
     def post(self, request, domain_id):
         domain = self.domain()
-        with refused_as_400("domain"):
-            domains.domain_make_primary(domain=domain, actor=request.user, request=request)
+        domains.domain_make_primary(domain=domain, actor=request.user, request=request)
         return Response(self.fresh(domain))
 
     @extend_schema(

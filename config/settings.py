@@ -278,6 +278,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+CSRF_FAILURE_VIEW = "tenant_apps.kit.api_errors.csrf_failure"  # JSON under /api/
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31_536_000)
@@ -350,6 +351,8 @@ REST_FRAMEWORK = {
         "shared_apps.core.text.FormParser",
         "shared_apps.core.text.MultiPartParser",
     ],
+    # {"detail", "code"}, or field errors; Django's ValidationError from actions too.
+    "EXCEPTION_HANDLER": "tenant_apps.kit.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "shared_apps.core.api_schema.NestedSerializerAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
@@ -368,6 +371,9 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Client Portal API",
     "VERSION": "1",
+    "DESCRIPTION": "Errors are JSON (tenant_apps.kit.api_errors): a refused input is a 400 "
+    'naming its fields, `{"field": ["message"]}`, nested for objects and lists; any other '
+    'error is `{"detail": "...", "code": "..."}`.',
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets whose field name another choice set also uses (invitations have a status).

@@ -5,7 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from shared_apps.core import views as core
+from tenant_apps.kit import api_errors
 from tenant_apps.onboarding import views as onboarding
+
+# JSON under /api/, the usual pages elsewhere.
+handler400 = api_errors.bad_request
+handler403 = api_errors.permission_denied
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error
 
 urlpatterns = [
     path("", core.landing, name="landing"),

@@ -5,7 +5,14 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from shared_apps.accounts import views as accounts
+from tenant_apps.kit import api_errors
 from tenant_apps.workspace import views as workspace
+
+# JSON under /api/, the usual pages elsewhere.
+handler400 = api_errors.bad_request
+handler403 = api_errors.permission_denied
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error
 
 account_patterns = (
     [

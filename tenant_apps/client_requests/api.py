@@ -7,7 +7,6 @@ not take on one they can see is a 403. Internal notes and files reach the team o
 import base64
 import binascii
 import json
-from contextlib import contextmanager
 from functools import reduce
 from operator import or_
 
@@ -28,7 +27,6 @@ from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
@@ -66,19 +64,6 @@ from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.policy import Actor, Allowed, actor_for, can, require, visible_companies
 
 FILES_HELP = f"Up to {MAX_ATTACHMENTS} files: send multipart/form-data, one `files` part per file."
-
-
-@contextmanager
-def refused_as_400(unkeyed_field: str = api_settings.NON_FIELD_ERRORS_KEY):
-    """An action's ValidationError as a 400 with field errors. One naming no field (a file
-    refused while it streamed) goes under ``unkeyed_field``; the action's transaction has
-    rolled everything back."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise serializers.ValidationError(error.message_dict) from error
-        raise serializers.ValidationError({unkeyed_field: error.messages}) from error
 
 
 class OneRequest:
@@ -280,6 +265,7 @@ FILTER_PARAMETERS = [
 
 class RequestsApi(ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "files"  # refusals naming no field (kit.api_errors)
     pagination_class = Keyset
     parser_classes = [JSONParser, MultiPartParser]
 
@@ -426,19 +412,18 @@ class RequestsApi(ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         require(actor, "requests.submit", data["company"], request=request)
-        with refused_as_400("files"):
-            created = actions.request_submit(
-                actor=actor.user,
-                company=data["company"],
-                type=data["type"],
-                title=data["title"],
-                details=data["details"],
-                priority=data["priority"],
-                wanted_by=data.get("wanted_by"),
-                intake=data["intake"].answers,
-                files=[*data["files"], *data["intake"].uploads],
-                http_request=request,
-            )
+        created = actions.request_submit(
+            actor=actor.user,
+            company=data["company"],
+            type=data["type"],
+            title=data["title"],
+            details=data["details"],
+            priority=data["priority"],
+            wanted_by=data.get("wanted_by"),
+            intake=data["intake"].answers,
+            files=[*data["files"], *data["intake"].uploads],
+            http_request=request,
+        )
         return Response(
             self.Output(created, context={"actor": actor}).data,
             status=status.HTTP_201_CREATED,
@@ -501,7 +486,7 @@ class RequestApi(OneRequest, APIView):
         form = self.Input(data=request.data, context={"client_request": client_request})
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        with refused_as_400(), transaction.atomic():
+        with transaction.atomic():
             if "priority" in data or "due_date" in data:
                 actions.request_update(
                     request=client_request,
@@ -563,6 +548,7 @@ class MessagesApi(OneRequest, ListAPIView):
     # Replies or notes of one request, oldest first: ``kind`` says which.
 
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "files"  # refusals naming no field (kit.api_errors)
     pagination_class = OldestFirst
     parser_classes = [JSONParser, MultiPartParser]
     serializer_class = MessageOutput
@@ -593,14 +579,13 @@ class MessagesApi(OneRequest, ListAPIView):
         require(self.actor, self.write_permission, client_request, request=request)
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400("files"):
-            event = self.add(
-                request=client_request,
-                body=form.validated_data["body"],
-                files=form.validated_data["files"],
-                actor=self.actor.user,
-                http_request=request,
-            )
+        event = self.add(
+            request=client_request,
+            body=form.validated_data["body"],
+            files=form.validated_data["files"],
+            actor=self.actor.user,
+            http_request=request,
+        )
         created = self.get_queryset().get(pk=event.pk)
         return Response(
             MessageOutput(created, context=self.get_serializer_context()).data,
@@ -650,6 +635,7 @@ class RequestNotesApi(MessagesApi):
 
 class RequestAttachmentsApi(OneRequest, ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "files"  # refusals naming no field (kit.api_errors)
     pagination_class = OldestFirst
     parser_classes = [MultiPartParser]
     serializer_class = AttachmentOutput
@@ -692,14 +678,13 @@ class RequestAttachmentsApi(OneRequest, ListAPIView):
         internal = form.validated_data["is_internal"]
         if internal:
             require(self.actor, "request.work", client_request, request=request)
-        with refused_as_400("files"):
-            event = actions.request_attachment_add(
-                request=client_request,
-                files=form.validated_data["files"],
-                is_internal=internal,
-                actor=self.actor.user,
-                http_request=request,
-            )
+        event = actions.request_attachment_add(
+            request=client_request,
+            files=form.validated_data["files"],
+            is_internal=internal,
+            actor=self.actor.user,
+            http_request=request,
+        )
         added = {"attachments": self.get_queryset().filter(event=event)}
         return Response(
             self.Output(added, context=self.get_serializer_context()).data,

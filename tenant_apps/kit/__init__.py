@@ -1,0 +1,1 @@
+"""The bottom of the agency side: shared helpers that import no feature app."""
