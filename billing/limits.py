@@ -19,9 +19,9 @@ from billing.selectors import BillingState, billing_state
 
 class PlanLimitReached(ValidationError, PermissionDenied):
     """Both kinds, on purpose: callers that show refusals as field errors (uploads, forms,
-    refused_as_400) catch it as a ValidationError; elsewhere it is a PermissionDenied, so
-    pages answer 403 with the message (tenant_apps.subscription.middleware) and the API a
-    403 with it."""
+    API views with an ``unkeyed_field``) catch it as a ValidationError; elsewhere it is a
+    PermissionDenied, so pages answer 403 with the message (tenant_apps.subscription.middleware)
+    and the API a 403 with it (shared_apps.core.api_errors)."""
 
     def __init__(self, message: str, *, limit: str):
         super().__init__(message, code="plan_limit")

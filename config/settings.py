@@ -110,6 +110,9 @@ SECURE_REDIRECT_EXEMPT = [r"^internal/"]
 
 MIDDLEWARE = [
     "tenants.middleware.TenantHostMiddleware",
+    # NUL or a lone surrogate in the path, the query string or a header: refused before any
+    # view or middleware looks it up (shared_apps.core.text).
+    "shared_apps.core.text.UnstorableTextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,6 +149,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form field refuses text PostgreSQL cannot store before it is cleaned.
+FORM_RENDERER = "shared_apps.core.text.FormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -287,6 +292,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+CSRF_FAILURE_VIEW = "shared_apps.core.api_errors.csrf_failure"  # JSON under /api/
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31_536_000)
@@ -353,6 +359,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # They refuse text PostgreSQL cannot store with a field error (shared_apps.core.text).
+    "DEFAULT_PARSER_CLASSES": [
+        "shared_apps.core.text.JSONParser",
+        "shared_apps.core.text.FormParser",
+        "shared_apps.core.text.MultiPartParser",
+    ],
+    # {"detail", "code"}, or field errors; Django's ValidationError from actions too.
+    "EXCEPTION_HANDLER": "shared_apps.core.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "shared_apps.core.api_schema.NestedSerializerAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
@@ -371,6 +385,9 @@ SIMPLE_JWT = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Client Portal API",
     "VERSION": "1",
+    "DESCRIPTION": "Errors are JSON (shared_apps.core.api_errors): a refused input is a 400 "
+    'naming its fields, `{"field": ["message"]}`, nested for objects and lists; any other '
+    'error is `{"detail": "...", "code": "..."}`.',
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets whose field name another choice set also uses (invitations have a status).

@@ -4,8 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from shared_apps.core import api_errors
 from shared_apps.core import views as core
 from shared_apps.signup import views as signup
+
+# JSON under /api/, the usual pages elsewhere.
+handler400 = api_errors.bad_request
+handler403 = api_errors.permission_denied
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error
 
 urlpatterns = [
     path("", core.landing, name="landing"),

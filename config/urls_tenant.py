@@ -5,10 +5,17 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from branding import urls as branding_urls
+from shared_apps.core import api_errors
 from tenant_apps.brand_settings import urls as brand_settings_urls
 from tenant_apps.custom_domains import urls as custom_domains_urls
 from tenant_apps.security import auth_views as accounts
 from tenant_apps.workspace import views as workspace
+
+# JSON under /api/, the usual pages elsewhere.
+handler400 = api_errors.bad_request
+handler403 = api_errors.permission_denied
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error
 
 account_patterns = (
     [

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import connection
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.postgresql_backend.base import FakeTenant
@@ -51,6 +51,9 @@ class TenantHostMiddleware(TenantMainMiddleware):
     def unknown_host(request):
         connection.set_schema_to_public()
         request.tenant = None
+        if request.path.startswith("/api/"):
+            body = {"detail": "No client portal at this address.", "code": "unknown_host"}
+            return JsonResponse(body, status=404)
         context = {"platform_url": platform_url()}
         return render(request, "tenants/unknown_host.html", context, status=404)
 

@@ -12,11 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
+from shared_apps.core.text import JSONParser
 from tenant_apps.approvals import actions
 from tenant_apps.approvals.export import record_response
 from tenant_apps.approvals.forms import STATUS_FILTERS, TEXT_MAX_LENGTH, ApprovalFilterForm
@@ -30,7 +30,7 @@ from tenant_apps.approvals.selectors import (
 )
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import Actor, Allowed, actor_for, require
-from tenant_apps.kit.api import NewestFirst, refused_as_400
+from tenant_apps.kit.api import NewestFirst
 
 
 def _approvals(actor: Actor, approvals=None):
@@ -267,18 +267,17 @@ class ApprovalsApi(ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         require(actor, "approvals.request", data["company"], request=request)
-        with refused_as_400():
-            approval = actions.approval_request(
-                company=data["company"],
-                actor=actor.user,
-                approvers=data["approvers"],
-                version=data.get("version"),
-                invoice=data.get("invoice"),
-                title=data["title"],
-                message=data["message"],
-                due_date=data["due_date"],
-                http_request=request,
-            )
+        approval = actions.approval_request(
+            company=data["company"],
+            actor=actor.user,
+            approvers=data["approvers"],
+            version=data.get("version"),
+            invoice=data.get("invoice"),
+            title=data["title"],
+            message=data["message"],
+            due_date=data["due_date"],
+            http_request=request,
+        )
         return Response(
             _approval_output(self, self.get_queryset().get(pk=approval.pk)),
             status=status.HTTP_201_CREATED,
@@ -326,14 +325,13 @@ class ApprovalDecisionsApi(OneApproval, APIView):
         require(self.actor, "approval.decide", approval, request=request)
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400():
-            decision = actions.approval_decide(
-                approval=approval,
-                actor=self.actor.user,
-                decision=form.validated_data["decision"],
-                comment=form.validated_data["comment"],
-                http_request=request,
-            )
+        decision = actions.approval_decide(
+            approval=approval,
+            actor=self.actor.user,
+            decision=form.validated_data["decision"],
+            comment=form.validated_data["comment"],
+            http_request=request,
+        )
         return Response(DecisionOutput(decision).data, status=status.HTTP_201_CREATED)
 
 
@@ -361,13 +359,12 @@ class ApprovalRerequestApi(OneApproval, APIView):
         require(self.actor, "approval.manage", approval, request=request)
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400():
-            again = actions.approval_rerequest(
-                approval=approval,
-                actor=self.actor.user,
-                due_date=form.validated_data["due_date"],
-                http_request=request,
-            )
+        again = actions.approval_rerequest(
+            approval=approval,
+            actor=self.actor.user,
+            due_date=form.validated_data["due_date"],
+            http_request=request,
+        )
         return Response(
             _approval_output(self, _approvals(self.actor).get(pk=again.pk)),
             status=status.HTTP_201_CREATED,
@@ -387,8 +384,7 @@ class ApprovalCancelApi(OneApproval, APIView):
     def post(self, request, approval_id):
         approval = self.approval()
         require(self.actor, "approval.manage", approval, request=request)
-        with refused_as_400():
-            actions.approval_cancel(approval=approval, actor=self.actor.user, http_request=request)
+        actions.approval_cancel(approval=approval, actor=self.actor.user, http_request=request)
         return Response(_approval_output(self, approval))
 
 

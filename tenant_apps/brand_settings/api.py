@@ -4,7 +4,6 @@ writes; serializers only validate and shape."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,9 +11,9 @@ from branding.colours import validate_contrast
 from branding.images import images_chosen, prepare_image
 from branding.models import Brand, ImageKind
 from branding.selectors import BRAND_TEXT_FIELDS, brand_for
+from shared_apps.core.text import FormParser, JSONParser, MultiPartParser
 from tenant_apps.brand_settings.actions import brand_update
 from tenant_apps.kit.access import Allowed
-from tenant_apps.kit.api import refused_as_400
 
 
 class BrandApi(APIView):
@@ -109,12 +108,11 @@ class BrandApi(APIView):
         form = self.Input(brand, data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        with refused_as_400():
-            brand_update(
-                agency=request.tenant,
-                actor=request.user,
-                changes={name: data[name] for name in BRAND_TEXT_FIELDS if name in data},
-                images=images_chosen(data),
-                request=request,
-            )
+        brand_update(
+            agency=request.tenant,
+            actor=request.user,
+            changes={name: data[name] for name in BRAND_TEXT_FIELDS if name in data},
+            images=images_chosen(data),
+            request=request,
+        )
         return Response(self._output(request))

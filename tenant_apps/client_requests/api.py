@@ -17,11 +17,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.client_requests import actions
 from tenant_apps.client_requests.filters import SORTS, RequestFilterForm
 from tenant_apps.client_requests.intake import intake_clean, validate_wanted_by
@@ -49,7 +49,6 @@ from tenant_apps.kit.api import (
     Keyset,
     OldestFirst,
     download_responses,
-    refused_as_400,
 )
 from tenant_apps.kit.limits import TEXT_MAX_LENGTH
 from tenant_apps.people.api import VisibleCompanyField
@@ -109,6 +108,7 @@ FILTER_PARAMETERS = [
 
 class RequestsApi(ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "files"  # refusals naming no field (shared_apps.core.api_errors)
     pagination_class = Keyset
     parser_classes = [JSONParser, MultiPartParser]
 
@@ -255,19 +255,18 @@ class RequestsApi(ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         require(actor, "requests.submit", data["company"], request=request)
-        with refused_as_400("files"):
-            created = actions.request_submit(
-                actor=actor.user,
-                company=data["company"],
-                type=data["type"],
-                title=data["title"],
-                details=data["details"],
-                priority=data["priority"],
-                wanted_by=data.get("wanted_by"),
-                intake=data["intake"].answers,
-                files=[*data["files"], *data["intake"].uploads],
-                http_request=request,
-            )
+        created = actions.request_submit(
+            actor=actor.user,
+            company=data["company"],
+            type=data["type"],
+            title=data["title"],
+            details=data["details"],
+            priority=data["priority"],
+            wanted_by=data.get("wanted_by"),
+            intake=data["intake"].answers,
+            files=[*data["files"], *data["intake"].uploads],
+            http_request=request,
+        )
         return Response(
             self.Output(created, context={"actor": actor}).data,
             status=status.HTTP_201_CREATED,
@@ -330,7 +329,7 @@ class RequestApi(OneRequest, APIView):
         form = self.Input(data=request.data, context={"client_request": client_request})
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        with refused_as_400(), transaction.atomic():
+        with transaction.atomic():
             if "priority" in data or "due_date" in data:
                 actions.request_update(
                     request=client_request,
@@ -388,6 +387,7 @@ class MessagesApi(OneRequest, ListAPIView):
     # Replies or notes of one request, oldest first: ``kind`` says which.
 
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "files"  # refusals naming no field (shared_apps.core.api_errors)
     pagination_class = OldestFirst
     parser_classes = [JSONParser, MultiPartParser]
     serializer_class = MessageOutput
@@ -418,14 +418,13 @@ class MessagesApi(OneRequest, ListAPIView):
         require(self.actor, self.write_permission, client_request, request=request)
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400("files"):
-            event = self.add(
-                request=client_request,
-                body=form.validated_data["body"],
-                files=form.validated_data["files"],
-                actor=self.actor.user,
-                http_request=request,
-            )
+        event = self.add(
+            request=client_request,
+            body=form.validated_data["body"],
+            files=form.validated_data["files"],
+            actor=self.actor.user,
+            http_request=request,
+        )
         created = self.get_queryset().get(pk=event.pk)
         return Response(
             MessageOutput(created, context=self.get_serializer_context()).data,
@@ -475,6 +474,7 @@ class RequestNotesApi(MessagesApi):
 
 class RequestAttachmentsApi(OneRequest, ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "files"  # refusals naming no field (shared_apps.core.api_errors)
     pagination_class = OldestFirst
     parser_classes = [MultiPartParser]
     serializer_class = AttachmentOutput
@@ -517,14 +517,13 @@ class RequestAttachmentsApi(OneRequest, ListAPIView):
         internal = form.validated_data["is_internal"]
         if internal:
             require(self.actor, "request.work", client_request, request=request)
-        with refused_as_400("files"):
-            event = actions.request_attachment_add(
-                request=client_request,
-                files=form.validated_data["files"],
-                is_internal=internal,
-                actor=self.actor.user,
-                http_request=request,
-            )
+        event = actions.request_attachment_add(
+            request=client_request,
+            files=form.validated_data["files"],
+            is_internal=internal,
+            actor=self.actor.user,
+            http_request=request,
+        )
         added = {"attachments": self.get_queryset().filter(event=event)}
         return Response(
             self.Output(added, context=self.get_serializer_context()).data,

@@ -8,14 +8,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenant_apps.custom_domains import actions
 from tenant_apps.custom_domains.dns_check import expected_records
 from tenant_apps.kit.access import Allowed
-from tenant_apps.kit.api import refused_as_400
+from tenant_apps.kit.api import OldestFirst
 from tenants.models import CustomDomain, DomainStatus
 
 
@@ -46,10 +45,6 @@ class DomainOutput(serializers.Serializer):
         return DnsRecordOutput(expected_records(domain.name, domain.token), many=True).data
 
 
-class OldestFirst(CursorPagination):
-    ordering = "id"
-
-
 class OwnDomains:
     # The current agency's domains, with is_primary; one of them by id, or a 404.
 
@@ -65,6 +60,7 @@ class OwnDomains:
 
 class DomainsApi(OwnDomains, ListAPIView):
     permission_classes = [Allowed.to("domains.manage")]
+    unkeyed_field = "name"  # refusals naming no field (shared_apps.core.api_errors)
     pagination_class = OldestFirst
     serializer_class = DomainOutput
 
@@ -91,13 +87,12 @@ class DomainsApi(OwnDomains, ListAPIView):
     def post(self, request, *args, **kwargs):
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400("name"):
-            domain = actions.domain_add(
-                agency=request.tenant,
-                name=form.validated_data["name"],
-                actor=request.user,
-                request=request,
-            )
+        domain = actions.domain_add(
+            agency=request.tenant,
+            name=form.validated_data["name"],
+            actor=request.user,
+            request=request,
+        )
         return Response(self.fresh(domain), status=status.HTTP_201_CREATED)
 
 
@@ -139,6 +134,7 @@ class DomainVerifyApi(OwnDomains, APIView):
 
 class DomainPrimaryApi(OwnDomains, APIView):
     permission_classes = [Allowed.to("domains.manage")]
+    unkeyed_field = "domain"  # refusals naming no field (shared_apps.core.api_errors)
 
     @extend_schema(
         request=None,
@@ -149,8 +145,7 @@ class DomainPrimaryApi(OwnDomains, APIView):
     )
     def post(self, request, domain_id):
         domain = self.domain()
-        with refused_as_400("domain"):
-            actions.domain_make_primary(domain=domain, actor=request.user, request=request)
+        actions.domain_make_primary(domain=domain, actor=request.user, request=request)
         return Response(self.fresh(domain))
 
     @extend_schema(

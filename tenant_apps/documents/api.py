@@ -18,10 +18,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.documents import actions
 from tenant_apps.documents.models import Document, DocumentKind, ExtractionState, Folder
 from tenant_apps.documents.selectors import (
@@ -39,7 +39,6 @@ from tenant_apps.kit.api import (
     Keyset,
     cursor_pager,
     download_responses,
-    refused_as_400,
 )
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
@@ -209,20 +208,20 @@ class FoldersApi(ActingApi, ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         require(actor, "documents.manage", data["company"], request=request)
-        with refused_as_400():
-            folder = actions.folder_create(
-                company=data["company"],
-                parent=data.get("parent"),
-                name=data["name"],
-                is_internal=data["is_internal"],
-                actor=actor.user,
-                http_request=request,
-            )
+        folder = actions.folder_create(
+            company=data["company"],
+            parent=data.get("parent"),
+            name=data["name"],
+            is_internal=data["is_internal"],
+            actor=actor.user,
+            http_request=request,
+        )
         return Response(FolderOutput(folder).data, status=status.HTTP_201_CREATED)
 
 
 class DocumentsApi(CappedUploads, ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "file"  # refusals naming no field (shared_apps.core.api_errors)
     pagination_class = Keyset
     parser_classes = [MultiPartParser]
     serializer_class = DocumentOutput
@@ -304,17 +303,16 @@ class DocumentsApi(CappedUploads, ListAPIView):
         data = form.validated_data
         require(actor, "documents.upload", data.get("folder") or data["company"], request=request)
         kind = data["kind"] if actor.is_team else DocumentKind.DOCUMENT
-        with refused_as_400("file"):
-            created = actions.document_upload(
-                company=data["company"],
-                folder=data.get("folder"),
-                upload=data["file"],
-                name=data["name"],
-                description=data["description"],
-                kind=kind,
-                actor=actor.user,
-                http_request=request,
-            )
+        created = actions.document_upload(
+            company=data["company"],
+            folder=data.get("folder"),
+            upload=data["file"],
+            name=data["name"],
+            description=data["description"],
+            kind=kind,
+            actor=actor.user,
+            http_request=request,
+        )
         shown = visible_documents(actor).get(pk=created.pk)
         return Response(
             DocumentOutput(shown, context=self.get_serializer_context()).data,
@@ -372,15 +370,15 @@ class DocumentApi(OneDocument, APIView):
             "description": document.description,
             "kind": document.kind,
         } | form.validated_data
-        with refused_as_400():
-            actions.document_update(
-                document=document, actor=self.actor.user, http_request=request, **changes
-            )
+        actions.document_update(
+            document=document, actor=self.actor.user, http_request=request, **changes
+        )
         return Response(DocumentOutput(document, context={"request": request}).data)
 
 
 class DocumentVersionsApi(CappedUploads, OneDocument, ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "file"  # refusals naming no field (shared_apps.core.api_errors)
     pagination_class = None
     parser_classes = [MultiPartParser]
     serializer_class = VersionOutput
@@ -409,19 +407,19 @@ class DocumentVersionsApi(CappedUploads, OneDocument, ListAPIView):
         self.refused_while_receiving("file")
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400("file"):
-            version = actions.version_add(
-                document=document,
-                upload=form.validated_data["file"],
-                note=form.validated_data["note"],
-                actor=self.actor.user,
-                http_request=request,
-            )
+        version = actions.version_add(
+            document=document,
+            upload=form.validated_data["file"],
+            note=form.validated_data["note"],
+            actor=self.actor.user,
+            http_request=request,
+        )
         return self.version_created(version)
 
 
 class DocumentVersionUploadApi(OneDocument, APIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "file"  # refusals naming no field (shared_apps.core.api_errors)
     parser_classes = []  # the body is the file, read by raw_body_upload
 
     class Input(serializers.Serializer):
@@ -450,21 +448,19 @@ class DocumentVersionUploadApi(OneDocument, APIView):
         require(self.actor, "document.add_version", document, request=request)
         form = self.Input(data=request.query_params)
         form.is_valid(raise_exception=True)
-        with refused_as_400("file"):
-            upload = raw_body_upload(
-                request._request,
-                name=form.validated_data["name"],
-                max_bytes=actions.upload_limit(),
-            )
+        upload = raw_body_upload(
+            request._request,
+            name=form.validated_data["name"],
+            max_bytes=actions.upload_limit(),
+        )
         try:
-            with refused_as_400("file"):
-                version = actions.version_add(
-                    document=document,
-                    upload=upload,
-                    note=form.validated_data["note"],
-                    actor=self.actor.user,
-                    http_request=request,
-                )
+            version = actions.version_add(
+                document=document,
+                upload=upload,
+                note=form.validated_data["note"],
+                actor=self.actor.user,
+                http_request=request,
+            )
         finally:
             upload.close()
         return self.version_created(version)

@@ -8,17 +8,17 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.documents.models import Folder
 from tenant_apps.inbox import actions
 from tenant_apps.inbox.models import FileRequestStatus
 from tenant_apps.inbox.selectors import next_actions, visible_file_requests, waiting_on
 from tenant_apps.kit.access import Allowed, actor_for, require
-from tenant_apps.kit.api import cursor_pager, refused_as_400
+from tenant_apps.kit.api import cursor_pager
 from tenant_apps.people.selectors import visible_companies
 
 
@@ -145,17 +145,16 @@ class FileRequestsApi(ListAPIView):
         person = _one_or_400(
             User.objects.select_related("client_member"), data["requested_from"], "requested_from"
         )
-        with refused_as_400():
-            file_request = actions.file_request_create(
-                company=company,
-                title=data["title"],
-                description=data["description"],
-                due_date=data["due_date"],
-                folder=folder,
-                requested_from=person,
-                actor=request.user,
-                http_request=request,
-            )
+        file_request = actions.file_request_create(
+            company=company,
+            title=data["title"],
+            description=data["description"],
+            due_date=data["due_date"],
+            folder=folder,
+            requested_from=person,
+            actor=request.user,
+            http_request=request,
+        )
         return Response(FileRequestOutput(file_request).data, status=status.HTTP_201_CREATED)
 
 
@@ -190,6 +189,7 @@ class FileRequestApi(OneFileRequest, APIView):
 
 class FileRequestFulfilApi(OneFileRequest, APIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "file"  # refusals naming no field (shared_apps.core.api_errors)
     parser_classes = [MultiPartParser, JSONParser]  # JSON only to be told the file is missing
 
     class InputSerializer(serializers.Serializer):
@@ -207,25 +207,24 @@ class FileRequestFulfilApi(OneFileRequest, APIView):
         require(actor_for(request), "file_request.fulfil", file_request, request=request)
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        with refused_as_400("file"):
-            file_request = actions.file_request_fulfil(
-                file_request=file_request,
-                upload=given.validated_data["file"],
-                actor=request.user,
-                http_request=request,
-            )
+        file_request = actions.file_request_fulfil(
+            file_request=file_request,
+            upload=given.validated_data["file"],
+            actor=request.user,
+            http_request=request,
+        )
         return Response(FileRequestOutput(file_request).data)
 
 
 class FileRequestCancelApi(OneFileRequest, APIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "status"  # refusals naming no field (shared_apps.core.api_errors)
 
     @extend_schema(request=None, responses=FileRequestOutput, summary="Cancel a file request")
     def post(self, request, file_request_id):
         file_request = self.file_request()
         require(actor_for(request), "file_request.cancel", file_request, request=request)
-        with refused_as_400("status"):
-            file_request = actions.file_request_cancel(
-                file_request=file_request, actor=request.user, http_request=request
-            )
+        file_request = actions.file_request_cancel(
+            file_request=file_request, actor=request.user, http_request=request
+        )
         return Response(FileRequestOutput(file_request).data)

@@ -18,10 +18,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.invoices import actions, validation
 from tenant_apps.invoices.currencies import currency_get, money_round
@@ -36,7 +36,7 @@ from tenant_apps.invoices.models import (
 )
 from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest, visible_invoices
 from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
-from tenant_apps.kit.api import NewestFirst, refused_as_400
+from tenant_apps.kit.api import NewestFirst
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
@@ -254,8 +254,7 @@ class InvoicesApi(ListAPIView):
         data = dict(form.validated_data)
         require(actor, "invoices.create", data["company"], request=request)
         action = actions.invoice_upload if uploading else actions.invoice_create
-        with refused_as_400():
-            created = action(actor=actor.user, http_request=request, **data)
+        created = action(actor=actor.user, http_request=request, **data)
         return Response(
             InvoiceDetailOutput(created, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
@@ -319,10 +318,9 @@ class InvoiceApi(OneInvoice):
                     for field in sorted(misplaced)
                 }
             )
-        with refused_as_400():
-            actions.invoice_update(
-                invoice=invoice, actor=self.actor.user, http_request=request, **form.validated_data
-            )
+        actions.invoice_update(
+            invoice=invoice, actor=self.actor.user, http_request=request, **form.validated_data
+        )
         return Response(self.output(invoice))
 
 
@@ -345,14 +343,13 @@ class InvoiceMoveApi(OneInvoice):
         require(self.actor, MOVE_PERMISSIONS[MOVES[self.move].by], invoice, request=request)
         form = self.InvoiceMoveInput(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400():
-            actions.invoice_move(
-                invoice=invoice,
-                move=self.move,
-                actor=self.actor.user,
-                note=form.validated_data["note"],
-                http_request=request,
-            )
+        actions.invoice_move(
+            invoice=invoice,
+            move=self.move,
+            actor=self.actor.user,
+            note=form.validated_data["note"],
+            http_request=request,
+        )
         return Response(self.output(invoice))
 
 

@@ -1,10 +1,9 @@
-"""The API's conventions, defined once: keyset pagers, refusals as field errors, and the base
-of file downloads."""
+"""The API's conventions, defined once: keyset and cursor pagers and the base of file
+downloads (refusals as field errors: kit.api_errors)."""
 
 import base64
 import binascii
 import json
-from contextlib import contextmanager
 from functools import reduce
 from operator import or_
 
@@ -18,22 +17,8 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
-
-
-@contextmanager
-def refused_as_400(unkeyed_field: str = api_settings.NON_FIELD_ERRORS_KEY):
-    """An action's ValidationError as a 400 with field errors. One naming no field (a file
-    refused while it streamed) goes under ``unkeyed_field``; the action's transaction has
-    rolled everything back."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise serializers.ValidationError(error.message_dict) from error
-        raise serializers.ValidationError({unkeyed_field: error.messages}) from error
 
 
 def _invalid_cursor() -> serializers.ValidationError:

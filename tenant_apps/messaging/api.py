@@ -15,20 +15,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.text import JSONParser, MultiPartParser
 from tenant_apps.files.attachments import FILES_HELP, MAX_ATTACHMENTS, validate_upload
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import Actor, Allowed, actor_for, can, require
-from tenant_apps.kit.api import (
-    FileDownloadApi,
-    Keyset,
-    OldestFirst,
-    download_responses,
-    refused_as_400,
-)
+from tenant_apps.kit.api import FileDownloadApi, Keyset, OldestFirst, download_responses
 from tenant_apps.kit.limits import TEXT_MAX_LENGTH
 from tenant_apps.messaging import actions
 from tenant_apps.messaging.models import About, MessageAttachment, Source, Thread
@@ -159,6 +153,7 @@ class ThreadMessageInput(serializers.Serializer):
 
 class ThreadsApi(ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "body"  # refusals naming no field (shared_apps.core.api_errors)
     pagination_class = Keyset
     parser_classes = [JSONParser]
     serializer_class = ThreadOutput
@@ -214,17 +209,16 @@ class ThreadsApi(ListAPIView):
             raise Http404("No such company or item.")
         require(actor, "thread.post", thread, request=request)
         started = thread.pk is None
-        with refused_as_400("body"):
-            if data.get("body", "").strip():
-                thread = actions.message_post(
-                    thread=thread,
-                    author=actor.user,
-                    body=data["body"],
-                    source=Source.API,
-                    http_request=request,
-                ).thread
-            else:
-                thread = actions.thread_start(thread=thread, actor=actor.user, http_request=request)
+        if data.get("body", "").strip():
+            thread = actions.message_post(
+                thread=thread,
+                author=actor.user,
+                body=data["body"],
+                source=Source.API,
+                http_request=request,
+            ).thread
+        else:
+            thread = actions.thread_start(thread=thread, actor=actor.user, http_request=request)
         shown = with_unread(visible_threads(actor), actor.user).get(pk=thread.pk)
         return Response(
             ThreadOutput(shown, context=self.get_serializer_context()).data,
@@ -243,6 +237,7 @@ class ThreadApi(OneThread, APIView):
 
 class MessagesApi(OneThread, ListAPIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "files"  # refusals naming no field (shared_apps.core.api_errors)
     pagination_class = OldestFirst
     parser_classes = [JSONParser, MultiPartParser]
     serializer_class = ThreadMessageOutput
@@ -273,15 +268,14 @@ class MessagesApi(OneThread, ListAPIView):
         require(self.actor, "thread.post", thread, request=request)
         form = ThreadMessageInput(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400("files"):
-            message = actions.message_post(
-                thread=thread,
-                author=self.actor.user,
-                body=form.validated_data["body"],
-                files=form.validated_data["files"],
-                source=Source.API,
-                http_request=request,
-            )
+        message = actions.message_post(
+            thread=thread,
+            author=self.actor.user,
+            body=form.validated_data["body"],
+            files=form.validated_data["files"],
+            source=Source.API,
+            http_request=request,
+        )
         created = thread_messages(thread).get(pk=message.pk)
         return Response(
             ThreadMessageOutput(created, context=self.get_serializer_context()).data,
@@ -292,6 +286,7 @@ class MessagesApi(OneThread, ListAPIView):
 
 class MessageApi(OneThread, APIView):
     permission_classes = [Allowed.to("workspace.use")]
+    unkeyed_field = "body"  # refusals naming no field (shared_apps.core.api_errors)
     parser_classes = [JSONParser]
 
     class Input(serializers.Serializer):
@@ -323,13 +318,12 @@ class MessageApi(OneThread, APIView):
         require(self.actor, "message.edit", message, request=request)
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
-        with refused_as_400("body"):
-            actions.message_edit(
-                message=message,
-                body=form.validated_data["body"],
-                actor=self.actor.user,
-                http_request=request,
-            )
+        actions.message_edit(
+            message=message,
+            body=form.validated_data["body"],
+            actor=self.actor.user,
+            http_request=request,
+        )
         return Response(self._output(self._message()))
 
 

@@ -11,12 +11,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.text import JSONParser
 from tenant_apps.kit.access import Allowed, actor_for, require
-from tenant_apps.kit.api import cursor_pager, refused_as_400
+from tenant_apps.kit.api import cursor_pager
 from tenant_apps.people.api import VisibleCompanyField
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
@@ -125,10 +125,9 @@ class MilestonesApi(ListAPIView):
         data = dict(form.validated_data)
         company = data.pop("company")
         require(actor, "milestones.manage", company, request=request)
-        with refused_as_400():
-            created = actions.milestone_post(
-                company=company, actor=actor.user, http_request=request, **data
-            )
+        created = actions.milestone_post(
+            company=company, actor=actor.user, http_request=request, **data
+        )
         return Response(
             MilestoneOutput(created).data,
             status=status.HTTP_201_CREATED,
@@ -162,14 +161,13 @@ class MilestoneApi(OneMilestone, APIView):
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         new_status = changes.pop("status", None)
-        with refused_as_400():
-            milestone = actions.milestone_update(
-                milestone=milestone, actor=request.user, http_request=request, **changes
+        milestone = actions.milestone_update(
+            milestone=milestone, actor=request.user, http_request=request, **changes
+        )
+        if new_status is not None:
+            milestone = actions.milestone_status_change(
+                milestone=milestone, status=new_status, actor=request.user, http_request=request
             )
-            if new_status is not None:
-                milestone = actions.milestone_status_change(
-                    milestone=milestone, status=new_status, actor=request.user, http_request=request
-                )
         return Response(MilestoneOutput(self.milestone()).data)
 
     @extend_schema(responses={204: None}, summary="Remove a milestone")

@@ -1,0 +1,97 @@
+"""The API's one error shape, whatever went wrong under /api/.
+
+A refused input is a 400 naming the fields, ``{"field": ["message"]}``; every other error is
+``{"detail": "...", "code": "..."}``. DRF views answer through ``exception_handler``
+(``EXCEPTION_HANDLER``); what never reaches one (an unknown path, a non-integer id, a CSRF
+failure outside DRF, an unhandled exception) through the error views below, which both
+URLconfs name as their handlers and which answer pages with the usual HTML.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import csrf, defaults
+from rest_framework import exceptions
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with a ``code`` beside every ``detail``, and an action's Django
+    ValidationError as a 400 with field errors.
+
+    An error naming no field (a file refused while it streamed) goes under the view's
+    ``unkeyed_field``, else under non_field_errors. A PlanLimitReached is both a
+    ValidationError and a PermissionDenied: a 403, except from views that declare an
+    ``unkeyed_field``, where it is a refusal of that field (the plan's storage is full).
+    """
+    unkeyed_field = getattr(context.get("view"), "unkeyed_field", None)
+    if isinstance(exc, DjangoValidationError) and (
+        unkeyed_field or not isinstance(exc, PermissionDenied)
+    ):
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(exc.message_dict)
+        else:
+            key = unkeyed_field or api_settings.NON_FIELD_ERRORS_KEY
+            exc = exceptions.ValidationError({key: exc.messages})
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # unhandled: server_error below answers
+    if isinstance(response.data, dict) and isinstance(response.data.get("detail"), ErrorDetail):
+        response.data.setdefault("code", response.data["detail"].code)
+    # JSON whatever the caller accepts (the schema view would answer in YAML).
+    request = context["request"]
+    request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+    return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(exc: exceptions.APIException) -> JsonResponse:
+    return JsonResponse({"detail": exc.detail, "code": exc.detail.code}, status=exc.status_code)
+
+
+class _BadRequest(exceptions.APIException):
+    status_code = 400
+    default_detail = "Bad request."
+    default_code = "bad_request"
+
+
+class _ServerError(exceptions.APIException):
+    default_detail = "Something went wrong on our side; we have been told."
+    default_code = "server_error"
+
+
+def bad_request(request, exception):
+    if _is_api(request):
+        return _error(_BadRequest())
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return _error(exceptions.PermissionDenied(str(exception) or None))
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return _error(exceptions.NotFound())
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return _error(_ServerError())
+    return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: worded as DRF words its own CSRF refusal."""
+    if _is_api(request):
+        return _error(exceptions.PermissionDenied(f"CSRF Failed: {reason}"))
+    return csrf.csrf_failure(request, reason)
