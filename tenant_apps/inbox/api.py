@@ -22,7 +22,7 @@ from tenant_apps.kit.api import cursor_pager
 from tenant_apps.people.selectors import visible_companies
 
 
-class InboxItemSerializer(serializers.Serializer):
+class InboxItemOutput(serializers.Serializer):
     kind = serializers.ChoiceField(
         ["approval", "file_request", "invoice", "request", "message", "upload"]
     )
@@ -45,7 +45,7 @@ class WaitingOnYouApi(APIView):
     permission_classes = [Allowed.to("inbox.waiting_on_you")]
 
     @extend_schema(
-        responses=InboxItemSerializer(many=True),
+        responses=InboxItemOutput(many=True),
         summary="Waiting on you",
         description="Everything waiting on the signed-in client person across all kinds of "
         "item (approvals to decide, files asked for, invoices to pay, requests awaiting their "
@@ -53,26 +53,26 @@ class WaitingOnYouApi(APIView):
     )
     def get(self, request):
         items = waiting_on(actor_for(request))
-        return Response(InboxItemSerializer(items, many=True).data)
+        return Response(InboxItemOutput(items, many=True).data)
 
 
 class NextActionsApi(APIView):
     permission_classes = [Allowed.to("inbox.next_actions")]
 
-    class OutputSerializer(serializers.Serializer):
+    class Output(serializers.Serializer):
         key = serializers.ChoiceField(["overdue", "requests", "returned", "uploads"])
         label = serializers.CharField()
-        items = InboxItemSerializer(many=True)
+        items = InboxItemOutput(many=True)
 
     @extend_schema(
-        responses=OutputSerializer(many=True),
+        responses=Output(many=True),
         summary="Next actions",
         description="The team's sections: overdue items, requests to answer by SLA urgency, "
         "approvals returned with changes, files clients uploaded lately.",
     )
     def get(self, request):
         sections = next_actions(actor_for(request))
-        return Response(self.OutputSerializer(sections, many=True).data)
+        return Response(self.Output(sections, many=True).data)
 
 
 class FileRequestOutput(serializers.Serializer):
@@ -101,7 +101,7 @@ class FileRequestsApi(ListAPIView):
     pagination_class = NewestFirst
     serializer_class = FileRequestOutput
 
-    class InputSerializer(serializers.Serializer):
+    class Input(serializers.Serializer):
         company = serializers.IntegerField(help_text="A client company you see (else 404).")
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -129,14 +129,14 @@ class FileRequestsApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=InputSerializer,
+        request=Input,
         responses={201: FileRequestOutput},
         summary="Ask a client for a file",
     )
     def post(self, request):
         actor = actor_for(request)
         require(actor, "file_requests.create", request=request)
-        given = self.InputSerializer(data=request.data)
+        given = self.Input(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         company = get_object_or_404(visible_companies(actor), pk=data["company"])
@@ -192,11 +192,11 @@ class FileRequestFulfilApi(OneFileRequest, APIView):
     unkeyed_field = "file"  # refusals naming no field (shared_apps.core.api_errors)
     parser_classes = [MultiPartParser, JSONParser]  # JSON only to be told the file is missing
 
-    class InputSerializer(serializers.Serializer):
+    class Input(serializers.Serializer):
         file = serializers.FileField()
 
     @extend_schema(
-        request={"multipart/form-data": InputSerializer},
+        request={"multipart/form-data": Input},
         responses=FileRequestOutput,
         summary="Upload the file asked for",
         description="The file becomes a document in the company's space (in the folder asked "
@@ -205,7 +205,7 @@ class FileRequestFulfilApi(OneFileRequest, APIView):
     def post(self, request, file_request_id):
         file_request = self.file_request()
         require(actor_for(request), "file_request.fulfil", file_request, request=request)
-        given = self.InputSerializer(data=request.data)
+        given = self.Input(data=request.data)
         given.is_valid(raise_exception=True)
         file_request = actions.file_request_fulfil(
             file_request=file_request,

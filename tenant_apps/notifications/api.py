@@ -29,7 +29,7 @@ class NotificationsApi(ListAPIView):
     permission_classes = [Allowed.to("notifications.use")]
     pagination_class = NewestFirst
 
-    class OutputSerializer(serializers.Serializer):
+    class Output(serializers.Serializer):
         class Target(serializers.Serializer):
             type = serializers.CharField(
                 source="object_type", help_text='e.g. "approvals.approvalrequest"'
@@ -47,7 +47,7 @@ class NotificationsApi(ListAPIView):
         created_at = serializers.DateTimeField()
         read_at = serializers.DateTimeField(allow_null=True)
 
-    serializer_class = OutputSerializer
+    serializer_class = Output
 
     def get_queryset(self):
         rows = notifications_for(self.request.user)
@@ -94,13 +94,13 @@ class PreferencesApi(APIView):
 
     permission_classes = [Allowed.to("notifications.use")]
 
-    class OutputSerializer(serializers.Serializer):
+    class Output(serializers.Serializer):
         kind = serializers.CharField()
         label = serializers.CharField()
         channel = serializers.ChoiceField(Channel.choices)
         default = serializers.ChoiceField(Channel.choices)
 
-    class InputSerializer(serializers.Serializer):
+    class Input(serializers.Serializer):
         class Choice(serializers.Serializer):
             kind = serializers.CharField()
             channel = serializers.ChoiceField(Channel.choices)
@@ -129,20 +129,20 @@ class PreferencesApi(APIView):
             }
             for key, kind in kinds.items()
         ]
-        return Response(self.OutputSerializer(rows, many=True).data)
+        return Response(self.Output(rows, many=True).data)
 
-    @extend_schema(responses=OutputSerializer(many=True), summary="My email preferences")
+    @extend_schema(responses=Output(many=True), summary="My email preferences")
     def get(self, request):
         return self._listing()
 
     @extend_schema(
-        request=InputSerializer,
-        responses=OutputSerializer(many=True),
+        request=Input,
+        responses=Output(many=True),
         summary="Change my email preferences",
         description="Only the kinds given change; the answer lists them all.",
     )
     def put(self, request):
-        given = self.InputSerializer(data=request.data, context={"kinds": self._kinds()})
+        given = self.Input(data=request.data, context={"kinds": self._kinds()})
         given.is_valid(raise_exception=True)
         channels = {
             choice["kind"]: choice["channel"] for choice in given.validated_data["preferences"]
@@ -155,7 +155,7 @@ class ActionLinksApi(ListAPIView):
     permission_classes = [Allowed.to("notifications.use")]
     pagination_class = NewestFirst
 
-    class OutputSerializer(serializers.Serializer):
+    class Output(serializers.Serializer):
         id = serializers.IntegerField()
         user = serializers.IntegerField(source="user_id")
         action = serializers.CharField()
@@ -169,7 +169,7 @@ class ActionLinksApi(ListAPIView):
         revoked_at = serializers.DateTimeField(allow_null=True)
         last_used_at = serializers.DateTimeField(allow_null=True)
 
-    serializer_class = OutputSerializer
+    serializer_class = Output
 
     def get_queryset(self):
         return action_links_visible_to(actor_for(self.request))
@@ -187,7 +187,7 @@ class ActionLinkRevokeApi(APIView):
 
     @extend_schema(
         request=None,
-        responses=ActionLinksApi.OutputSerializer,
+        responses=ActionLinksApi.Output,
         summary="Withdraw a single-purpose link",
         description="The link stops working, and any session it opened ends.",
     )
@@ -196,4 +196,4 @@ class ActionLinkRevokeApi(APIView):
         link = get_object_or_404(action_links_visible_to(actor), pk=link_id)
         require(actor, "action_link.revoke", link, request=request)
         link = actions.action_link_revoke(link=link, actor=request.user, http_request=request)
-        return Response(ActionLinksApi.OutputSerializer(link).data)
+        return Response(ActionLinksApi.Output(link).data)

@@ -79,7 +79,7 @@ class MilestonesApi(ListAPIView):
     parser_classes = [JSONParser]
     serializer_class = MilestoneOutput
 
-    class InputSerializer(serializers.Serializer):
+    class Input(serializers.Serializer):
         company = VisibleCompanyField(queryset=ClientCompany.objects.all())
         title = serializers.CharField(max_length=200)
         description = serializers.CharField(max_length=5000, required=False, default="")
@@ -112,7 +112,7 @@ class MilestonesApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=InputSerializer,
+        request=Input,
         responses={201: MilestoneOutput},
         summary="Post a milestone",
         description="The team, for a client they see; it goes at the end of the client's list.",
@@ -120,7 +120,7 @@ class MilestonesApi(ListAPIView):
     def post(self, request):
         actor = actor_for(request)
         require(actor, "milestones.manage", request=request)
-        form = self.InputSerializer(data=request.data, context={"actor": actor})
+        form = self.Input(data=request.data, context={"actor": actor})
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         company = data.pop("company")
@@ -139,7 +139,7 @@ class MilestoneApi(OneMilestone, APIView):
     permission_classes = [Allowed.to("workspace.use")]
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class Input(serializers.Serializer):
         title = serializers.CharField(max_length=200, required=False)
         description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
         due_date = serializers.DateField(required=False, allow_null=True)
@@ -150,14 +150,14 @@ class MilestoneApi(OneMilestone, APIView):
         return Response(MilestoneOutput(self.milestone()).data)
 
     @extend_schema(
-        request=InputSerializer,
+        request=Input,
         responses=MilestoneOutput,
         summary="Change a milestone",
         description="The team who see its client. Fields left out stay as they are.",
     )
     def patch(self, request, milestone_id):
         milestone = self.managed()
-        form = self.InputSerializer(data=request.data)
+        form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
         changes = dict(form.validated_data)
         new_status = changes.pop("status", None)
@@ -180,18 +180,18 @@ class MilestoneMoveApi(OneMilestone, APIView):
     permission_classes = [Allowed.to("workspace.use")]
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class Input(serializers.Serializer):
         direction = serializers.ChoiceField(["up", "down"])
 
     @extend_schema(
-        request=InputSerializer,
+        request=Input,
         responses=MilestoneOutput,
         summary="Move a milestone up or down its client's list",
         description="Swaps it with its neighbour; at either end nothing changes.",
     )
     def post(self, request, milestone_id):
         milestone = self.managed()
-        form = self.InputSerializer(data=request.data)
+        form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
         actions.milestone_move(
             milestone=milestone,
@@ -206,28 +206,28 @@ class WeeklyReportApi(APIView):
     permission_classes = [Allowed.to("weekly_report.manage")]
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class Input(serializers.Serializer):
         is_enabled = serializers.BooleanField()
 
-    class OutputSerializer(serializers.Serializer):
+    class Output(serializers.Serializer):
         is_enabled = serializers.BooleanField(
             help_text="Whether client admins get the weekly report on Mondays."
         )
 
-    @extend_schema(responses=OutputSerializer, summary="The weekly client report switch")
+    @extend_schema(responses=Output, summary="The weekly client report switch")
     def get(self, request):
-        return Response(self.OutputSerializer({"is_enabled": weekly_report_enabled()}).data)
+        return Response(self.Output({"is_enabled": weekly_report_enabled()}).data)
 
     @extend_schema(
-        request=InputSerializer,
-        responses=OutputSerializer,
+        request=Input,
+        responses=Output,
         summary="Switch the weekly client report on or off",
         description="The owner's.",
     )
     def put(self, request):
-        form = self.InputSerializer(data=request.data)
+        form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
         setting = actions.weekly_report_switch(
             enabled=form.validated_data["is_enabled"], actor=request.user, http_request=request
         )
-        return Response(self.OutputSerializer(setting).data)
+        return Response(self.Output(setting).data)

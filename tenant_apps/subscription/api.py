@@ -96,7 +96,7 @@ class BillingApi(APIView):
 class CheckoutSessionApi(APIView):
     permission_classes = [Allowed.to("billing.manage")]
 
-    class InputSerializer(serializers.Serializer):
+    class Input(serializers.Serializer):
         plan = serializers.ChoiceField(choices=())
 
         def __init__(self, *args, **kwargs):
@@ -104,14 +104,14 @@ class CheckoutSessionApi(APIView):
             self.fields["plan"].choices = [plan.key for plan in all_plans()]
 
     @extend_schema(
-        request=InputSerializer,
+        request=Input,
         responses={201: SessionOutput, **REFUSED},
         summary="Start a Stripe Checkout for a plan",
         description="A subscription-mode Checkout Session; Stripe returns the owner to the "
         "billing page.",
     )
     def post(self, request):
-        form = self.InputSerializer(data=request.data)
+        form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
         return _stripe_session(
             lambda: actions.checkout_start(

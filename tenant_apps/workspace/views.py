@@ -75,7 +75,7 @@ class FeedEntryOutput(serializers.Serializer):
     company = serializers.CharField()
 
 
-class InboxItemOutput(serializers.Serializer):
+class DashboardItemOutput(serializers.Serializer):
     kind = serializers.CharField()
     kind_label = serializers.CharField()
     id = serializers.IntegerField()
@@ -97,7 +97,7 @@ CLIENTS_ONLY = "Client people's only: null for the team."
 class DashboardApi(APIView):
     permission_classes = [Allowed.to("workspace.use")]
 
-    class OutputSerializer(serializers.Serializer):
+    class Output(serializers.Serializer):
         class Counter(serializers.Serializer):
             key = serializers.CharField()
             label = serializers.CharField()
@@ -107,7 +107,7 @@ class DashboardApi(APIView):
         class Section(serializers.Serializer):
             key = serializers.CharField()
             label = serializers.CharField()
-            items = InboxItemOutput(many=True)
+            items = DashboardItemOutput(many=True)
 
         class ProjectUpdates(serializers.Serializer):
             class Milestone(serializers.Serializer):
@@ -195,7 +195,7 @@ class DashboardApi(APIView):
             help_text="The latest of what happened to the company's items the person may see. "
             + CLIENTS_ONLY,
         )
-        waiting_on_you = InboxItemOutput(many=True, allow_null=True, help_text=CLIENTS_ONLY)
+        waiting_on_you = DashboardItemOutput(many=True, allow_null=True, help_text=CLIENTS_ONLY)
         project_updates = ProjectUpdates(allow_null=True, help_text=CLIENTS_ONLY)
         payments = Payments(
             allow_null=True,
@@ -217,7 +217,7 @@ class DashboardApi(APIView):
         next_actions = Section(many=True, allow_null=True, help_text=TEAM_ONLY)
 
     @extend_schema(
-        responses=OutputSerializer,
+        responses=Output,
         summary="The signed-in person's dashboard",
         description="The home page's figures. Client people get their company's counters, "
         "activity, what is waiting on them, project updates and (client admins and finance "
@@ -227,9 +227,9 @@ class DashboardApi(APIView):
     )
     def get(self, request):
         board = dashboard(actor_for(request), agency_zone())
-        data = dict.fromkeys(self.OutputSerializer().fields)
+        data = dict.fromkeys(self.Output().fields)
         if board is not None:
             data |= {name: getattr(board, name, None) for name in data}
             if board.side == "team":
                 data["today"] = {"entries": board.today, "total": board.today_total}
-        return Response(self.OutputSerializer(data).data)
+        return Response(self.Output(data).data)
