@@ -103,7 +103,7 @@ def decide(world, approval, persona="approver", decision="approved", comment="",
         actor=user(world, persona),
         decision=decision,
         comment=comment,
-        http_request=web_request(world, persona, **request),
+        request=web_request(world, persona, **request),
     )
 
 

@@ -49,7 +49,7 @@ def internal_attachment(world) -> tuple:
     client_request = submit_request(world)
     with tenant_context(world.acme):
         note = request_note_add(
-            request=client_request,
+            client_request=client_request,
             body="Budget is tight; see the sheet.",
             actor=world.personas["staff"].user,
             files=[text_file("margins.txt", b"Margin 4%\n")],

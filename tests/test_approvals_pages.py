@@ -119,7 +119,7 @@ def test_filters_by_status_and_explains_bad_ones(world):
             actor=user(world, "approver"),
             decision="approved",
             comment="",
-            http_request=_request(world),
+            request=_request(world),
         )
         ask(world, title="Open")
 

@@ -116,7 +116,7 @@ def test_an_approval_decision_records_the_forwarded_address(world, settings, tmp
             actor=user(world, "approver"),
             decision="approved",
             comment="",
-            http_request=request,
+            request=request,
         )
     entry = record.activity_entry
     assert (record.ip_address, entry.ip_address, entry.changes["ip_address"]) == (FORWARDED,) * 3

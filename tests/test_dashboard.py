@@ -70,12 +70,14 @@ def northwind_story(world, number: int = 1, *, company=None):
         n = next(_numbers)
         client_request = submit_request(world, by=client, company=company, title=f"Logo {n}")
         with tenant_context(world.acme):
-            request_reply_add(request=client_request, body="On it.", actor=user(world, "owner"))
+            request_reply_add(
+                client_request=client_request, body="On it.", actor=user(world, "owner")
+            )
             request_status_change(
-                request=client_request, status="in_review", actor=user(world, "owner")
+                client_request=client_request, status="in_review", actor=user(world, "owner")
             )
             request_note_add(
-                request=client_request, body=f"{SECRET} budget", actor=user(world, "owner")
+                client_request=client_request, body=f"{SECRET} budget", actor=user(world, "owner")
             )
             shared = deliverable(world, company=company, name=f"Brochure {n}", by="owner")
             deliverable(world, company=company, name=f"{SECRET} margins {n}", internal=True)
@@ -120,7 +122,7 @@ def test_each_client_counter_equals_the_list_it_links_to(world, persona):
         folder = folder_create(company=world.northwind, name="Designs", actor=user(world, "owner"))
         make_document_in(world, folder)
         done = ClientRequest.objects.filter(company=world.northwind).first()
-        request_status_change(request=done, status="resolved", actor=user(world, "owner"))
+        request_status_change(client_request=done, status="resolved", actor=user(world, "owner"))
     client = signed_in_client(world.personas[persona])
 
     counters = counters_on(client.get("/").content.decode())
@@ -149,7 +151,9 @@ def test_each_team_counter_equals_the_list_it_links_to(world, persona):
             requests.filter(pk=requests.first().pk).update(due_date=yesterday)
             requests.filter(pk=requests.last().pk).update(sla_state=SlaState.BREACHED)
             request_assign(
-                request=requests.last(), owner=user(world, "staff"), actor=user(world, "owner")
+                client_request=requests.last(),
+                owner=user(world, "staff"),
+                actor=user(world, "owner"),
             )
             approvals = ApprovalRequest.objects.filter(company=company)
             approvals.filter(pk=approvals.first().pk).update(due_date=yesterday)
@@ -184,8 +188,8 @@ def test_the_client_feed_shows_what_happened_with_status_badges(world):
     client_request = submit_request(world, title="Logo on invoices")
     with tenant_context(world.acme):
         owner = user(world, "owner")
-        request_status_change(request=client_request, status="in_review", actor=owner)
-        request_note_add(request=client_request, body=SECRET, actor=owner)
+        request_status_change(client_request=client_request, status="in_review", actor=owner)
+        request_note_add(client_request=client_request, body=SECRET, actor=owner)
         deliverable(world, name=f"{SECRET} margins", internal=True)
         post_message(world, internal=True, body=SECRET)
     make_invoice(world, moves=["send"], number="INV-0042")
@@ -222,7 +226,7 @@ def test_clients_never_see_team_only_things_nor_other_clients(world, persona):
     northwind_story(world, 1, company=world.southwind)
     with tenant_context(world.acme):
         southwind = submit_request(world, by="other_company", company=world.southwind)
-        request_note_add(request=southwind, body=SECRET, actor=user(world, "owner"))
+        request_note_add(client_request=southwind, body=SECRET, actor=user(world, "owner"))
 
     page = signed_in_client(world.personas[persona]).get("/").content.decode()
     data = api_get(world, persona, "/api/v1/dashboard").json()
@@ -263,7 +267,9 @@ def test_the_team_sees_workload_pending_approvals_attention_and_today(world):
     northwind_story(world, 1, company=world.southwind)
     with tenant_context(world.acme):
         requests = ClientRequest.objects.filter(company=world.northwind).order_by("id")
-        request_assign(request=requests[0], owner=user(world, "staff"), actor=user(world, "owner"))
+        request_assign(
+            client_request=requests[0], owner=user(world, "staff"), actor=user(world, "owner")
+        )
         requests.filter(pk=requests[0].pk).update(sla_state=SlaState.BREACHED)
         oldest = ApprovalRequest.objects.filter(company=world.southwind).get()
         ApprovalRequest.objects.filter(pk=oldest.pk).update(

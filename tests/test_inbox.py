@@ -204,7 +204,9 @@ def test_a_request_past_its_due_date_reminds_whoever_owes_the_next_move(world, a
     client_request = submit_request(world)
     with acme():
         request_assign(
-            request=client_request, owner=person(world, "staff"), actor=person(world, "admin")
+            client_request=client_request,
+            owner=person(world, "staff"),
+            actor=person(world, "admin"),
         )
         ClientRequest.objects.filter(pk=client_request.pk).update(due_date=today)
     assert sweep(world, acme) == 1
@@ -214,7 +216,9 @@ def test_a_request_past_its_due_date_reminds_whoever_owes_the_next_move(world, a
     with acme():
         client_request.refresh_from_db()
         request_status_change(
-            request=client_request, status=Status.WAITING_ON_CLIENT, actor=person(world, "staff")
+            client_request=client_request,
+            status=Status.WAITING_ON_CLIENT,
+            actor=person(world, "staff"),
         )
         ClientRequest.objects.filter(pk=client_request.pk).update(
             due_date=today - timedelta(days=2)
@@ -249,7 +253,7 @@ def test_waiting_on_you_gathers_every_kind_soonest_first(world, acme):
         invoice = invoice_with_pdf(world)
         waiting = submit_request(world, title="Which colour?")
         request_status_change(
-            request=waiting, status=Status.WAITING_ON_CLIENT, actor=person(world, "staff")
+            client_request=waiting, status=Status.WAITING_ON_CLIENT, actor=person(world, "staff")
         )
         # Someone else's business: Southwind's file request, a draft invoice.
         ask_for_file(world, company=world.southwind, title="Southwind's logo", by="owner")
@@ -298,7 +302,7 @@ def test_an_approval_leaves_the_inbox_once_decided_by_that_person(world, acme):
             approval=approval,
             actor=person(world, "approver"),
             decision="approved",
-            http_request=http_request,
+            request=http_request,
         )
     with tenant_context(world.acme):
         assert [i.kind for i in waiting_on(actor_of(world, "approver"))] == []
@@ -318,7 +322,7 @@ def fill_waiting(world, number: int) -> None:
         invoice_with_pdf(world)
         waiting = submit_request(world, title=f"Question {index}")
         request_status_change(
-            request=waiting, status=Status.WAITING_ON_CLIENT, actor=person(world, "staff")
+            client_request=waiting, status=Status.WAITING_ON_CLIENT, actor=person(world, "staff")
         )
 
 
@@ -349,10 +353,14 @@ def test_next_actions_for_the_team(world, acme):
     today = timezone.localdate()
     with acme():
         mine = submit_request(world, title="Mine")
-        request_assign(request=mine, owner=person(world, "staff"), actor=person(world, "admin"))
+        request_assign(
+            client_request=mine, owner=person(world, "staff"), actor=person(world, "admin")
+        )
         unowned = submit_request(world, title="Nobody's")
         others = submit_request(world, title="The admin's")
-        request_assign(request=others, owner=person(world, "admin"), actor=person(world, "admin"))
+        request_assign(
+            client_request=others, owner=person(world, "admin"), actor=person(world, "admin")
+        )
         southwind = submit_request(world, company=world.southwind, by="other_company")
         ClientRequest.objects.filter(pk=unowned.pk).update(due_date=today - timedelta(days=1))
         returned = ask(world)

@@ -267,9 +267,11 @@ def test_request_changes_reach_the_bell_and_preferences_gate_their_emails(world,
         )
     mailoutbox.clear()
     with acme():
-        request_reply_add(request=client_request, body="Done.", actor=person(world, "staff"))
+        request_reply_add(client_request=client_request, body="Done.", actor=person(world, "staff"))
         request_status_change(
-            request=client_request, status=Status.WAITING_ON_CLIENT, actor=person(world, "staff")
+            client_request=client_request,
+            status=Status.WAITING_ON_CLIENT,
+            actor=person(world, "staff"),
         )
 
     with tenant_context(world.acme):

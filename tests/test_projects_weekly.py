@@ -46,8 +46,8 @@ def busy_week(world):
     client_request = submit_request(world, title="Logo on invoices")
     with tenant_context(world.acme):
         owner = user(world, "owner")
-        request_reply_add(request=client_request, body="Fixed, have a look.", actor=owner)
-        request_note_add(request=client_request, body=SECRET, actor=owner)
+        request_reply_add(client_request=client_request, body="Fixed, have a look.", actor=owner)
+        request_note_add(client_request=client_request, body=SECRET, actor=owner)
         deliverable(world, name=f"{SECRET} margins", internal=True)
         guide = deliverable(world, name="Brand guide").current_version
         ask(world, guide, approvers=["client_admin"])

@@ -673,21 +673,21 @@ def request_with_secrets(world):
     created = submit_request(world, title="Invoice logo")
     with tenant_context(world.acme):
         staff = user("staff@acme.example")
-        request_reply_add(request=created, body="We are on it.", actor=staff)
+        request_reply_add(client_request=created, body="We are on it.", actor=staff)
         request_note_add(
-            request=created,
+            client_request=created,
             body=f"The {SECRET} client again.",
             actor=staff,
             files=[SimpleUploadedFile(f"{SECRET}-notes.txt", b"Internal.\n")],
         )
         request_attachment_add(
-            request=created,
+            client_request=created,
             actor=staff,
             files=[SimpleUploadedFile(f"{SECRET}-costs.csv", b"hours,rate\n")],
             is_internal=True,
         )
         request_attachment_add(
-            request=created,
+            client_request=created,
             actor=staff,
             files=[SimpleUploadedFile("mockup.png", b"\x89PNG\r\n\x1a\n" + bytes(16))],
         )

@@ -159,14 +159,18 @@ def test_assigning_emails_the_new_owner_but_not_someone_who_takes_it_themselves(
     mailoutbox.clear()
 
     with acme():
-        request_assign(request=request, owner=user(world, "staff"), actor=user(world, "admin"))
+        request_assign(
+            client_request=request, owner=user(world, "staff"), actor=user(world, "admin")
+        )
     [message] = mailoutbox
     assert message.to == [user(world, "staff").email]
     assert message.subject == f"Assigned to you: Printer on fire (#{request.pk})"
     assert "Acme Admin made you the owner of this Northwind request." in message.body
 
     with acme():
-        request_assign(request=request, owner=user(world, "admin"), actor=user(world, "admin"))
+        request_assign(
+            client_request=request, owner=user(world, "admin"), actor=user(world, "admin")
+        )
     assert len(mailoutbox) == 1
 
 
@@ -177,7 +181,7 @@ def test_team_replies_reach_the_client_with_the_words_and_files(world, acme, mai
 
     with acme():
         request_reply_add(
-            request=request,
+            client_request=request,
             body="We've sent an engineer.\nETA 3pm.",
             actor=user(world, "staff"),
             files=[SimpleUploadedFile("Work order.pdf", PDF)],
@@ -200,10 +204,10 @@ def test_waiting_on_the_client_and_resolved_are_told_to_the_client(world, acme, 
 
     with acme():
         request_status_change(
-            request=request, status="waiting_on_client", actor=user(world, "staff")
+            client_request=request, status="waiting_on_client", actor=user(world, "staff")
         )
     with acme():
-        request_status_change(request=request, status="resolved", actor=user(world, "staff"))
+        request_status_change(client_request=request, status="resolved", actor=user(world, "staff"))
 
     subjects = sorted((message.to[0], message.subject) for message in mailoutbox)
     assert subjects == sorted(
@@ -219,13 +223,19 @@ def test_a_client_reply_goes_to_the_owner_or_without_one_to_the_team(world, acme
     mailoutbox.clear()
 
     with acme():
-        request_reply_add(request=request, body="Still smoking.", actor=user(world, "approver"))
+        request_reply_add(
+            client_request=request, body="Still smoking.", actor=user(world, "approver")
+        )
     assert set(inbox(mailoutbox)) == emails_of(world, "owner", "admin", "staff")
     mailoutbox.clear()
 
     with acme():
-        request_assign(request=request, owner=user(world, "staff"), actor=user(world, "staff"))
-        request_reply_add(request=request, body="Now on fire.", actor=user(world, "client_admin"))
+        request_assign(
+            client_request=request, owner=user(world, "staff"), actor=user(world, "staff")
+        )
+        request_reply_add(
+            client_request=request, body="Now on fire.", actor=user(world, "client_admin")
+        )
     [message] = mailoutbox
     assert message.to == [user(world, "staff").email]
     assert message.subject == f"Northwind replied: Printer on fire (#{request.pk})"
@@ -236,12 +246,14 @@ def test_a_client_reply_goes_to_the_owner_or_without_one_to_the_team(world, acme
 def test_an_owner_who_lost_access_to_the_company_is_not_emailed(world, acme, mailoutbox):
     with acme():
         request = submit(world)
-        request_assign(request=request, owner=user(world, "staff"), actor=user(world, "staff"))
+        request_assign(
+            client_request=request, owner=user(world, "staff"), actor=user(world, "staff")
+        )
         user(world, "staff").team_member.assigned_companies.clear()
     mailoutbox.clear()
 
     with acme():
-        request_reply_add(request=request, body="Hello?", actor=user(world, "approver"))
+        request_reply_add(client_request=request, body="Hello?", actor=user(world, "approver"))
     assert set(inbox(mailoutbox)) == emails_of(world, "owner", "admin")
 
 
@@ -252,19 +264,19 @@ def test_internal_notes_and_their_files_never_reach_a_client_email(world, acme, 
     with acme():
         request = submit(world)
         note = request_note_add(
-            request=request,
+            client_request=request,
             body=SECRET,
             actor=user(world, "staff"),
             files=[SimpleUploadedFile("Credit check.pdf", PDF)],
         )
     with acme():
-        request_reply_add(request=request, body="On it.", actor=user(world, "staff"))
+        request_reply_add(client_request=request, body="On it.", actor=user(world, "staff"))
     with acme():
         request_status_change(
-            request=request, status="waiting_on_client", actor=user(world, "staff")
+            client_request=request, status="waiting_on_client", actor=user(world, "staff")
         )
     with acme():
-        request_status_change(request=request, status="resolved", actor=user(world, "staff"))
+        request_status_change(client_request=request, status="resolved", actor=user(world, "staff"))
     with acme():
         # Even a notice wrongly pointed at the note quotes nothing from it.
         assert request_notify("answered", request.pk, note.pk) == 2
@@ -283,7 +295,7 @@ def test_internal_notes_and_their_files_never_reach_a_client_email(world, acme, 
 def test_running_a_notification_again_sends_nothing_twice(world, acme, mailoutbox):
     with acme():
         request = submit(world)
-        event = request_reply_add(request=request, body="Done.", actor=user(world, "staff"))
+        event = request_reply_add(client_request=request, body="Done.", actor=user(world, "staff"))
     sent = len(mailoutbox)
 
     with tenant_context(world.acme):

@@ -69,7 +69,7 @@ def with_note(world, client_request, body=SECRET):
     return in_acme(
         world,
         lambda: request_note_add(
-            request=client_request,
+            client_request=client_request,
             body=body,
             actor=world.personas["staff"].user,
             files=[text_file("margins.txt", b"Margin: 4%\n")],

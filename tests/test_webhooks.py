@@ -231,10 +231,10 @@ def test_changes_raise_the_events_an_endpoint_subscribed_to(world):
 
     request = submit_request(world, title="New logo")
     with tenant_context(world.acme):
-        request_status_change(request=request, status="waiting_on_client", actor=staff)
+        request_status_change(client_request=request, status="waiting_on_client", actor=staff)
         # A client's reply moves it back to in progress: that is a status change too.
         request_reply_add(
-            request=request, body="Here it is.", actor=world.personas["client_admin"].user
+            client_request=request, body="Here it is.", actor=world.personas["client_admin"].user
         )
     post_message(world, by="staff", body="Thanks @ca@northwind.example", item=request)
     with tenant_context(world.acme):
@@ -259,7 +259,7 @@ def test_changes_raise_the_events_an_endpoint_subscribed_to(world):
             approval=approval,
             actor=world.personas["approver"].user,
             decision="approved",
-            http_request=decided,
+            request=decided,
         )
         invoice = invoice_create(
             company=world.northwind,

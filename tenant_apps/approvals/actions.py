@@ -98,7 +98,7 @@ def approval_request(
     message="",
     due_date=None,
     replaces=None,
-    http_request=None,
+    request=None,
 ) -> ApprovalRequest:
     """Ask ``approvers`` (``company``'s approvers or client admins) to approve ``version`` or
     ``invoice``; each is emailed. Refusals are ValidationErrors naming the field."""
@@ -137,7 +137,7 @@ def approval_request(
                     "due_date": due_date.isoformat() if due_date else None,
                     "replaces": replaces.pk if replaces else None,
                 },
-                request=http_request,
+                request=request,
             )
             approval.save(update_fields=["request_entry"])
             notify_asked(approval)
@@ -156,13 +156,13 @@ def approval_request(
     return approval
 
 
-def _signed_in_by(http_request) -> str:
-    if getattr(http_request, "auth", None) is not None:  # the API, with a bearer token
+def _signed_in_by(request) -> str:
+    if getattr(request, "auth", None) is not None:  # the API, with a bearer token
         return SignInMethod.API_TOKEN
-    recorded = sign_in_method(http_request)
+    recorded = sign_in_method(request)
     if recorded in SignInMethod.values:
         return recorded
-    verified = getattr(http_request.user, "is_verified", None)  # django-otp's, on the session
+    verified = getattr(request.user, "is_verified", None)  # django-otp's, on the session
     return SignInMethod.TWO_FACTOR if verified and verified() else SignInMethod.UNKNOWN
 
 
@@ -181,7 +181,7 @@ def _close(approval: ApprovalRequest, status: str, *, at=None) -> None:
     approval.save(update_fields=["status", "completed_at"])
 
 
-def approval_decide(*, approval, actor, decision, comment="", http_request) -> ApprovalDecision:
+def approval_decide(*, approval, actor, decision, comment="", request) -> ApprovalDecision:
     """``actor`` approves or requests changes, once. Changes requested needs a comment and
     completes the approval; so does the last approver's approval. The record holds the hash
     asked about and how, when and where ``actor`` decided, and is logged in full."""
@@ -214,9 +214,9 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
             decision=decision,
             comment=comment,
             sha256=locked.sha256,
-            signed_in_by=_signed_in_by(http_request),
-            ip_address=client_ip(http_request),
-            user_agent=http_request.headers.get("User-Agent", "")[:300],
+            signed_in_by=_signed_in_by(request),
+            ip_address=client_ip(request),
+            user_agent=request.headers.get("User-Agent", "")[:300],
             decided_at=timezone.now(),
         )
         record.activity_entry = activity_record(
@@ -234,7 +234,7 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
                 "user_agent": record.user_agent,
                 "decided_at": record.decided_at.isoformat(),
             },
-            request=http_request,
+            request=request,
         )
         record.save()
         if decision == Decision.CHANGES_REQUESTED:
@@ -252,14 +252,14 @@ def approval_decide(*, approval, actor, decision, comment="", http_request) -> A
                 actor=actor,
                 target=locked,
                 changes={"status": [ApprovalStatus.PENDING, completed]},
-                request=http_request,
+                request=request,
             )
         notify_decided(locked, record)
     approval.status, approval.completed_at = locked.status, locked.completed_at
     return record
 
 
-def approvals_supersede(*, actor, version=None, invoice=None, http_request=None) -> int:
+def approvals_supersede(*, actor, version=None, invoice=None, request=None) -> int:
     """Mark pending approvals about bytes that are no longer current superseded: those on
     versions of ``version``'s document older than it, or on ``invoice``'s replaced PDF.
     Returns how many. Run inside the transaction that replaces the bytes."""
@@ -285,7 +285,7 @@ def approvals_supersede(*, actor, version=None, invoice=None, http_request=None)
                 actor=actor,
                 target=approval,
                 changes=change,
-                request=http_request,
+                request=request,
             )
             superseded += 1
         return superseded
@@ -299,7 +299,7 @@ def rerequest_subject(approval: ApprovalRequest) -> dict:
     return {"invoice": approval.invoice}
 
 
-def approval_rerequest(*, approval, actor, due_date=None, http_request=None) -> ApprovalRequest:
+def approval_rerequest(*, approval, actor, due_date=None, request=None) -> ApprovalRequest:
     """Ask the same people again about the subject as it is now (the document's current
     version): after a supersede, changes requested or a cancel. Keeps the due date unless
     ``due_date`` is given or it has passed."""
@@ -328,12 +328,12 @@ def approval_rerequest(*, approval, actor, due_date=None, http_request=None) -> 
         message=approval.message,
         due_date=due_date,
         replaces=approval,
-        http_request=http_request,
+        request=request,
         **subject,
     )
 
 
-def approval_cancel(*, approval, actor, http_request=None) -> ApprovalRequest:
+def approval_cancel(*, approval, actor, request=None) -> ApprovalRequest:
     """Withdraw a pending approval; decisions already made stay on record."""
     with transaction.atomic():
         locked = _locked(approval)
@@ -344,7 +344,7 @@ def approval_cancel(*, approval, actor, http_request=None) -> ApprovalRequest:
             actor=actor,
             target=locked,
             changes={"status": [ApprovalStatus.PENDING, ApprovalStatus.CANCELLED]},
-            request=http_request,
+            request=request,
         )
     approval.status, approval.completed_at = locked.status, locked.completed_at
     return approval

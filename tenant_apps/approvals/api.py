@@ -276,7 +276,7 @@ class ApprovalsApi(ListAPIView):
             title=data["title"],
             message=data["message"],
             due_date=data["due_date"],
-            http_request=request,
+            request=request,
         )
         return Response(
             _approval_output(self, self.get_queryset().get(pk=approval.pk)),
@@ -330,7 +330,7 @@ class ApprovalDecisionsApi(OneApproval, APIView):
             actor=self.actor.user,
             decision=form.validated_data["decision"],
             comment=form.validated_data["comment"],
-            http_request=request,
+            request=request,
         )
         return Response(DecisionOutput(decision).data, status=status.HTTP_201_CREATED)
 
@@ -363,7 +363,7 @@ class ApprovalRerequestApi(OneApproval, APIView):
             approval=approval,
             actor=self.actor.user,
             due_date=form.validated_data["due_date"],
-            http_request=request,
+            request=request,
         )
         return Response(
             _approval_output(self, _approvals(self.actor).get(pk=again.pk)),
@@ -384,7 +384,7 @@ class ApprovalCancelApi(OneApproval, APIView):
     def post(self, request, approval_id):
         approval = self.approval()
         require(self.actor, "approval.manage", approval, request=request)
-        actions.approval_cancel(approval=approval, actor=self.actor.user, http_request=request)
+        actions.approval_cancel(approval=approval, actor=self.actor.user, request=request)
         return Response(_approval_output(self, approval))
 
 

@@ -100,7 +100,7 @@ def _request_page(request, *, company, subject: dict, initial_title: str, back_u
                 title=data["title"],
                 message=data["message"],
                 due_date=data["due_date"],
-                http_request=request,
+                request=request,
                 **subject,
             )
         except ValidationError as refused:
@@ -209,7 +209,7 @@ def approval_decide(request, approval_id):
                 actor=actor.user,
                 decision=form.cleaned_data["decision"],
                 comment=form.cleaned_data["comment"],
-                http_request=request,
+                request=request,
             )
             saved = True
         except ValidationError as refused:
@@ -252,7 +252,7 @@ def approval_rerequest(request, approval_id):
                 approval=approval,
                 actor=actor.user,
                 due_date=form.cleaned_data["due_date"],
-                http_request=request,
+                request=request,
             )
         except ValidationError as refused:
             add_refusal(form, refused)
@@ -268,7 +268,7 @@ def approval_rerequest(request, approval_id):
 def approval_cancel(request, approval_id):
     actor, approval = _managed(request, approval_id)
     try:
-        actions.approval_cancel(approval=approval, actor=actor.user, http_request=request)
+        actions.approval_cancel(approval=approval, actor=actor.user, request=request)
     except ValidationError as refused:
         messages.error(request, " ".join(refused.messages))
     else:

@@ -84,7 +84,7 @@ def request_submit(
     wanted_by=None,
     intake=None,
     files=(),
-    http_request=None,
+    request=None,
 ) -> ClientRequest:
     with atomic_storing(files, uploaded_by=actor) as stored:
         client_request = ClientRequest.objects.create(
@@ -106,22 +106,22 @@ def request_submit(
             action=RequestAudit.REQUEST_SUBMITTED,
             actor=actor,
             target=client_request,
-            request=http_request,
+            request=request,
             changes={"type": type.key, "priority": priority},
         )
         _notify("received", client_request)
         return client_request
 
 
-def request_assign(*, request: ClientRequest, owner, actor, http_request=None) -> ClientRequest:
+def request_assign(*, client_request: ClientRequest, owner, actor, request=None) -> ClientRequest:
     with transaction.atomic():
-        before = request.owner
+        before = client_request.owner
         if before == owner:
-            return request
-        request.owner = owner
-        _touch(request, "owner")
+            return client_request
+        client_request.owner = owner
+        _touch(client_request, "owner")
         event = _event(
-            request,
+            client_request,
             kind=EventKind.ASSIGNED,
             actor=actor,
             is_internal=True,
@@ -130,20 +130,20 @@ def request_assign(*, request: ClientRequest, owner, actor, http_request=None) -
         activity_record(
             action=RequestAudit.REQUEST_ASSIGNED,
             actor=actor,
-            target=request,
-            request=http_request,
+            target=client_request,
+            request=request,
             changes={"owner": [before.email if before else None, owner.email if owner else None]},
         )
         if owner is not None and owner != actor:
-            _notify("assigned", request, event)
-        return request
+            _notify("assigned", client_request, event)
+        return client_request
 
 
 def request_status_change(
-    *, request: ClientRequest, status: str, actor, http_request=None
+    *, client_request: ClientRequest, status: str, actor, request=None
 ) -> ClientRequest:
     with transaction.atomic():
-        before = request.status
+        before = client_request.status
         if status not in TRANSITIONS.get(before, set()):
             raise ValidationError(
                 {
@@ -152,20 +152,23 @@ def request_status_change(
                 },
                 code="invalid_transition",
             )
-        _set_status(request, status)
+        _set_status(client_request, status)
         event = _event(
-            request, kind=EventKind.STATUS, actor=actor, change={"from": before, "to": status}
+            client_request,
+            kind=EventKind.STATUS,
+            actor=actor,
+            change={"from": before, "to": status},
         )
         activity_record(
             action=RequestAudit.REQUEST_STATUS_CHANGED,
             actor=actor,
-            target=request,
-            request=http_request,
+            target=client_request,
+            request=request,
             changes={"status": [before, status]},
         )
         if status in (Status.WAITING_ON_CLIENT, Status.RESOLVED):
-            _notify(status, request, event)
-        return request
+            _notify(status, client_request, event)
+        return client_request
 
 
 def _set_status(request: ClientRequest, status: str) -> None:
@@ -191,123 +194,125 @@ def _set_status(request: ClientRequest, status: str) -> None:
     sla_refresh(request)
 
 
-def request_reply_add(*, request: ClientRequest, body, actor, files=(), http_request=None):
+def request_reply_add(*, client_request: ClientRequest, body, actor, files=(), request=None):
     """A client-visible reply. The team's first one stops the response clock; a client's
     reply to a request waiting on them, or resolved, puts it back in progress."""
     with atomic_storing(files, uploaded_by=actor) as stored:
         from tenant_apps.people.models import TeamMember
 
         from_team = TeamMember.objects.filter(user=actor).exists()
-        event = _event(request, kind=EventKind.REPLY, actor=actor, body=body, stored_files=stored)
-        if from_team and request.first_response_at is None:
-            request.first_response_at = event.created_at
-            _touch(request, "first_response_at")
-        if not from_team and request.status in (Status.WAITING_ON_CLIENT, Status.RESOLVED):
-            before = request.status
-            _set_status(request, Status.IN_PROGRESS)
+        event = _event(
+            client_request, kind=EventKind.REPLY, actor=actor, body=body, stored_files=stored
+        )
+        if from_team and client_request.first_response_at is None:
+            client_request.first_response_at = event.created_at
+            _touch(client_request, "first_response_at")
+        if not from_team and client_request.status in (Status.WAITING_ON_CLIENT, Status.RESOLVED):
+            before = client_request.status
+            _set_status(client_request, Status.IN_PROGRESS)
             _event(
-                request,
+                client_request,
                 kind=EventKind.STATUS,
                 actor=actor,
                 change={"from": before, "to": Status.IN_PROGRESS},
             )
         else:
-            _touch(request)
-            sla_refresh(request)
-        _search_refresh(request)
+            _touch(client_request)
+            sla_refresh(client_request)
+        _search_refresh(client_request)
         activity_record(
             action=RequestAudit.REQUEST_REPLIED,
             actor=actor,
-            target=request,
-            request=http_request,
+            target=client_request,
+            request=request,
             changes={"files": len(files)},
         )
-        _notify("answered" if from_team else "client_replied", request, event)
+        _notify("answered" if from_team else "client_replied", client_request, event)
         return event
 
 
-def request_note_add(*, request: ClientRequest, body, actor, files=(), http_request=None):
+def request_note_add(*, client_request: ClientRequest, body, actor, files=(), request=None):
     """An internal note: team only, never shown, sent, searched or exported to clients."""
     with atomic_storing(files, uploaded_by=actor) as stored:
         event = _event(
-            request,
+            client_request,
             kind=EventKind.NOTE,
             actor=actor,
             body=body,
             is_internal=True,
             stored_files=stored,
         )
-        _touch(request)
+        _touch(client_request)
         activity_record(
             action=RequestAudit.REQUEST_NOTE_ADDED,
             actor=actor,
-            target=request,
-            request=http_request,
+            target=client_request,
+            request=request,
         )
         return event
 
 
 def request_update(
-    *, request: ClientRequest, actor, priority=None, due_date=None, http_request=None
+    *, client_request: ClientRequest, actor, priority=None, due_date=None, request=None
 ) -> ClientRequest:
     """Change priority and/or due date (None leaves a field as it is)."""
     with transaction.atomic():
         changes = {}
-        if priority is not None and priority != request.priority:
-            changes["priority"] = [request.priority, priority]
-            request.priority = priority
+        if priority is not None and priority != client_request.priority:
+            changes["priority"] = [client_request.priority, priority]
+            client_request.priority = priority
             _event(
-                request,
+                client_request,
                 kind=EventKind.PRIORITY,
                 actor=actor,
                 change={"from": changes["priority"][0], "to": priority},
             )
-        if due_date is not None and due_date != request.due_date:
+        if due_date is not None and due_date != client_request.due_date:
             if due_date < timezone.localdate():
                 raise ValidationError({"due_date": "The due date cannot be in the past."})
             changes["due_date"] = [
-                str(request.due_date) if request.due_date else None,
+                str(client_request.due_date) if client_request.due_date else None,
                 str(due_date),
             ]
-            request.due_date = due_date
+            client_request.due_date = due_date
             _event(
-                request,
+                client_request,
                 kind=EventKind.DUE,
                 actor=actor,
                 change={"from": changes["due_date"][0], "to": str(due_date)},
             )
         if not changes:
-            return request
-        _touch(request, "priority", "due_date")
-        sla_refresh(request)
+            return client_request
+        _touch(client_request, "priority", "due_date")
+        sla_refresh(client_request)
         activity_record(
             action=RequestAudit.REQUEST_UPDATED,
             actor=actor,
-            target=request,
-            request=http_request,
+            target=client_request,
+            request=request,
             changes=changes,
         )
-        return request
+        return client_request
 
 
 def request_attachment_add(
-    *, request: ClientRequest, actor, files, is_internal=False, http_request=None
+    *, client_request: ClientRequest, actor, files, is_internal=False, request=None
 ) -> RequestEvent:
     """Files added on their own, without a reply or note; internal ones only the team sees."""
     with atomic_storing(files, uploaded_by=actor) as stored:
         event = _event(
-            request,
+            client_request,
             kind=EventKind.ATTACHMENT,
             actor=actor,
             is_internal=is_internal,
             stored_files=stored,
         )
-        _touch(request)
+        _touch(client_request)
         activity_record(
             action=RequestAudit.REQUEST_FILES_ADDED,
             actor=actor,
-            target=request,
-            request=http_request,
+            target=client_request,
+            request=request,
             changes={"files": len(files), "internal": is_internal},
         )
         return event
@@ -337,7 +342,7 @@ def _policy_summary(*, timezone, working_days, opens, closes, targets) -> dict:
 
 
 def sla_policy_update(
-    *, policy: SlaPolicy, timezone, working_days, opens, closes, targets, actor, http_request=None
+    *, policy: SlaPolicy, timezone, working_days, opens, closes, targets, actor, request=None
 ) -> SlaPolicy:
     """Set business hours and targets (priority -> (first response, resolution) in business
     minutes), then recompute every open request's deadlines."""
@@ -378,13 +383,13 @@ def sla_policy_update(
             action=RequestAudit.SLA_POLICY_UPDATED,
             actor=actor,
             target=policy,
-            request=http_request,
+            request=request,
             changes=changes,
         )
         return policy
 
 
-def holiday_add(*, policy: SlaPolicy, date, name, actor, http_request=None) -> Holiday:
+def holiday_add(*, policy: SlaPolicy, date, name, actor, request=None) -> Holiday:
     with transaction.atomic():
         holiday = Holiday.objects.create(policy=policy, date=date, name=name)
         _open_requests_sla_refresh()
@@ -392,19 +397,19 @@ def holiday_add(*, policy: SlaPolicy, date, name, actor, http_request=None) -> H
             action=RequestAudit.SLA_HOLIDAY_ADDED,
             actor=actor,
             target=holiday,
-            request=http_request,
+            request=request,
             changes={"date": str(date), "name": name},
         )
         return holiday
 
 
-def holiday_remove(*, holiday: Holiday, actor, http_request=None) -> None:
+def holiday_remove(*, holiday: Holiday, actor, request=None) -> None:
     with transaction.atomic():
         activity_record(
             action=RequestAudit.SLA_HOLIDAY_REMOVED,
             actor=actor,
             target=holiday,
-            request=http_request,
+            request=request,
             changes={"date": str(holiday.date), "name": holiday.name},
         )
         holiday.delete()
@@ -425,7 +430,7 @@ def _field_labels(intake_fields: list[dict]) -> list[str]:
 
 
 def request_type_create(
-    *, name, description="", intake_fields=(), actor, http_request=None
+    *, name, description="", intake_fields=(), actor, request=None
 ) -> RequestType:
     """A custom type; ``intake_fields`` as RequestType documents them."""
     with transaction.atomic():
@@ -439,7 +444,7 @@ def request_type_create(
             action=RequestAudit.REQUEST_TYPE_CREATED,
             actor=actor,
             target=request_type,
-            request=http_request,
+            request=request,
             changes={"fields": ", ".join(_field_labels(request_type.intake_fields)) or "none"},
         )
         return request_type
@@ -453,7 +458,7 @@ def request_type_update(
     description=None,
     intake_fields=None,
     is_active=None,
-    http_request=None,
+    request=None,
 ) -> RequestType:
     """Change what is given (None leaves a field as it is); deactivating stops new requests of
     the type, while its existing requests keep it. The key never changes."""
@@ -484,7 +489,7 @@ def request_type_update(
             action=RequestAudit.REQUEST_TYPE_UPDATED,
             actor=actor,
             target=request_type,
-            request=http_request,
+            request=request,
             changes=changes,
         )
         return request_type

@@ -265,7 +265,7 @@ class RequestsApi(ListAPIView):
             wanted_by=data.get("wanted_by"),
             intake=data["intake"].answers,
             files=[*data["files"], *data["intake"].uploads],
-            http_request=request,
+            request=request,
         )
         return Response(
             self.Output(created, context={"actor": actor}).data,
@@ -332,25 +332,25 @@ class RequestApi(OneRequest, APIView):
         with transaction.atomic():
             if "priority" in data or "due_date" in data:
                 actions.request_update(
-                    request=client_request,
+                    client_request=client_request,
                     actor=actor.user,
                     priority=data.get("priority"),
                     due_date=data.get("due_date"),
-                    http_request=request,
+                    request=request,
                 )
             if "owner" in data:
                 actions.request_assign(
-                    request=client_request,
+                    client_request=client_request,
                     owner=data["owner"],
                     actor=actor.user,
-                    http_request=request,
+                    request=request,
                 )
             if data.get("status", client_request.status) != client_request.status:
                 actions.request_status_change(
-                    request=client_request,
+                    client_request=client_request,
                     status=data["status"],
                     actor=actor.user,
-                    http_request=request,
+                    request=request,
                 )
         return Response(self._output(client_request))
 
@@ -419,11 +419,11 @@ class MessagesApi(OneRequest, ListAPIView):
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
         event = self.add(
-            request=client_request,
+            client_request=client_request,
             body=form.validated_data["body"],
             files=form.validated_data["files"],
             actor=self.actor.user,
-            http_request=request,
+            request=request,
         )
         created = self.get_queryset().get(pk=event.pk)
         return Response(
@@ -518,11 +518,11 @@ class RequestAttachmentsApi(OneRequest, ListAPIView):
         if internal:
             require(self.actor, "request.work", client_request, request=request)
         event = actions.request_attachment_add(
-            request=client_request,
+            client_request=client_request,
             files=form.validated_data["files"],
             is_internal=internal,
             actor=self.actor.user,
-            http_request=request,
+            request=request,
         )
         added = {"attachments": self.get_queryset().filter(event=event)}
         return Response(

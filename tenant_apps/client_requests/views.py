@@ -218,7 +218,7 @@ def request_new(request):
                 wanted_by=data["wanted_by"],
                 intake=intake_form.intake.answers,
                 files=[*data["files"], *intake_form.intake.uploads],
-                http_request=request,
+                request=request,
             )
         except ValidationError as refused:  # a file refused while it was being stored
             form.add_error(None, refused)
@@ -349,10 +349,10 @@ def request_status(request, request_id):
     if form.is_valid():
         try:
             actions.request_status_change(
-                request=client_request,
+                client_request=client_request,
                 status=form.cleaned_data["status"],
                 actor=actor.user,
-                http_request=request,
+                request=request,
             )
             saved = True
         except ValidationError as refused:
@@ -379,10 +379,10 @@ def request_assign(request, request_id):
     saved = form.is_valid()
     if saved:
         actions.request_assign(
-            request=client_request,
+            client_request=client_request,
             owner=form.cleaned_data["owner"],
             actor=actor.user,
-            http_request=request,
+            request=request,
         )
     owner = client_request.owner
     return _after_post(
@@ -405,11 +405,11 @@ def request_update(request, request_id):
     if form.is_valid():
         try:
             actions.request_update(
-                request=client_request,
+                client_request=client_request,
                 priority=form.cleaned_data["priority"],
                 due_date=form.cleaned_data["due_date"],
                 actor=actor.user,
-                http_request=request,
+                request=request,
             )
             saved = True
         except ValidationError as refused:
@@ -435,11 +435,11 @@ def _message_post(request, request_id, *, permission, action, label, prefix, mes
     if form.is_valid():
         try:
             action(
-                request=client_request,
+                client_request=client_request,
                 body=form.cleaned_data["body"],
                 files=form.cleaned_data["files"],
                 actor=actor.user,
-                http_request=request,
+                request=request,
             )
             saved = True
         except ValidationError as refused:  # a file refused while it was being stored
@@ -520,7 +520,7 @@ def sla_settings(request):
         closes=data["closes"],
         targets=form.targets(),
         actor=actor_for(request).user,
-        http_request=request,
+        request=request,
     )
     messages.success(request, "SLA policy saved; open requests' deadlines are recalculated.")
     return redirect("client_requests:sla_settings")
@@ -538,7 +538,7 @@ def holiday_add(request):
                 date=form.cleaned_data["date"],
                 name=form.cleaned_data["name"],
                 actor=actor_for(request).user,
-                http_request=request,
+                request=request,
             )
         except IntegrityError:  # added by someone else since the form was checked
             form.add_error("date", "That date is already a holiday.")
@@ -552,7 +552,7 @@ def holiday_add(request):
 @permission_required("requests.configure")
 def holiday_remove(request, holiday_id):
     holiday = get_object_or_404(Holiday, pk=holiday_id)
-    actions.holiday_remove(holiday=holiday, actor=actor_for(request).user, http_request=request)
+    actions.holiday_remove(holiday=holiday, actor=actor_for(request).user, request=request)
     messages.success(request, f"{holiday} removed; deadlines are recalculated.")
     return redirect("client_requests:sla_settings")
 
@@ -586,7 +586,7 @@ def _type_editor(request, request_type=None):
                 description=data["description"],
                 intake_fields=fields.specs(),
                 actor=actor.user,
-                http_request=request,
+                request=request,
             )
             messages.success(request, f"{request_type} created; clients can choose it now.")
         else:
@@ -596,7 +596,7 @@ def _type_editor(request, request_type=None):
                 description=data["description"],
                 intake_fields=fields.specs(),
                 actor=actor.user,
-                http_request=request,
+                request=request,
             )
             messages.success(request, f"{request_type} saved.")
         return redirect("client_requests:types")
@@ -622,7 +622,7 @@ def request_type_active(request, type_id):
         request_type=request_type,
         is_active=not request_type.is_active,
         actor=actor_for(request).user,
-        http_request=request,
+        request=request,
     )
     if is_htmx(request):
         return render(

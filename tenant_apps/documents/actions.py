@@ -56,7 +56,7 @@ def document_search_refresh(document_id: int) -> None:
         )
 
 
-def folder_create(*, company, name, actor, parent=None, is_internal=False, http_request=None):
+def folder_create(*, company, name, actor, parent=None, is_internal=False, request=None):
     """A folder in ``company``'s space; inside an internal folder it is internal too."""
     name = name.strip()
     if parent is not None and parent.company_id != company.pk:
@@ -76,7 +76,7 @@ def folder_create(*, company, name, actor, parent=None, is_internal=False, http_
                 actor=actor,
                 target=folder,
                 changes={"company": company.pk, "internal": is_internal},
-                request=http_request,
+                request=request,
             )
     except IntegrityError as error:
         raise ValidationError(
@@ -113,7 +113,7 @@ def document_upload(
     name="",
     description="",
     kind=DocumentKind.DOCUMENT,
-    http_request=None,
+    request=None,
 ) -> Document:
     """A new document in ``company``'s space (in ``folder``, or its top level) with ``upload``
     as version 1. A refused file or a taken name raises ValidationError; nothing is kept."""
@@ -137,7 +137,7 @@ def document_upload(
                 actor=actor,
                 target=document,
                 changes={"version": 1, "sha256": stored.sha256, "size": stored.size},
-                request=http_request,
+                request=request,
             )
     except IntegrityError as error:
         raise ValidationError({"name": DUPLICATE_DOCUMENT}) from error
@@ -145,7 +145,7 @@ def document_upload(
     return document
 
 
-def version_add(*, document, upload, actor, note="", http_request=None) -> DocumentVersion:
+def version_add(*, document, upload, actor, note="", request=None) -> DocumentVersion:
     """Upload a new version of ``document``; it becomes current and pending approvals on
     older versions are superseded (by the approvals app, through ``version_added``)."""
     with atomic_storing([upload], uploaded_by=actor, max_bytes=upload_limit()) as [stored]:
@@ -159,12 +159,12 @@ def version_add(*, document, upload, actor, note="", http_request=None) -> Docum
             actor=actor,
             target=document,
             changes={"version": version.number, "sha256": stored.sha256, "size": stored.size},
-            request=http_request,
+            request=request,
         )
     return version
 
 
-def document_update(*, document, actor, name, description, kind, http_request=None) -> Document:
+def document_update(*, document, actor, name, description, kind, request=None) -> Document:
     """Rename a document, or change its description or kind (the team's)."""
     name = name.strip()
     changes = {
@@ -183,7 +183,7 @@ def document_update(*, document, actor, name, description, kind, http_request=No
                 actor=actor,
                 target=document,
                 changes=changes,
-                request=http_request,
+                request=request,
             )
     except IntegrityError as error:
         raise ValidationError({"name": DUPLICATE_DOCUMENT}) from error

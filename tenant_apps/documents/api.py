@@ -214,7 +214,7 @@ class FoldersApi(ActingApi, ListAPIView):
             name=data["name"],
             is_internal=data["is_internal"],
             actor=actor.user,
-            http_request=request,
+            request=request,
         )
         return Response(FolderOutput(folder).data, status=status.HTTP_201_CREATED)
 
@@ -311,7 +311,7 @@ class DocumentsApi(CappedUploads, ListAPIView):
             description=data["description"],
             kind=kind,
             actor=actor.user,
-            http_request=request,
+            request=request,
         )
         shown = visible_documents(actor).get(pk=created.pk)
         return Response(
@@ -371,7 +371,7 @@ class DocumentApi(OneDocument, APIView):
             "kind": document.kind,
         } | form.validated_data
         actions.document_update(
-            document=document, actor=self.actor.user, http_request=request, **changes
+            document=document, actor=self.actor.user, request=request, **changes
         )
         return Response(DocumentOutput(document, context={"request": request}).data)
 
@@ -412,7 +412,7 @@ class DocumentVersionsApi(CappedUploads, OneDocument, ListAPIView):
             upload=form.validated_data["file"],
             note=form.validated_data["note"],
             actor=self.actor.user,
-            http_request=request,
+            request=request,
         )
         return self.version_created(version)
 
@@ -459,7 +459,7 @@ class DocumentVersionUploadApi(OneDocument, APIView):
                 upload=upload,
                 note=form.validated_data["note"],
                 actor=self.actor.user,
-                http_request=request,
+                request=request,
             )
         finally:
             upload.close()

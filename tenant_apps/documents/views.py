@@ -157,7 +157,7 @@ def folder_create(request, company_id):
                 name=form.cleaned_data["name"],
                 is_internal=form.cleaned_data["is_internal"],
                 actor=actor.user,
-                http_request=request,
+                request=request,
             )
         except ValidationError as refused:
             form.add_error(None, refused)
@@ -229,7 +229,7 @@ def upload(request, company, cap):
                             description=data["description"],
                             kind=form.document_kind(),
                             actor=actor.user,
-                            http_request=request,
+                            request=request,
                         )
                     )
                 except ValidationError as refused:
@@ -308,7 +308,7 @@ def document_edit(request, document_id):
     if form.is_valid():
         try:
             actions.document_update(
-                document=shown, actor=actor.user, http_request=request, **form.cleaned_data
+                document=shown, actor=actor.user, request=request, **form.cleaned_data
             )
         except ValidationError as refused:
             form.add_error(None, refused)
@@ -336,7 +336,7 @@ def version_add(request, shown, cap):
                 upload=form.cleaned_data["file"],
                 note=form.cleaned_data["note"],
                 actor=actor.user,
-                http_request=request,
+                request=request,
             )
         except ValidationError as refused:
             form.add_error("file", refused.messages)

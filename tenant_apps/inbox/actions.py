@@ -56,7 +56,7 @@ def file_request_create(
     due_date=None,
     folder=None,
     requested_from=None,
-    http_request=None,
+    request=None,
 ) -> FileRequest:
     """Ask ``company`` for a file; its people hear of it (in the app and by email)."""
     _check_placement(company=company, folder=folder, requested_from=requested_from)
@@ -77,7 +77,7 @@ def file_request_create(
             actor=actor,
             target=file_request,
             changes={"company": company.name, "due_date": str(due_date) if due_date else None},
-            request=http_request,
+            request=request,
         )
         notification_send(
             recipients=file_request_recipients(file_request),
@@ -123,7 +123,7 @@ def _upload_as_document(file_request: FileRequest, upload, actor):
     raise AssertionError("unreachable")
 
 
-def file_request_fulfil(*, file_request: FileRequest, upload, actor, http_request=None):
+def file_request_fulfil(*, file_request: FileRequest, upload, actor, request=None):
     """Upload the requested file into the document hub; the requester hears of it."""
     with transaction.atomic():
         locked = _locked_open(file_request)
@@ -138,7 +138,7 @@ def file_request_fulfil(*, file_request: FileRequest, upload, actor, http_reques
             actor=actor,
             target=locked,
             changes={"document": document.name},
-            request=http_request,
+            request=request,
         )
         notification_send(
             recipients=[locked.requested_by],
@@ -151,7 +151,7 @@ def file_request_fulfil(*, file_request: FileRequest, upload, actor, http_reques
         return locked
 
 
-def file_request_cancel(*, file_request: FileRequest, actor, http_request=None) -> FileRequest:
+def file_request_cancel(*, file_request: FileRequest, actor, request=None) -> FileRequest:
     with transaction.atomic():
         locked = _locked_open(file_request)
         locked.status = FileRequestStatus.CANCELLED
@@ -161,6 +161,6 @@ def file_request_cancel(*, file_request: FileRequest, actor, http_request=None) 
             action=InboxAudit.FILE_REQUEST_CANCELLED,
             actor=actor,
             target=locked,
-            request=http_request,
+            request=request,
         )
         return locked

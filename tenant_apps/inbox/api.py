@@ -153,7 +153,7 @@ class FileRequestsApi(ListAPIView):
             folder=folder,
             requested_from=person,
             actor=request.user,
-            http_request=request,
+            request=request,
         )
         return Response(FileRequestOutput(file_request).data, status=status.HTTP_201_CREATED)
 
@@ -211,7 +211,7 @@ class FileRequestFulfilApi(OneFileRequest, APIView):
             file_request=file_request,
             upload=given.validated_data["file"],
             actor=request.user,
-            http_request=request,
+            request=request,
         )
         return Response(FileRequestOutput(file_request).data)
 
@@ -225,6 +225,6 @@ class FileRequestCancelApi(OneFileRequest, APIView):
         file_request = self.file_request()
         require(actor_for(request), "file_request.cancel", file_request, request=request)
         file_request = actions.file_request_cancel(
-            file_request=file_request, actor=request.user, http_request=request
+            file_request=file_request, actor=request.user, request=request
         )
         return Response(FileRequestOutput(file_request).data)

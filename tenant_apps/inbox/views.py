@@ -74,7 +74,7 @@ def file_request_new(request):
                 folder=data["folder"],
                 requested_from=data["requested_from"],
                 actor=request.user,
-                http_request=request,
+                request=request,
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -120,7 +120,7 @@ def file_request_upload(request, file_request_id):
                 file_request=file_request,
                 upload=form.cleaned_data["file"],
                 actor=request.user,
-                http_request=request,
+                request=request,
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -140,9 +140,7 @@ def file_request_cancel(request, file_request_id):
     actor, file_request = _file_request(request, file_request_id)
     require(actor, "file_request.cancel", file_request, request=request)
     try:
-        actions.file_request_cancel(
-            file_request=file_request, actor=request.user, http_request=request
-        )
+        actions.file_request_cancel(file_request=file_request, actor=request.user, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -277,9 +277,7 @@ def _draft(*, kind: str, company, data: dict, notes: str, actor, **amounts) -> I
     )
 
 
-def _created(
-    invoice: Invoice, upload, lines, *, action: InvoiceAudit, actor, http_request
-) -> Invoice:
+def _created(invoice: Invoice, upload, lines, *, action: InvoiceAudit, actor, request) -> Invoice:
     """Store the draft's PDF and save it, its lines and its log entry, all or nothing."""
     with _storing([upload], actor) as [stored]:
         _saved(invoice, stored, lines)
@@ -287,7 +285,7 @@ def _created(
             action=action,
             actor=actor,
             target=invoice,
-            request=http_request,
+            request=request,
             changes=_summary(invoice),
         )
         return invoice
@@ -305,7 +303,7 @@ def invoice_create(
     notes="",
     payment_url="",
     actor,
-    http_request=None,
+    request=None,
 ) -> Invoice:
     """A draft built from ``lines`` (LineInputs or dicts), with its PDF rendered."""
     data = _normalised(
@@ -336,7 +334,7 @@ def invoice_create(
         figures.lines,
         action=InvoiceAudit.INVOICE_CREATED,
         actor=actor,
-        http_request=http_request,
+        request=request,
     )
 
 
@@ -353,7 +351,7 @@ def invoice_upload(
     notes="",
     payment_url="",
     actor,
-    http_request=None,
+    request=None,
 ) -> Invoice:
     """A draft whose PDF the team made elsewhere; its amounts are as they give them."""
     data = _normalised(
@@ -383,7 +381,7 @@ def invoice_upload(
         None,
         action=InvoiceAudit.INVOICE_UPLOADED,
         actor=actor,
-        http_request=http_request,
+        request=request,
     )
 
 
@@ -423,7 +421,7 @@ def _shown(value) -> str | list:
     return str(value)
 
 
-def invoice_update(*, invoice: Invoice, actor, http_request=None, **changes) -> Invoice:
+def invoice_update(*, invoice: Invoice, actor, request=None, **changes) -> Invoice:
     """Change a draft (a sent invoice is final: void it and issue another). A built one is
     rendered again; an uploaded one may get a new PDF."""
     built = invoice.kind == InvoiceKind.BUILT
@@ -496,13 +494,13 @@ def invoice_update(*, invoice: Invoice, actor, http_request=None, **changes) -> 
                 action=InvoiceAudit.INVOICE_UPDATED,
                 actor=actor,
                 target=invoice,
-                request=http_request,
+                request=request,
                 changes=changed,
             )
         return invoice
 
 
-def invoice_move(*, invoice: Invoice, move: str, actor=None, note="", http_request=None) -> Invoice:
+def invoice_move(*, invoice: Invoice, move: str, actor=None, note="", request=None) -> Invoice:
     """Change the status by one of ``MOVES`` (``actor`` None for the system's)."""
     step = MOVES[move]
     with transaction.atomic():
@@ -532,7 +530,7 @@ def invoice_move(*, invoice: Invoice, move: str, actor=None, note="", http_reque
             action=step.logged,
             actor=actor,
             target=invoice,
-            request=http_request,
+            request=request,
             changes=changes,
         )
         notice = MOVE_NOTICES.get(move)

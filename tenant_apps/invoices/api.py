@@ -254,7 +254,7 @@ class InvoicesApi(ListAPIView):
         data = dict(form.validated_data)
         require(actor, "invoices.create", data["company"], request=request)
         action = actions.invoice_upload if uploading else actions.invoice_create
-        created = action(actor=actor.user, http_request=request, **data)
+        created = action(actor=actor.user, request=request, **data)
         return Response(
             InvoiceDetailOutput(created, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
@@ -319,7 +319,7 @@ class InvoiceApi(OneInvoice):
                 }
             )
         actions.invoice_update(
-            invoice=invoice, actor=self.actor.user, http_request=request, **form.validated_data
+            invoice=invoice, actor=self.actor.user, request=request, **form.validated_data
         )
         return Response(self.output(invoice))
 
@@ -348,7 +348,7 @@ class InvoiceMoveApi(OneInvoice):
             move=self.move,
             actor=self.actor.user,
             note=form.validated_data["note"],
-            http_request=request,
+            request=request,
         )
         return Response(self.output(invoice))
 

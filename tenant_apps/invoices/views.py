@@ -118,15 +118,15 @@ def _editor(request, *, kind: str, invoice: Invoice | None = None):
         try:
             if invoice is not None:
                 saved = actions.invoice_update(
-                    invoice=invoice, actor=actor.user, http_request=request, **data
+                    invoice=invoice, actor=actor.user, request=request, **data
                 )
             elif built:
                 saved = actions.invoice_create(
-                    company=company, actor=actor.user, http_request=request, **data
+                    company=company, actor=actor.user, request=request, **data
                 )
             else:
                 saved = actions.invoice_upload(
-                    company=company, actor=actor.user, http_request=request, **data
+                    company=company, actor=actor.user, request=request, **data
                 )
         except ValidationError as refused:
             _errors_onto(form, refused)
@@ -266,7 +266,7 @@ def _move_view(name: str):
                     move=name,
                     actor=actor.user,
                     note=form.cleaned_data["note"],
-                    http_request=request,
+                    request=request,
                 )
             except ValidationError as refused:
                 refusal = " ".join(refused.messages)

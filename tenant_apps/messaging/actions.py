@@ -28,7 +28,7 @@ MENTION = re.compile(r"(?<![\w@.+-])@([\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)
 NOTIFICATION_EXCERPT = 300
 
 
-def thread_start(*, thread: Thread, actor, http_request=None) -> Thread:
+def thread_start(*, thread: Thread, actor, request=None) -> Thread:
     """Save a thread from ``thread_for``; if someone started it meanwhile, theirs."""
     if thread.pk is not None:
         return thread
@@ -41,7 +41,7 @@ def thread_start(*, thread: Thread, actor, http_request=None) -> Thread:
                 actor=actor,
                 target=thread,
                 changes={"internal": thread.is_internal},
-                request=http_request,
+                request=request,
             )
     except IntegrityError:  # the same thread, started by someone else a moment ago
         return Thread.objects.get(**thread_key(thread.item, thread.is_internal))
@@ -169,7 +169,7 @@ def message_post(
     files=(),
     source: str = Source.WEB,
     email_message_id: str = "",
-    http_request=None,
+    request=None,
 ) -> Message:
     """Post a message (starting the thread if this is its first), store its files, and tell
     the people concerned. Mentions of anyone who cannot read the thread refuse it all."""
@@ -179,7 +179,7 @@ def message_post(
     mentioned = _mentions(body, readers)
     with atomic_storing(files, uploaded_by=author) as stored:
         if thread.pk is None:
-            thread = thread_start(thread=thread, actor=author, http_request=http_request)
+            thread = thread_start(thread=thread, actor=author, request=request)
         audience = message_audience(thread, author, readers)
         message = Message.objects.create(
             thread=thread,
@@ -205,7 +205,7 @@ def message_post(
                 "mentions": [user.email for user in mentioned],
                 "source": source,
             },
-            request=http_request,
+            request=request,
         )
         mentioned_others = [user for user in mentioned if user != author]
         _notify(
@@ -218,7 +218,7 @@ def message_post(
         return message
 
 
-def message_edit(*, message: Message, body: str, actor, http_request=None) -> Message:
+def message_edit(*, message: Message, body: str, actor, request=None) -> Message:
     """Change a message's words, keeping what it said before as a revision. People newly
     mentioned are told; those mentioned before are not told again."""
     body = body.strip()
@@ -241,7 +241,7 @@ def message_edit(*, message: Message, body: str, actor, http_request=None) -> Me
             actor=actor,
             target=thread,
             changes={"message": message.pk},
-            request=http_request,
+            request=request,
         )
         newly = [user for user in mentioned if user.pk not in before and user != actor]
         if newly:

@@ -215,10 +215,10 @@ class ThreadsApi(ListAPIView):
                 author=actor.user,
                 body=data["body"],
                 source=Source.API,
-                http_request=request,
+                request=request,
             ).thread
         else:
-            thread = actions.thread_start(thread=thread, actor=actor.user, http_request=request)
+            thread = actions.thread_start(thread=thread, actor=actor.user, request=request)
         shown = with_unread(visible_threads(actor), actor.user).get(pk=thread.pk)
         return Response(
             ThreadOutput(shown, context=self.get_serializer_context()).data,
@@ -274,7 +274,7 @@ class MessagesApi(OneThread, ListAPIView):
             body=form.validated_data["body"],
             files=form.validated_data["files"],
             source=Source.API,
-            http_request=request,
+            request=request,
         )
         created = thread_messages(thread).get(pk=message.pk)
         return Response(
@@ -322,7 +322,7 @@ class MessageApi(OneThread, APIView):
             message=message,
             body=form.validated_data["body"],
             actor=self.actor.user,
-            http_request=request,
+            request=request,
         )
         return Response(self._output(self._message()))
 

@@ -207,7 +207,7 @@ def _post(request, thread: Thread):
                 author=actor.user,
                 body=form.cleaned_data["body"],
                 files=form.cleaned_data["files"],
-                http_request=request,
+                request=request,
             )
         except ValidationError as refused:  # a mention, or a file refused while stored
             form.add_error(None, refused)
@@ -328,7 +328,7 @@ def message_edit(request, thread_id, message_id):
                 message=message,
                 body=form.cleaned_data["body"],
                 actor=actor.user,
-                http_request=request,
+                request=request,
             )
         except ValidationError as refused:
             form.add_error(None, refused)

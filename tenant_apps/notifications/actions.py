@@ -99,7 +99,7 @@ def notifications_mark_read(*, user, ids=None) -> int:
     return count
 
 
-def preferences_update(*, user, channels: dict[str, str], http_request=None) -> dict[str, str]:
+def preferences_update(*, user, channels: dict[str, str], request=None) -> dict[str, str]:
     """Set ``user``'s email choice per kind ({kind: channel}); returns what changed."""
     for kind in channels:
         kind_for(kind)
@@ -120,7 +120,7 @@ def preferences_update(*, user, channels: dict[str, str], http_request=None) -> 
                 actor=user,
                 target=user,
                 changes=changes,
-                request=http_request,
+                request=request,
             )
         return {kind: pair[1] for kind, pair in changes.items()}
 
@@ -147,7 +147,7 @@ def action_link_create(*, notification: Notification, action: str, path: str) ->
     return secret
 
 
-def action_link_revoke(*, link: ActionLink, actor, http_request=None) -> ActionLink:
+def action_link_revoke(*, link: ActionLink, actor, request=None) -> ActionLink:
     """Stop the link working, and end any browser session it opened (see the middleware)."""
     with transaction.atomic():
         if link.revoked_at is not None:
@@ -159,12 +159,12 @@ def action_link_revoke(*, link: ActionLink, actor, http_request=None) -> ActionL
             actor=actor,
             target=link.user,
             changes={"link": str(link), "link_id": link.pk},
-            request=http_request,
+            request=request,
         )
         return link
 
 
-def action_link_used(*, link: ActionLink, http_request=None) -> None:
+def action_link_used(*, link: ActionLink, request=None) -> None:
     with transaction.atomic():
         link.last_used_at = timezone.now()
         link.save(update_fields=["last_used_at"])
@@ -173,5 +173,5 @@ def action_link_used(*, link: ActionLink, http_request=None) -> None:
             actor=link.user,
             target=link.user,
             changes={"link": str(link), "link_id": link.pk},
-            request=http_request,
+            request=request,
         )

@@ -147,7 +147,7 @@ class PreferencesApi(APIView):
         channels = {
             choice["kind"]: choice["channel"] for choice in given.validated_data["preferences"]
         }
-        actions.preferences_update(user=request.user, channels=channels, http_request=request)
+        actions.preferences_update(user=request.user, channels=channels, request=request)
         return self._listing()
 
 
@@ -195,5 +195,5 @@ class ActionLinkRevokeApi(APIView):
         actor = actor_for(request)
         link = get_object_or_404(action_links_visible_to(actor), pk=link_id)
         require(actor, "action_link.revoke", link, request=request)
-        link = actions.action_link_revoke(link=link, actor=request.user, http_request=request)
+        link = actions.action_link_revoke(link=link, actor=request.user, request=request)
         return Response(ActionLinksApi.Output(link).data)

@@ -105,7 +105,7 @@ def preferences(request):
     form = PreferencesForm(request.POST or None, user=request.user, is_team=actor.is_team)
     if request.method == "POST" and form.is_valid():
         changed = actions.preferences_update(
-            user=request.user, channels=form.channels(), http_request=request
+            user=request.user, channels=form.channels(), request=request
         )
         messages.success(
             request, "Your email choices are saved." if changed else "Nothing changed."
@@ -122,7 +122,7 @@ def link_revoke(request, link_id):
     actor = actor_for(request)
     link = get_object_or_404(action_links_visible_to(actor), pk=link_id)
     require(actor, "action_link.revoke", link, request=request)
-    actions.action_link_revoke(link=link, actor=request.user, http_request=request)
+    actions.action_link_revoke(link=link, actor=request.user, request=request)
     messages.success(request, f"The link to {link.object_label} no longer works.")
     return redirect(request.POST.get("next") or "notifications:preferences")
 
@@ -171,6 +171,6 @@ def action_link_open(request, token):
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': link.path})}")
     if request.method == "POST":
         session_scope_begin(request, link)
-        actions.action_link_used(link=link, http_request=request)
+        actions.action_link_used(link=link, request=request)
         return HttpResponseRedirect(link.path)
     return render(request, "notifications/link_confirm.html", {"link": link})

@@ -281,35 +281,37 @@ def request_story(cast: Cast, client: Client, *, fresh: bool = False):
         return  # just in, nobody on it yet
     owner = rng.choice(client.team[1:])
     when = yield cast.after(when, rng.uniform(0.2, 2))
-    request_assign(request=request, owner=owner, actor=cast.admin)
+    request_assign(client_request=request, owner=owner, actor=cast.admin)
     if rng.random() < 0.5:
-        request_status_change(request=request, status=Status.IN_REVIEW, actor=owner)
+        request_status_change(client_request=request, status=Status.IN_REVIEW, actor=owner)
     when = yield cast.after(when, hours_to(rng, client.spec.reply_hours))
-    request_reply_add(request=request, body=cast.text(words.TEAM_REPLIES, topic), actor=owner)
-    request_status_change(request=request, status=Status.IN_PROGRESS, actor=owner)
+    request_reply_add(
+        client_request=request, body=cast.text(words.TEAM_REPLIES, topic), actor=owner
+    )
+    request_status_change(client_request=request, status=Status.IN_PROGRESS, actor=owner)
     if rng.random() < 0.3:
-        request_note_add(request=request, body=cast.text(words.NOTES, topic), actor=owner)
+        request_note_add(client_request=request, body=cast.text(words.NOTES, topic), actor=owner)
     if rng.random() < 0.3:
         when = yield cast.after(when, rng.uniform(4, 30))
         request_reply_add(
-            request=request, body=cast.text(words.WAITING_REPLIES, topic), actor=owner
+            client_request=request, body=cast.text(words.WAITING_REPLIES, topic), actor=owner
         )
-        request_status_change(request=request, status=Status.WAITING_ON_CLIENT, actor=owner)
+        request_status_change(client_request=request, status=Status.WAITING_ON_CLIENT, actor=owner)
         when = yield cast.after(when, hours_to(rng, 20, long_share=0.2))
         if not client.answers(when):
             return
         reply = cast.text(words.CLIENT_REPLIES, topic)
-        request_reply_add(request=request, body=reply, actor=author)  # back in progress
+        request_reply_add(client_request=request, body=reply, actor=author)  # back in progress
     when = yield cast.after(when, hours_to(rng, 40, long_share=0.25, long=(150, 700)))
-    request_status_change(request=request, status=Status.RESOLVED, actor=owner)
+    request_status_change(client_request=request, status=Status.RESOLVED, actor=owner)
     if rng.random() < 0.12 and client.answers(when):
         when = yield cast.after(when, rng.uniform(4, 48))
         reply = cast.text(words.CLIENT_REPLIES, topic)
-        request_reply_add(request=request, body=reply, actor=author)  # reopens it
+        request_reply_add(client_request=request, body=reply, actor=author)  # reopens it
         when = yield cast.after(when, rng.uniform(4, 40))
-        request_status_change(request=request, status=Status.RESOLVED, actor=owner)
+        request_status_change(client_request=request, status=Status.RESOLVED, actor=owner)
     yield when + timedelta(days=4)
-    request_status_change(request=request, status=Status.CLOSED, actor=owner)
+    request_status_change(client_request=request, status=Status.CLOSED, actor=owner)
 
 
 def _document_name(client: Client, topic: str) -> str:
@@ -365,7 +367,7 @@ def document_story(cast: Cast, client: Client, *, recent: bool = False):
                 actor=approver,
                 decision=Decision.CHANGES_REQUESTED if changes else Decision.APPROVED,
                 comment=rng.choice(words.CHANGES_COMMENTS if changes else words.APPROVAL_COMMENTS),
-                http_request=browser_request(approver),
+                request=browser_request(approver),
             )
             if approval.status != ApprovalStatus.PENDING:
                 break

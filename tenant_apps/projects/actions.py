@@ -43,7 +43,7 @@ def milestone_post(
     description="",
     status=MilestoneStatus.PLANNED,
     due_date=None,
-    http_request=None,
+    request=None,
 ) -> Milestone:
     """A milestone at the end of ``company``'s list."""
     title = _clean_title(title)
@@ -66,13 +66,13 @@ def milestone_post(
             action=ProjectAudit.MILESTONE_POSTED,
             actor=actor,
             target=milestone,
-            request=http_request,
+            request=request,
             changes={"status": status, "due_date": _shown(due_date)},
         )
         return milestone
 
 
-def milestone_update(*, milestone: Milestone, actor, http_request=None, **changes) -> Milestone:
+def milestone_update(*, milestone: Milestone, actor, request=None, **changes) -> Milestone:
     """Change any of the title, description and due date (None leaves a field as it is)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -99,16 +99,14 @@ def milestone_update(*, milestone: Milestone, actor, http_request=None, **change
             action=ProjectAudit.MILESTONE_UPDATED,
             actor=actor,
             target=milestone,
-            request=http_request,
+            request=request,
             # The description is shown, not logged in full: just that it changed.
             changes={f: ("changed" if f == "description" else d) for f, d in diff.items()},
         )
         return milestone
 
 
-def milestone_status_change(
-    *, milestone: Milestone, status: str, actor, http_request=None
-) -> Milestone:
+def milestone_status_change(*, milestone: Milestone, status: str, actor, request=None) -> Milestone:
     if status not in MilestoneStatus.values:
         raise ValidationError({"status": "Choose one of the statuses offered."})
     with transaction.atomic():
@@ -123,13 +121,13 @@ def milestone_status_change(
             action=ProjectAudit.MILESTONE_STATUS_CHANGED,
             actor=actor,
             target=milestone,
-            request=http_request,
+            request=request,
             changes={"status": [before, status]},
         )
         return milestone
 
 
-def milestone_move(*, milestone: Milestone, direction: str, actor, http_request=None) -> Milestone:
+def milestone_move(*, milestone: Milestone, direction: str, actor, request=None) -> Milestone:
     """Swap ``milestone`` with its neighbour ``direction`` ("up" or "down"); at either end of
     the list nothing changes."""
     if direction not in ("up", "down"):
@@ -152,13 +150,13 @@ def milestone_move(*, milestone: Milestone, direction: str, actor, http_request=
             action=ProjectAudit.MILESTONE_MOVED,
             actor=actor,
             target=milestone,
-            request=http_request,
+            request=request,
             changes={"position": [before, milestone.position]},
         )
         return milestone
 
 
-def milestone_remove(*, milestone: Milestone, actor, http_request=None) -> None:
+def milestone_remove(*, milestone: Milestone, actor, request=None) -> None:
     """Delete ``milestone``; the ones after it move up, so positions stay 1, 2, 3…"""
     with transaction.atomic():
         milestone = _locked(milestone)
@@ -166,7 +164,7 @@ def milestone_remove(*, milestone: Milestone, actor, http_request=None) -> None:
             action=ProjectAudit.MILESTONE_REMOVED,
             actor=actor,
             target=milestone,
-            request=http_request,
+            request=request,
             changes={"status": milestone.status, "position": milestone.position},
         )
         company_id, position = milestone.company_id, milestone.position
@@ -176,7 +174,7 @@ def milestone_remove(*, milestone: Milestone, actor, http_request=None) -> None:
         )
 
 
-def weekly_report_switch(*, enabled: bool, actor, http_request=None) -> WeeklyReportSetting:
+def weekly_report_switch(*, enabled: bool, actor, request=None) -> WeeklyReportSetting:
     """Turn the weekly client report on or off for the whole agency."""
     with transaction.atomic():
         setting, _ = WeeklyReportSetting.objects.select_for_update().get_or_create(pk=1)
@@ -190,7 +188,7 @@ def weekly_report_switch(*, enabled: bool, actor, http_request=None) -> WeeklyRe
             action=ProjectAudit.WEEKLY_REPORT_SWITCHED,
             actor=actor,
             target=setting,
-            request=http_request,
+            request=request,
             changes={"enabled": [before, enabled]},
         )
         return setting

@@ -125,9 +125,7 @@ class MilestonesApi(ListAPIView):
         data = dict(form.validated_data)
         company = data.pop("company")
         require(actor, "milestones.manage", company, request=request)
-        created = actions.milestone_post(
-            company=company, actor=actor.user, http_request=request, **data
-        )
+        created = actions.milestone_post(company=company, actor=actor.user, request=request, **data)
         return Response(
             MilestoneOutput(created).data,
             status=status.HTTP_201_CREATED,
@@ -162,17 +160,17 @@ class MilestoneApi(OneMilestone, APIView):
         changes = dict(form.validated_data)
         new_status = changes.pop("status", None)
         milestone = actions.milestone_update(
-            milestone=milestone, actor=request.user, http_request=request, **changes
+            milestone=milestone, actor=request.user, request=request, **changes
         )
         if new_status is not None:
             milestone = actions.milestone_status_change(
-                milestone=milestone, status=new_status, actor=request.user, http_request=request
+                milestone=milestone, status=new_status, actor=request.user, request=request
             )
         return Response(MilestoneOutput(self.milestone()).data)
 
     @extend_schema(responses={204: None}, summary="Remove a milestone")
     def delete(self, request, milestone_id):
-        actions.milestone_remove(milestone=self.managed(), actor=request.user, http_request=request)
+        actions.milestone_remove(milestone=self.managed(), actor=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -197,7 +195,7 @@ class MilestoneMoveApi(OneMilestone, APIView):
             milestone=milestone,
             direction=form.validated_data["direction"],
             actor=request.user,
-            http_request=request,
+            request=request,
         )
         return Response(MilestoneOutput(self.milestone()).data)
 
@@ -228,6 +226,6 @@ class WeeklyReportApi(APIView):
         form = self.Input(data=request.data)
         form.is_valid(raise_exception=True)
         setting = actions.weekly_report_switch(
-            enabled=form.validated_data["is_enabled"], actor=request.user, http_request=request
+            enabled=form.validated_data["is_enabled"], actor=request.user, request=request
         )
         return Response(self.Output(setting).data)

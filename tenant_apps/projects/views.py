@@ -86,7 +86,7 @@ def milestone_create(request, company_id):
     if form.is_valid():
         try:
             milestone = actions.milestone_post(
-                company=company, actor=actor.user, http_request=request, **form.cleaned_data
+                company=company, actor=actor.user, request=request, **form.cleaned_data
             )
         except ValidationError as refused:
             form.add_error(None, refused)
@@ -125,7 +125,7 @@ def milestone_detail(request, milestone_id):
         if form.is_valid():
             try:
                 actions.milestone_update(
-                    milestone=milestone, actor=actor.user, http_request=request, **form.cleaned_data
+                    milestone=milestone, actor=actor.user, request=request, **form.cleaned_data
                 )
             except ValidationError as refused:
                 form.add_error(None, refused)
@@ -167,9 +167,7 @@ def _list_change(request, milestone_id, form_class, action, done=lambda mileston
     if not form.is_valid():
         refused = [message for errors in form.errors.values() for message in errors]
         return _answer(request, milestone, refused=refused)
-    changed = action(
-        milestone=milestone, actor=actor.user, http_request=request, **form.cleaned_data
-    )
+    changed = action(milestone=milestone, actor=actor.user, request=request, **form.cleaned_data)
     return _answer(request, changed, message=done(changed))
 
 
@@ -195,7 +193,7 @@ def milestone_move(request, milestone_id):
 @permission_required("workspace.use")
 def milestone_remove(request, milestone_id):
     actor, milestone = _managed_milestone(request, milestone_id)
-    actions.milestone_remove(milestone=milestone, actor=actor.user, http_request=request)
+    actions.milestone_remove(milestone=milestone, actor=actor.user, request=request)
     return _answer(request, milestone, message=f"Milestone “{milestone.title}” removed.")
 
 

@@ -40,7 +40,7 @@ def _clean(url: str, event_types) -> tuple[str, list[str]]:
     return url, chosen
 
 
-def endpoint_create(*, url, event_types, actor, description="", http_request=None) -> Endpoint:
+def endpoint_create(*, url, event_types, actor, description="", request=None) -> Endpoint:
     """Register an endpoint with a new secret; the caller shows the secret once."""
     url, event_types = _clean(url, event_types)
     with transaction.atomic():
@@ -58,13 +58,13 @@ def endpoint_create(*, url, event_types, actor, description="", http_request=Non
             actor=actor,
             target=endpoint,
             changes={"url": url, "events": event_types},
-            request=http_request,
+            request=request,
         )
         return endpoint
 
 
 def endpoint_update(
-    *, endpoint, actor, url, event_types, description, is_active, http_request=None
+    *, endpoint, actor, url, event_types, description, is_active, request=None
 ) -> Endpoint:
     url, event_types = _clean(url, event_types)
     new = {
@@ -89,12 +89,12 @@ def endpoint_update(
             actor=actor,
             target=endpoint,
             changes=changes,
-            request=http_request,
+            request=request,
         )
         return endpoint
 
 
-def endpoint_delete(*, endpoint, actor, http_request=None) -> None:
+def endpoint_delete(*, endpoint, actor, request=None) -> None:
     """Remove an endpoint with its delivery log; events already sent stay sent."""
     with transaction.atomic():
         activity_record(
@@ -102,13 +102,13 @@ def endpoint_delete(*, endpoint, actor, http_request=None) -> None:
             actor=actor,
             target=endpoint,
             changes={"url": endpoint.url},
-            request=http_request,
+            request=request,
         )
         endpoint.delete()
 
 
 def endpoint_secret_rotate(
-    *, endpoint, actor, grace_hours=ROTATION_GRACE_HOURS, http_request=None
+    *, endpoint, actor, grace_hours=ROTATION_GRACE_HOURS, request=None
 ) -> Endpoint:
     """A new secret; the old one still signs for ``grace_hours`` (0: stops at once)."""
     with transaction.atomic():
@@ -122,12 +122,12 @@ def endpoint_secret_rotate(
             actor=actor,
             target=endpoint,
             changes={"grace_hours": grace_hours},
-            request=http_request,
+            request=request,
         )
         return endpoint
 
 
-def endpoint_ping(*, endpoint, actor, http_request=None) -> Delivery:
+def endpoint_ping(*, endpoint, actor, request=None) -> Delivery:
     """Send a test event to one endpoint, whatever it subscribes to."""
     with transaction.atomic():
         event = Event.objects.create(
@@ -138,13 +138,13 @@ def endpoint_ping(*, endpoint, actor, http_request=None) -> Delivery:
             endpoint=endpoint, event=event, next_attempt_at=timezone.now()
         )
         activity_record(
-            action=WebhookAudit.WEBHOOK_PINGED, actor=actor, target=endpoint, request=http_request
+            action=WebhookAudit.WEBHOOK_PINGED, actor=actor, target=endpoint, request=request
         )
         deliver_on_commit([delivery.pk])
         return delivery
 
 
-def delivery_retry(*, delivery, actor, http_request=None) -> Delivery:
+def delivery_retry(*, delivery, actor, request=None) -> Delivery:
     """Try a delivery that gave up once more, now (the automatic retries are spent)."""
     with transaction.atomic():
         if delivery.status != DeliveryStatus.FAILED:
@@ -158,7 +158,7 @@ def delivery_retry(*, delivery, actor, http_request=None) -> Delivery:
             actor=actor,
             target=delivery.endpoint,
             changes={"event": delivery.event_id},
-            request=http_request,
+            request=request,
         )
         deliver_on_commit([delivery.pk])
         return delivery

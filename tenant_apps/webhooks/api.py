@@ -75,7 +75,7 @@ class EndpointsApi(ListAPIView):
             event_types=data["event_types"],
             description=data["description"],
             actor=actor_for(request).user,
-            http_request=request,
+            request=request,
         )
         return Response(
             EndpointWithSecret(endpoint).data,
@@ -125,14 +125,14 @@ class EndpointApi(OneEndpoint, APIView):
             description=data.get("description", endpoint.description),
             is_active=data.get("is_active", endpoint.is_active),
             actor=actor_for(request).user,
-            http_request=request,
+            request=request,
         )
         return Response(EndpointOutput(endpoint).data)
 
     @extend_schema(responses={204: None}, summary="Delete a webhook endpoint and its log")
     def delete(self, request, endpoint_id):
         actions.endpoint_delete(
-            endpoint=self.endpoint(), actor=actor_for(request).user, http_request=request
+            endpoint=self.endpoint(), actor=actor_for(request).user, request=request
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -162,7 +162,7 @@ class RotateSecretApi(OneEndpoint, APIView):
             endpoint=endpoint,
             grace_hours=form.validated_data["grace_hours"],
             actor=actor_for(request).user,
-            http_request=request,
+            request=request,
         )
         return Response(EndpointWithSecret(endpoint).data)
 
@@ -178,7 +178,7 @@ class PingApi(OneEndpoint, APIView):
     )
     def post(self, request, endpoint_id):
         actions.endpoint_ping(
-            endpoint=self.endpoint(), actor=actor_for(request).user, http_request=request
+            endpoint=self.endpoint(), actor=actor_for(request).user, request=request
         )
         return Response(status=status.HTTP_202_ACCEPTED)
 

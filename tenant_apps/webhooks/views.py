@@ -53,7 +53,7 @@ def endpoint_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             endpoint = actions.endpoint_create(
-                **_endpoint_fields(form), actor=actor_for(request).user, http_request=request
+                **_endpoint_fields(form), actor=actor_for(request).user, request=request
             )
         except ValidationError as refused:
             form.add_error(None, refused)
@@ -76,7 +76,7 @@ def endpoint_detail(request, endpoint_id):
                 **_endpoint_fields(form),
                 is_active=form.cleaned_data["is_active"],
                 actor=actor_for(request).user,
-                http_request=request,
+                request=request,
             )
         except ValidationError as refused:
             form.add_error(None, refused)
@@ -98,7 +98,7 @@ def endpoint_rotate(request, endpoint_id):
         endpoint=endpoint,
         grace_hours=form.cleaned_data["grace_hours"],
         actor=actor_for(request).user,
-        http_request=request,
+        request=request,
     )
     return _endpoint_page(request, endpoint, new_secret=endpoint.secret)
 
@@ -107,7 +107,7 @@ def endpoint_rotate(request, endpoint_id):
 @permission_required("webhooks.manage")
 def endpoint_delete(request, endpoint_id):
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
-    actions.endpoint_delete(endpoint=endpoint, actor=actor_for(request).user, http_request=request)
+    actions.endpoint_delete(endpoint=endpoint, actor=actor_for(request).user, request=request)
     messages.success(request, f"Webhook to {endpoint.url} deleted.")
     return redirect("webhooks:list")
 
@@ -116,7 +116,7 @@ def endpoint_delete(request, endpoint_id):
 @permission_required("webhooks.manage")
 def endpoint_ping(request, endpoint_id):
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
-    actions.endpoint_ping(endpoint=endpoint, actor=actor_for(request).user, http_request=request)
+    actions.endpoint_ping(endpoint=endpoint, actor=actor_for(request).user, request=request)
     messages.success(request, "A test event is on its way; its delivery shows below.")
     return redirect("webhooks:detail", endpoint.pk)
 
@@ -128,9 +128,7 @@ def delivery_retry(request, endpoint_id, delivery_id):
         Delivery.objects.select_related("endpoint"), pk=delivery_id, endpoint_id=endpoint_id
     )
     try:
-        actions.delivery_retry(
-            delivery=delivery, actor=actor_for(request).user, http_request=request
-        )
+        actions.delivery_retry(delivery=delivery, actor=actor_for(request).user, request=request)
     except ValidationError as refused:
         messages.error(request, " ".join(refused.messages))
     else:

@@ -30,7 +30,7 @@ def weekly_report_settings(request):
         form = WeeklyReportForm(request.POST)
         if form.is_valid():
             enabled = form.cleaned_data["is_enabled"]
-            actions.weekly_report_switch(enabled=enabled, actor=actor.user, http_request=request)
+            actions.weekly_report_switch(enabled=enabled, actor=actor.user, request=request)
             messages.success(request, f"The weekly client report is {'on' if enabled else 'off'}.")
             return redirect("weekly_report:settings")
     form = WeeklyReportForm(initial={"is_enabled": weekly_report_enabled()})
