@@ -8,6 +8,7 @@ from django.utils import timezone
 from shared_apps.accounts.models import User
 from tenant_apps.approvals.models import COMPLETED_STATUSES, ApprovalRequest, ApprovalStatus
 from tenant_apps.approvals.selectors import approver_candidates, overdue, waiting_on
+from tenant_apps.kit import words
 from tenant_apps.kit.access import Actor
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
@@ -98,9 +99,7 @@ class ApprovalFilterForm(forms.Form):
     """Every field optional; an invalid value is a field error (a 400 in the API)."""
 
     status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_FILTERS], required=False)
-    company = forms.ModelChoiceField(
-        queryset=ClientCompany.objects.none(), required=False, empty_label="All clients"
-    )
+    company = words.ClientFilterField(ClientCompany.objects.none())
     waiting_on_me = forms.BooleanField(required=False, label="Waiting on me")
 
     def __init__(self, *args, actor: Actor, **kwargs):

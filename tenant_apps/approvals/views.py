@@ -35,7 +35,7 @@ from tenant_apps.approvals.selectors import (
 )
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import actor_for, can, permission_required, require
-from tenant_apps.kit.htmx import is_htmx
+from tenant_apps.kit.htmx import is_htmx, list_template
 
 PAGE_SIZE = 25
 
@@ -72,9 +72,7 @@ def approval_list(request):
             waiting_on(visible, actor.user) if actor.is_client else overdue(visible)
         ).count(),
     }
-    template = "approvals/list.html"
-    if is_htmx(request, target="approval-results"):
-        template += "#results"
+    template = list_template(request, "approvals/list.html", results="approval-results")
     return render(request, template, context, status=status)
 
 

@@ -14,6 +14,7 @@ from tenant_apps.client_requests.models import (
     SlaState,
     Status,
 )
+from tenant_apps.kit import words
 from tenant_apps.people.models import ClientCompany
 
 SORTS = {
@@ -32,7 +33,7 @@ class RequestFilterForm(forms.Form):
 
     status = forms.MultipleChoiceField(choices=[("open", "Open"), *Status.choices], required=False)
     owner = forms.CharField(required=False, help_text='A user id, "me" or "none".')
-    company = forms.ModelChoiceField(queryset=ClientCompany.objects.none(), required=False)
+    company = words.ClientFilterField(ClientCompany.objects.none())
     type = forms.ModelChoiceField(
         queryset=RequestType.objects.all(), to_field_name="key", required=False
     )

@@ -111,8 +111,6 @@ class RequestListForm(RequestFilterForm):
             fields["owner"].widget = forms.Select(
                 choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned"), *people]
             )
-            fields["company"].label = "Client"
-            fields["company"].empty_label = "Any client"
             fields["sla_state"].label = "SLA"
             _pick_one(fields["sla_state"], "Any")
         _pick_one(fields["status"], "Any status")

@@ -16,6 +16,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from tenant_apps.client_requests import actions
@@ -47,7 +48,8 @@ from tenant_apps.client_requests.sla import BusinessCalendar, business_time_betw
 from tenant_apps.client_requests.sla_sync import sla_policy
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import actor_for, can, permission_required, require
-from tenant_apps.kit.htmx import is_htmx
+from tenant_apps.kit.htmx import is_htmx, list_template
+from tenant_apps.kit.words import agency_words
 from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
@@ -128,16 +130,16 @@ def _query(request, **changes) -> str:
 
 
 def _columns(request, actor, current: str) -> list[Column]:
-    labels = ["Request", "Submitted", "Client", "Type", "Status", "Priority", "Owner", "SLA", "Due"]
-    if actor.is_client:
-        # Their own company's requests, and our promise rather than our SLA clock.
-        labels.remove("Client")
-        labels[labels.index("SLA")] = "Our response"
+    words = agency_words()
+    # Clients see their own company's requests, and our promise rather than our SLA clock.
+    client = [] if actor.is_client else [words.client_word]
+    clock = "Our response" if actor.is_client else "SLA"
+    labels = [words.request_word, "Submitted", *client, "Type", "Status", "Priority", "Owner"]
     columns = []
-    for label in labels:
+    for label in [*labels, clock, "Due"]:
         sorts = SORTABLE.get(label)
         if not sorts:
-            columns.append(Column(label, None, None))
+            columns.append(Column(capfirst(label), None, None))
             continue
         active = current in sorts
         # Clicking the sorted column again flips it, where it can flip.
@@ -171,9 +173,7 @@ def request_list(request):
         "page_query": _query(request),
         "may_submit": can(actor, "requests.submit"),
     }
-    template = "client_requests/list.html"
-    if is_htmx(request, target="request-results"):
-        template += "#results"
+    template = list_template(request, "client_requests/list.html", results="request-results")
     return _render(request, template, context, policy=policy, status=status)
 
 

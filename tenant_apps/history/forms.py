@@ -2,6 +2,7 @@ from django import forms
 
 from shared_apps.accounts.models import User
 from tenant_apps.activity.events import audit_events
+from tenant_apps.kit import words
 from tenant_apps.kit.access import Actor, can
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
@@ -16,9 +17,7 @@ class ActivityFilterForm(forms.Form):
     """Filters for the activity log: the workspace page, its CSV export and the API."""
 
     person = PersonField(queryset=User.objects.none(), required=False, empty_label="Anyone")
-    company = forms.ModelChoiceField(
-        queryset=ClientCompany.objects.none(), required=False, label="Client", empty_label="Any"
-    )
+    company = words.ClientFilterField(ClientCompany.objects.none())
     action = forms.ChoiceField(
         choices=[
             ("", "Any"),

@@ -12,6 +12,7 @@ from tenant_apps.history.audit import HistoryAudit
 from tenant_apps.history.forms import ActivityFilterForm, PositionForm
 from tenant_apps.history.selectors import activity_visible_to
 from tenant_apps.kit.access import actor_for, permission_required
+from tenant_apps.kit.htmx import is_htmx, list_template
 
 
 def _page_url(request, **position) -> str:
@@ -33,7 +34,9 @@ def _render_log(request, template, entries, *, status=200, **context):
         "older_url": _page_url(request, before=window.older) if window.older else None,
         "newer_url": _page_url(request, after=window.newer) if window.newer else None,
         "newest_url": _page_url(request) if cursor.get("before") or cursor.get("after") else None,
+        "page_query": _page_url(request).removeprefix("?"),  # the filters, if any
     }
+    template = list_template(request, template, results="log-results")
     return render(request, template, context, status=status)
 
 
@@ -55,9 +58,15 @@ def _workspace_filter(request) -> tuple[ActivityFilterForm, QuerySet[ActivityEnt
 
 def _render_workspace_log(request, form, entries):
     if entries is None:
-        # Field errors beside the filters, and no entries until they make sense.
+        # Field errors beside the filters, and no entries until they make sense. A 400, except
+        # to htmx, which would not swap it in.
+        status = 200 if is_htmx(request) else 400
         return _render_log(
-            request, "activity/workspace.html", ActivityEntry.objects.none(), status=400, form=form
+            request,
+            "activity/workspace.html",
+            ActivityEntry.objects.none(),
+            status=status,
+            form=form,
         )
     export_url = reverse("activity:export") + _page_url(request)
     return _render_log(

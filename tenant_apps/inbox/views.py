@@ -17,7 +17,7 @@ from tenant_apps.inbox.forms import FileRequestForm, UploadForm
 from tenant_apps.inbox.models import FileRequestStatus
 from tenant_apps.inbox.selectors import visible_file_requests
 from tenant_apps.kit.access import actor_for, can, permission_required, require
-from tenant_apps.kit.htmx import is_htmx
+from tenant_apps.kit.htmx import is_htmx, list_template
 from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
@@ -43,7 +43,8 @@ def file_request_list(request):
     rows = visible_file_requests(actor).order_by(open_first, "due_date", "-created_at")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "may_ask": can(actor, "file_requests.create")}
-    return render(request, "inbox/file_requests.html", context)
+    template = list_template(request, "inbox/file_requests.html", results="file-request-results")
+    return render(request, template, context)
 
 
 def _company_asked(request, actor):

@@ -8,6 +8,7 @@ from tenant_apps.invoices import validation
 from tenant_apps.invoices.currencies import currency_choices
 from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus
 from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest
+from tenant_apps.kit import words
 from tenant_apps.people.models import ClientCompany
 
 PAYMENT_TERMS_DAYS = 30
@@ -34,12 +35,7 @@ class InvoiceListForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "Any status"), ("unpaid", "Unpaid"), *InvoiceStatus.choices]
     )
-    company = forms.ModelChoiceField(
-        required=False,
-        queryset=ClientCompany.objects.none(),
-        empty_label="Any client",
-        label="Client",
-    )
+    company = words.ClientFilterField(ClientCompany.objects.none())
     q = forms.CharField(
         required=False,
         max_length=40,

@@ -35,7 +35,7 @@ from tenant_apps.invoices.selectors import (
 )
 from tenant_apps.invoices.validation import MAX_LINES, validate_tax_rate
 from tenant_apps.kit.access import actor_for, can, permission_required, require
-from tenant_apps.kit.htmx import is_htmx
+from tenant_apps.kit.htmx import is_htmx, list_template
 from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
@@ -72,9 +72,7 @@ def invoice_list(request):
         "reads_invoices": can(actor, "invoices.view"),
         "may_create": can(actor, "invoices.create"),
     }
-    template = "invoices/list.html"
-    if is_htmx(request, target="invoice-results"):
-        template += "#results"
+    template = list_template(request, "invoices/list.html", results="invoice-results")
     return render(request, template, context, status=status)
 
 

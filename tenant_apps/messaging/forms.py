@@ -3,6 +3,7 @@
 from django import forms
 
 from tenant_apps.files.attachments import AttachmentsField
+from tenant_apps.kit import words
 from tenant_apps.kit.limits import TEXT_MAX_LENGTH
 from tenant_apps.people.models import ClientCompany
 
@@ -34,9 +35,7 @@ class EditForm(forms.Form):
 
 class InboxForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
-    company = forms.ModelChoiceField(
-        queryset=ClientCompany.objects.none(), required=False, empty_label="All clients"
-    )
+    company = words.ClientFilterField(ClientCompany.objects.none())
     unread = forms.BooleanField(label="Unread only", required=False)
 
     def __init__(self, *args, companies=None, **kwargs):

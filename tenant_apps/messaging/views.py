@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import actor_for, can, permission_required, require
-from tenant_apps.kit.htmx import is_htmx
+from tenant_apps.kit.htmx import is_htmx, list_template
 from tenant_apps.messaging import actions
 from tenant_apps.messaging.forms import EditForm, InboxForm, MessageForm
 from tenant_apps.messaging.models import About, MessageAttachment, Thread
@@ -165,9 +165,7 @@ def inbox(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"actor": actor, "form": form, "page": page, "page_query": query.urlencode()}
-    template = "messaging/inbox.html"
-    if is_htmx(request, target="thread-results"):
-        template += "#results"
+    template = list_template(request, "messaging/inbox.html", results="thread-results")
     return render(request, template, context, status=200 if valid or is_htmx(request) else 400)
 
 

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from tenant_apps.kit.access import actor_for, permission_required, require
-from tenant_apps.kit.htmx import is_htmx
+from tenant_apps.kit.htmx import is_htmx, list_template
 from tenant_apps.notifications import actions
 from tenant_apps.notifications.forms import PreferencesForm
 from tenant_apps.notifications.kinds import Channel
@@ -51,8 +51,14 @@ def notification_list(request):
     if unread_only:
         rows = rows.unread()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "unread_only": unread_only, "unread": unread_count(request.user)}
-    return render(request, "notifications/list.html", context)
+    context = {
+        "page": page,
+        "page_query": "show=unread" if unread_only else "",
+        "unread_only": unread_only,
+        "unread": unread_count(request.user),
+    }
+    template = list_template(request, "notifications/list.html", results="notification-results")
+    return render(request, template, context)
 
 
 def bell(request):

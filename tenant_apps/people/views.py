@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tenant_apps.kit.access import actor_for, can, permission_required, require
-from tenant_apps.kit.htmx import is_htmx
+from tenant_apps.kit.htmx import is_htmx, list_template
 from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.people import actions, selectors
 from tenant_apps.people.forms import (
@@ -182,7 +182,8 @@ def clients(request):
     actor = actor_for(request)
     companies = selectors.companies_with_people_count(visible_companies(actor))
     page = Paginator(companies, COMPANIES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "people/clients.html", {"actor": actor, "page": page})
+    template = list_template(request, "people/clients.html", results="company-results")
+    return render(request, template, {"actor": actor, "page": page})
 
 
 @permission_required("clients.manage")

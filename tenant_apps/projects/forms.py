@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import QuerySet
 
+from tenant_apps.kit import words
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.projects.models import Milestone, MilestoneStatus
 from tenant_apps.projects.selectors import OPEN_STATUSES
@@ -38,12 +39,7 @@ class MoveForm(forms.Form):
 class MilestoneFilterForm(forms.Form):
     """The list's filters; the client filter only for the team (clients see their own)."""
 
-    company = forms.ModelChoiceField(
-        queryset=ClientCompany.objects.none(),
-        required=False,
-        label="Client",
-        empty_label="All clients",
-    )
+    company = words.ClientFilterField(ClientCompany.objects.none())
     status = forms.ChoiceField(
         choices=[("", "Any status"), ("open", "Not completed"), *MilestoneStatus.choices],
         required=False,

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenant_apps.kit.access import actor_for, can, permission_required, require
-from tenant_apps.kit.htmx import is_htmx
+from tenant_apps.kit.htmx import is_htmx, list_template
 from tenant_apps.people.selectors import visible_companies
 from tenant_apps.projects import actions
 from tenant_apps.projects.forms import MilestoneFilterForm, MilestoneForm, MoveForm, StatusForm
@@ -35,7 +35,8 @@ def milestone_list(request):
     if form.is_valid():
         milestones, status = form.apply(visible_milestones(actor)), 200
     else:
-        milestones, status = Milestone.objects.none(), 400
+        # A 400, except to htmx, which would not swap it in.
+        milestones, status = Milestone.objects.none(), 200 if is_htmx(request) else 400
     milestones = milestones.order_by("company__name", "company_id", "position", "id")
     query = request.GET.copy()
     query.pop("page", None)
@@ -46,7 +47,8 @@ def milestone_list(request):
         "page_query": query.urlencode(),
         "companies": companies,
     }
-    return render(request, "projects/list.html", context, status=status)
+    template = list_template(request, "projects/list.html", results="milestone-results")
+    return render(request, template, context, status=status)
 
 
 def _visible_company(request, company_id):
