@@ -16,7 +16,7 @@ from billing.models import StripeEvent, Subscription
 from billing.plans import billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
 from billing.signals import subscription_changed
-from billing.tasks import customer_create
+from shared_apps.core.tasks import enqueue_on_commit
 from tenants.models import Agency
 
 # The events that can change what an agency is on. Each one only says "look again": the
@@ -63,7 +63,7 @@ def trial_start(*, agency: Agency) -> Subscription:
         },
     )
     if billing_enabled():
-        transaction.on_commit(lambda: customer_create.delay(agency.pk), robust=True)
+        enqueue_on_commit("billing.tasks.customer_create", agency.pk)
     return subscription
 
 

@@ -1,9 +1,10 @@
 import secrets
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django_tenants.utils import schema_rename
 
+from shared_apps.core.tasks import enqueue_on_commit
 from tenants.models import Agency, Domain
 from tenants.validators import schema_name_for
 
@@ -24,9 +25,7 @@ def agency_provision(*, name, subdomain) -> tuple[Agency, bool]:
         agency = Agency(schema_name=schema_name_for(subdomain), name=name, subdomain=subdomain)
         agency.save(verbosity=0)
     else:
-        from tenants.tasks import fill_schema_pool
-
-        transaction.on_commit(fill_schema_pool.delay)
+        enqueue_on_commit("tenants.tasks.fill_schema_pool")
     Domain.objects.create(
         domain=f"{subdomain}.{settings.PLATFORM_DOMAIN}", tenant=agency, is_primary=True
     )

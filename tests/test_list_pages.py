@@ -10,8 +10,8 @@ from django.contrib.auth.hashers import make_password
 from django.test.html import Element, parse_html
 from django_tenants.utils import tenant_context
 
-from branding.actions import brand_update
 from branding.selectors import brand_forget
+from tenant_apps.brand_settings.actions import brand_update
 from tenant_apps.notifications.actions import notification_send
 from tenant_apps.people.actions import team_member_create
 from tests.conftest import PASSWORD, Persona, signed_in_client

@@ -5,6 +5,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.client_requests.audit import RequestAudit
 from tenant_apps.client_requests.models import (
@@ -23,7 +24,6 @@ from tenant_apps.client_requests.models import (
 from tenant_apps.client_requests.notices import request_notified
 from tenant_apps.client_requests.sla_sync import sla_policy, sla_refresh
 from tenant_apps.files.actions import atomic_storing
-from tenant_apps.kit.tasks import enqueue_on_commit
 
 
 def _event(request, *, kind, actor, body="", is_internal=False, change=None, stored_files=()):

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from billing.limits import PlanLimitReached, custom_domain_check
+from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.custom_domains.audit import DomainAudit
 from tenant_apps.custom_domains.dns_check import DnsProblem, check_domain_dns
@@ -92,12 +93,9 @@ def domain_check_request(*, domain: CustomDomain) -> bool:
 
 
 def _queue_check(domain: CustomDomain) -> None:
-    from tenant_apps.custom_domains.tasks import domain_check  # tasks import this module
-
     domain.check_queued_at = timezone.now()
     domain.save(update_fields=["check_queued_at"])
-    # Queued from the agency's schema, so the worker runs it there (tenant-schemas-celery).
-    transaction.on_commit(lambda: domain_check.delay(domain.pk), robust=True)
+    enqueue_on_commit("tenant_apps.custom_domains.tasks.domain_check", domain.pk)
 
 
 def domain_check_run(*, domain_id: int) -> CustomDomain | None:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.documents.audit import DocumentAudit
 from tenant_apps.documents.models import (
@@ -16,7 +17,6 @@ from tenant_apps.documents.models import (
 )
 from tenant_apps.documents.signals import version_added
 from tenant_apps.files.actions import atomic_storing
-from tenant_apps.kit.tasks import enqueue_on_commit
 
 
 def upload_limit() -> int:

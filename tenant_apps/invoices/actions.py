@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from branding.models import ImageKind
 from branding.selectors import brand_for, brand_image
+from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.files.actions import atomic_storing
 from tenant_apps.files.storage import file_storage
@@ -33,7 +34,6 @@ from tenant_apps.invoices.models import (
     NoticeKind,
 )
 from tenant_apps.invoices.signals import pdf_replaced
-from tenant_apps.kit.tasks import enqueue_on_commit
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from shared_apps.core.caching import cache_forget
+from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
-from tenant_apps.kit.tasks import enqueue_on_commit
 from tenant_apps.notifications.audit import NotificationAudit
 from tenant_apps.notifications.kinds import Channel, kind_for
 from tenant_apps.notifications.models import (

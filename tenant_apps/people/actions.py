@@ -11,9 +11,9 @@ from django.utils import timezone
 from billing.actions import subscription_owner_emails_set
 from billing.limits import client_company_check, seat_check
 from shared_apps.accounts.models import User
+from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.kit.roles import TeamRole
-from tenant_apps.kit.tasks import enqueue_on_commit
 from tenant_apps.people.audit import PeopleAudit
 from tenant_apps.people.models import (
     ClientCompany,

@@ -13,8 +13,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from shared_apps.accounts.models import User, new_security_stamp
 from shared_apps.core.client_ip import client_ip
+from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
-from tenant_apps.kit.tasks import enqueue_on_commit
 from tenant_apps.security.audit import SecurityAudit
 from tenant_apps.security.link_secrets import SecretDigest, secret_digest
 from tenant_apps.security.lockout import email_request_counted

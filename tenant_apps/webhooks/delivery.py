@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tenant_apps.kit.tasks import enqueue_on_commit
+from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.webhooks.models import Attempt, Delivery, DeliveryStatus, Event
 from tenant_apps.webhooks.signing import SIGNATURE_HEADER, signature_header
 
