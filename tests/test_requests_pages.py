@@ -79,7 +79,8 @@ def with_note(world, client_request, body=SECRET):
 
 def as_staff(world, change, client_request, **kwargs):
     in_acme(
-        world, lambda: change(request=client_request, actor=world.personas["staff"].user, **kwargs)
+        world,
+        lambda: change(client_request=client_request, actor=world.personas["staff"].user, **kwargs),
     )
 
 
