@@ -371,3 +371,25 @@ def test_a_message_notification_email_is_answered_by_replying_to_it(world, mailo
         "The draft is attached.",
         "Got it, thanks.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message_id"),
+    [("Thursday\x00works.", None), ("Thursday works.", "<a\x00b@mail.northwind.example>")],
+)
+def test_a_reply_carrying_text_the_database_cannot_store_is_refused_and_told(
+    world, mailoutbox, text, message_id
+):
+    thread = thread_of(world)
+    before = counts(world)
+    raw = mime(
+        to=address_for(world, thread),
+        sender="ca@northwind.example",
+        text=text,
+        message_id=message_id,
+    )
+    assert deliver(raw).status_code == 200  # accepted, so the ESP does not send it again
+    assert counts(world) == before
+    [notice] = mailoutbox
+    assert notice.to == ["ca@northwind.example"]
+    assert "the message itself was refused" in notice.body

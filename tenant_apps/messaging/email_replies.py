@@ -26,6 +26,7 @@ from django.utils.html import strip_tags
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
+from shared_apps.core.text import unstorable_message
 from tenant_apps.files.validation import upload_accept
 from tenant_apps.kit.access import Actor, can
 from tenant_apps.messaging.actions import message_post
@@ -157,7 +158,7 @@ class Refusal(StrEnum):
     NO_ACCESS = "the person may no longer post in the thread"
     DUPLICATE = "it was posted already (the ESP delivered it twice)"
     EMPTY = "nothing was left once the quoted message and signature were taken off"
-    INVALID = "the message itself was refused (a mention or a file)"
+    INVALID = "the message itself was refused (a mention, a file or characters it cannot hold)"
 
 
 # Refusals the sender hears about, by email: a person replied to one of our emails (the
@@ -223,9 +224,11 @@ def _post(inbound, reply_to: ReplyTo) -> Message | Refusal:
     if not can(actor, "thread.post", thread):
         return Refusal.NO_ACCESS
     message_id = (inbound["Message-ID"] or "").strip()[:250]
+    body = reply_text(inbound.text or html_text(inbound.html or ""))
+    if unstorable_message(message_id) or unstorable_message(body):
+        return Refusal.INVALID
     if message_id and thread.messages.filter(email_message_id=message_id).exists():
         return Refusal.DUPLICATE
-    body = reply_text(inbound.text or html_text(inbound.html or ""))
     uploads = _uploads(inbound)
     if not body and not uploads:
         return Refusal.EMPTY
