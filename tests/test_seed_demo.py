@@ -1,8 +1,10 @@
 """seed_demo: two agencies with months of history of every kind, written through the real
 actions at their moments (so the activity log reads in time order and still verifies), once."""
 
+import re
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -68,6 +70,7 @@ def test_seed_demo_writes_two_agencies_months_of_history_once(world):
     agencies = [Agency.objects.get(subdomain=spec.subdomain) for spec in AGENCIES]
     assert len(agencies) == 2
     assert "demo.localhost" in out.getvalue() and "portal-demo-2026" in out.getvalue()
+    check_logins(out.getvalue())
     for agency, spec in zip(agencies, AGENCIES, strict=True):
         with tenant_context(agency):
             check_history(spec)
@@ -146,3 +149,26 @@ def check_history(spec):
     assert activity_first_broken_link() is None
     by_company = entries.values("company").annotate(n=Count("id"))
     assert len(by_company) > len(spec.clients)  # every client, and the team's own entries
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+LOGIN_ROW = re.compile(r"^\| (\w+) \| `([^`]+)` \| ([^|]+) \|$", re.MULTILINE)
+
+
+def check_logins(printed: str):
+    """Each demo login the README lists is printed by seed_demo and is that person, in that
+    agency, with that role (and client company)."""
+    rows = LOGIN_ROW.findall(README.read_text())
+    assert len(rows) >= 10
+    for subdomain, email, who in rows:
+        assert re.search(rf"{re.escape(email)} +{re.escape(who.strip())}$", printed, re.M), email
+        role, _, company = who.strip().partition(", ")
+        with tenant_context(Agency.objects.get(subdomain=subdomain)):
+            team = TeamMember.objects.filter(user__email=email).first()
+            client = ClientMember.objects.filter(user__email=email).select_related("company")
+            client = client.first()
+            if team is not None:
+                assert team.get_role_display() == role
+                assert team.sees_all_clients == (company != "some clients only")
+            else:
+                assert (client.get_role_display(), client.company.name) == (role, company)

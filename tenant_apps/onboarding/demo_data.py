@@ -19,6 +19,11 @@ class DemoClient:
     staff_only: bool = False  # the limited staff member works on it
 
 
+def client_email(client: "DemoClient", full_name: str) -> str:
+    """A demo client person's address: their first name at their company's domain."""
+    return f"{full_name.split()[0].lower()}@{client.domain}"
+
+
 @dataclass(frozen=True)
 class DemoAgency:
     subdomain: str

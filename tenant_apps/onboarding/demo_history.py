@@ -50,7 +50,7 @@ from tenant_apps.messaging.selectors import thread_for
 from tenant_apps.notifications.models import Notification
 from tenant_apps.onboarding import demo_data as words
 from tenant_apps.onboarding.demo_clock import happening_at
-from tenant_apps.onboarding.demo_data import DemoAgency, DemoClient
+from tenant_apps.onboarding.demo_data import DemoAgency, DemoClient, client_email
 from tenant_apps.people.actions import (
     client_company_create,
     client_member_create,
@@ -229,7 +229,7 @@ def cast_create(spec: DemoAgency, owner: User, password_hash: str, timeline: Tim
             people: dict[str, list[User]] = {}
             for full_name, role in client.people:
                 member = client_member_create(
-                    email=f"{full_name.split()[0].lower()}@{client.domain}",
+                    email=client_email(client, full_name),
                     full_name=full_name,
                     company=company,
                     role=role,

@@ -7,7 +7,8 @@ from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
 from shared_apps.signup.actions import agency_signup
-from tenant_apps.onboarding.demo_data import AGENCIES, DEMO_PASSWORD
+from tenant_apps.kit.roles import ClientRole, TeamRole
+from tenant_apps.onboarding.demo_data import AGENCIES, DEMO_PASSWORD, client_email
 from tenant_apps.onboarding.demo_history import history_write
 from tenant_apps.people.models import ClientCompany
 from tenants.middleware import agency_url, platform_url
@@ -46,8 +47,22 @@ class Command(BaseCommand):
                         f"  {spec.name}: {steps} steps of history written in "
                         f"{time.monotonic() - started:.1f} s"
                     )
-            lines += [
-                f"  {spec.name + ':':<19} {agency_url(spec.subdomain)}",
-                f"    sign in as {spec.owner[1]} (or any of its people) / {DEMO_PASSWORD}",
-            ]
+            lines += [f"  {spec.name + ':':<19} {agency_url(spec.subdomain)}", *_logins(spec)]
+        lines.append(f"  Every demo person's password: {DEMO_PASSWORD}")
         self.stdout.write("\n" + "\n".join(lines) + "\n")
+
+
+def _logins(spec) -> list[str]:
+    """Who to sign in as: the team, and the people of the agency's first client, by role."""
+    team = [(spec.owner[1], TeamRole.OWNER.label)]
+    limited = ", some clients only"
+    team += [
+        (email, TeamRole(role).label + (limited if email == spec.limited_staff else ""))
+        for _, email, role in spec.team
+    ]
+    client = spec.clients[0]
+    people = [
+        (client_email(client, name), f"{ClientRole(role).label}, {client.name}")
+        for name, role in client.people
+    ]
+    return [f"    {email:<28} {role}" for email, role in team + people]
