@@ -36,6 +36,7 @@ VENV = ROOT / ".venv"
 VENV_BIN = VENV / "bin"
 VENV_PYTHON = VENV_BIN / "python"
 INSTALL_STAMP = VENV / ".dev-pyproject.sha256"
+CHROMIUM = "/usr/bin/chromium"  # tests/browser drive it
 DEMO_URLS = """
 Client Portal is running:
   http://localhost:8000        landing page and agency signup
@@ -255,7 +256,29 @@ def run(cleanup, env, args):
     fail(f"`{' '.join(dead.args)}` exited with code {dead.returncode}; stopping the rest.")
 
 
+def ensure_chromium(path=CHROMIUM, *, may_install=None):
+    """The browser tests drive Debian's Chromium at ``path``: install it where this user can
+    (root with apt-get, as on CI), or stop before the first test with the one command."""
+    if Path(path).exists():
+        return
+    if may_install is None:
+        may_install = os.geteuid() == 0 and shutil.which("apt-get") is not None
+    if may_install:
+        print("dev.py: installing Chromium for the browser tests (apt-get)", flush=True)
+        apt = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for step in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+            if subprocess.run(step, check=False, env=apt).returncode:
+                break
+        if Path(path).exists():
+            return
+    fail(
+        f"the browser tests need Chromium at {path}. Install it, then run this again:\n"
+        "    sudo apt-get install -y chromium"
+    )
+
+
 def test(cleanup, env, args):
+    ensure_chromium()
     scratch = Path(tempfile.mkdtemp(prefix="portal-test-"))
     cleanup.callback(shutil.rmtree, scratch, ignore_errors=True)
     start_services(cleanup, env, scratch)
