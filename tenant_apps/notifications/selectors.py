@@ -39,11 +39,6 @@ def notifications_for(user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("actor")
 
 
-def action_links_for(user) -> QuerySet[ActionLink]:
-    """The person's links that still work, newest first (for revoking them)."""
-    return ActionLink.objects.usable().filter(user=user)
-
-
 def email_wanted(user, kind: str) -> bool:
     """Whether ``user`` wants an email as soon as ``kind`` happens (for apps that send their
     own notice emails, like requests); digest and off both mean not now."""
