@@ -314,7 +314,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Mail: console in dev, locmem in tests (Django swaps it in), anymail in production.
+# Mail: a log line per email in dev (each kept whole in .data/mail), locmem in tests (Django
+# swaps it in), anymail in production.
 # Anymail reads the provider's credentials from env, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Client Portal <no-reply@{PLATFORM_DOMAIN}>")
 ANYMAIL_ESP = env_str("ANYMAIL_ESP", "") if DEBUG else env_str("ANYMAIL_ESP")
@@ -330,7 +331,12 @@ elif MAIL_FILE_DIR:
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS = {
+        "default": {
+            "BACKEND": "shared_apps.core.dev_mail.DevMailBackend",
+            "OPTIONS": {"folder": BASE_DIR / ".data" / "mail"},
+        }
+    }
 
 # --- messaging: reply by email (tenant_apps.messaging.email_replies) ---
 # Message emails say Reply-To: reply+<signed token>@MESSAGING_REPLY_DOMAIN. Route that domain's
