@@ -3,9 +3,14 @@ from django_tenants.models import DomainMixin, TenantMixin
 
 
 class AgencyQuerySet(models.QuerySet):
+    def provisioned(self):
+        """Agencies with a schema and data of their own, in service or not: not a spare, not
+        the platform's own (for checks and clean-ups that must not skip a paused agency)."""
+        return self.filter(is_spare=False).exclude(schema_name="public")
+
     def live(self):
-        """Agencies in service: active, not a spare schema, not the platform's own."""
-        return self.filter(is_spare=False, is_active=True).exclude(schema_name="public")
+        """Agencies in service: provisioned and active."""
+        return self.provisioned().filter(is_active=True)
 
     def spares(self):
         return self.filter(is_spare=True)

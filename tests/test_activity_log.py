@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.activity.descriptions import change_lines, describe
 from tenant_apps.activity.models import ActivityEntry
+from tenants.models import Agency
 
 # Signing in (force_login, token requests) never logs this one, so tests can count it exactly.
 QUIET_ACTION = "client.role_changed"
@@ -141,6 +142,13 @@ def test_every_agency_is_checked_without_a_schema(world):
     out = StringIO()
     call_command("verify_activity_log", stdout=out)
     assert f"{world.acme.schema_name}: intact" in out.getvalue()
+    assert f"{world.globex.schema_name}: intact" in out.getvalue()
+
+
+def test_a_paused_agency_is_checked_too(world):
+    Agency.objects.filter(pk=world.globex.pk).update(is_active=False)
+    out = StringIO()
+    call_command("verify_activity_log", stdout=out)
     assert f"{world.globex.schema_name}: intact" in out.getvalue()
 
 

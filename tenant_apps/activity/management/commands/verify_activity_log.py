@@ -45,7 +45,7 @@ class Command(BaseCommand):
             anchor = anchor or exported.get("anchor")
         if anchor and not schema:
             raise CommandError("--anchor belongs to one agency's log; give its --schema too.")
-        agencies = Agency.objects.live()
+        agencies = Agency.objects.provisioned()
         if schema:
             agencies = agencies.filter(schema_name=schema)
             if not agencies.exists():

@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, hours, **options):
         older_than = timezone.now() - timedelta(hours=hours)
-        for agency in Agency.objects.live():
+        for agency in Agency.objects.provisioned():
             with tenant_context(agency):
                 deleted = file_orphans_delete(older_than=older_than)
             self.stdout.write(f"{agency.schema_name}: {deleted} orphaned objects deleted")
