@@ -35,3 +35,15 @@ def agency_signup(
             )
             agency_signed_up.send(sender=Agency, agency=agency, owner=owner, request=request)
     return Signup(agency=agency, owner=owner, from_pool=from_pool)
+
+
+def agency_signup_from(data: dict, *, request=None) -> Signup:
+    """``agency_signup`` from the signup form's or API's cleaned fields."""
+    return agency_signup(
+        name=data["agency_name"],
+        subdomain=data["subdomain"],
+        owner_name=data["owner_name"],
+        owner_email=data["owner_email"],
+        owner_password=data["password"],
+        request=request,
+    )

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shared_apps.signup.actions import agency_signup
+from shared_apps.signup.actions import agency_signup_from
 from shared_apps.signup.forms import SignupForm
 from shared_apps.signup.handoff import handoff_url
 from shared_apps.signup.validation import password_errors, validate_subdomain_available
@@ -20,14 +20,7 @@ def signup_page(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            signup = agency_signup(
-                name=data["agency_name"],
-                subdomain=data["subdomain"],
-                owner_name=data["owner_name"],
-                owner_email=data["owner_email"],
-                owner_password=data["password"],
-                request=request,
-            )
+            signup = agency_signup_from(data, request=request)
         except IntegrityError:  # lost a race for the same subdomain
             form.add_error("subdomain", TAKEN)
         else:
@@ -72,14 +65,7 @@ class SignupApi(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         try:
-            signup = agency_signup(
-                name=data["agency_name"],
-                subdomain=data["subdomain"],
-                owner_name=data["owner_name"],
-                owner_email=data["owner_email"],
-                owner_password=data["password"],
-                request=request,
-            )
+            signup = agency_signup_from(data, request=request)
         except IntegrityError:
             return Response({"subdomain": [TAKEN]}, status=status.HTTP_400_BAD_REQUEST)
         output = {

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from shared_apps.signup.actions import agency_signup
+from shared_apps.signup.actions import agency_signup_from
 from shared_apps.signup.forms import SignupForm
 from tenants.middleware import agency_url
 
@@ -29,11 +29,5 @@ class Command(BaseCommand):
             errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())
             raise CommandError(errors)
         data = form.cleaned_data
-        signup = agency_signup(
-            name=data["agency_name"],
-            subdomain=data["subdomain"],
-            owner_name=data["owner_name"],
-            owner_email=data["owner_email"],
-            owner_password=data["password"],
-        )
+        signup = agency_signup_from(data)
         self.stdout.write(f"Created {signup.agency.name} at {agency_url(signup.agency.subdomain)}")
