@@ -253,6 +253,8 @@ RULES: dict[str, Callable] = {
     "clients.view": lambda actor, obj=None: actor.is_team or actor.is_client,
     "clients.manage": _owner_or_admin,
     "company.view": _view_company,
+    # A client's overview (every list of theirs, their health): the team who see the company.
+    "company.overview": lambda actor, obj: actor.is_team and actor.sees_company(obj.pk),
     "company.manage_people": _manage_company_people,
     "company.change_role": _change_client_role,  # obj: the ClientMember
     "invitations.view": lambda actor, obj=None: (

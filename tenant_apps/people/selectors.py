@@ -4,6 +4,7 @@ from django.db.models import Count, QuerySet
 
 from tenant_apps.kit.access import OWNER_OR_ADMIN, Actor
 from tenant_apps.kit.roles import ClientRole, TeamRole
+from tenant_apps.kit.samples import Sample, sample
 from tenant_apps.people.models import (
     ClientCompany,
     ClientMember,
@@ -24,6 +25,11 @@ def companies_with_people_count(companies: QuerySet[ClientCompany]) -> QuerySet[
 
 def company_people(company: ClientCompany) -> QuerySet[ClientMember]:
     return company.members.select_related("user")
+
+
+def company_people_sample(company: ClientCompany, *, limit: int) -> Sample:
+    """The first of ``company``'s people by name, and how many it has (one query)."""
+    return sample(company_people(company).order_by("user__full_name", "pk"), limit)
 
 
 def invitations_listed(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
