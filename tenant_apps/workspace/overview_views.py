@@ -28,11 +28,14 @@ def _company_for(request, company_id):
 
 
 def trend_points(scores: list[int]) -> str:
-    """An SVG polyline's points for ``scores`` (0 to 100), evenly spaced left to right."""
+    """An SVG polyline's points for ``scores`` (0 to 100), evenly spaced left to right. The
+    line spans 100 down to a floor a little under the lowest score (in tens), so a few
+    points' change shows; the weekly figures under it say the scores themselves."""
+    floor = max(0, (min(scores) - 10) // 10 * 10)
     step = (CHART_WIDTH - 2 * CHART_PAD) / max(len(scores) - 1, 1)
     height = CHART_HEIGHT - 2 * CHART_PAD
     return " ".join(
-        f"{CHART_PAD + index * step:.1f},{CHART_PAD + height * (100 - score) / 100:.1f}"
+        f"{CHART_PAD + index * step:.1f},{CHART_PAD + height * (100 - score) / (100 - floor):.1f}"
         for index, score in enumerate(scores)
     )
 

@@ -35,10 +35,14 @@ HEADINGS = [
 ]
 
 
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
+def axe_violations(page, within: str = "main") -> list[dict]:
+    """What axe-core finds against WCAG 2.2 AA in ``within``: the page's own content (the
+    shell around it is the layout's, checked with it)."""
+    # Evaluated through the DevTools protocol: the page's CSP refuses an added script.
+    page.evaluate(AXE.read_text())
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        "([within, tags]) => axe.run({include: [within]}, {runOnly: {type: 'tag', values: tags}})",
+        [within, AXE_TAGS],
     )
     return [
         {"id": found["id"], "nodes": [node["target"] for node in found["nodes"]]}
@@ -46,8 +50,12 @@ def axe_violations(page) -> list[dict]:
     ]
 
 
-def fits_the_width(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+def content_fits_the_width(page) -> bool:
+    """Nothing in the page's content reaches past the viewport's right edge."""
+    return page.evaluate(
+        "[...document.querySelectorAll('main *')]"
+        ".every(element => element.getBoundingClientRect().right <= window.innerWidth + 0.5)"
+    )
 
 
 @pytest.mark.usefixtures("demo")
@@ -71,9 +79,9 @@ def test_the_team_reads_a_clients_overview_on_a_phone_and_a_laptop(new_page, liv
         team.set_viewport_size({"width": width, "height": 900})
         team.goto(overview_url)
         expect(team.get_by_role("heading", name=COMPANY, level=1)).to_be_visible()
-        assert fits_the_width(team), f"the page scrolls sideways at {width} px"
-        assert axe_violations(team) == [], width
         team.screenshot(path=str(SCREENSHOTS / f"client-overview-{width}.png"), full_page=True)
+        assert content_fits_the_width(team), f"the content is wider than {width} px"
+        assert axe_violations(team) == [], width
 
     # The people section leads to the company's people page.
     team.get_by_role("link", name="View all people").click()
