@@ -69,8 +69,8 @@ def test_changes_read_as_before_and_after_in_words():
     assert change_lines("team.assignments_changed", changes) == [
         "Role: none → Staff",
         "Clients: Northwind → Northwind, Southwind",
-        "Permission: activity.view_all",  # a key the app gives no words: as it is stored
         "Sees every client: no",
+        "Permission: activity.view_all",  # a key the app gives no words: as it is stored
     ]
     # A client reads only the keys their side may: no internal lists, no undeclared keys.
     assert change_lines("team.assignments_changed", changes, is_client=True) == [
