@@ -74,7 +74,7 @@ class RequestAudit(AuditEvent):
             "priority": Field("Priority", Priority),
             "due_date": Field("Due date"),
             "owner": Field("Owner", clients=False),
-            "type": Field("Type"),
+            "type": Field("Type", clients=False),  # its key, not its name
             "files": Field("Files"),
             "internal": Field("Internal", clients=False),
             "date": Field("Date"),

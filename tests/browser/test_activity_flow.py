@@ -72,5 +72,5 @@ def test_the_activity_pages_read_as_sentences_on_a_phone_and_a_laptop(new_page, 
     client.goto(live_url(HOST, "/activity/"))
     folded = client.locator("ol.log li", has_text="signed in").first
     expect(folded).to_contain_text("times")  # three and this one: one line
-    expect(client.get_by_label("Sign-ins and sign-outs")).to_have_value("")
+    expect(client.get_by_label("Sign-ins and sign-outs")).to_have_value("folded")
     check_page(client, "activity-mine-client")
