@@ -66,6 +66,7 @@ class FeedEntryOutput(serializers.Serializer):
         "milestone; empty for an entry about something else."
     )
     headline = serializers.CharField()
+    summary = serializers.CharField(help_text="What happened, with who did it, in plain words.")
     status = serializers.CharField(
         allow_null=True, help_text="The item's status now, if it has one."
     )
