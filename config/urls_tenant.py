@@ -34,7 +34,13 @@ account_patterns = (
     ],
     "accounts",
 )
-workspace_patterns = ([path("", workspace.home, name="home")], "workspace")
+workspace_patterns = (
+    [
+        path("", workspace.home, name="home"),
+        path("first-run/dismiss/", workspace.checklist_dismissed, name="checklist_dismiss"),
+    ],
+    "workspace",
+)
 # One namespace for the brand's images and the owner's brand and domain settings: a namespace
 # included twice could only be reversed in one of its parts.
 branding_patterns = (
