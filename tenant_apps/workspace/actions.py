@@ -21,7 +21,5 @@ def checklist_dismiss(*, actor, request=None) -> FirstRun:
             first_run.checklist_dismissed_at = timezone.now()
             first_run.checklist_dismissed_by = actor
             first_run.save(update_fields=["checklist_dismissed_at", "checklist_dismissed_by"])
-            activity_record(
-                action=WorkspaceAudit.CHECKLIST_DISMISSED, actor=actor, request=request
-            )
+            activity_record(action=WorkspaceAudit.CHECKLIST_DISMISSED, actor=actor, request=request)
         return first_run
