@@ -40,6 +40,7 @@ workspace_patterns = (
         path("", workspace.home, name="home"),
         # The team's page of one client; its people are at people:company (.../people/).
         path("clients/<int:company_id>/", client_overview.client_overview_page, name="client"),
+        path("first-run/dismiss/", workspace.checklist_dismissed, name="checklist_dismiss"),
     ],
     "workspace",
 )

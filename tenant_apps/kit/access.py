@@ -245,6 +245,7 @@ def _post_in_thread(actor, thread) -> bool:
 
 RULES: dict[str, Callable] = {
     "workspace.use": _signed_in,
+    "workspace.first_run": _owner_or_admin,  # the first-run checklist: see and put away
     "team.view": _team,
     "team.invite": _invite_team_role,  # obj: the role being offered
     "team.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
