@@ -184,43 +184,50 @@ class MessageForm(forms.Form):
         self.fields["body"].label = label
 
 
-class StatusForm(forms.Form):
-    # Any status is accepted here so that a move the machine refuses gets the action's
-    # message ("A request that is closed cannot move to …"), not a generic "invalid choice".
-    status = forms.ChoiceField(choices=Status.choices, label="Move to")
-
-    def __init__(self, *args, current: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        moves = TRANSITIONS[current]
-        self.fields["status"].widget.choices = [
-            ("", "Choose a status"),
-            *((value, label) for value, label in Status.choices if value in moves),
-        ]
-
-
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return user.full_name or user.email
 
 
-class AssignForm(forms.Form):
+class RequestUpdateForm(forms.Form):
+    """The team's one form on a request: owner, status, priority, due date and a note."""
+
     owner = PersonChoiceField(
         queryset=User.objects.none(),
         required=False,
         empty_label="Unassigned",
         error_messages={"invalid_choice": "That person doesn't work on this client's requests."},
     )
-
-    def __init__(self, *args, assignees, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignees
-
-
-class UpdateForm(forms.Form):
+    # Any status is accepted here so that a move the machine refuses gets the action's
+    # message ("A request that is closed cannot move to …"), not a generic "invalid choice".
+    status = forms.ChoiceField(choices=Status.choices)
     priority = forms.ChoiceField(choices=Priority.choices)
     due_date = forms.DateField(
         required=False, label="Due date", widget=_date_input(), help_text="Our internal deadline."
     )
+    note = forms.CharField(
+        required=False,
+        max_length=20_000,
+        label="Internal note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional. Only your team sees notes and their files.",
+    )
+    files = AttachmentsField(help_text="Optional, with a note.")
+
+    def __init__(self, *args, client_request, assignees, **kwargs):
+        initial = {
+            "owner": client_request.owner_id,
+            "status": client_request.status,
+            "priority": client_request.priority,
+            "due_date": client_request.due_date,
+        }
+        super().__init__(*args, initial=initial, auto_id="update-%s", **kwargs)
+        self.fields["owner"].queryset = assignees
+        current = client_request.status
+        moves = TRANSITIONS[current]
+        self.fields["status"].widget.choices = [
+            (value, label) for value, label in Status.choices if value == current or value in moves
+        ]
 
 
 # Settings
