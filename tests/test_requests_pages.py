@@ -203,8 +203,8 @@ def test_pages_of_results(world):
 
 
 @pytest.mark.parametrize("persona", ["owner", "staff", "client_admin"])
-def test_the_list_costs_the_same_queries_at_10_and_60_requests(world, persona):
-    """At 10 rows and at 60 (more than a page) the page runs the same queries:
+def test_the_list_costs_the_same_queries_at_10_60_and_1000_requests(world, persona):
+    """At 10 rows, at 60 (more than a page) and at 1,000 the page runs the same queries:
 
     session; user; the actor (user + team/client membership); for limited staff, their
     assigned companies; the SLA policy, its targets and holidays (for time left); the team
@@ -228,6 +228,24 @@ def test_the_list_costs_the_same_queries_at_10_and_60_requests(world, persona):
     at_60 = queries()
     assert len(at_10) == len(at_60), "\n".join(at_60)
     assert sum("COUNT(*)" in sql for sql in at_60) == 1
+
+    def more():  # in bulk: only the count of rows matters here
+        model = ClientRequest.objects.latest("id")
+        ClientRequest.objects.bulk_create(
+            ClientRequest(
+                company_id=model.company_id,
+                type_id=model.type_id,
+                title=f"Bulk {number}",
+                details="",
+                priority=model.priority,
+                created_by_id=model.created_by_id,
+            )
+            for number in range(940)
+        )
+
+    in_acme(world, more)
+    at_1000 = queries()
+    assert len(at_1000) == len(at_10), "\n".join(at_1000)
 
 
 # A new request

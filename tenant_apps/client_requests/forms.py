@@ -24,6 +24,7 @@ from tenant_apps.client_requests.models import (
 from tenant_apps.client_requests.selectors import active_request_types, team_users
 from tenant_apps.files.attachments import ACCEPT, AttachmentsField
 from tenant_apps.kit.access import Actor
+from tenant_apps.kit.widgets import QuickSelect
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
 
@@ -83,7 +84,7 @@ class IntakeForm(forms.Form):
             self.cleaned_data = self.intake.answers
 
 
-class PickOne(forms.Select):
+class PickOne(QuickSelect):
     """A plain select for a multiple-choice filter: the page picks one value, the API (and a
     hand-written link) may give several."""
 
@@ -108,7 +109,7 @@ class RequestListForm(RequestFilterForm):
         else:
             people = [(str(user.pk), str(user)) for user in team_users()]
             fields["owner"].help_text = ""  # the API's; here the choices say it
-            fields["owner"].widget = forms.Select(
+            fields["owner"].widget = QuickSelect(
                 choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned"), *people]
             )
             fields["sla_state"].label = "SLA"
@@ -116,19 +117,22 @@ class RequestListForm(RequestFilterForm):
         _pick_one(fields["status"], "Any status")
         _pick_one(fields["priority"], "Any")
         fields["type"].empty_label = "Any type"
+        fields["type"].widget = QuickSelect(choices=fields["type"].choices)
         fields["overdue"].label = "Overdue only"
         fields["q"].widget = forms.TextInput(
             attrs={"type": "search", "placeholder": "Title, details, replies"}
         )
         fields["sort"].label = "Sort by"
-        fields["sort"].widget.choices = [
-            ("newest", "Newest first"),
-            ("oldest", "Oldest first"),
-            ("updated", "Recently updated"),
-            ("priority", "Priority"),
-            ("due", "Due date"),
-            ("sla", "SLA deadline"),
-        ]
+        fields["sort"].widget = QuickSelect(
+            choices=[
+                ("newest", "Newest first"),
+                ("oldest", "Oldest first"),
+                ("updated", "Recently updated"),
+                ("priority", "Priority"),
+                ("due", "Due date"),
+                ("sla", "SLA deadline"),
+            ]
+        )
 
 
 class RequestForm(forms.Form):
