@@ -2,34 +2,35 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 
 
 class QuickSelect(forms.Select):
-    """A select written in Python: the same HTML as Django's, without a template include per
-    option and per attribute, which made a filter form a third of a list page's CPU and grew
-    with the client count."""
+    """A select written in Python: the same HTML as Django's, without a template include and
+    an option dict per option, which made a list page's filter form a third of its CPU and
+    grew with the client count. Every value and label goes through ``escape``."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        groups = []
-        for group, options, _ in widget["optgroups"]:
-            rendered = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (option["value"], flatatt(option["attrs"]), option["label"])
-                    for option in options
-                ),
-            )
-            groups.append(
-                format_html('<optgroup label="{}">{}</optgroup>', group, rendered)
-                if group
-                else rendered
-            )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
-            format_html_join("", "{}", ((group,) for group in groups)),  # already escaped
-        )
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        chosen = set(self.format_value(value))
+        parts = [f'<select name="{escape(name)}"{flatatt(attrs)}>']
+        for group_value, group_label in self.choices:
+            grouped = isinstance(group_label, (list, tuple))
+            if grouped:
+                parts.append(f'<optgroup label="{escape(group_value)}">')
+            for option_value, label in group_label if grouped else [(group_value, group_label)]:
+                option_value = "" if option_value is None else str(option_value)
+                selected = option_value in chosen
+                if selected and not self.allow_multiple_selected:
+                    chosen = set()  # a single select marks its first match only, as Django's
+                mark = " selected" if selected else ""
+                parts.append(
+                    f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>'
+                )
+            if grouped:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return SafeString("".join(parts))  # every value and label escaped above
