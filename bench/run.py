@@ -40,7 +40,7 @@ import redis  # noqa: E402
 
 from config.env import database_from_url  # noqa: E402
 
-BENCH_DB = "portal_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "portal_bench")  # another name keeps runs apart
 # Celery queue and cache prefix of their own, so no running worker or dev cache sees bench data.
 BENCH_QUEUE = BENCH_CACHE_PREFIX = "portal-bench"
 # Shared by the seeding processes and the servers, so sessions made in one work in the other.
@@ -68,7 +68,7 @@ WARM_UP_SECONDS = 3
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 BUSY_LOAD = 1.0  # 1-minute load average above which other work skews the figures
 SERVER_CONN_MAX_AGE = 3600  # longer than any run of the bench
-PARTS = ["tax", "queries", "signup", "requests"]
+PARTS = ["tax", "queries", "signup", "requests", "pages"]
 
 
 def main():
@@ -115,6 +115,8 @@ def main():
             report_signup(worker_json("bench.signup", env, str(args.signups)), args.signups)
         if "requests" in parts:
             report_lists(*list_rates(env, args.rounds, args.duration), args)
+        if "pages" in parts:
+            report_pages(page_costs(env))
     finally:
         forget_redis_keys()
         if not args.keep_db:
@@ -662,6 +664,38 @@ def report_lists(seeded: dict, targets: dict, runs: dict, args):
             f"{_median(results, 'cpu_ms'):>6.1f}"
         )
     _print_interference(runs)
+
+
+# --- 5. page vs API CPU -------------------------------------------------------------------
+
+PAGE_GOAL = 1.5  # a page may cost at most this many times its API list's CPU
+
+
+def page_costs(env: dict) -> dict:
+    """bench/page_cpu.py in production settings (DEBUG off, static files collected)."""
+    with tempfile.TemporaryDirectory() as static_root:
+        worker_env = dict(
+            production_env(env),
+            BENCH_STATIC_ROOT=static_root,
+            DJANGO_SETTINGS_MODULE=PRODUCTION_SETTINGS,
+        )
+        run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], worker_env)
+        return worker_json("bench.page_cpu", worker_env)
+
+
+def report_pages(result: dict):
+    print(
+        f"\n5. Page vs API CPU per GET, in process (Django's test client), DEBUG=false, the demo\n"
+        f"   agency plus {result['clients']} client companies, read by its owner; median of "
+        "5 rounds of 20 after 5 warm-up GETs"
+    )
+    print(f"   {'list':<11}{'page ms':>9}{'API ms':>8}{'ratio':>7}{'queries page/API':>18}")
+    for label, row in result["lists"].items():
+        mark = "" if row["ratio"] <= PAGE_GOAL else f"  > {PAGE_GOAL}"
+        print(
+            f"   {label:<11}{row['page_ms']:>9.1f}{row['api_ms']:>8.1f}{row['ratio']:>7.2f}"
+            f"{row['page_queries']:>11} / {row['api_queries']}{mark}"
+        )
 
 
 if __name__ == "__main__":

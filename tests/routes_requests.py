@@ -81,20 +81,11 @@ TENANT_ROUTES = {
     "client_requests:detail": on_northwind_request(
         signed_in(200, 403, SEES_NORTHWIND, args=northwind_request)
     ),
-    "client_requests:status": on_northwind_request(
-        signed_in(200, 403, TEAM, method="post", args=northwind_request)
-    ),
-    "client_requests:assign": on_northwind_request(
-        signed_in(302, 403, TEAM, method="post", args=northwind_request)
-    ),
     "client_requests:update": on_northwind_request(
         signed_in(200, 403, TEAM, method="post", args=northwind_request)
     ),
     "client_requests:reply": on_northwind_request(
         signed_in(200, 403, NORTHWIND_REPLIERS, method="post", args=northwind_request)
-    ),
-    "client_requests:note": on_northwind_request(
-        signed_in(200, 403, TEAM, method="post", args=northwind_request)
     ),
     "client_requests:attachment": on_northwind_request(
         signed_in(200, 403, SEES_NORTHWIND, args=northwind_attachment)

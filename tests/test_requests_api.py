@@ -566,6 +566,31 @@ def test_a_patch_is_all_or_nothing(world, as_):
         assert list(created.events.values_list("kind", flat=True)) == [EventKind.CREATED]
 
 
+def test_a_patch_writes_only_what_changed_and_may_add_a_note(world, as_):
+    created = submit_request(world)
+    path = f"/api/v1/requests/{created.pk}"
+
+    def written():
+        with tenant_context(world.acme):
+            return list(
+                ActivityEntry.objects.filter(action__startswith="request.")
+                .exclude(action="request.submitted")
+                .order_by("id")
+                .values_list("action", flat=True)
+            )
+
+    response = as_("staff").patch(path, {"priority": "normal", "status": "new", "note": "Plan"})
+    assert response.status_code == 200, response.content
+    assert written() == ["request.note_added"]  # the same priority and status write nothing
+    with tenant_context(world.acme):
+        note = created.events.get(kind=EventKind.NOTE)
+    assert (note.body, note.is_internal) == ("Plan", True)
+    assert as_("staff").patch(path, {"due_date": None}).status_code == 200
+    assert written() == ["request.note_added"]  # no due date to clear
+    refused = as_("staff").patch(path, {"note": ""})
+    assert refused.status_code == 400 and "note" in refused.json()
+
+
 def test_only_team_who_see_the_company_can_own_a_request(world, as_):
     southwind = submit_request(world, company=world.southwind, by="other_company")
     path = f"/api/v1/requests/{southwind.pk}"

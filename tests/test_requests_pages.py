@@ -203,8 +203,8 @@ def test_pages_of_results(world):
 
 
 @pytest.mark.parametrize("persona", ["owner", "staff", "client_admin"])
-def test_the_list_costs_the_same_queries_at_10_and_60_requests(world, persona):
-    """At 10 rows and at 60 (more than a page) the page runs the same queries:
+def test_the_list_costs_the_same_queries_at_10_60_and_1000_requests(world, persona):
+    """At 10 rows, at 60 (more than a page) and at 1,000 the page runs the same queries:
 
     session; user; the actor (user + team/client membership); for limited staff, their
     assigned companies; the SLA policy, its targets and holidays (for time left); the team
@@ -228,6 +228,24 @@ def test_the_list_costs_the_same_queries_at_10_and_60_requests(world, persona):
     at_60 = queries()
     assert len(at_10) == len(at_60), "\n".join(at_60)
     assert sum("COUNT(*)" in sql for sql in at_60) == 1
+
+    def more():  # in bulk: only the count of rows matters here
+        model = ClientRequest.objects.latest("id")
+        ClientRequest.objects.bulk_create(
+            ClientRequest(
+                company_id=model.company_id,
+                type_id=model.type_id,
+                title=f"Bulk {number}",
+                details="",
+                priority=model.priority,
+                created_by_id=model.created_by_id,
+            )
+            for number in range(940)
+        )
+
+    in_acme(world, more)
+    at_1000 = queries()
+    assert len(at_1000) == len(at_10), "\n".join(at_1000)
 
 
 # A new request
@@ -419,14 +437,14 @@ def test_viewers_cannot_submit(world):
 def test_the_team_sees_sla_deadlines_and_the_client_our_promise(world):
     client_request = submit_request(world)
     team = browser(world, "staff").get(f"/requests/{client_request.pk}/").text
-    for text in ["SLA", "First response", "Due ", "Resolution", "Change status", "Assign"]:
+    for text in ["SLA", "First response", "Due ", "Resolution", "Update this request", "Owner"]:
         assert text in team
     client = browser(world, "client_admin").get(f"/requests/{client_request.pk}/").text
     promise = reloaded(world, client_request).response_due_at
     with timezone.override("UTC"):
         when = f"{promise:%A} {promise.day} {promise:%B %Y, %H:%M} UTC"
     assert f"We'll respond by {when}." in client
-    for text in ["Change status", "Internal note", "First response due"]:
+    for text in ["Update this request", "Internal note", "First response due", "shortcuts"]:
         assert text not in client
 
     as_staff(world, request_status_change, client_request, status="waiting_on_client")
@@ -492,24 +510,38 @@ def test_southwind_and_northwind_never_meet(world):
     staff = browser(world, "staff")
     assert staff.get(f"/requests/{southwind.pk}/").status_code == 404
     assert (
-        staff.post(f"/requests/{southwind.pk}/status/", {"status": "resolved"}).status_code == 404
+        staff.post(f"/requests/{southwind.pk}/update/", {"status": "resolved"}).status_code == 404
     )
     # Staff who don't see Southwind are never offered as its owner, nor accepted.
     owner = browser(world, "owner")
     page = owner.get(f"/requests/{southwind.pk}/").text
     staff_id = world.personas["staff"].user.pk
     assert f'<option value="{staff_id}">' not in page
-    response = owner.post(f"/requests/{southwind.pk}/owner/", {"owner": staff_id})
+    response = owner.post(
+        f"/requests/{southwind.pk}/update/", update_fields(southwind, owner=staff_id)
+    )
     assert "That person doesn&#x27;t work on this client&#x27;s requests." in response.text
     assert reloaded(world, southwind).owner_id is None
 
 
-# One request: the team works it, in place
+# One request: the team works it, in place, in one form
 
 
-def status_post(world, client_request, status, persona="staff", **extra):
+def update_fields(client_request, **changes) -> dict:
+    """The update form as it comes, with ``changes`` made."""
+    return {
+        "owner": client_request.owner_id or "",
+        "status": client_request.status,
+        "priority": client_request.priority,
+        "due_date": str(client_request.due_date or ""),
+        "note": "",
+    } | changes
+
+
+def update_post(world, client_request, persona="staff", **changes):
+    current = reloaded(world, client_request)
     return browser(world, persona).post(
-        f"/requests/{client_request.pk}/status/", {"status": status}, **extra
+        f"/requests/{client_request.pk}/update/", update_fields(current, **changes), headers=HTMX
     )
 
 
@@ -517,34 +549,39 @@ def test_the_status_machine_through_the_page(world):
     client_request = submit_request(world)
     page = browser(world, "staff").get(f"/requests/{client_request.pk}/").text
     offered = re.findall(
-        r'<option value="(\w+)">', page.split('id="status-status"')[1].split("</select>")[0]
+        r'<option value="(\w+)"', page.split('id="update-status"')[1].split("</select>")[0]
     )
-    assert offered == ["in_review", "in_progress", "waiting_on_client", "resolved"]
+    assert offered == ["new", "in_review", "in_progress", "waiting_on_client", "resolved"]
 
-    response = status_post(world, client_request, "in_review", headers=HTMX)
+    response = update_post(world, client_request, status="in_review")
     assert response.status_code == 200
-    assert response.text.lstrip().startswith(
-        '<section class="card request-header" id="request-header">'
-    )
+    assert response.text.lstrip().startswith('<form id="request-update"')
     assert '<span class="badge big status-in_review" id="request-status">In review</span>' in (
         response.text
-    )
+    )  # the header, out of band
     assert "moved it from new to in review" in response.text  # the timeline, out of band
+    assert "Saved: status → In review." in response.text
 
-    # Not a move the machine allows: a clear message, nothing changes.
-    response = status_post(world, client_request, "closed", headers=HTMX)
+    # Not a move the machine allows: a clear message beside the field, nothing changes.
+    response = update_post(world, client_request, status="closed", priority="urgent")
+    assert 'id="update-status_error"' in response.text
     assert "A request that is in review cannot move to closed." in response.text
-    assert reloaded(world, client_request).status == "in_review"
-    assert status_post(world, client_request, "lost", headers=HTMX).status_code == 200
+    assert "hx-swap-oob" not in response.text
+    assert (reloaded(world, client_request).status, reloaded(world, client_request).priority) == (
+        "in_review",
+        "normal",
+    )
+    assert update_post(world, client_request, status="lost").status_code == 200
 
     client = browser(world, "staff")
     for status in ["waiting_on_client", "resolved", "closed", "in_progress", "resolved"]:
-        response = client.post(f"/requests/{client_request.pk}/status/", {"status": status})
+        fields = update_fields(reloaded(world, client_request), status=status)
+        response = client.post(f"/requests/{client_request.pk}/update/", fields)
         assert response.status_code == 302
     final = reloaded(world, client_request)
     assert final.status == "resolved" and final.reopened_count == 1
-    # Without htmx: back to the page, which says what happened.
-    assert "Status set to Resolved." in client.get(response["Location"]).text
+    # Without htmx: back to the page, which says what changed.
+    assert "Saved: status → Resolved." in client.get(response["Location"]).text
 
 
 def test_a_client_reply_moves_a_waiting_or_resolved_request_back_in_progress(world):
@@ -565,38 +602,108 @@ def test_a_client_reply_moves_a_waiting_or_resolved_request_back_in_progress(wor
     )
 
 
-def test_assign_prioritise_and_schedule_in_place(world):
+def test_one_save_sets_owner_status_priority_due_date_and_a_note(world):
     client_request = submit_request(world)
     staff_id = world.personas["staff"].user.pk
-    client = browser(world, "admin")
-    response = client.post(
-        f"/requests/{client_request.pk}/owner/", {"owner": staff_id}, headers=HTMX
-    )
-    assert "<dt>Owner</dt><dd>Acme Staff</dd>" in response.text
-    assert "assigned it to Acme Staff" in response.text
+
+    def entries():  # what working the request wrote (sign-ins aside)
+        return in_acme(
+            world,
+            lambda: list(
+                ActivityEntry.objects.filter(action__startswith="request.")
+                .order_by("id")
+                .values_list("action")
+            ),
+        )
+
+    before = len(entries())
 
     past = timezone.localdate() - timedelta(days=1)
-    response = client.post(
-        f"/requests/{client_request.pk}/planning/",
-        {"priority": "urgent", "due_date": str(past)},
-        headers=HTMX,
+    response = update_post(
+        world,
+        client_request,
+        "admin",
+        owner=staff_id,
+        status="in_progress",
+        priority="urgent",
+        due_date=str(past),
+        note=SECRET,
     )
+    assert 'id="update-due_date_error"' in response.text
     assert "The due date cannot be in the past." in response.text
-    assert reloaded(world, client_request).priority == "normal", "nothing half-saved"
+    saved = reloaded(world, client_request)
+    assert (saved.owner_id, saved.status, saved.priority) == (None, "new", "normal"), "nothing"
+    assert len(entries()) == before
 
     soon = timezone.localdate() + timedelta(days=3)
-    response = client.post(
-        f"/requests/{client_request.pk}/planning/",
-        {"priority": "urgent", "due_date": str(soon)},
-        headers=HTMX,
+    response = update_post(
+        world,
+        client_request,
+        "admin",
+        owner=staff_id,
+        status="in_progress",
+        priority="urgent",
+        due_date=str(soon),
+        note=SECRET,
     )
-    assert "changed the priority from normal to urgent" in response.text
-    assert f"set the due date to {soon.day} {soon:%b %Y}" in response.text
+    html = response.text
+    assert (
+        f"Saved: owner → Acme Staff, status → In progress, priority → Urgent, "
+        f"due date → {soon.day} {soon:%b %Y}, internal note added." in html
+    )
+    assert "<dt>Owner</dt><dd>Acme Staff</dd>" in html
+    assert "assigned it to Acme Staff" in html
+    assert "changed the priority from normal to urgent" in html
+    assert f"set the due date to {soon.day} {soon:%b %Y}" in html
+    assert SECRET in html and 'class="event event-note internal"' in html
     saved = reloaded(world, client_request)
-    assert (saved.priority, saved.due_date, saved.owner_id) == ("urgent", soon, staff_id)
+    assert (saved.owner_id, saved.status, saved.priority, saved.due_date) == (
+        staff_id,
+        "in_progress",
+        "urgent",
+        soon,
+    )
+    added = [action for (action,) in entries()[before:]]
+    assert sorted(added) == [
+        "request.assigned",
+        "request.note_added",
+        "request.status_changed",
+        "request.updated",
+    ]
+
+    # Only what changed is written: the priority alone, then nothing at all.
+    response = update_post(world, client_request, "admin", priority="low")
+    assert "Saved: priority → Low." in response.text
+    assert [action for (action,) in entries()[before + 4 :]] == ["request.updated"]
+    response = update_post(world, client_request, "admin")
+    assert "Nothing to save: no field changed." in response.text
+    assert len(entries()) == before + 5
+
+    # Clearing the due date is a change too.
+    response = update_post(world, client_request, "admin", due_date="")
+    assert "Saved: due date → cleared." in response.text
+    assert "removed the due date" in response.text
+    assert reloaded(world, client_request).due_date is None
 
 
-def test_replies_and_notes_swap_their_form_and_the_timeline(world):
+def test_note_files_need_a_note_and_clients_never_post_the_form(world):
+    client_request = submit_request(world)
+    client = browser(world, "staff")
+    fields = update_fields(client_request) | {"files": [text_file("plan.txt")]}
+    response = client.post(f"/requests/{client_request.pk}/update/", fields, headers=HTMX)
+    assert "Write a note to go with the files." in response.text
+    fields = update_fields(client_request, note="The plan") | {"files": [text_file("plan.txt")]}
+    response = client.post(f"/requests/{client_request.pk}/update/", fields, headers=HTMX)
+    assert "plan.txt" in response.text and "internal note added" in response.text
+    assert (
+        browser(world, "client_admin")
+        .post(f"/requests/{client_request.pk}/update/", update_fields(client_request, note="x"))
+        .status_code
+        == 403
+    )
+
+
+def test_replies_swap_their_form_and_the_timeline(world):
     client_request = submit_request(world)
     client = browser(world, "staff")
     response = client.post(
@@ -612,21 +719,12 @@ def test_replies_and_notes_swap_their_form_and_the_timeline(world):
     )
     assert reloaded(world, client_request).first_response_at is not None
 
-    response = client.post(f"/requests/{client_request.pk}/notes/", {"note-body": ""}, headers=HTMX)
-    assert response.text.lstrip().startswith('<form id="note-form"')
+    response = client.post(
+        f"/requests/{client_request.pk}/replies/", {"reply-body": ""}, headers=HTMX
+    )
+    assert response.text.lstrip().startswith('<form id="reply-form"')
     assert "This field is required." in response.text
     assert "hx-swap-oob" not in response.text  # nothing else changed
-
-    response = client.post(
-        f"/requests/{client_request.pk}/notes/", {"note-body": SECRET}, headers=HTMX
-    )
-    assert SECRET in response.text and 'class="event event-note internal"' in response.text
-    assert (
-        browser(world, "client_admin")
-        .post(f"/requests/{client_request.pk}/notes/", {"note-body": "x"})
-        .status_code
-        == 403
-    )
 
 
 def test_reply_files_are_checked_before_anything_is_stored(world, settings):

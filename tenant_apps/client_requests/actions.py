@@ -252,37 +252,32 @@ def request_note_add(*, client_request: ClientRequest, body, actor, files=(), re
         return event
 
 
-def request_update(
-    *, client_request: ClientRequest, actor, priority=None, due_date=None, request=None
-) -> ClientRequest:
-    """Change priority and/or due date (None leaves a field as it is)."""
-    with transaction.atomic():
-        changes = {}
-        if priority is not None and priority != client_request.priority:
-            changes["priority"] = [client_request.priority, priority]
-            client_request.priority = priority
-            _event(
-                client_request,
-                kind=EventKind.PRIORITY,
-                actor=actor,
-                change={"from": changes["priority"][0], "to": priority},
-            )
-        if due_date is not None and due_date != client_request.due_date:
-            if due_date < timezone.localdate():
-                raise ValidationError({"due_date": "The due date cannot be in the past."})
-            changes["due_date"] = [
-                str(client_request.due_date) if client_request.due_date else None,
-                str(due_date),
-            ]
-            client_request.due_date = due_date
-            _event(
-                client_request,
-                kind=EventKind.DUE,
-                actor=actor,
-                change={"from": changes["due_date"][0], "to": str(due_date)},
-            )
-        if not changes:
-            return client_request
+KEEP = object()  # request_update: leave this field as it is
+
+
+def _planning_set(client_request: ClientRequest, *, actor, priority, due_date, request) -> dict:
+    """Priority and due date (KEEP leaves one as it is, a None due date clears it)."""
+    changes = {}
+    if priority is not KEEP and priority != client_request.priority:
+        changes["priority"] = [client_request.priority, priority]
+        client_request.priority = priority
+        _event(
+            client_request,
+            kind=EventKind.PRIORITY,
+            actor=actor,
+            change={"from": changes["priority"][0], "to": priority},
+        )
+    if due_date is not KEEP and due_date != client_request.due_date:
+        before = str(client_request.due_date) if client_request.due_date else None
+        changes["due_date"] = [before, str(due_date) if due_date else None]
+        client_request.due_date = due_date
+        _event(
+            client_request,
+            kind=EventKind.DUE,
+            actor=actor,
+            change={"from": before, "to": changes["due_date"][1]},
+        )
+    if changes:
         _touch(client_request, "priority", "due_date")
         sla_refresh(client_request)
         activity_record(
@@ -292,7 +287,69 @@ def request_update(
             request=request,
             changes=changes,
         )
-        return client_request
+    return changes
+
+
+def _update_refusals(client_request: ClientRequest, *, status, due_date) -> dict:
+    """Every field the update would be refused on, checked before anything is written."""
+    refusals = {}
+    current = client_request.status
+    if status is not KEEP and status != current and status not in TRANSITIONS.get(current, ()):
+        refusals["status"] = (
+            f"A request that is {Status(current).label.lower()} cannot move to "
+            f"{Status(status).label.lower()}."
+        )
+    if (
+        due_date not in (KEEP, None)
+        and due_date != client_request.due_date
+        and due_date < timezone.localdate()
+    ):
+        refusals["due_date"] = "The due date cannot be in the past."
+    return refusals
+
+
+def request_update(
+    *,
+    client_request: ClientRequest,
+    actor,
+    owner=KEEP,
+    status=KEEP,
+    priority=KEEP,
+    due_date=KEEP,
+    note="",
+    files=(),
+    request=None,
+) -> dict:
+    """The team's one save: owner, status, priority, due date and an internal note with its
+    files, all or nothing. Each changed field goes through its own action (timeline, activity
+    log, notifications); an unchanged one writes nothing. KEEP leaves a field as it is; a None
+    owner unassigns and a None due date clears it.
+
+    Returns what changed, field -> [before, after] (``note`` -> the note's event).
+    """
+    refusals = _update_refusals(client_request, status=status, due_date=due_date)
+    if files and not note:
+        refusals["note"] = "Write a note to go with the files."
+    if refusals:
+        raise ValidationError(refusals)
+    with transaction.atomic():
+        changes = {}
+        if owner is not KEEP and owner != client_request.owner:
+            changes["owner"] = [client_request.owner, owner]
+            request_assign(client_request=client_request, owner=owner, actor=actor, request=request)
+        if status is not KEEP and status != client_request.status:
+            changes["status"] = [client_request.status, status]
+            request_status_change(
+                client_request=client_request, status=status, actor=actor, request=request
+            )
+        changes |= _planning_set(
+            client_request, actor=actor, priority=priority, due_date=due_date, request=request
+        )
+        if note:
+            changes["note"] = request_note_add(
+                client_request=client_request, body=note, files=files, actor=actor, request=request
+            )
+        return changes
 
 
 def request_attachment_add(

@@ -6,7 +6,6 @@ not take on one they can see is a 403. Internal notes and files reach the team o
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -281,6 +280,9 @@ class AssigneeField(serializers.PrimaryKeyRelatedField):
         return request_assignees(self.context["client_request"].company)
 
 
+UPDATABLE = ("owner", "status", "priority", "due_date", "note")
+
+
 class RequestApi(OneRequest, APIView):
     permission_classes = [Allowed.to("workspace.use")]
     parser_classes = [JSONParser]
@@ -295,7 +297,14 @@ class RequestApi(OneRequest, APIView):
             help_text="A team member's user id, or null to unassign.",
         )
         priority = serializers.ChoiceField(Priority.choices, required=False)
-        due_date = serializers.DateField(required=False)
+        due_date = serializers.DateField(
+            required=False, allow_null=True, help_text="Our internal deadline; null clears it."
+        )
+        note = serializers.CharField(
+            required=False,
+            max_length=TEXT_MAX_LENGTH,
+            help_text="An internal note to add (the team only ever sees it).",
+        )
 
     class Output(RequestsApi.Output):
         details = serializers.CharField()
@@ -319,8 +328,9 @@ class RequestApi(OneRequest, APIView):
         request=Input,
         responses=Output,
         summary="Work a request (team)",
-        description="Change status, owner, priority and due date; all or nothing. A status "
-        "the request cannot move to, or a past due date, is a 400 naming the field.",
+        description="Change status, owner, priority and due date and add an internal note, in "
+        "one call; all or nothing. Only the fields that change are recorded. A status the "
+        "request cannot move to, or a past due date, is a 400 naming the field.",
     )
     def patch(self, request, request_id):
         actor = self.actor
@@ -329,29 +339,12 @@ class RequestApi(OneRequest, APIView):
         form = self.Input(data=request.data, context={"client_request": client_request})
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        with transaction.atomic():
-            if "priority" in data or "due_date" in data:
-                actions.request_update(
-                    client_request=client_request,
-                    actor=actor.user,
-                    priority=data.get("priority"),
-                    due_date=data.get("due_date"),
-                    request=request,
-                )
-            if "owner" in data:
-                actions.request_assign(
-                    client_request=client_request,
-                    owner=data["owner"],
-                    actor=actor.user,
-                    request=request,
-                )
-            if data.get("status", client_request.status) != client_request.status:
-                actions.request_status_change(
-                    client_request=client_request,
-                    status=data["status"],
-                    actor=actor.user,
-                    request=request,
-                )
+        actions.request_update(
+            client_request=client_request,
+            actor=actor.user,
+            request=request,
+            **{field: data[field] for field in UPDATABLE if field in data},
+        )
         return Response(self._output(client_request))
 
 

@@ -24,6 +24,7 @@ from tenant_apps.client_requests.models import (
 from tenant_apps.client_requests.selectors import active_request_types, team_users
 from tenant_apps.files.attachments import ACCEPT, AttachmentsField
 from tenant_apps.kit.access import Actor
+from tenant_apps.kit.widgets import QuickSelect
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
 
@@ -83,7 +84,7 @@ class IntakeForm(forms.Form):
             self.cleaned_data = self.intake.answers
 
 
-class PickOne(forms.Select):
+class PickOne(QuickSelect):
     """A plain select for a multiple-choice filter: the page picks one value, the API (and a
     hand-written link) may give several."""
 
@@ -108,7 +109,7 @@ class RequestListForm(RequestFilterForm):
         else:
             people = [(str(user.pk), str(user)) for user in team_users()]
             fields["owner"].help_text = ""  # the API's; here the choices say it
-            fields["owner"].widget = forms.Select(
+            fields["owner"].widget = QuickSelect(
                 choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned"), *people]
             )
             fields["sla_state"].label = "SLA"
@@ -116,19 +117,22 @@ class RequestListForm(RequestFilterForm):
         _pick_one(fields["status"], "Any status")
         _pick_one(fields["priority"], "Any")
         fields["type"].empty_label = "Any type"
+        fields["type"].widget = QuickSelect(choices=fields["type"].choices)
         fields["overdue"].label = "Overdue only"
         fields["q"].widget = forms.TextInput(
             attrs={"type": "search", "placeholder": "Title, details, replies"}
         )
         fields["sort"].label = "Sort by"
-        fields["sort"].widget.choices = [
-            ("newest", "Newest first"),
-            ("oldest", "Oldest first"),
-            ("updated", "Recently updated"),
-            ("priority", "Priority"),
-            ("due", "Due date"),
-            ("sla", "SLA deadline"),
-        ]
+        fields["sort"].widget = QuickSelect(
+            choices=[
+                ("newest", "Newest first"),
+                ("oldest", "Oldest first"),
+                ("updated", "Recently updated"),
+                ("priority", "Priority"),
+                ("due", "Due date"),
+                ("sla", "SLA deadline"),
+            ]
+        )
 
 
 class RequestForm(forms.Form):
@@ -184,43 +188,50 @@ class MessageForm(forms.Form):
         self.fields["body"].label = label
 
 
-class StatusForm(forms.Form):
-    # Any status is accepted here so that a move the machine refuses gets the action's
-    # message ("A request that is closed cannot move to …"), not a generic "invalid choice".
-    status = forms.ChoiceField(choices=Status.choices, label="Move to")
-
-    def __init__(self, *args, current: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        moves = TRANSITIONS[current]
-        self.fields["status"].widget.choices = [
-            ("", "Choose a status"),
-            *((value, label) for value, label in Status.choices if value in moves),
-        ]
-
-
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return user.full_name or user.email
 
 
-class AssignForm(forms.Form):
+class RequestUpdateForm(forms.Form):
+    """The team's one form on a request: owner, status, priority, due date and a note."""
+
     owner = PersonChoiceField(
         queryset=User.objects.none(),
         required=False,
         empty_label="Unassigned",
         error_messages={"invalid_choice": "That person doesn't work on this client's requests."},
     )
-
-    def __init__(self, *args, assignees, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = assignees
-
-
-class UpdateForm(forms.Form):
+    # Any status is accepted here so that a move the machine refuses gets the action's
+    # message ("A request that is closed cannot move to …"), not a generic "invalid choice".
+    status = forms.ChoiceField(choices=Status.choices)
     priority = forms.ChoiceField(choices=Priority.choices)
     due_date = forms.DateField(
         required=False, label="Due date", widget=_date_input(), help_text="Our internal deadline."
     )
+    note = forms.CharField(
+        required=False,
+        max_length=20_000,
+        label="Internal note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional. Only your team sees notes and their files.",
+    )
+    files = AttachmentsField(help_text="Optional, with a note.")
+
+    def __init__(self, *args, client_request, assignees, **kwargs):
+        initial = {
+            "owner": client_request.owner_id,
+            "status": client_request.status,
+            "priority": client_request.priority,
+            "due_date": client_request.due_date,
+        }
+        super().__init__(*args, initial=initial, auto_id="update-%s", **kwargs)
+        self.fields["owner"].queryset = assignees
+        current = client_request.status
+        moves = TRANSITIONS[current]
+        self.fields["status"].widget.choices = [
+            (value, label) for value, label in Status.choices if value == current or value in moves
+        ]
 
 
 # Settings

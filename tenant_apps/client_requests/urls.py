@@ -8,11 +8,8 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="new"),
     path("requests/new/intake/", views.intake_fields, name="intake"),
     path("requests/<int:request_id>/", views.request_detail, name="detail"),
-    path("requests/<int:request_id>/status/", views.request_status, name="status"),
-    path("requests/<int:request_id>/owner/", views.request_assign, name="assign"),
-    path("requests/<int:request_id>/planning/", views.request_update, name="update"),
+    path("requests/<int:request_id>/update/", views.request_update, name="update"),
     path("requests/<int:request_id>/replies/", views.request_reply, name="reply"),
-    path("requests/<int:request_id>/notes/", views.request_note, name="note"),
     path(
         "requests/<int:request_id>/files/<int:attachment_id>/",
         views.attachment_download,

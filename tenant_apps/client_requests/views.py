@@ -6,7 +6,7 @@ detail.html, the others out of band); without htmx the same routes redirect or r
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,13 +16,13 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from tenant_apps.client_requests import actions
 from tenant_apps.client_requests.forms import (
     MAX_INTAKE_FIELDS,
-    AssignForm,
     HolidayForm,
     IntakeFieldForm,
     IntakeForm,
@@ -30,12 +30,17 @@ from tenant_apps.client_requests.forms import (
     RequestForm,
     RequestListForm,
     RequestTypeForm,
+    RequestUpdateForm,
     SlaPolicyForm,
-    StatusForm,
-    UpdateForm,
     intake_field_formset,
 )
-from tenant_apps.client_requests.models import ClientRequest, Holiday, RequestType, Status
+from tenant_apps.client_requests.models import (
+    ClientRequest,
+    Holiday,
+    Priority,
+    RequestType,
+    Status,
+)
 from tenant_apps.client_requests.selectors import (
     active_request_types,
     listed_requests,
@@ -274,22 +279,7 @@ def _detail_context(request, client_request, policy, **bound_forms) -> dict:
         "answers": _intake_answers(client_request),
     }
     if works:
-        context |= {
-            "status_form": StatusForm(current=client_request.status, auto_id="status-%s"),
-            "assign_form": AssignForm(
-                initial={"owner": client_request.owner_id},
-                assignees=request_assignees(client_request.company),
-                auto_id="assign-%s",
-            ),
-            "update_form": UpdateForm(
-                initial={
-                    "priority": client_request.priority,
-                    "due_date": client_request.due_date,
-                },
-                auto_id="update-%s",
-            ),
-            "note_form": MessageForm(label="Internal note", prefix="note"),
-        }
+        context["update_form"] = _update_form(client_request)
     if replies:
         label = "Reply to the client" if actor.is_team else "Your reply"
         context["reply_form"] = MessageForm(label=label, prefix="reply")
@@ -308,12 +298,13 @@ def _after_post(request, client_request, *, form_key, form, saved, primary, mess
     """Answer a detail-page form. htmx: the ``primary`` partial, and on success the header and
     timeline out of band; otherwise a redirect (saved) or the page with the form's errors."""
     policy = sla_policy()
-    if saved:
-        # As saved, with whatever the action changed on the way (status, SLA, owner).
-        client_request = visible_requests(actor_for(request)).get(pk=client_request.pk)
+    # As saved, with whatever the actions changed on the way (status, SLA, owner); as it was
+    # when refused, since the actions then rolled back.
+    client_request = visible_requests(actor_for(request)).get(pk=client_request.pk)
     context = _detail_context(
         request, client_request, policy, **({} if saved else {form_key: form})
     )
+    context["saved_message"] = message if saved else ""
     if not is_htmx(request):
         if saved:
             messages.success(request, message)
@@ -340,101 +331,80 @@ def _working(request, request_id) -> tuple:
     return actor, client_request
 
 
-@require_POST
-@permission_required("workspace.use")
-def request_status(request, request_id):
-    actor, client_request = _working(request, request_id)
-    form = StatusForm(request.POST, current=client_request.status, auto_id="status-%s")
-    saved = False
-    if form.is_valid():
-        try:
-            actions.request_status_change(
-                client_request=client_request,
-                status=form.cleaned_data["status"],
-                actor=actor.user,
-                request=request,
-            )
-            saved = True
-        except ValidationError as refused:
-            form.add_error(None, refused)
-    label = Status(client_request.status).label
-    return _after_post(
-        request,
-        client_request,
-        form_key="status_form",
-        form=form,
-        saved=saved,
-        primary="header",
-        message=f"Status set to {label}.",
-    )
+def _update_form(client_request, data=None, files=None) -> RequestUpdateForm:
+    assignees = request_assignees(client_request.company)
+    return RequestUpdateForm(data, files, client_request=client_request, assignees=assignees)
 
 
-@require_POST
-@permission_required("workspace.use")
-def request_assign(request, request_id):
-    actor, client_request = _working(request, request_id)
-    form = AssignForm(
-        request.POST, assignees=request_assignees(client_request.company), auto_id="assign-%s"
-    )
-    saved = form.is_valid()
-    if saved:
-        actions.request_assign(
-            client_request=client_request,
-            owner=form.cleaned_data["owner"],
-            actor=actor.user,
-            request=request,
-        )
-    owner = client_request.owner
-    return _after_post(
-        request,
-        client_request,
-        form_key="assign_form",
-        form=form,
-        saved=saved,
-        primary="header",
-        message=f"Assigned to {owner}." if owner else "The request is unassigned.",
-    )
+def _saved_summary(changes: dict) -> str:
+    """ "Saved: owner → Marc, status → In progress", in the form's words."""
+    labels = {
+        "owner": lambda user: str(user) if user else "Unassigned",
+        "status": lambda value: Status(value).label,
+        "priority": lambda value: Priority(value).label,
+        "due_date": lambda value: (
+            date_format(date.fromisoformat(value), "j M Y") if value else "cleared"
+        ),
+    }
+    parts = [
+        f"{name.replace('_', ' ')} → {labels[name](pair[1])}"
+        for name, pair in changes.items()
+        if name in labels
+    ]
+    if "note" in changes:
+        parts.append("internal note added")
+    return f"Saved: {', '.join(parts)}." if parts else "Nothing to save: no field changed."
 
 
 @require_POST
 @permission_required("workspace.use")
 def request_update(request, request_id):
+    """The one save of the team's form: what changed is written, then said back."""
     actor, client_request = _working(request, request_id)
-    form = UpdateForm(request.POST, auto_id="update-%s")
-    saved = False
+    form = _update_form(client_request, request.POST, request.FILES)
+    changes = None
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            actions.request_update(
+            changes = actions.request_update(
                 client_request=client_request,
-                priority=form.cleaned_data["priority"],
-                due_date=form.cleaned_data["due_date"],
                 actor=actor.user,
+                owner=data["owner"],
+                status=data["status"],
+                priority=data["priority"],
+                due_date=data["due_date"],
+                note=data["note"],
+                files=data["files"],
                 request=request,
             )
-            saved = True
-        except ValidationError as refused:
-            form.add_error(None, refused)
+        except ValidationError as refused:  # a field the actions refuse, or a file refused
+            for field, errors in getattr(refused, "error_dict", {"files": refused}).items():
+                form.add_error(field, errors)
+    saved = changes is not None
     return _after_post(
         request,
         client_request,
         form_key="update_form",
         form=form,
         saved=saved,
-        primary="header",
-        message="Priority and due date saved.",
+        primary="update_form",
+        message=_saved_summary(changes) if saved else "",
     )
 
 
-def _message_post(request, request_id, *, permission, action, label, prefix, message):
-    """A reply or an internal note, with its files."""
+@require_POST
+@permission_required("workspace.use")
+def request_reply(request, request_id):
+    """A reply to the client (or, from a client, to the team), with its files."""
     actor = actor_for(request)
     client_request = _visible_request(request, request_id)
-    require(actor, permission, client_request, request=request)
-    form = MessageForm(request.POST, request.FILES, label=label, prefix=prefix)
+    require(actor, "request.reply", client_request, request=request)
+    label = "Reply to the client" if actor.is_team else "Your reply"
+    form = MessageForm(request.POST, request.FILES, label=label, prefix="reply")
     saved = False
     if form.is_valid():
         try:
-            action(
+            actions.request_reply_add(
                 client_request=client_request,
                 body=form.cleaned_data["body"],
                 files=form.cleaned_data["files"],
@@ -447,40 +417,11 @@ def _message_post(request, request_id, *, permission, action, label, prefix, mes
     return _after_post(
         request,
         client_request,
-        form_key=f"{prefix}_form",
+        form_key="reply_form",
         form=form,
         saved=saved,
-        primary=f"{prefix}_form",
-        message=message,
-    )
-
-
-@require_POST
-@permission_required("workspace.use")
-def request_reply(request, request_id):
-    label = "Reply to the client" if actor_for(request).is_team else "Your reply"
-    return _message_post(
-        request,
-        request_id,
-        permission="request.reply",
-        action=actions.request_reply_add,
-        label=label,
-        prefix="reply",
+        primary="reply_form",
         message="Reply sent.",
-    )
-
-
-@require_POST
-@permission_required("workspace.use")
-def request_note(request, request_id):
-    return _message_post(
-        request,
-        request_id,
-        permission="request.work",
-        action=actions.request_note_add,
-        label="Internal note",
-        prefix="note",
-        message="Internal note added.",
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.functional import lazy
 from django.utils.text import capfirst
 
 from branding.selectors import BrandView, brand_for
+from tenant_apps.kit.widgets import QuickSelect
 
 
 def agency_words() -> BrandView:
@@ -26,7 +27,9 @@ ANY_CLIENT = lazy(lambda: f"Any {agency_words().client_word}", str)()
 
 class ClientFilterField(forms.ModelChoiceField):
     """An optional filter on client companies, in the agency's words: "Customer", with
-    "Any customer" for no filter."""
+    "Any customer" for no filter. Its select grows with the clients, so it is a QuickSelect."""
+
+    widget = QuickSelect
 
     def __init__(self, queryset, **kwargs):
         super().__init__(queryset, required=False, label=CLIENT, **kwargs)

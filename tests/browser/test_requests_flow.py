@@ -130,17 +130,19 @@ def test_a_client_request_is_worked_to_resolution(new_page, live_url, run):
     # Everything in place, without a page load (the marker would not survive one).
     team.evaluate("window.samePage = true")
     team.get_by_label("Owner").select_option(label="Acme Staff")
-    team.get_by_role("button", name="Assign").click()
-    expect(team.locator("#request-header")).to_contain_text("OwnerAcme Staff")
     team.get_by_label("Internal note").fill(NOTE)
-    team.get_by_role("button", name="Add note").click()
+    team.get_by_role("button", name="Save changes").click()
+    expect(team.get_by_role("status")).to_have_text(
+        "Saved: owner → Acme Staff, internal note added."
+    )
+    expect(team.locator("#request-header")).to_contain_text("OwnerAcme Staff")
     expect(timeline(team).locator(".event.internal").filter(has_text=NOTE)).to_be_visible()
     team.get_by_label("Reply to the client").fill("Fixed on our side. Which logo should we use?")
     team.get_by_role("button", name="Send reply").click()
     expect(timeline(team)).to_contain_text("Which logo should we use?")
     expect(team.get_by_label("Reply to the client")).to_have_value("")
-    team.get_by_label("Move to").select_option("waiting_on_client")
-    team.get_by_role("button", name="Change status").click()
+    team.get_by_label("Status").select_option("waiting_on_client")
+    team.get_by_role("button", name="Save changes").click()
     expect(status_badge(team)).to_have_text("Waiting on client")
     expect(timeline(team)).to_contain_text("moved it from new to waiting on client")
     assert team.evaluate("window.samePage") is True
@@ -159,8 +161,8 @@ def test_a_client_request_is_worked_to_resolution(new_page, live_url, run):
     # The team resolves it; the client sees it resolved.
     team.reload()
     expect(timeline(team)).to_contain_text("The blue one, from the brand pack.")
-    team.get_by_label("Move to").select_option("resolved")
-    team.get_by_role("button", name="Change status").click()
+    team.get_by_label("Status").select_option("resolved")
+    team.get_by_role("button", name="Save changes").click()
     expect(status_badge(team)).to_have_text("Resolved")
     client.reload()
     expect(status_badge(client)).to_have_text("Resolved")

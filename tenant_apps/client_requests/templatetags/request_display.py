@@ -56,6 +56,8 @@ def event_text(event) -> str:
                 f"to {_label(Priority, change.get('to'))}"
             )
         case EventKind.DUE:
+            if not change.get("to"):
+                return "removed the due date"
             return f"set the due date to {_day(change.get('to'))}"
         case _:
             return "added files"
