@@ -89,7 +89,7 @@ PREVIEWED_KINDS = (PDF, TEXT, *IMAGES)
 
 def file_preview_queue(stored_file: StoredFile) -> None:
     """Have ``stored_file``'s preview made by a worker after the commit (once: the task
-    skips a file that has one). Pages queue again for a file whose preview never came."""
+    skips a file that has one). ``selectors.file_preview`` queues again one that never came."""
     enqueue_on_commit("tenant_apps.files.tasks.file_preview_make", stored_file.pk)
 
 
