@@ -251,7 +251,9 @@ def test_the_approval_page_previews_and_decides_with_two_buttons(world):
         refused.text
     )
     done = client.post(
-        f"/approvals/{approval.pk}/decide/", {"decision": "approved"}, headers={"HX-Request": "true"}
+        f"/approvals/{approval.pk}/decide/",
+        {"decision": "approved"},
+        headers={"HX-Request": "true"},
     )
     assert f"You approved {document.name}, version 1</strong>" in done.text
 
