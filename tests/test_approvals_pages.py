@@ -266,7 +266,7 @@ def test_the_approver_decides_in_place(world):
         headers=HTMX | {"User-Agent": "Safari/18"},
     )
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<section class="card decide" id="approval-decide">')
+    assert response.text.lstrip().startswith('<section class="card decide" id="approval-decide" ')
     assert "You approved" in response.text
     assert 'id="approval-header" hx-swap-oob="true"' in response.text
     assert (
