@@ -144,9 +144,16 @@ def test_broken_or_protected_pdfs_say_download_instead(world, name, content):
 
 def test_the_task_is_idempotent_and_pending_pages_poll(world):
     document = document_with(world, "widget.pdf", pdf_pages(1))
-    page = signed_in_client(world.personas["approver"]).get(f"/documents/{document.pk}/")
-    assert "Preparing the preview" in page.text and 'hx-select="#file-preview"' in page.text
+    client = signed_in_client(world.personas["approver"])
+    page = client.get(f"/documents/{document.pk}/")
+    assert "Preparing the preview" in page.text and 'hx-trigger="load delay:3s"' in page.text
     first = drawn(world, document)
+    # The pending preview asks again for itself alone, and now gets the pages.
+    again = client.get(
+        f"/documents/{document.pk}/", headers={"HX-Request": "true", "HX-Target": "file-preview"}
+    )
+    assert again.text.lstrip().startswith('<div class="file-preview" id="file-preview">')
+    assert f"/documents/{document.pk}/versions/1/preview/1.png" in again.text
     with tenant_context(world.acme):
         assert file_preview_make(document.current_version.file_id) is None
         assert FilePreview.objects.get(pk=first.pk).created_at == first.created_at

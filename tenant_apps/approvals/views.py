@@ -179,6 +179,8 @@ def _detail_context(request, approval, **bound_forms) -> dict:
             approval,
             page_url=lambda page: reverse("approvals:preview_page", args=(approval.pk, page)),
         ),
+        "preview_name": approval.asked_file.name if approval.asked_file else "",
+        "preview_download_url": reverse("approvals:file", args=(approval.pk,)),
         "links_document": approval.version_id
         and can(actor, "document.view", approval.version.document),
         "links_invoice": approval.invoice_id and can(actor, "invoice.view", approval.invoice),
@@ -194,7 +196,10 @@ def _detail_context(request, approval, **bound_forms) -> dict:
 @permission_required("workspace.use")
 def approval_detail(request, approval_id):
     approval = _visible_approval(request, approval_id)
-    return render(request, "approvals/detail.html", _detail_context(request, approval))
+    template = "approvals/detail.html"
+    if is_htmx(request, target="file-preview"):  # a preview still being made, asking again
+        template = "files/preview.html"
+    return render(request, template, _detail_context(request, approval))
 
 
 @require_POST

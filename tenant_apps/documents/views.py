@@ -287,6 +287,10 @@ def _document_page(request, document, *, version_form=None, edit_form=None, stat
                 "documents:version_preview_page", args=(document.pk, current.number, page)
             ),
         ),
+        "preview_name": current.file.name,
+        "preview_download_url": reverse(
+            "documents:version_download", args=(document.pk, current.number)
+        ),
         "may_request_approval": can(actor, "approvals.request", document.company),
         "max_bytes": actions.upload_limit(),
     }
@@ -298,6 +302,8 @@ def _document_page(request, document, *, version_form=None, edit_form=None, stat
     template = "documents/document.html"
     if is_htmx(request, target="document-main"):
         template += "#main"
+    elif is_htmx(request, target="file-preview"):  # a preview still being made, asking again
+        template = "files/preview.html"
     return render(request, template, context, status=status)
 
 

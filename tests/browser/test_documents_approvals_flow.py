@@ -207,7 +207,7 @@ def test_a_deliverable_is_approved_then_sent_back_on_version_2_and_its_record_ve
     # The exported decision record verifies against the agency's log; an edited one fails.
     team.goto(approval_v2_url)
     with team.expect_download() as download:
-        team.locator("#approval-header").get_by_role("link", name="record.json").click()
+        team.locator("#approval-decisions").get_by_role("link", name="record.json").click()
     exported = tmp_path / "record.json"
     download.value.save_as(exported)
     said = json.loads(exported.read_text())
