@@ -14,8 +14,10 @@ from tenant_apps.approvals.models import ApprovalRequest
 from tenant_apps.documents.actions import document_upload, folder_create, version_add
 from tenant_apps.documents.models import Document, DocumentKind
 from tenant_apps.files.actions import file_store
+from tenant_apps.files.tasks import file_preview_make
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tests.access_matrix import SIGNED_IN_HERE, TEAM, api, signed_in
+from tests.routes_documents import one_page_pdf
 from tests.routes_people import SEES_NORTHWIND, hiding
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -127,6 +129,23 @@ def northwind_approval(world) -> tuple:
     return (in_acme(world, lambda: ask(world).pk),)
 
 
+def northwind_approval_page(world) -> tuple:
+    """Page 1 of the preview of the file a Northwind approval asks about."""
+
+    def make():
+        document = document_upload(
+            company=world.northwind,
+            upload=pdf_upload(content=one_page_pdf(f"Approve me {next(_numbers)}")),
+            actor=user(world, "staff"),
+            name=f"Previewed {next(_numbers)}",
+            kind=DocumentKind.DELIVERABLE,
+        )
+        file_preview_make(document.current_version.file_id)
+        return ask(world, document.current_version).pk
+
+    return (in_acme(world, make), 1)
+
+
 def approval_asking_client_admin(world) -> tuple:
     return (in_acme(world, lambda: ask(world, approvers=("approver", "client_admin")).pk),)
 
@@ -172,6 +191,9 @@ TENANT_ROUTES = {
         signed_in(302, 403, TEAM, method="post", args=northwind_approval)
     ),
     "approvals:file": on_northwind(signed_in(200, 403, SEES_NORTHWIND, args=northwind_approval)),
+    "approvals:preview_page": on_northwind(
+        signed_in(200, 403, SEES_NORTHWIND, args=northwind_approval_page)
+    ),
     "approvals:record": on_northwind(signed_in(200, 403, SEES_NORTHWIND, args=northwind_approval)),
     "approvals:certificate": on_northwind(
         signed_in(200, 403, SEES_NORTHWIND, args=northwind_approval)
@@ -186,6 +208,9 @@ TENANT_ROUTES = {
         api(200, 403, TEAM, method="post", args=northwind_approval)
     ),
     "api-approval-file": on_northwind(api(200, 403, SEES_NORTHWIND, args=northwind_approval)),
+    "api-approval-preview-page": on_northwind(
+        api(200, 403, SEES_NORTHWIND, args=northwind_approval_page)
+    ),
     "api-approval-record": on_northwind(api(200, 403, SEES_NORTHWIND, args=northwind_approval)),
     "api-approval-certificate": on_northwind(
         api(200, 403, SEES_NORTHWIND, args=northwind_approval)

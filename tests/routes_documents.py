@@ -3,8 +3,10 @@ of the documents they are checked on."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
+from fpdf import FPDF
 
 from tenant_apps.documents.actions import document_upload, folder_create
+from tenant_apps.files.tasks import file_preview_make
 from tests.access_matrix import CLIENTS, SIGNED_IN_HERE, TEAM, api, signed_in
 from tests.routes_people import SEES_NORTHWIND, hiding
 
@@ -69,6 +71,22 @@ def northwind_version(world) -> tuple:
     return (make_document(world).pk, 1)
 
 
+def one_page_pdf(text="Preview me") -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+def northwind_preview_page(world) -> tuple:
+    """Page 1 of the preview of a Northwind document's version 1."""
+    document = make_document(world, upload=pdf_file(content=one_page_pdf()))
+    with tenant_context(world.acme):
+        file_preview_make(document.current_version.file_id)
+    return (document.pk, 1, 1)
+
+
 def internal_version(world) -> tuple:
     return (*internal_document(world), 1)
 
@@ -108,6 +126,9 @@ TENANT_ROUTES = {
     "documents:version_download": on_northwind(
         signed_in(200, 403, SEES_NORTHWIND, args=northwind_version)
     ),
+    "documents:version_preview_page": on_northwind(
+        signed_in(200, 403, SEES_NORTHWIND, args=northwind_preview_page)
+    ),
     # The API (tests/test_documents_api.py walks API_MORE_CASES below).
     "api-document-folders": api(200, 200, SIGNED_IN_HERE),
     "api-documents": api(200, 200, SIGNED_IN_HERE),
@@ -119,6 +140,9 @@ TENANT_ROUTES = {
     ),
     "api-document-version-download": on_northwind(
         api(200, 403, SEES_NORTHWIND, args=northwind_version)
+    ),
+    "api-document-version-preview-page": on_northwind(
+        api(200, 403, SEES_NORTHWIND, args=northwind_preview_page)
     ),
 }
 

@@ -252,13 +252,12 @@ def test_the_approver_decides_in_place(world):
     approval = in_acme(world, lambda: ask(world, approvers=("approver", "client_admin")))
     page = browser(world, "approver").get(f"/approvals/{approval.pk}/")
     assert "Your decision" in page.text and approval.sha256 in page.text
-    assert (
-        "Record my decision" in browser(world, "client_admin").get(page.request["PATH_INFO"]).text
-    )
+    as_admin = browser(world, "client_admin").get(page.request["PATH_INFO"])
+    assert "Request changes</button>" in as_admin.text
     # Those not asked see the approval without the form.
     for persona in ["staff", "finance", "viewer"]:
         other = browser(world, persona).get(f"/approvals/{approval.pk}/")
-        assert other.status_code == 200 and "Record my decision" not in other.text
+        assert other.status_code == 200 and "Request changes</button>" not in other.text
 
     client = browser(world, "approver")
     response = client.post(
@@ -267,8 +266,8 @@ def test_the_approver_decides_in_place(world):
         headers=HTMX | {"User-Agent": "Safari/18"},
     )
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<section class="card decide" id="approval-decide">')
-    assert "You decided" in response.text
+    assert response.text.lstrip().startswith('<section class="card decide" id="approval-decide" ')
+    assert "You approved" in response.text
     assert 'id="approval-header" hx-swap-oob="true"' in response.text
     assert (
         'id="approval-decisions" hx-swap-oob="true"' in response.text and "Lovely." in response.text
@@ -303,9 +302,8 @@ def test_superseded_shows_and_the_team_asks_again_on_the_new_version(world):
     in_acme(world, lambda: new_version(world, document))
 
     approver_view = browser(world, "approver").get(f"/approvals/{approval.pk}/")
-    assert (
-        'id="superseded"' in approver_view.text and "Record my decision" not in approver_view.text
-    )
+    assert 'id="superseded"' in approver_view.text
+    assert "Request changes</button>" not in approver_view.text
     refused = browser(world, "approver").post(
         f"/approvals/{approval.pk}/decide/", {"decision": "approved"}
     )
@@ -433,7 +431,7 @@ def test_the_emailed_single_purpose_link_opens_the_approval_to_decide(world, run
     client = host_client("acme.localhost")
     opened = client.post(link_in(message))
     assert opened["Location"] == f"/approvals/{approval.pk}/"
-    assert "Record my decision" in client.get(opened["Location"]).text
+    assert "Request changes</button>" in client.get(opened["Location"]).text
     client.post(f"/approvals/{approval.pk}/decide/", {"decision": "approved"})
     record = in_acme(world, lambda: ApprovalDecision.objects.get())
     assert record.signed_in_by == "action_link"

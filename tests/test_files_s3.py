@@ -1,6 +1,7 @@
 """File storage in an S3-compatible bucket (FILE_STORAGE_BACKEND=s3), against moto's S3 server
 on loopback: streamed multipart writes that leave nothing when refused, presigned attachment
-downloads, listing for the orphan sweep, and text extraction from a non-seekable stream."""
+downloads, listing for the orphan sweep, text extraction and previews from a non-seekable
+stream."""
 
 import hashlib
 from datetime import timedelta
@@ -18,9 +19,10 @@ from moto.server import ThreadedMotoServer
 from tenant_apps.documents.extraction import version_text
 from tenant_apps.documents.models import ExtractionState
 from tenant_apps.files.actions import file_orphans_delete, file_store
-from tenant_apps.files.models import StoredFile
+from tenant_apps.files.models import PreviewState, StoredFile, page_key
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.files.storage import S3_PART_SIZE, S3FileStorage, file_storage
+from tenant_apps.files.tasks import file_preview_make
 from tests.conftest import signed_in_client
 from tests.routes_documents import PDF, make_document, pdf_file
 from tests.test_documents_search import pdf_with_text
@@ -202,3 +204,18 @@ def test_reading_from_s3_is_forward_only_and_extraction_copies_it(bucket, owner)
     stored = file_store(upload=SimpleUploadedFile("a.txt", b"apricots\n"), uploaded_by=owner)
     assert not file_storage().open(stored.key).seekable()
     assert version_text(stored) == ("apricots", ExtractionState.DONE)
+
+
+def test_previews_are_drawn_from_and_kept_in_the_bucket(bucket, world):
+    document = make_document(world, upload=pdf_file("q.pdf", pdf_with_text("Quince", "Pear")))
+    with tenant_context(world.acme):
+        stored = StoredFile.objects.get(pk=document.current_version.file_id)
+        assert file_preview_make(stored.pk) == PreviewState.READY
+        keys = {entry["Key"] for entry in bucket.list_objects_v2(Bucket=BUCKET)["Contents"]}
+        assert {page_key(stored.key, 1), page_key(stored.key, 2)} <= keys
+    page = signed_in_client(world.personas["approver"]).get(
+        f"/documents/{document.pk}/versions/1/preview/2.png"
+    )
+    # Served through the portal (never a bucket URL), with the download's checks.
+    assert page.status_code == 200 and page["Content-Type"] == "image/png"
+    assert b"".join(page.streaming_content).startswith(b"\x89PNG")

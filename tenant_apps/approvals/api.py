@@ -9,7 +9,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -22,13 +27,15 @@ from tenant_apps.approvals.export import record_response
 from tenant_apps.approvals.forms import STATUS_FILTERS, TEXT_MAX_LENGTH, ApprovalFilterForm
 from tenant_apps.approvals.models import ApprovalRequest, ApprovalStatus, Decision, SignInMethod
 from tenant_apps.approvals.selectors import (
+    approval_preview,
     approval_rows,
     approval_with_decisions,
     invoice_for,
     version_for,
     visible_approvals,
 )
-from tenant_apps.files.responses import file_download_response
+from tenant_apps.files.api import PreviewOutput
+from tenant_apps.files.responses import file_download_response, file_preview_page_response
 from tenant_apps.kit.access import Actor, Allowed, actor_for, require
 from tenant_apps.kit.api import NewestFirst
 
@@ -135,7 +142,17 @@ class ApprovalOutput(serializers.Serializer):
         help_text="Pending, asks the caller, and the caller has not decided."
     )
     decisions = DecisionOutput(many=True, source="decisions.all")
+    preview = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
+
+    @extend_schema_field(PreviewOutput)
+    def get_preview(self, approval) -> dict:
+        absolute = self.context["request"].build_absolute_uri
+
+        def page_url(page):
+            return absolute(reverse("api-approval-preview-page", args=[approval.pk, page]))
+
+        return PreviewOutput(approval_preview(approval, page_url=page_url, with_text=False)).data
 
     @extend_schema_field(Approver(many=True))
     def get_approvers(self, approval) -> list:
@@ -408,6 +425,23 @@ class ApprovalFileApi(FileAnswer):
         if asked is None:
             raise Http404("The file asked about has been replaced since.")
         return file_download_response(asked)
+
+
+class ApprovalPreviewPageApi(FileAnswer):
+    @extend_schema(
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such page, or no preview (yet)."),
+        },
+        summary="A page of the preview of the file asked about",
+        description="A PNG of page `page` (from 1), as listed in the approval's "
+        "`preview.pages`; to everyone who may download the file asked about.",
+    )
+    def get(self, request, approval_id, page):
+        asked = self.approval().asked_file
+        if asked is None:
+            raise Http404("The file asked about has been replaced since.")
+        return file_preview_page_response(asked, page)
 
 
 class ApprovalRecordApi(FileAnswer):

@@ -24,6 +24,11 @@ urlpatterns = [
         "approvals/<int:approval_id>/file", api.ApprovalFileApi.as_view(), name="api-approval-file"
     ),
     path(
+        "approvals/<int:approval_id>/preview/<int:page>",
+        api.ApprovalPreviewPageApi.as_view(),
+        name="api-approval-preview-page",
+    ),
+    path(
         "approvals/<int:approval_id>/record.json",
         api.ApprovalRecordApi.as_view(),
         name="api-approval-record",

@@ -73,10 +73,12 @@ class ApprovalRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The decision comes from the button pressed (Approve or Request changes); the page
+    shows the comment field and the two buttons, not a choice."""
+
     decision = forms.ChoiceField(
         choices=[("approved", "Approve"), ("changes_requested", "Request changes")],
-        widget=forms.RadioSelect,
-        label="Decision",
+        error_messages={"required": "Choose Approve or Request changes."},
     )
     comment = forms.CharField(
         required=False,

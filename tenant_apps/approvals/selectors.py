@@ -11,6 +11,8 @@ from tenant_apps.approvals.models import (
     ApprovalStatus,
 )
 from tenant_apps.documents.models import DocumentVersion
+from tenant_apps.documents.selectors import version_preview
+from tenant_apps.files.selectors import Preview, file_preview
 from tenant_apps.invoices.models import Invoice
 from tenant_apps.invoices.selectors import visible_invoices
 from tenant_apps.kit.access import APPROVER_ROLES, Actor, can
@@ -25,7 +27,11 @@ def visible_approvals(actor: Actor) -> QuerySet[ApprovalRequest]:
     if they may see the invoice or were asked about it.
     """
     approvals = ApprovalRequest.objects.select_related(
-        "company", "version__document", "version__file", "invoice__pdf", "requested_by"
+        "company",
+        "version__document",
+        "version__file__preview",
+        "invoice__pdf__preview",
+        "requested_by",
     )
     ids = actor.visible_company_ids
     if ids is not None:
@@ -114,3 +120,13 @@ def invoice_for(actor: Actor, invoice_id: int) -> Invoice | None:
     if invoice is None or not can(actor, "invoice.view", invoice):
         return None
     return invoice
+
+
+def approval_preview(approval, *, page_url, with_text=True) -> Preview:
+    """The preview of exactly the bytes asked about ("none" once an invoice's PDF changed)."""
+    asked = approval.asked_file
+    if asked is None:
+        return Preview("none")
+    if approval.version_id:
+        return version_preview(approval.version, page_url=page_url, with_text=with_text)
+    return file_preview(asked, page_url=page_url)

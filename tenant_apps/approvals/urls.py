@@ -20,6 +20,11 @@ urlpatterns = [
     path("approvals/<int:approval_id>/ask-again/", views.approval_rerequest, name="rerequest"),
     path("approvals/<int:approval_id>/cancel/", views.approval_cancel, name="cancel"),
     path("approvals/<int:approval_id>/file/", views.approval_file, name="file"),
+    path(
+        "approvals/<int:approval_id>/preview/<int:page>.png",
+        views.approval_preview_page,
+        name="preview_page",
+    ),
     path("approvals/<int:approval_id>/record.json", views.approval_record_json, name="record"),
     path(
         "approvals/<int:approval_id>/certificate.pdf",

@@ -26,6 +26,7 @@ from tenant_apps.approvals.forms import (
 )
 from tenant_apps.approvals.models import ApprovalRequest
 from tenant_apps.approvals.selectors import (
+    approval_preview,
     approval_rows,
     approval_with_decisions,
     invoice_for,
@@ -34,7 +35,7 @@ from tenant_apps.approvals.selectors import (
     visible_approvals,
     waiting_on,
 )
-from tenant_apps.files.responses import file_download_response
+from tenant_apps.files.responses import file_download_response, file_preview_page_response
 from tenant_apps.kit.access import actor_for, can, permission_required, require
 from tenant_apps.kit.htmx import is_htmx, list_template
 
@@ -176,6 +177,12 @@ def _detail_context(request, approval, **bound_forms) -> dict:
         if approval.version_id
         else None,
         "subject_changed": approval.asked_file is None,
+        "preview": approval_preview(
+            approval,
+            page_url=lambda page: reverse("approvals:preview_page", args=(approval.pk, page)),
+        ),
+        "preview_name": approval.asked_file.name if approval.asked_file else "",
+        "preview_download_url": reverse("approvals:file", args=(approval.pk,)),
         "links_document": approval.version_id
         and can(actor, "document.view", approval.version.document),
         "links_invoice": approval.invoice_id and can(actor, "invoice.view", approval.invoice),
@@ -191,7 +198,10 @@ def _detail_context(request, approval, **bound_forms) -> dict:
 @permission_required("workspace.use")
 def approval_detail(request, approval_id):
     approval = _visible_approval(request, approval_id)
-    return render(request, "approvals/detail.html", _detail_context(request, approval))
+    template = "approvals/detail.html"
+    if is_htmx(request, target="file-preview"):  # a preview still being made, asking again
+        template = "files/preview.html"
+    return render(request, template, _detail_context(request, approval))
 
 
 @require_POST
@@ -217,8 +227,7 @@ def approval_decide(request, approval_id):
     if saved:
         approval = _visible_approval(request, approval_id)  # as saved, with the new decision
         if not is_htmx(request):
-            messages.success(request, "Your decision is recorded. Thank you.")
-            return redirect("approvals:detail", approval.pk)
+            return redirect("approvals:detail", approval.pk)  # its panel confirms
     context = _detail_context(request, approval, **({} if saved else {"decision_form": form}))
     if not is_htmx(request):
         return render(request, "approvals/detail.html", context, status=400)
@@ -287,6 +296,15 @@ def approval_file(request, approval_id):
     if asked is None:
         raise Http404("The file asked about has been replaced since.")
     return file_download_response(asked)
+
+
+@permission_required("workspace.use")
+def approval_preview_page(request, approval_id, page):
+    """A page of the preview of the file asked about, to everyone who may download it."""
+    asked = _visible_approval(request, approval_id).asked_file
+    if asked is None:
+        raise Http404("The file asked about has been replaced since.")
+    return file_preview_page_response(asked, page)
 
 
 @permission_required("workspace.use")

@@ -27,10 +27,12 @@ from tenant_apps.documents.models import Document, DocumentKind, ExtractionState
 from tenant_apps.documents.selectors import (
     document_search,
     document_versions,
+    version_preview,
     visible_documents,
     visible_folders,
 )
-from tenant_apps.files.responses import file_download_response
+from tenant_apps.files.api import PreviewOutput
+from tenant_apps.files.responses import file_download_response, file_preview_page_response
 from tenant_apps.files.uploads import raw_body_upload, upload_cap
 from tenant_apps.files.validation import upload_accept
 from tenant_apps.kit.access import Actor, Allowed, actor_for, require
@@ -92,10 +94,19 @@ class VersionOutput(serializers.Serializer):
         help_text="Whether the file's text is searchable yet.",
     )
     download_url = serializers.SerializerMethodField()
+    preview = serializers.SerializerMethodField()
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url(self, version) -> str:
         return _absolute(self, "api-document-version-download", version.document_id, version.number)
+
+    @extend_schema_field(PreviewOutput)
+    def get_preview(self, version) -> dict:
+        def page_url(page):
+            name = "api-document-version-preview-page"
+            return _absolute(self, name, version.document_id, version.number, page)
+
+        return PreviewOutput(version_preview(version, page_url=page_url, with_text=False)).data
 
 
 class DocumentOutput(serializers.Serializer):
@@ -477,3 +488,21 @@ class DocumentVersionDownloadApi(OneDocument, FileDownloadApi):
     def get(self, request, document_id, number):
         versions = self.document().versions.select_related("file")
         return file_download_response(get_object_or_404(versions, number=number).file)
+
+
+class DocumentVersionPreviewPageApi(OneDocument, FileDownloadApi):
+    permission_classes = [Allowed.to("workspace.use")]
+
+    @extend_schema(
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such version or page, or no preview (yet)."),
+        },
+        summary="A page of a version's preview",
+        description="A PNG of page `page` (from 1) of the version, as listed in its "
+        "`preview.pages`; to whoever may download the version.",
+    )
+    def get(self, request, document_id, number, page):
+        versions = self.document().versions.select_related("file")
+        version = get_object_or_404(versions, number=number)
+        return file_preview_page_response(version.file, page)

@@ -21,4 +21,9 @@ urlpatterns = [
         api.DocumentVersionDownloadApi.as_view(),
         name="api-document-version-download",
     ),
+    path(
+        "documents/<int:document_id>/versions/<int:number>/preview/<int:page>",
+        api.DocumentVersionPreviewPageApi.as_view(),
+        name="api-document-version-preview-page",
+    ),
 ]

@@ -21,7 +21,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat, Left
 
-from tenant_apps.documents.models import Document, DocumentVersion, Folder
+from tenant_apps.documents.models import Document, DocumentVersion, ExtractionState, Folder
+from tenant_apps.files.selectors import Preview, file_preview
 from tenant_apps.kit.access import Actor
 from tenant_apps.kit.samples import Sample, sample
 from tenant_apps.people.models import ClientCompany
@@ -50,7 +51,10 @@ def visible_documents(actor: Actor) -> QuerySet[Document]:
     return _visible(
         actor,
         Document.objects.select_related(
-            "company", "folder", "current_version__file__uploaded_by"
+            "company",
+            "folder",
+            "current_version__file__uploaded_by",
+            "current_version__file__preview",
         ).defer("search_vector", "current_version__extracted_text"),
     )
 
@@ -117,7 +121,9 @@ def folder_path(folder: Folder) -> list[Folder]:
 
 def document_versions(document: Document) -> QuerySet[DocumentVersion]:
     """Every version of ``document``, newest first, with its file and uploader."""
-    return document.versions.select_related("file__uploaded_by").defer("extracted_text")
+    return document.versions.select_related("file__uploaded_by", "file__preview").defer(
+        "extracted_text"
+    )
 
 
 def versions_with_approvals(document: Document) -> list[DocumentVersion]:
@@ -126,6 +132,19 @@ def versions_with_approvals(document: Document) -> list[DocumentVersion]:
     versions (the policy's approval.view: only invoices' approvals are narrower)."""
     approvals = Prefetch("approvals", to_attr="shown_approvals")
     return list(document_versions(document).prefetch_related(approvals))
+
+
+def version_preview(version: DocumentVersion, *, page_url, with_text: bool = True) -> Preview:
+    """``version``'s preview (see ``file_preview``); an Office document shows its extracted
+    text, since only PDFs, images and text files are drawn. Without ``with_text`` the text
+    is not loaded (lists, the API)."""
+    has_text = version.extraction == ExtractionState.DONE
+    return file_preview(
+        version.file,
+        page_url=page_url,
+        text=version.extracted_text if has_text and with_text else "",
+        has_text=has_text,
+    )
 
 
 def search_query(text: str) -> SearchQuery | None:

@@ -18,4 +18,9 @@ urlpatterns = [
         views.version_download,
         name="version_download",
     ),
+    path(
+        "documents/<int:document_id>/versions/<int:number>/preview/<int:page>.png",
+        views.version_preview_page,
+        name="version_preview_page",
+    ),
 ]

@@ -34,11 +34,12 @@ from tenant_apps.documents.selectors import (
     folder_path,
     space_documents,
     space_folders,
+    version_preview,
     versions_with_approvals,
     visible_documents,
     visible_folders,
 )
-from tenant_apps.files.responses import file_download_response
+from tenant_apps.files.responses import file_download_response, file_preview_page_response
 from tenant_apps.files.uploads import upload_cap
 from tenant_apps.files.validation import safe_file_name
 from tenant_apps.kit.access import actor_for, can, permission_required, require
@@ -274,11 +275,22 @@ def _upload_json(form, created) -> JsonResponse:
 
 def _document_page(request, document, *, version_form=None, edit_form=None, status=200):
     actor = actor_for(request)
+    current = document.current_version
     context = {
         "actor": actor,
         "document": document,
         "path": folder_path(document.folder) if document.folder_id else [],
         "versions": versions_with_approvals(document),
+        "preview": version_preview(
+            current,
+            page_url=lambda page: reverse(
+                "documents:version_preview_page", args=(document.pk, current.number, page)
+            ),
+        ),
+        "preview_name": current.file.name,
+        "preview_download_url": reverse(
+            "documents:version_download", args=(document.pk, current.number)
+        ),
         "may_request_approval": can(actor, "approvals.request", document.company),
         "max_bytes": actions.upload_limit(),
     }
@@ -290,6 +302,8 @@ def _document_page(request, document, *, version_form=None, edit_form=None, stat
     template = "documents/document.html"
     if is_htmx(request, target="document-main"):
         template += "#main"
+    elif is_htmx(request, target="file-preview"):  # a preview still being made, asking again
+        template = "files/preview.html"
     return render(request, template, context, status=status)
 
 
@@ -350,11 +364,20 @@ def version_add(request, shown, cap):
     return _document_page(request, shown, version_form=form, status=400)
 
 
+def _visible_version(request, document_id, number):
+    shown = _visible_document(request, document_id)
+    return get_object_or_404(shown.versions.select_related("file"), number=number)
+
+
 @permission_required("workspace.use")
 def version_download(request, document_id, number):
-    shown = _visible_document(request, document_id)
-    version = get_object_or_404(shown.versions.select_related("file"), number=number)
-    return file_download_response(version.file)
+    return file_download_response(_visible_version(request, document_id, number).file)
+
+
+@permission_required("workspace.use")
+def version_preview_page(request, document_id, number, page):
+    """A page of a version's preview, to whoever may download the version."""
+    return file_preview_page_response(_visible_version(request, document_id, number).file, page)
 
 
 # Search

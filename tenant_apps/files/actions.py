@@ -6,14 +6,21 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from billing.limits import storage_check as billing_storage_check
-from tenant_apps.files.models import StoredFile
+from shared_apps.core.tasks import enqueue_on_commit
+from tenant_apps.files.models import (
+    FilePreview,
+    StoredFile,
+    page_key,
+    preview_owner_key,
+)
+from tenant_apps.files.previews import IMAGES, Drawn
 from tenant_apps.files.selectors import storage_used
 from tenant_apps.files.storage import file_storage
-from tenant_apps.files.validation import UploadStream, upload_accept
+from tenant_apps.files.validation import PDF, TEXT, UploadStream, upload_accept
 
 ORPHAN_BATCH_SIZE = 1000
 
@@ -38,7 +45,7 @@ def file_store(*, upload, uploaded_by, max_bytes=None) -> StoredFile:
     storage.save(key, stream)
     try:
         with transaction.atomic():
-            return StoredFile.objects.create(
+            stored = StoredFile.objects.create(
                 key=key,
                 name=accepted.name,
                 size=stream.size,
@@ -50,6 +57,9 @@ def file_store(*, upload, uploaded_by, max_bytes=None) -> StoredFile:
     except BaseException:
         storage.delete(key)
         raise
+    if accepted.kind in PREVIEWED_KINDS:
+        file_preview_queue(stored)
+    return stored
 
 
 @contextmanager
@@ -74,6 +84,37 @@ def atomic_storing(uploads, *, uploaded_by, max_bytes=None):
         raise
 
 
+PREVIEWED_KINDS = (PDF, TEXT, *IMAGES)
+
+
+def file_preview_queue(stored_file: StoredFile) -> None:
+    """Have ``stored_file``'s preview made by a worker after the commit (once: the task
+    skips a file that has one). ``selectors.file_preview`` queues again one that never came."""
+    enqueue_on_commit("tenant_apps.files.tasks.file_preview_make", stored_file.pk)
+
+
+def file_preview_save(*, stored_file: StoredFile, drawn: Drawn) -> FilePreview:
+    """Store ``drawn`` as ``stored_file``'s preview, once: pages first (their keys are fixed,
+    so a second writer writes the same bytes), then the row; a row already there wins."""
+    storage = file_storage()
+    for number, png in enumerate(drawn.pages, start=1):
+        storage.save(page_key(stored_file.key, number), [png])
+    try:
+        with transaction.atomic():
+            preview, _created = FilePreview.objects.get_or_create(
+                file=stored_file,
+                defaults={
+                    "state": drawn.state,
+                    "pages": len(drawn.pages),
+                    "page_count": drawn.page_count,
+                    "text": drawn.text,
+                },
+            )
+    except IntegrityError:  # a concurrent run saved it between the look and the insert
+        preview = FilePreview.objects.get(file=stored_file)
+    return preview
+
+
 def file_orphans_delete(*, older_than: datetime) -> int:
     """Delete the current agency's stored objects that no row names, last written before
     ``older_than``; returns how many. Leave uploads in flight alone with a generous cutoff."""
@@ -83,9 +124,13 @@ def file_orphans_delete(*, older_than: datetime) -> int:
     )
     deleted = 0
     for batch in itertools.batched(stale, ORPHAN_BATCH_SIZE):
-        known = set(StoredFile.objects.filter(key__in=batch).values_list("key", flat=True))
+        owners = {key: preview_owner_key(key) for key in batch}
+        known = set(
+            StoredFile.objects.filter(key__in=set(owners.values())).values_list("key", flat=True)
+        )
         for key in batch:
-            if key not in known:
+            # A preview page lives as long as its file.
+            if owners[key] not in known:
                 storage.delete(key)
                 deleted += 1
     return deleted

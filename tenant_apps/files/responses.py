@@ -4,9 +4,10 @@ then return ``file_download_response``; no file has a URL of its own."""
 import unicodedata
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 
-from tenant_apps.files.models import StoredFile
+from tenant_apps.files.models import StoredFile, page_key
+from tenant_apps.files.selectors import preview_page
 from tenant_apps.files.storage import CHUNK_SIZE, file_storage
 
 
@@ -38,4 +39,21 @@ def file_download_response(stored_file: StoredFile) -> HttpResponse:
     # The CSP middleware keeps a policy a view already set, so this one wins.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def file_preview_page_response(stored_file: StoredFile, number: int) -> HttpResponse:
+    """Page ``number`` of ``stored_file``'s preview, a PNG drawn by the preview task (404 if
+    there is none). Callers check access as for the download; the picture is inline, but
+    inert: nosniff, a sandboxing policy, and kept only in the viewer's own cache."""
+    if not preview_page(stored_file, number):
+        raise Http404("No such preview page.")
+    storage = file_storage()
+    response = FileResponse(
+        storage.open(page_key(stored_file.key, number)), content_type="image/png"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # A version's pages never change; the next viewer on a shared machine still asks us.
+    response["Cache-Control"] = "private, max-age=3600"
     return response
