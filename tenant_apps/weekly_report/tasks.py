@@ -56,6 +56,6 @@ def weekly_reports_agency(week: str | None = None) -> int:
                 company=member.company, recipient=member.user, week=monday
             )
             if created:
-                weekly_report_email(report, zone).send()
+                weekly_report_email(report).send()
                 sent += 1
     return sent

@@ -5,7 +5,6 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.client_requests.selectors import agency_zone
 from tenant_apps.kit.access import Allowed, actor_for, permission_required
 from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.workspace.selectors import HEALTH_FRESH_SECONDS, dashboard
@@ -16,8 +15,8 @@ def home(request):
     """The dashboard: the client's or the team's, around the inbox's Waiting on you (client
     people) or Next actions (the team)."""
     actor = actor_for(request)
-    zone = agency_zone()
-    board = dashboard(actor, zone)
+    # "Today" is the viewer's day, in the zone their times are shown in (RegionalMiddleware).
+    board = dashboard(actor, timezone.get_current_timezone())
     context = {
         "dashboard": board,
         # The inbox's part of the page (inbox/includes/home.html) reads these.
@@ -25,8 +24,7 @@ def home(request):
         "next_actions": getattr(board, "next_actions", []),
         "health_fresh_minutes": HEALTH_FRESH_SECONDS // 60,
     }
-    with timezone.override(zone):  # times shown in the agency's day, as "today" is counted
-        return render(request, "workspace/home.html", context)
+    return render(request, "workspace/home.html", context)
 
 
 class MeApi(APIView):
@@ -226,7 +224,7 @@ class DashboardApi(APIView):
         "The other side's parts are null.",
     )
     def get(self, request):
-        board = dashboard(actor_for(request), agency_zone())
+        board = dashboard(actor_for(request), timezone.get_current_timezone())
         data = dict.fromkeys(self.Output().fields)
         if board is not None:
             data |= {name: getattr(board, name, None) for name in data}
