@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 DEFAULT_TIME_ZONE = "UTC"
-DEFAULT_LOCALE = "en-US"
+DEFAULT_LOCALE = "en-GB"
 # BCP 47 tags; CLDR has each as "English (<country>)".
 SUPPORTED_LOCALES = (
     "en-US",
@@ -75,7 +75,7 @@ def validate_locale(value: str) -> None:
 
 
 def zone_and_locale(user=None, agency=None) -> tuple[str, str]:
-    """The person's own settings, else their agency's, else UTC and US English. ``agency``
+    """The person's own settings, else their agency's, else UTC and British English. ``agency``
     defaults to the one whose schema is in use."""
     agency = agency if agency is not None else getattr(connection, "tenant", None)
     zone = getattr(user, "time_zone", "") or getattr(agency, "time_zone", "") or DEFAULT_TIME_ZONE
