@@ -14,6 +14,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone, translation
@@ -74,6 +75,22 @@ def validate_locale(value: str) -> None:
         raise ValidationError("Choose a format from the list, such as en-GB.", code="locale")
 
 
+def validate_regional(*, time_zone: str, locale: str, blank: bool = False) -> None:
+    """Both at once, errors by field; ``blank`` allows "" (a person following the agency)."""
+    errors = {}
+    for name, value, validate in (
+        ("time_zone", time_zone, validate_time_zone),
+        ("locale", locale, validate_locale),
+    ):
+        try:
+            if value or not blank:
+                validate(value)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
 def zone_and_locale(user=None, agency=None) -> tuple[str, str]:
     """The person's own settings, else their agency's, else UTC and British English. ``agency``
     defaults to the one whose schema is in use."""
@@ -102,3 +119,25 @@ class RegionalMiddleware:
     def __call__(self, request):
         with regional_for(request.user, getattr(request, "tenant", None)):
             return self.get_response(request)
+
+
+class RegionalForm(forms.Form):
+    """A time zone and a locale from the lists. With ``inherited`` (the agency's zone and
+    locale), each may be left blank to follow the agency: a person's own settings."""
+
+    time_zone = forms.ChoiceField(label="Time zone")
+    locale = forms.ChoiceField(
+        label="Dates and money", help_text="How dates, times and amounts are written."
+    )
+
+    def __init__(self, *args, inherited: tuple[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        zones, locales = time_zone_choices(), locale_choices()
+        if inherited is not None:
+            zone, locale = inherited
+            zones = [("", f"Your agency's: {zone}"), *zones]
+            locales = [("", f"Your agency's: {dict(locales).get(locale, locale)}"), *locales]
+            for field in self.fields.values():
+                field.required = False
+        self.fields["time_zone"].choices = zones
+        self.fields["locale"].choices = locales

@@ -4,6 +4,11 @@ from tenant_apps.activity.events import AuditEvent
 
 
 class SecurityAudit(AuditEvent):
+    ACCOUNT_REGIONAL_UPDATED = (
+        "account.regional_updated",
+        "Own time zone or format changed",
+        "Changed their own time zone or date and money format",
+    )
     AUTH_SIGNED_IN = "auth.signed_in", "Sign-in", "Signed in"
     AUTH_SIGN_IN_FAILED = "auth.sign_in_failed", "Failed sign-in", "Failed to sign in"
     AUTH_LOCKED_OUT = "auth.locked_out", "Lockout", "Was locked out after repeated failed sign-ins"
