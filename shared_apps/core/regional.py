@@ -75,6 +75,16 @@ def validate_locale(value: str) -> None:
         raise ValidationError("Choose a format from the list, such as en-GB.", code="locale")
 
 
+def locale_supported(tag: str) -> str:
+    """A browser's language tag as the nearest supported locale: "en-GB" as is, "de-DE"
+    as "en-DE" (English as written in Germany); "" when none is near."""
+    language, _, region = tag.strip().replace("_", "-").partition("-")
+    for candidate in (f"{language.lower()}-{region.upper()}", f"en-{region.upper()}"):
+        if candidate in SUPPORTED_LOCALES:
+            return candidate
+    return ""
+
+
 def validate_regional(*, time_zone: str, locale: str, blank: bool = False) -> None:
     """Both at once, errors by field; ``blank`` allows "" (a person following the agency)."""
     errors = {}
