@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django import forms
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
@@ -87,6 +88,13 @@ def test_a_date_is_the_same_day_in_every_zone_a_moment_is_not():
         assert format_day(date(2026, 12, 10)) == "10 Dec 2026"
         assert format_day(late) == "11 Dec 2026"
         assert format_deadline(late) == "Friday 11 December, 08:30 JST"
+
+
+def test_date_inputs_hold_iso_dates_in_every_locale():
+    field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    with translation.override("en-GB"):
+        assert 'value="2031-03-31"' in field.widget.render("due", date(2031, 3, 31))
+        assert field.clean("2031-03-31") == date(2031, 3, 31)
 
 
 def test_a_browsers_language_becomes_the_nearest_supported_locale():
