@@ -1,6 +1,8 @@
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+from shared_apps.core import regional
+
 
 class AgencyQuerySet(models.QuerySet):
     def provisioned(self):
@@ -29,6 +31,14 @@ class Agency(TenantMixin):
     is_spare = models.BooleanField(default=False, db_index=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Defaults for its people (each may set their own): the zone times are shown in and
+    # the locale dates and money are written in.
+    time_zone = models.CharField(
+        max_length=64, default=regional.DEFAULT_TIME_ZONE, validators=[regional.validate_time_zone]
+    )
+    locale = models.CharField(
+        max_length=16, default=regional.DEFAULT_LOCALE, validators=[regional.validate_locale]
+    )
 
     auto_create_schema = True
     auto_drop_schema = True

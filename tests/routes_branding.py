@@ -64,6 +64,8 @@ TENANT_ROUTES = {
     "branding:domain_primary_reset": signed_in(302, 403, OWNER, method="post"),
     "branding:domain_remove": signed_in(302, 403, OWNER, method="post", args=acme_domain),
     "api-brand": api(200, 403, OWNER),
+    "branding:regional": signed_in(200, 403, ["owner", "admin"]),
+    "api-regional": api(200, 403, ["owner", "admin"]),
     "api-domains": api(200, 403, OWNER),
     "api-domain": api(200, 403, OWNER, args=acme_domain),
     "api-domain-verify": api(202, 403, OWNER, method="post", args=acme_domain),

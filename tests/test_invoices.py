@@ -150,10 +150,10 @@ def test_a_built_invoice_gets_a_branded_pdf_with_its_lines_and_payment_link(worl
         "INV-0042",
         "Brand workshop",
         "Logo files",
-        "EUR 999.99",  # 2 x 450 + 99.99
-        "EUR 200.00",  # 20% tax
-        "EUR 1,199.99",
-        "31 March 2031",
+        "€999.99",  # 2 x 450 + 99.99, in the agency's locale (en-GB)
+        "€200.00",  # 20% tax
+        "€1,199.99",
+        "31 Mar 2031",
         "https://pay.example/inv-0042",
         "IBAN XX00",
     ]:
@@ -461,8 +461,8 @@ def test_invoice_visibility_by_role(world):
 
 
 def test_totals_add_up_per_currency_and_leave_out_voided_invoices(world):
-    make_invoice(world, moves=["send"])  # EUR 1,199.99 outstanding
-    make_invoice(world, moves=["send", "mark_paid"])  # EUR 1,199.99 paid
+    make_invoice(world, moves=["send"])  # €1,199.99 outstanding
+    make_invoice(world, moves=["send", "mark_paid"])  # €1,199.99 paid
     make_invoice(world, moves=["send", "void"])
     make_invoice(world, currency="JPY", lines=[line("Yen", "1", "5000")], moves=["send"])
     with tenant_context(world.acme):
@@ -487,7 +487,7 @@ def test_sending_emails_the_finance_people_once_even_when_the_task_runs_again(
     [email] = mailoutbox
     assert email.to == ["finance@northwind.example"]
     assert invoice.number in email.subject
-    assert "EUR 1,199.99" in email.subject
+    assert "€1,199.99" in email.subject
     assert "https://pay.example/inv" in email.body
     assert f"/invoices/{invoice.pk}/" in email.body
     assert "Pay now" in email.alternatives[0].content

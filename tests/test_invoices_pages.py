@@ -66,7 +66,7 @@ def test_the_team_list_shows_totals_per_currency_and_filters(world):
 
     page = text_of(client.get("/invoices/"))
     assert "3 invoices" in page
-    assert "EUR 2,399.98" in page  # outstanding: two unpaid at 1,199.99
+    assert "€2,399.98" in page  # outstanding: two unpaid at 1,199.99
     assert "Southwind" in page
 
     filtered = client.get(
@@ -181,8 +181,8 @@ def test_the_totals_preview_adds_up_the_lines_typed_so_far(world):
     data = new_invoice_data(world, rows=[("Design", "3", "0.335"), ("", "", "")], tax_rate="19")
     response = browser(world, "owner").post("/invoices/new/totals/", data, headers=HTMX)
     html = text_of(response)
-    assert "EUR 1.01" in html  # 3 x 0.335, half up
-    assert "EUR 1.20" in html
+    assert "€1.01" in html  # 3 x 0.335, half up
+    assert "€1.20" in html
 
 
 def test_uploading_refuses_what_is_not_a_pdf_and_stores_one_that_is(world):

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from shared_apps.core import regional
+
 
 def new_security_stamp() -> str:
     return secrets.token_hex(16)
@@ -44,6 +46,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Rotated to end every session and token at once (sign out everywhere,
     # password change, deactivation); sessions and JWTs carry a hash of it.
     security_stamp = models.CharField(max_length=32, default=new_security_stamp)
+    # Blank: the agency's (shared_apps.core.regional).
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[regional.validate_time_zone]
+    )
+    locale = models.CharField(
+        max_length=16, blank=True, default="", validators=[regional.validate_locale]
+    )
 
     objects = UserManager()
 

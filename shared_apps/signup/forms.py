@@ -1,5 +1,6 @@
 from django import forms
 
+from shared_apps.core import regional
 from shared_apps.signup.validation import password_errors, validate_subdomain_available
 
 
@@ -13,6 +14,17 @@ class SignupForm(forms.Form):
     owner_name = forms.CharField(max_length=150, label="Your name")
     owner_email = forms.EmailField(label="Your work email")
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    # The browser's, filled in by signup/regional.js; what is not on the lists is dropped
+    # (the agency then starts on UTC and en-GB), as nobody sees these fields to correct them.
+    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    locale = forms.CharField(required=False, max_length=35, widget=forms.HiddenInput)
+
+    def clean_time_zone(self):
+        zone = self.cleaned_data["time_zone"]
+        return zone if zone in regional.time_zones() else ""
+
+    def clean_locale(self):
+        return regional.locale_supported(self.cleaned_data["locale"])
 
     def clean_owner_email(self):
         return self.cleaned_data["owner_email"].lower()

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shared_apps.core.regional import locale_choices, time_zone_choices
 from shared_apps.signup.actions import agency_signup_from
 from shared_apps.signup.forms import SignupForm
 from shared_apps.signup.handoff import handoff_url
@@ -38,6 +39,16 @@ class SignupApi(APIView):
         owner_name = serializers.CharField(max_length=150)
         owner_email = serializers.EmailField()
         password = serializers.CharField(write_only=True, trim_whitespace=False)
+        time_zone = serializers.ChoiceField(
+            choices=time_zone_choices(),
+            required=False,
+            help_text="The agency's default time zone (IANA); UTC if left out.",
+        )
+        locale = serializers.ChoiceField(
+            choices=locale_choices(),
+            required=False,
+            help_text="How the agency writes dates and money, e.g. en-GB (the default).",
+        )
 
         def validate_owner_email(self, value):
             return value.lower()

@@ -11,8 +11,9 @@ from branding.colours import validate_contrast
 from branding.images import images_chosen, prepare_image
 from branding.models import Brand, ImageKind
 from branding.selectors import BRAND_TEXT_FIELDS, brand_for
+from shared_apps.core.regional import locale_choices, time_zone_choices
 from shared_apps.core.text import FormParser, JSONParser, MultiPartParser
-from tenant_apps.brand_settings.actions import brand_update
+from tenant_apps.brand_settings.actions import brand_update, regional_update
 from tenant_apps.kit.access import Allowed
 
 
@@ -116,3 +117,46 @@ class BrandApi(APIView):
             request=request,
         )
         return Response(self._output(request))
+
+
+class RegionalApi(APIView):
+    """The agency's default time zone and locale, for owners and admins."""
+
+    permission_classes = [Allowed.to("regional.manage")]
+
+    class Input(serializers.Serializer):
+        time_zone = serializers.ChoiceField(
+            choices=time_zone_choices(),
+            required=False,
+            help_text="An IANA zone, e.g. Europe/Paris.",
+        )
+        locale = serializers.ChoiceField(
+            choices=locale_choices(),
+            required=False,
+            help_text="How dates and money are written: one of SUPPORTED_LOCALES, e.g. en-GB.",
+        )
+
+    class Output(serializers.Serializer):
+        time_zone = serializers.CharField()
+        locale = serializers.CharField()
+
+    @extend_schema(responses=Output, summary="The agency's time zone and locale")
+    def get(self, request):
+        return Response(self.Output(request.tenant).data)
+
+    @extend_schema(
+        request=Input,
+        responses=Output,
+        summary="Change the agency's time zone or locale",
+        description="Either or both; a zone or locale not on the lists is a 400 naming it. "
+        "People who chose their own keep it.",
+    )
+    def patch(self, request):
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        agency = request.tenant
+        current = {"time_zone": agency.time_zone, "locale": agency.locale}
+        regional_update(
+            agency=agency, actor=request.user, request=request, **current | form.validated_data
+        )
+        return Response(self.Output(agency).data)

@@ -5,3 +5,8 @@ from tenant_apps.activity.events import AuditEvent
 
 class BrandAudit(AuditEvent):
     BRAND_UPDATED = "brand.updated", "Branding changed", "{actor} changed the portal's branding"
+    REGIONAL_UPDATED = (
+        "regional.updated",
+        "Regional settings changed",
+        "{actor} changed the agency's time zone or date and money format",
+    )

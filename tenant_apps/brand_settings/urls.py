@@ -6,4 +6,5 @@ from tenant_apps.brand_settings import views
 urlpatterns = [
     path("settings/brand/", views.brand_settings, name="settings"),
     path("settings/brand/preview/", views.brand_preview, name="preview"),
+    path("settings/regional/", views.regional_settings, name="regional"),
 ]

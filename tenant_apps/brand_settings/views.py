@@ -7,12 +7,14 @@ renders the live preview.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from branding.colours import contrast_checks
 from branding.models import Brand, ImageKind
 from branding.selectors import brand_for
-from tenant_apps.brand_settings.actions import brand_update
+from shared_apps.core.regional import RegionalForm
+from tenant_apps.brand_settings.actions import brand_update, regional_update
 from tenant_apps.brand_settings.forms import BrandForm
 from tenant_apps.kit.access import permission_required
 
@@ -46,6 +48,25 @@ def brand_settings(request):
     context = {"form": form, "preview": _preview(form, brand_for(request.tenant))}
     status = 400 if form.errors else 200
     return render(request, "brand_settings/settings.html", context, status=status)
+
+
+@permission_required("regional.manage")
+def regional_settings(request):
+    """The agency's default time zone and date and money format (owners and admins)."""
+    agency = request.tenant
+    initial = {"time_zone": agency.time_zone, "locale": agency.locale}
+    form = RegionalForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            regional_update(agency=agency, actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Regional settings saved.")
+            return redirect("branding:regional")
+    status = 400 if form.errors else 200
+    context = {"form": form, "now": timezone.now()}
+    return render(request, "brand_settings/regional.html", context, status=status)
 
 
 @require_POST

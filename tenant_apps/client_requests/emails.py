@@ -7,19 +7,19 @@ Nothing from an internal event (a note, an owner change) is ever put in an email
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import dateformat, timezone
 
 from branding.emails import branded_email
 from branding.selectors import brand_for
 from shared_apps.accounts.models import User
-from tenant_apps.client_requests.models import ClientRequest, RequestEvent, SlaPolicy
+from shared_apps.core.formatting import format_deadline
+from shared_apps.core.regional import regional_for
+from tenant_apps.client_requests.models import ClientRequest, RequestEvent
 from tenant_apps.kit.access import OWNER_OR_ADMIN, Actor, can
 from tenant_apps.kit.roles import ClientRole
 from tenant_apps.people.models import ClientMember, TeamMember
@@ -150,8 +150,7 @@ def _next_due(request: ClientRequest) -> str:
     due = request.resolution_due_at if request.first_response_at else request.response_due_at
     if due is None:
         return ""
-    zone = ZoneInfo(SlaPolicy.objects.only("timezone").get(pk=1).timezone)
-    return dateformat.format(timezone.localtime(due, zone), "l j F Y, H:i T")
+    return format_deadline(due)
 
 
 @dataclass
@@ -187,15 +186,16 @@ class NoticeMail:
             "body": shown.body if shown else "",
             "files": [attachment.file.name for attachment in files],
             "due_label": self.notice.due_label,
-            "due": _next_due(self.request) if self.notice.due_label else "",
             "url": request_url(self.request),
         }
 
     def email(self, recipient: User) -> EmailMultiAlternatives:
-        return branded_email(
-            subject=self.context["subject"],
-            to=[recipient.email],
-            text_template="client_requests/emails/notice.txt",
-            html_template="client_requests/emails/notice.html",
-            context={**self.context, "recipient": recipient},
-        )
+        with regional_for(recipient):  # the due time in their zone, as they write it
+            due = _next_due(self.request) if self.notice.due_label else ""
+            return branded_email(
+                subject=self.context["subject"],
+                to=[recipient.email],
+                text_template="client_requests/emails/notice.txt",
+                html_template="client_requests/emails/notice.html",
+                context={**self.context, "due": due, "recipient": recipient},
+            )

@@ -30,7 +30,7 @@ def intake_form_field(spec: dict) -> forms.Field:
         case FieldKind.NUMBER:
             return forms.DecimalField(max_digits=18, decimal_places=6, **options)
         case FieldKind.DATE:
-            return forms.DateField(**options)
+            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **options)
         case FieldKind.CHOICE:
             choices = [(choice, choice) for choice in spec.get("choices", [])]
             return forms.ChoiceField(choices=choices, **options)

@@ -109,12 +109,6 @@ def sla_clock(client_request: ClientRequest, calendar: BusinessCalendar, now) ->
     return SlaClock(label, due_at, left)
 
 
-def _render(request, template, context, *, policy, status=200):
-    """Dates and times shown in the agency's business time zone, the one its SLA counts in."""
-    with timezone.override(policy.timezone):
-        return render(request, template, context, status=status)
-
-
 # List
 
 
@@ -179,7 +173,7 @@ def request_list(request):
         "may_submit": can(actor, "requests.submit"),
     }
     template = list_template(request, "client_requests/list.html", results="request-results")
-    return _render(request, template, context, policy=policy, status=status)
+    return render(request, template, context, status=status)
 
 
 # New request
@@ -291,7 +285,7 @@ def request_detail(request, request_id):
     client_request = _visible_request(request, request_id)
     policy = sla_policy()
     context = _detail_context(request, client_request, policy)
-    return _render(request, "client_requests/detail.html", context, policy=policy)
+    return render(request, "client_requests/detail.html", context)
 
 
 def _after_post(request, client_request, *, form_key, form, saved, primary, message):
@@ -309,17 +303,16 @@ def _after_post(request, client_request, *, form_key, form, saved, primary, mess
         if saved:
             messages.success(request, message)
             return redirect("client_requests:detail", client_request.pk)
-        return _render(request, "client_requests/detail.html", context, policy=policy)
+        return render(request, "client_requests/detail.html", context)
     parts = [primary, *(part for part in ("header", "timeline") if saved and part != primary)]
-    with timezone.override(policy.timezone):
-        html = "".join(
-            render_to_string(
-                f"client_requests/detail.html#{part}",
-                context | {"oob": part != primary},
-                request=request,
-            )
-            for part in parts
+    html = "".join(
+        render_to_string(
+            f"client_requests/detail.html#{part}",
+            context | {"oob": part != primary},
+            request=request,
         )
+        for part in parts
+    )
     return HttpResponse(html)
 
 

@@ -11,6 +11,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
 
+from shared_apps.core.formatting import format_money
 from tenant_apps.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus
 from tenant_apps.client_requests.models import ClientRequest, Status
 from tenant_apps.documents.models import DocumentVersion
@@ -109,7 +110,7 @@ def _invoice(invoice) -> InboxItem:
         kind="invoice",
         kind_label="Invoice",
         id=invoice.pk,
-        title=f"Invoice {invoice.number}: {invoice.currency} {invoice.total}",
+        title=f"Invoice {invoice.number}: {format_money(invoice.total, invoice.currency)}",
         url=url,
         action_label="Pay now" if pay_online else "View invoice",
         action_url=invoice.payment_url if pay_online else url,

@@ -18,13 +18,15 @@ from django.utils import timezone
 
 from branding.models import ImageKind
 from branding.selectors import brand_for, brand_image
+from shared_apps.core.formatting import format_money
+from shared_apps.core.regional import regional_for
 from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.files.actions import atomic_storing
 from tenant_apps.files.storage import file_storage
 from tenant_apps.invoices import validation
 from tenant_apps.invoices.audit import InvoiceAudit
-from tenant_apps.invoices.currencies import Currency, money_format, money_round
+from tenant_apps.invoices.currencies import Currency, money_round
 from tenant_apps.invoices.models import (
     MOVES,
     Invoice,
@@ -186,13 +188,15 @@ def _rendered_pdf(invoice: Invoice, lines: list[InvoiceLine]) -> ContentFile:
 
     agency = connection.tenant
     logo = brand_image(agency, ImageKind.LOGO, digest="")  # any digest: the current one
-    content = invoice_pdf_render(
-        invoice,
-        lines,
-        brand=brand_for(agency),
-        company_name=invoice.company.name,
-        logo=bytes(logo.data) if logo else None,
-    )
+    # One PDF for all its readers, made by the team for the client: in the agency's locale.
+    with regional_for(agency=agency):
+        content = invoice_pdf_render(
+            invoice,
+            lines,
+            brand=brand_for(agency),
+            company_name=invoice.company.name,
+            logo=bytes(logo.data) if logo else None,
+        )
     return ContentFile(content, name=_pdf_name(invoice.number))
 
 
@@ -247,7 +251,7 @@ def _summary(invoice: Invoice) -> dict:
         "number": invoice.number,
         "company": invoice.company.name,
         "kind": invoice.kind,
-        "total": money_format(invoice.total, invoice.currency),
+        "total": format_money(invoice.total, invoice.currency),
         "due_date": str(invoice.due_date),
     }
 

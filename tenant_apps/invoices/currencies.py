@@ -196,15 +196,3 @@ def currency_choices() -> list[tuple[str, str]]:
 def money_round(amount: Decimal, currency: Currency) -> Decimal:
     """``amount`` to the currency's minor unit, halves away from zero (2.345 EUR → 2.35)."""
     return amount.quantize(currency.quantum, rounding=ROUND_HALF_UP)
-
-
-def money_format(amount: Decimal, currency_code: str, *, code: bool = True) -> str:
-    """1234.5, "EUR" → "EUR 1,234.50": the currency's decimals, or more when ``amount`` has
-    them (a unit price of 0.125). ``code=False`` leaves the code off."""
-    currency = currency_get(currency_code)
-    places = currency.minor_units if currency else 2
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int):
-        places = max(places, -exponent)
-    text = f"{amount:,.{places}f}"
-    return f"{currency_code} {text}" if code else text

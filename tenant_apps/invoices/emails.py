@@ -17,7 +17,7 @@ from django.urls import reverse
 from branding.emails import branded_email
 from branding.selectors import brand_for
 from shared_apps.accounts.models import User
-from tenant_apps.invoices.currencies import money_format
+from shared_apps.core.formatting import format_day, format_money
 from tenant_apps.invoices.models import Invoice, NoticeKind
 from tenant_apps.invoices.selectors import agency_today, invoice_recipients
 from tenant_apps.kit.access import OWNER_OR_ADMIN
@@ -82,7 +82,7 @@ def _days(count: int) -> str:
 
 @dataclass
 class InvoiceMail:
-    """One notice about one invoice, rendered once and addressed per recipient."""
+    """One notice about one invoice, written for each recipient in their locale."""
 
     kind: str
     invoice: Invoice
@@ -101,8 +101,8 @@ class InvoiceMail:
             "agency": portal_name,
             "company": invoice.company.name,
             "number": invoice.number,
-            "total": money_format(invoice.total, invoice.currency),
-            "due": f"{invoice.due_date:%-d %B %Y}",
+            "total": format_money(invoice.total, invoice.currency),
+            "due": format_day(invoice.due_date),
         }
         if self.kind == NoticeKind.REMINDER:
             words["days_late"] = _days((agency_today() - invoice.due_date).days)

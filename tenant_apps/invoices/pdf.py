@@ -15,7 +15,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from branding.selectors import BrandView
-from tenant_apps.invoices.currencies import money_format
+from shared_apps.core.formatting import format_day, format_money
 from tenant_apps.invoices.models import Invoice, InvoiceLine
 
 # fontTools logs every subsetting step at INFO, the level the project logs at.
@@ -53,10 +53,6 @@ def _readable_on(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
 def _quantity(value: Decimal) -> str:
     # 2.00 → "2", 1.50 → "1.5"
     return f"{value.normalize():f}"
-
-
-def _date(value) -> str:
-    return f"{value:%-d %B %Y}"
 
 
 class PortalPdf(FPDF):
@@ -116,8 +112,8 @@ def invoice_pdf_render(
     pdf.set_font(FONT, "", 11)
     facts = [
         ("Number", invoice.number),
-        ("Issued", _date(invoice.issue_date)),
-        ("Due", _date(invoice.due_date)),
+        ("Issued", format_day(invoice.issue_date)),
+        ("Due", format_day(invoice.due_date)),
     ]
     top = 40
     for label, value in facts:
@@ -157,20 +153,20 @@ def invoice_pdf_render(
                 [
                     line.description,
                     _quantity(line.quantity),
-                    money_format(line.unit_price, invoice.currency, code=False),
-                    money_format(line.amount, invoice.currency),
+                    format_money(line.unit_price, invoice.currency),
+                    format_money(line.amount, invoice.currency),
                 ]
             )
 
     pdf.ln(4)
     totals = [
-        ("Subtotal", money_format(invoice.subtotal, invoice.currency), ""),
+        ("Subtotal", format_money(invoice.subtotal, invoice.currency), ""),
         (
             f"Tax ({invoice.tax_rate.normalize():f}%)",
-            money_format(invoice.tax, invoice.currency),
+            format_money(invoice.tax, invoice.currency),
             "",
         ),
-        ("Total due", money_format(invoice.total, invoice.currency), "B"),
+        ("Total due", format_money(invoice.total, invoice.currency), "B"),
     ]
     for label, value, style in totals:
         pdf.set_x(18 + width * 0.52)
@@ -181,7 +177,11 @@ def invoice_pdf_render(
     pdf.ln(6)
     pdf.set_font(FONT, "B", 11)
     pdf.cell(
-        width, 7, f"Please pay by {_date(invoice.due_date)}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        width,
+        7,
+        f"Please pay by {format_day(invoice.due_date)}.",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
     )
     if invoice.payment_url:
         pdf.set_font(FONT, "", 10)

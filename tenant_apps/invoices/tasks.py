@@ -2,6 +2,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from shared_apps.core.regional import regional_for
 from tenant_apps.invoices.actions import invoice_move
 from tenant_apps.invoices.emails import InvoiceMail
 from tenant_apps.invoices.models import Invoice, InvoiceNotice, InvoiceStatus, NoticeKind
@@ -30,12 +31,10 @@ def invoice_notify(kind: str, invoice_id: int, occurrence: int = 0) -> int:
             "recipient_id", flat=True
         )
     )
-    context = None
     sent = 0
     for recipient in mail.recipients():
         if recipient.pk in done:
             continue
-        context = context or mail.context()
         # The record commits only if the send succeeded, so a retry sends what failed;
         # a concurrent duplicate waits on the unique key, then finds the record.
         with transaction.atomic():
@@ -43,7 +42,8 @@ def invoice_notify(kind: str, invoice_id: int, occurrence: int = 0) -> int:
                 invoice=invoice, kind=kind, occurrence=occurrence, recipient=recipient
             )
             if created:
-                mail.email(recipient, context).send()
+                with regional_for(recipient):  # money and dates as they write them
+                    mail.email(recipient, mail.context()).send()
                 sent += 1
         done.add(recipient.pk)
     return sent

@@ -309,6 +309,8 @@ RULES: dict[str, Callable] = {
     # --- branding and domains ---
     # The portal's look, words and emails, and the addresses it answers on: owners only.
     "brand.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    # The agency's default time zone and date and money format.
+    "regional.manage": _owner_or_admin,
     "domains.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
     # --- billing ---
     # The plan, usage, Checkout and the Stripe Customer Portal: the owner's alone.

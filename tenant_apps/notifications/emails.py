@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from branding.emails import branded_email
+from shared_apps.core.regional import regional_for
 from tenant_apps.notifications.actions import action_link_create
 from tenant_apps.notifications.kinds import kind_for
 from tenant_apps.notifications.models import Notification
@@ -56,19 +57,21 @@ def _noun(notification: Notification) -> str:
 def _message(
     *, recipient, subject: str, template: str, context: dict, reply_to=None
 ) -> EmailMultiAlternatives:
-    """In the agency's brand and name (see branding.emails), to ``recipient``."""
-    return branded_email(
-        to=[recipient.email],
-        subject=subject,
-        text_template=f"notifications/emails/{template}.txt",
-        html_template=f"notifications/emails/{template}.html",
-        context={
-            **context,
-            "recipient": recipient,
-            "preferences_url": absolute(reverse("notifications:preferences")),
-        },
-        reply_to=reply_to,
-    )
+    """In the agency's brand and name (see branding.emails), to ``recipient``, with times in
+    their zone and locale."""
+    with regional_for(recipient):
+        return branded_email(
+            to=[recipient.email],
+            subject=subject,
+            text_template=f"notifications/emails/{template}.txt",
+            html_template=f"notifications/emails/{template}.html",
+            context={
+                **context,
+                "recipient": recipient,
+                "preferences_url": absolute(reverse("notifications:preferences")),
+            },
+            reply_to=reply_to,
+        )
 
 
 @dataclass(frozen=True)

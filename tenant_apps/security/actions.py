@@ -13,6 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from shared_apps.accounts.models import User, new_security_stamp
 from shared_apps.core.client_ip import client_ip
+from shared_apps.core.regional import validate_regional
 from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.security.audit import SecurityAudit
@@ -295,3 +296,24 @@ def security_policy_update(*, team_two_factor_required: bool, actor, request=Non
             request=request,
         )
     return policy
+
+
+def account_regional_update(*, user: User, time_zone: str, locale: str, request=None) -> User:
+    """A person's own time zone and locale; blank follows the agency's. Raises
+    ValidationError for a zone or locale not on the lists."""
+    wanted = {"time_zone": time_zone, "locale": locale}
+    validate_regional(**wanted, blank=True)
+    changed = {name: [getattr(user, name), value] for name, value in wanted.items()}
+    changed = {name: values for name, values in changed.items() if values[0] != values[1]}
+    with transaction.atomic():
+        if changed:
+            User.objects.filter(pk=user.pk).update(**wanted)
+            user.time_zone, user.locale = time_zone, locale
+            activity_record(
+                action=SecurityAudit.ACCOUNT_REGIONAL_UPDATED,
+                actor=user,
+                target=user,
+                changes=changed,
+                request=request,
+            )
+    return user

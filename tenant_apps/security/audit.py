@@ -12,6 +12,11 @@ METHODS = {
 
 
 class SecurityAudit(AuditEvent):
+    ACCOUNT_REGIONAL_UPDATED = (
+        "account.regional_updated",
+        "Own time zone or format changed",
+        "{actor} changed their own time zone or date and money format",
+    )
     AUTH_SIGNED_IN = (
         "auth.signed_in",
         "Sign-in",

@@ -7,8 +7,10 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticToken
 
+from shared_apps.core.regional import RegionalForm
 from tenant_apps.kit.access import permission_required
 from tenant_apps.security.actions import (
+    account_regional_update,
     recovery_codes_regenerate,
     security_policy_update,
     session_end,
@@ -66,6 +68,17 @@ def _two_factor_context(request, **forms):
 
 @permission_required("workspace.use")
 def account(request):
+    """My account; it takes the person's own time zone and format (blank: the agency's)."""
+    user, agency = request.user, request.tenant
+    regional_form = RegionalForm(
+        request.POST if request.method == "POST" else None,
+        initial={"time_zone": user.time_zone, "locale": user.locale},
+        inherited=(agency.time_zone, agency.locale),
+    )
+    if request.method == "POST" and regional_form.is_valid():
+        account_regional_update(user=user, request=request, **regional_form.cleaned_data)
+        messages.success(request, "Time zone and format saved.")
+        return redirect("security:account")
     current = secret_digest(request.session.session_key)
     sessions = list(signed_in_sessions(request.user))
     for session in sessions:
@@ -77,7 +90,9 @@ def account(request):
             "sessions": sessions,
             "two_factor_on": has_two_factor(request.user),
             "has_password": request.user.has_usable_password(),
+            "regional_form": regional_form,
         },
+        status=400 if regional_form.errors else 200,
     )
 
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
-from django.utils import timezone
 
 from branding.emails import branded_email
 from shared_apps.accounts.models import User
+from shared_apps.core.regional import regional_for
 from tenant_apps.history.selectors import reader_for
 from tenant_apps.inbox.selectors import InboxItem, waiting_on
 from tenant_apps.kit.access import Actor
@@ -90,8 +90,9 @@ def weekly_report_context(report: WeeklyReport) -> dict:
     }
 
 
-def weekly_report_email(report: WeeklyReport, zone: ZoneInfo) -> EmailMultiAlternatives:
-    with timezone.override(zone):
+def weekly_report_email(report: WeeklyReport) -> EmailMultiAlternatives:
+    """The week counts in the agency's zone; the times in it read in the recipient's."""
+    with regional_for(report.recipient):
         return branded_email(
             to=[report.recipient.email],
             subject=f"{report.company.name}: your week, {report.week:%-d %b} to "

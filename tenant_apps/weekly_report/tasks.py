@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from shared_apps.core.regional import regional_for
 from tenant_apps.client_requests.selectors import agency_zone
 from tenant_apps.kit.roles import ClientRole
 from tenant_apps.kit.tasks import for_each_agency
@@ -46,7 +47,8 @@ def weekly_reports_agency(week: str | None = None) -> int:
     for member in admins:
         if (member.company_id, member.user_id) in done:
             continue
-        report = weekly_report(member=member, week=monday, zone=zone)
+        with regional_for(member.user):  # what waits (amounts due) as they write it
+            report = weekly_report(member=member, week=monday, zone=zone)
         if report.is_empty:
             continue
         # The record commits only if the send succeeded, so a retry sends what failed; a
@@ -56,6 +58,6 @@ def weekly_reports_agency(week: str | None = None) -> int:
                 company=member.company, recipient=member.user, week=monday
             )
             if created:
-                weekly_report_email(report, zone).send()
+                weekly_report_email(report).send()
                 sent += 1
     return sent

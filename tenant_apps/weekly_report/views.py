@@ -78,6 +78,6 @@ def weekly_report_preview(request):
     )
     zone = agency_zone()
     week = monday_of(timezone.localdate(timezone=zone))
-    email = weekly_report_email(weekly_report(member=member, week=week, zone=zone), zone)
+    email = weekly_report_email(weekly_report(member=member, week=week, zone=zone))
     html, _ = email.alternatives[0]
     return HttpResponse(html)

@@ -3,7 +3,7 @@ the team. Every part is a fixed number of queries, however many rows there are (
 them to it); "Waiting on you" and "Next actions" come from the inbox app.
 
 Overdue means past due in the current time zone, as the lists count it; "today" is the
-agency's day, in its business time zone (its SLA policy's).
+viewer's day, in their time zone.
 """
 
 from collections.abc import Callable
@@ -616,7 +616,7 @@ class TeamDashboard:
 
 def dashboard(actor: Actor, zone: ZoneInfo) -> ClientDashboard | TeamDashboard | None:
     """``actor``'s dashboard: the client's or the team's; None for someone who is neither.
-    ``zone``: the agency's (see agency_zone), whose day "today" is."""
+    ``zone``: the viewer's, whose day "today" is."""
     inbox = home_inbox(actor)
     if actor.is_client:
         return ClientDashboard(

@@ -7,9 +7,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenant_apps.client_requests.selectors import agency_zone
+from shared_apps.core.regional import locale_choices, time_zone_choices, zone_and_locale
 from tenant_apps.kit.access import Allowed, actor_for, permission_required
 from tenant_apps.kit.roles import ClientRole, TeamRole
+from tenant_apps.security.actions import account_regional_update
 from tenant_apps.workspace.actions import checklist_dismiss
 from tenant_apps.workspace.checklist import first_run_checklist
 from tenant_apps.workspace.selectors import HEALTH_FRESH_SECONDS, dashboard
@@ -20,8 +21,8 @@ def home(request):
     """The dashboard: the client's or the team's, around the inbox's Waiting on you (client
     people) or Next actions (the team)."""
     actor = actor_for(request)
-    zone = agency_zone()
-    board = dashboard(actor, zone)
+    # "Today" is the viewer's day, in the zone their times are shown in (RegionalMiddleware).
+    board = dashboard(actor, timezone.get_current_timezone())
     context = {
         "dashboard": board,
         # The inbox's part of the page (inbox/includes/home.html) reads these.
@@ -34,8 +35,7 @@ def home(request):
         # A new agency sees its first steps, not a row of zeros.
         quiet = not any(counter.count for counter in board.counters)
         context |= {"checklist": checklist, "hide_counters": checklist is not None and quiet}
-    with timezone.override(zone):  # times shown in the agency's day, as "today" is counted
-        return render(request, "workspace/home.html", context)
+    return render(request, "workspace/home.html", context)
 
 
 @require_POST
@@ -47,6 +47,20 @@ def checklist_dismissed(request):
 
 
 class MeApi(APIView):
+    class Input(serializers.Serializer):
+        time_zone = serializers.ChoiceField(
+            choices=time_zone_choices(),
+            required=False,
+            allow_blank=True,
+            help_text="An IANA zone; blank follows the agency's.",
+        )
+        locale = serializers.ChoiceField(
+            choices=locale_choices(),
+            required=False,
+            allow_blank=True,
+            help_text="How dates and money are written, e.g. en-GB; blank follows the agency's.",
+        )
+
     class Output(serializers.Serializer):
         class Company(serializers.Serializer):
             id = serializers.IntegerField()
@@ -59,10 +73,33 @@ class MeApi(APIView):
         client_role = serializers.ChoiceField(ClientRole.choices, allow_null=True)
         company = Company(allow_null=True, help_text="The client company of a client person.")
         agency = serializers.CharField()
+        time_zone = serializers.CharField(help_text="Their own; blank follows the agency's.")
+        locale = serializers.CharField(help_text="Their own; blank follows the agency's.")
+        time_zone_in_use = serializers.CharField(help_text="Theirs, else the agency's.")
+        locale_in_use = serializers.CharField(help_text="Theirs, else the agency's.")
 
     @extend_schema(responses=Output, summary="The signed-in person")
     def get(self, request):
+        return Response(self._output(request))
+
+    @extend_schema(
+        request=Input,
+        responses=Output,
+        summary="Change the signed-in person's time zone or locale",
+        description="Either or both; blank follows the agency's. A zone or locale not on the "
+        "lists is a 400 naming it.",
+    )
+    def patch(self, request):
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        user = request.user
+        current = {"time_zone": user.time_zone, "locale": user.locale}
+        account_regional_update(user=user, request=request, **current | form.validated_data)
+        return Response(self._output(request))
+
+    def _output(self, request) -> dict:
         actor = actor_for(request)
+        zone, locale = zone_and_locale(actor.user, request.tenant)
         data = {
             "id": actor.user.pk,
             "email": actor.user.email,
@@ -71,8 +108,12 @@ class MeApi(APIView):
             "client_role": actor.client.role if actor.client else None,
             "company": actor.client.company if actor.client else None,
             "agency": request.tenant.name,
+            "time_zone": actor.user.time_zone,
+            "locale": actor.user.locale,
+            "time_zone_in_use": zone,
+            "locale_in_use": locale,
         }
-        return Response(self.Output(data).data)
+        return self.Output(data).data
 
 
 class FeedEntryOutput(serializers.Serializer):
@@ -244,7 +285,7 @@ class DashboardApi(APIView):
         "The other side's parts are null.",
     )
     def get(self, request):
-        board = dashboard(actor_for(request), agency_zone())
+        board = dashboard(actor_for(request), timezone.get_current_timezone())
         data = dict.fromkeys(self.Output().fields)
         if board is not None:
             data |= {name: getattr(board, name, None) for name in data}

@@ -168,8 +168,8 @@ def new_page(browser):
         if response.status >= 500 or (response.status >= 400 and not document):
             problems.append(f"HTTP {response.status}: {response.url}")
 
-    def open_page():
-        context = browser.new_context()
+    def open_page(**context_options):  # e.g. locale="en-GB", timezone_id="Asia/Tokyo"
+        context = browser.new_context(**context_options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

@@ -1,18 +1,8 @@
 from django import template
 
-from tenant_apps.invoices.currencies import currency_get, money_format, money_round
 from tenant_apps.invoices.models import MOVES
 
 register = template.Library()
-
-
-@register.simple_tag
-def money(amount, currency_code: str) -> str:
-    """``amount`` in ``currency_code``, to its minor unit: "EUR 1,234.50", "JPY 1,235"."""
-    currency = currency_get(currency_code)
-    if currency is not None:
-        amount = money_round(amount, currency)
-    return money_format(amount, currency_code)
 
 
 @register.filter

@@ -1,0 +1,74 @@
+"""Money, dates and times as the reader writes them, through Babel.
+
+The locale is Django's active language (see ``regional``), the zone Django's current time
+zone. The one place money becomes text: pages, emails, PDFs and both hosts use
+``format_money`` (or the ``money`` filter in ``formatting`` template tags).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
+from babel.numbers import format_currency
+from django.utils import timezone, translation
+
+from shared_apps.core.regional import DEFAULT_LOCALE
+
+
+def current_locale() -> Locale:
+    return Locale.parse(translation.get_language() or DEFAULT_LOCALE, sep="-")
+
+
+def format_money(amount, currency: str, locale: Locale | str | None = None) -> str:
+    """1234.5 EUR → "€1,234.50" (en-GB), "1.234,50 €" (en-DE); JPY with no decimals, BHD
+    with three. Never rounds: an amount finer than its currency (a unit price of 0.125)
+    shows its digits. Rounding to the minor unit belongs to whoever computes the amount."""
+    # normalize(): amounts are stored with three places whatever the currency; without it
+    # EUR 7056.000 would keep the third.
+    return format_currency(
+        Decimal(amount).normalize(),
+        currency,
+        locale=locale or current_locale(),
+        decimal_quantization=False,
+    )
+
+
+def _local(value: date | datetime) -> date | datetime:
+    """A datetime in the current zone; a date as it is."""
+    return timezone.localtime(value) if isinstance(value, datetime) else value
+
+
+def format_day(value: date | datetime) -> str:
+    """Compact, for tables: "10 Dec 2026" (en-GB), "Dec 10, 2026" (en-US)."""
+    return format_date(_local(value), "medium", locale=current_locale())
+
+
+def format_day_long(value: date | datetime) -> str:
+    """In words, near the top of a page: "Thursday 10 December" (en-GB)."""
+    return format_skeleton("MMMMEEEEd", _local(value), locale=current_locale())
+
+
+def format_clock(value: datetime) -> str:
+    """The time of day: "17:00" (en-GB), "5:00 PM" (en-US)."""
+    return format_time(timezone.localtime(value), "short", locale=current_locale())
+
+
+def _date_and_time(locale: Locale, length: str, day: str, clock: str) -> str:
+    # The locale's way of joining them: "{1}, {0}", "{1} 'at' {0}"...
+    return locale.datetime_formats[length].replace("'", "").format(clock, day)
+
+
+def format_moment(value: datetime) -> str:
+    """Day and time, compact: "10 Dec 2026, 17:00" (en-GB), "Dec 10, 2026, 5:00 PM"."""
+    local, locale = timezone.localtime(value), current_locale()
+    day = format_date(local, "medium", locale=locale)
+    return _date_and_time(locale, "medium", day, format_time(local, "short", locale=locale))
+
+
+def format_deadline(value: datetime) -> str:
+    """A promise or a due time, saying the zone: "Thursday 10 December at 17:00 CET"."""
+    local, locale = timezone.localtime(value), current_locale()
+    day = format_skeleton("MMMMEEEEd", local, locale=locale)
+    clock = format_time(local, "short", locale=locale)
+    return f"{_date_and_time(locale, 'long', day, clock)} {local.tzname()}"
