@@ -1,0 +1,82 @@
+"""The checks every page passes, at a phone's width and a laptop's: ``check_page(page, name)``.
+
+At each width it fits the viewport (no horizontal scrolling of the page), axe-core finds no
+WCAG 2.2 A/AA violation, and a full-page screenshot goes to docs/screenshots/<name>-<width>.png
+to be looked at. Failures name the elements at fault, so they can be fixed without a rerun.
+"""
+
+from pathlib import Path
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs/screenshots"
+AXE = Path(__file__).parent / "vendor/axe-core-4.14.1.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+WIDTHS = (390, 1280)
+HEIGHTS = {390: 844, 768: 1024, 1280: 800, 1920: 1080}  # a phone, a tablet, laptops
+
+# The elements that stick out past the right edge, innermost first, as short selectors.
+_OVERFLOWING = """() => {
+  const limit = window.innerWidth;
+  const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + [...el.classList].map((c) => '.' + c).join('');
+  const wide = [...document.body.querySelectorAll('*')].filter(
+    (el) => el.getBoundingClientRect().right > limit + 1);
+  const innermost = wide.filter((el) => !wide.some((other) => other !== el && el.contains(other)));
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: limit,
+    culprits: innermost.slice(0, 8).map(
+      (el) => `${describe(el)} (right edge ${Math.round(el.getBoundingClientRect().right)}px)`),
+  };
+}"""
+
+_AXE_RUN = """(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(
+  (results) => results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(
+      (n) => ({target: n.target.join(' '), summary: n.failureSummary})),
+    count: v.nodes.length,
+  })))"""
+
+
+def assert_fits(page, label: str) -> None:
+    """The page is no wider than the viewport."""
+    found = page.evaluate(_OVERFLOWING)
+    assert found["scrollWidth"] <= found["innerWidth"], (
+        f"{label}: the page is {found['scrollWidth']}px wide in a {found['innerWidth']}px "
+        "viewport; sticking out: " + ", ".join(found["culprits"])
+    )
+
+
+def axe_violations(page) -> list[dict]:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol: a <script> tag would be refused by the CSP.
+        page.evaluate(AXE.read_text())
+    return page.evaluate(_AXE_RUN, AXE_TAGS)
+
+
+def assert_accessible(page, label: str) -> None:
+    """axe-core finds nothing against WCAG 2.0-2.2 A and AA."""
+    violations = axe_violations(page)
+    assert not violations, f"{label}: {len(violations)} axe violation(s):\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}; {v['count']} element(s), e.g.\n"
+        + "\n".join(
+            f"    {node['target']}: {' '.join(node['summary'].split())}" for node in v["nodes"]
+        )
+        for v in violations
+    )
+
+
+def check_page(page, name: str, widths=WIDTHS) -> None:
+    """At each width: fits, no axe violations, screenshot saved as ``<name>-<width>.png``.
+
+    The page's current URL is checked as it is; htmx requests it starts are let finish first.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": HEIGHTS.get(width, 900)})
+        page.wait_for_load_state("networkidle")
+        label = f"{name} at {width}px ({page.url})"
+        # Screenshot first, so a failing page can be looked at.
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        assert_fits(page, label)
+        assert_accessible(page, label)
