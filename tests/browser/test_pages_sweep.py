@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from tests.browser.pages import check_page
+from tests.browser.pages import HEIGHTS, assert_fits, check_page
 from tests.browser.test_dashboards_flow import (
     CLIENT_ADMIN,
     HOST,
@@ -162,6 +162,20 @@ def test_the_menu_opens_closes_on_escape_and_gives_focus_back(new_page, live_url
     client.keyboard.press("Escape")
     expect(more).to_be_focused()
     expect(main_nav).to_be_hidden()
+
+
+def test_a_tablet_and_a_wide_screen_never_scroll_sideways(new_page, live_url):
+    for email, paths in [
+        ("owner@acme.example", ["/", "/requests/", "/settings/brand/", "/team/"]),
+        ("ca@northwind.example", ["/", "/requests/", "/approvals/"]),
+    ]:
+        page = new_page()
+        sign_in_at_acme(page, live_url, email)
+        for path in paths:
+            page.goto(live_url(ACME, path))
+            for width in (768, 1920):
+                page.set_viewport_size({"width": width, "height": HEIGHTS[width]})
+                assert_fits(page, f"{path} for {email} at {width}px")
 
 
 # Every URL in the service worker's caches, by cache name.
