@@ -185,9 +185,9 @@ TEAM_GROUPS = (
     ("work", "Work", WORK),
     ("insight", "Insight", INSIGHT),
     ("settings", "Settings", SETTINGS),
+    ("yours", "You", YOURS),
 )
 CLIENT_GROUPS = (("work", "Your portal", WORK), ("yours", "You", YOURS))
-TEAM_ACCOUNT = (("yours", "You", YOURS),)
 SHORTCUTS = ("home", "requests", "approvals", "messages")
 
 
@@ -204,7 +204,7 @@ def _current(entries: list[_Entry], view_name: str) -> _Entry | None:
 
 def navigation_for(actor: Actor, brand, view_name: str) -> Navigation:
     """The links ``actor`` may follow, grouped for their side, the one for ``view_name`` current."""
-    groups = (TEAM_GROUPS + TEAM_ACCOUNT) if actor.is_team else CLIENT_GROUPS
+    groups = TEAM_GROUPS if actor.is_team else CLIENT_GROUPS
     shown = [
         (key, label, [entry for entry in entries if entry.shown(actor)])
         for key, label, entries in groups
