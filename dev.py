@@ -39,8 +39,9 @@ INSTALL_STAMP = VENV / ".dev-pyproject.sha256"
 CHROMIUM = "/usr/bin/chromium"  # tests/browser drive it
 DEMO_URLS = """
 Client Portal is running:
-  http://localhost:8000        landing page and agency signup
-  http://demo.localhost:8000   the demo agency
+  http://localhost:8000             landing page and agency signup
+  http://demo.localhost:8000        the demo agency
+  http://localhost:8000/dev/mail/   the emails sent (development only)
 """
 
 

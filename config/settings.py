@@ -314,27 +314,21 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Mail: a log line per email in dev (each kept whole in .data/mail), locmem in tests (Django
-# swaps it in), anymail in production.
-# Anymail reads the provider's credentials from env, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN.
+# Mail: a log line per email in dev, each kept whole as an .eml file in MAIL_FILE_DIR (listed
+# at /dev/mail/ on the platform host), locmem in tests (Django swaps it in), anymail in
+# production. Anymail reads the provider's credentials from env, e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Client Portal <no-reply@{PLATFORM_DOMAIN}>")
 ANYMAIL_ESP = env_str("ANYMAIL_ESP", "") if DEBUG else env_str("ANYMAIL_ESP")
-# Dev only: write each email to a file here (the browser tests read their server's mail).
-MAIL_FILE_DIR = env_str("MAIL_FILE_DIR", "") if DEBUG else ""
+# Dev only (the browser tests point it at a folder of their own and read their server's mail).
+MAIL_FILE_DIR = env_str("MAIL_FILE_DIR", str(BASE_DIR / ".data" / "mail")) if DEBUG else ""
 if ANYMAIL_ESP:
     MAILERS = {"default": {"BACKEND": f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"}}
-elif MAIL_FILE_DIR:
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": MAIL_FILE_DIR},
-        }
-    }
 else:
     MAILERS = {
         "default": {
             "BACKEND": "shared_apps.core.dev_mail.DevMailBackend",
-            "OPTIONS": {"folder": BASE_DIR / ".data" / "mail"},
+            "OPTIONS": {"folder": MAIL_FILE_DIR},
         }
     }
 

@@ -18,6 +18,9 @@ urlpatterns = [
     path("", core.landing, name="landing"),
     path("signup/", signup.signup_page, name="signup"),
     path("healthz", core.healthz, name="healthz"),
+    # DEBUG only (404 otherwise): the emails the development server sent.
+    path("dev/mail/", core.dev_mailbox, name="dev_mailbox"),
+    path("dev/mail/<str:name>", core.dev_mail_html, name="dev_mail_html"),
     path("api/v1/signup", signup.SignupApi.as_view(), name="api-signup"),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("admin/", admin.site.urls),

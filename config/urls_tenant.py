@@ -9,6 +9,7 @@ from shared_apps.core import api_errors
 from tenant_apps.brand_settings import urls as brand_settings_urls
 from tenant_apps.custom_domains import urls as custom_domains_urls
 from tenant_apps.security import auth_views as accounts
+from tenant_apps.workspace import overview_views as client_overview
 from tenant_apps.workspace import views as workspace
 
 # JSON under /api/, the usual pages elsewhere.
@@ -34,7 +35,15 @@ account_patterns = (
     ],
     "accounts",
 )
-workspace_patterns = ([path("", workspace.home, name="home")], "workspace")
+workspace_patterns = (
+    [
+        path("", workspace.home, name="home"),
+        # The team's page of one client; its people are at people:company (.../people/).
+        path("clients/<int:company_id>/", client_overview.client_overview_page, name="client"),
+        path("first-run/dismiss/", workspace.checklist_dismissed, name="checklist_dismiss"),
+    ],
+    "workspace",
+)
 # One namespace for the brand's images and the owner's brand and domain settings: a namespace
 # included twice could only be reversed in one of its parts.
 branding_patterns = (
@@ -51,6 +60,11 @@ api_patterns = [
     path("auth/token/refresh", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("me", workspace.MeApi.as_view(), name="api-me"),
     path("dashboard", workspace.DashboardApi.as_view(), name="api-dashboard"),
+    path(
+        "clients/<int:company_id>/overview",
+        client_overview.ClientOverviewApi.as_view(),
+        name="api-client-overview",
+    ),
     path("", include("tenant_apps.people.api_urls")),
     path("", include("tenant_apps.security.api_urls")),
     path("", include("tenant_apps.history.api_urls")),

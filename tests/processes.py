@@ -16,10 +16,8 @@ from django.conf import settings
 from django.db import connection
 
 STARTUP_SECONDS = 60
-# Where the app's child processes write the emails they send (see outbox_files).
+# Where the app's child processes keep the emails they send (see outbox_files).
 MAIL_DIR = Path(tempfile.mkdtemp(prefix="portal-test-mail-"))
-# What Django's file email backend writes after each message.
-MESSAGE_END = b"\n" + b"-" * 79 + b"\n"
 
 
 def _database_url(db: dict) -> str:
@@ -52,15 +50,14 @@ def test_database_env(**extra) -> dict:
 def outbox_files(to: str) -> list[bytes]:
     """The raw emails the child processes have sent to ``to``, oldest first.
 
-    A backend appends messages to its file, so a file may hold several; a message
-    still being written has no end marker yet and is left for the next look.
+    The DevMailBackend keeps each in a file of its own, written whole or not at all.
     """
     sent = []
-    for path in sorted(MAIL_DIR.iterdir(), key=lambda path: path.stat().st_mtime_ns):
-        for raw in path.read_bytes().split(MESSAGE_END)[:-1]:
-            recipients = message_from_bytes(raw, policy=policy.default).get_all("To", [])
-            if to.lower() in (address.lower() for _, address in getaddresses(recipients)):
-                sent.append(raw)
+    for path in sorted(MAIL_DIR.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns):
+        raw = path.read_bytes()
+        recipients = message_from_bytes(raw, policy=policy.default).get_all("To", [])
+        if to.lower() in (address.lower() for _, address in getaddresses(recipients)):
+            sent.append(raw)
     return sent
 
 

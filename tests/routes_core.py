@@ -4,6 +4,7 @@ from tests.access_matrix import PERSONAS, SIGNED_IN_HERE, Case, allow, api, ever
 
 TENANT_ROUTES = {
     "workspace:home": signed_in(200, 200, SIGNED_IN_HERE),
+    "workspace:checklist_dismiss": signed_in(302, 403, ["owner", "admin"], method="post"),
     "accounts:login": allow(["anon", "outsider", "operator"], 200, 302),
     "accounts:logout": everyone(302, method="post"),
     "accounts:handoff": everyone(400, args=("forged-token",)),
@@ -23,6 +24,9 @@ PUBLIC_ROUTES = {
     "landing": everyone(200),
     "signup": everyone(200),
     "healthz": everyone(200),
+    # DEBUG only: the tests run without it (tests/test_dev_mail.py turns it on).
+    "dev_mailbox": everyone(404),
+    "dev_mail_html": everyone(404, args=("20261207-101500-000000-1-1.eml",)),
     "api-signup": everyone(400, method="post"),
     "schema": Case(expect={"anon": 200, "operator": 200} | _AGENCY_TOKEN_REFUSED),
     "admin:*": allow(["operator"], 200, 302),

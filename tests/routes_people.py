@@ -59,6 +59,8 @@ TENANT_ROUTES = {
     "people:clients": signed_in(200, 200, SIGNED_IN_HERE),
     "people:company_create": signed_in(200, 403, OWNER_ADMIN),
     "people:company": hiding(signed_in(200, 403, SEES_NORTHWIND, args=northwind), "other_company"),
+    # The team's overview of a client; its own people are sent to their company's people page.
+    "workspace:client": hiding(signed_in(200, 302, TEAM, args=northwind), "other_company"),
     "people:company_invite": hiding(
         signed_in(200, 403, MANAGES_NORTHWIND, method="post", args=northwind), "other_company"
     ),
@@ -75,6 +77,7 @@ TENANT_ROUTES = {
     "api-team": api(200, 403, TEAM),
     "api-clients": api(200, 200, SIGNED_IN_HERE),
     "api-client-people": hiding(api(200, 403, SEES_NORTHWIND, args=northwind), "other_company"),
+    "api-client-overview": hiding(api(200, 403, TEAM, args=northwind), "other_company"),
     "api-invitations": api(200, 403, INVITERS),
     "api-invitation-revoke": hiding(
         api(200, 403, MANAGES_NORTHWIND, method="post", args=northwind_invitation),

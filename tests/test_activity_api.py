@@ -63,6 +63,7 @@ def test_an_entry_reads_like_this(world):
             "actor": world.personas["owner"].user.pk,
             "actor_label": "owner@acme.example",
             "action": "client.role_changed",
+            "summary": "Acme Owner changed the client role of Northwind Approver",
             "description": "Changed the client role of Northwind Approver",
             "object_type": "accounts.user",
             "object_id": str(world.personas["approver"].user.pk),

@@ -55,23 +55,26 @@ def test_the_company_is_part_of_the_hash(world):
 def test_known_actions_read_as_sentences_and_unknown_ones_as_their_code():
     assert describe("team.member_added", "Ada Lovelace") == "Added Ada Lovelace to the team"
     assert describe("auth.signed_in", "") == "Signed in"
-    assert describe("client.company_created", "") == "Added the client company someone"
+    assert describe("client.company_created", "") == "Added the client something"
     assert describe("billing.plan_changed", "Acme") == "billing.plan_changed"
 
 
-def test_changes_read_as_before_and_after():
-    assert change_lines(
-        {
-            "role": [None, "staff"],
-            "companies": [["Northwind"], ["Northwind", "Southwind"]],
-            "permission": "activity.view_all",
-            "sees_all_clients": False,
-        }
-    ) == [
-        "role: none → staff",
-        "companies: Northwind → Northwind, Southwind",
-        "permission: activity.view_all",
-        "sees_all_clients: False",
+def test_changes_read_as_before_and_after_in_words():
+    changes = {
+        "role": [None, "staff"],
+        "companies": [["Northwind"], ["Northwind", "Southwind"]],
+        "permission": "activity.view_all",
+        "sees_all_clients": False,
+    }
+    assert change_lines("team.assignments_changed", changes) == [
+        "Role: none → Staff",
+        "Clients: Northwind → Northwind, Southwind",
+        "Sees every client: no",
+        "Permission: activity.view_all",  # a key the app gives no words: as it is stored
+    ]
+    # A client reads only the keys their side may: no internal lists, no undeclared keys.
+    assert change_lines("team.assignments_changed", changes, is_client=True) == [
+        "Role: none → Staff"
     ]
 
 

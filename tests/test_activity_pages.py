@@ -47,8 +47,8 @@ def test_my_activity_shows_my_own_entries_newest_first(world, who):
     assert entries[0].pk == mine.pk
     assert {entry.actor_id for entry in entries} == {world.personas[who].user.pk}
     assert shown(response) == sorted(shown(response), reverse=True)
-    assert "Changed the team role of Acme Staff" in response.text
-    assert "role: staff → admin" in response.text
+    assert "changed the team role of <em>Acme Staff</em> to Admin" in response.text
+    assert "Role: Staff → Admin" in response.text
 
 
 def test_an_action_without_a_description_shows_its_code(world, monkeypatch):
@@ -281,5 +281,5 @@ def test_the_export_defuses_cells_a_spreadsheet_would_run(world, name):
     _, rows = export(world, "?action=client.company_created")
     row = next(row for row in rows if row["object"].endswith(name))
     assert row["object"] == row["client"] == "'" + name
-    assert row["description"] == f"Added the client company {name}"
+    assert row["description"] == f"Added the client {name}"
     assert json.loads(row["changes"]) == {}

@@ -206,16 +206,19 @@ def test_the_client_feed_shows_what_happened_with_status_badges(world):
     headlines = re.findall(r'<a href="[^"]+">([^<]+)</a>\s*<span class="meta">', feed)
     badges = re.findall(r"</div>\s*(?:<span class=\"badge\"[^>]*>([^<]*)</span>)?\s*</li>", feed)
     assert list(zip(headlines, badges, strict=True)) == [
-        ("Approval decided: Website content", "Approved"),
-        ("Approval requested: Website content", "Approved"),
-        ("File shared: Website copy", ""),
-        ("Project milestone: Launch", "Completed"),
-        ("Project milestone: Launch", "Completed"),
-        ("File requested: Signed contract", "Open"),
-        ("New message: General conversation with Northwind", ""),
-        ("Invoice sent: INV-0042", "Sent"),
-        (f"Request updated: #{client_request.pk} Logo on invoices", "In review"),
-        (f"New request: #{client_request.pk} Logo on invoices", "In review"),
+        ("Website content was approved", "Approved"),
+        ("Acme Staff asked for approval of Website content", "Approved"),
+        ("Acme Owner uploaded Website copy", ""),
+        ("Acme Owner moved the milestone Launch to Completed", "Completed"),
+        ("Acme Owner posted the milestone Launch", "Completed"),
+        ("Acme Staff asked Northwind for a file: Signed contract", "Open"),
+        ("Acme Staff wrote in General conversation with Northwind", ""),
+        ("Acme Owner sent Invoice INV-0042", "Sent"),
+        (f"Acme Owner moved #{client_request.pk} Logo on invoices to In review", "In review"),
+        (
+            f"Northwind Client Admin submitted the request #{client_request.pk} Logo on invoices",
+            "In review",
+        ),
     ]
     assert SECRET not in page
 
@@ -243,7 +246,7 @@ def test_clients_never_see_team_only_things_nor_other_clients(world, persona):
     assert "Workload" not in page and "Clients needing attention" not in page
     # Invoices only for those who may read them.
     reads_invoices = persona in ("client_admin", "finance", "other_company")
-    assert ("Invoice sent:" in page) == reads_invoices
+    assert (" sent Invoice " in page) == reads_invoices
     assert (data["payments"] is not None) == reads_invoices
 
 

@@ -168,7 +168,7 @@ def unassigned_staff(world) -> Persona:
 @pytest.mark.parametrize(
     ("url", "said"),
     [
-        ("/invoices/", "No invoices yet. Create the first one."),
+        ("/invoices/", "No invoices yet. Create the first one for a client."),
         ("/invoices/?status=lost", "Correct the filters above to see invoices."),
         ("/requests/", "No requests yet."),
         ("/requests/?status=open", "No requests match these filters."),

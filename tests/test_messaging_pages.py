@@ -215,7 +215,7 @@ def test_item_pages_embed_their_conversation_panel(world):
     request = submit_request(world)
     page = text(browser(world, "client_admin").get(f"/requests/{request.pk}/"))
     assert f'hx-get="/messages/about/request/{request.pk}/"' in page
-    company = text(browser(world, "viewer").get(f"/clients/{world.northwind.pk}/"))
+    company = text(browser(world, "viewer").get(f"/clients/{world.northwind.pk}/people/"))
     assert f'hx-get="/messages/about/company/{world.northwind.pk}/"' in company
     with tenant_context(world.acme):
         document = deliverable(world)

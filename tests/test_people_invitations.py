@@ -424,7 +424,7 @@ def test_revoking_is_logged_and_refused_once_accepted(world):
     invitation, secret = invite(world, company=world.northwind, client_role="viewer")
     client = signed_in_client(world.personas["client_admin"])
     response = client.post(f"/invitations/{invitation.pk}/revoke/")
-    assert response["Location"] == f"/clients/{world.northwind.pk}/"
+    assert response["Location"] == f"/clients/{world.northwind.pk}/people/"
     [entry] = activity(world, "invitation.revoked")
     assert entry.actor_id == world.personas["client_admin"].user.pk
 

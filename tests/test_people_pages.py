@@ -151,7 +151,7 @@ def test_each_person_sees_only_their_clients(world, persona, sees, hidden):
 
 
 def test_company_page_shows_its_people_and_nobody_elses(world):
-    response = page(world, "viewer", f"/clients/{world.northwind.pk}/")
+    response = page(world, "viewer", f"/clients/{world.northwind.pk}/people/")
     assert response.status_code == 200
     for email in NORTHWIND_PEOPLE:
         assert email in response.text
@@ -165,13 +165,14 @@ def test_company_page_shows_its_people_and_nobody_elses(world):
 )
 def test_another_companys_page_does_not_exist(world, persona, company):
     company_id = getattr(world, company).pk
-    assert page(world, persona, f"/clients/{company_id}/").status_code == 404
+    for path in (f"/clients/{company_id}/", f"/clients/{company_id}/people/"):
+        assert page(world, persona, path).status_code == 404
 
 
 def test_client_admin_manages_their_own_people(world):
     viewer = member(world, "viewer@northwind.example", ClientMember)
     own = member(world, "ca@northwind.example", ClientMember)
-    response = page(world, "client_admin", f"/clients/{world.northwind.pk}/")
+    response = page(world, "client_admin", f"/clients/{world.northwind.pk}/people/")
     assert "Invite someone from Northwind" in response.text
     assert f"/people/{viewer.pk}/role/" in response.text
     assert f"/people/{own.pk}/role/" not in response.text
@@ -205,7 +206,7 @@ def test_owner_adds_a_company(world):
     response = client.post("/clients/new/", {"name": "  Eastwind  "})
     with tenant_context(world.acme):
         company = ClientCompany.objects.get(name="Eastwind")
-    assert response["Location"] == f"/clients/{company.pk}/"
+    assert response["Location"] == f"/clients/{company.pk}/people/"
     [entry] = activity(world, "client.company_created")[-1:]
     assert entry.object_id == str(company.pk)
 

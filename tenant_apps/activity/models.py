@@ -60,11 +60,11 @@ class ActivityEntry(models.Model):
 
     @property
     def description(self) -> str:
-        return describe(self.action, self.object_label)
+        return describe(self.action, self.object_label, self.changes)
 
     @property
     def change_lines(self) -> list[str]:
-        return change_lines(self.changes)
+        return change_lines(self.action, self.changes)
 
     def compute_hash(self) -> str:
         content = {

@@ -14,6 +14,7 @@ from tenant_apps.documents.models import DocumentVersion
 from tenant_apps.invoices.models import Invoice
 from tenant_apps.invoices.selectors import visible_invoices
 from tenant_apps.kit.access import APPROVER_ROLES, Actor, can
+from tenant_apps.kit.samples import Sample, sample
 from tenant_apps.people.models import ClientCompany
 
 
@@ -61,6 +62,17 @@ def waiting_on(approvals: QuerySet[ApprovalRequest], user) -> QuerySet[ApprovalR
 
 def overdue(approvals: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
     return approvals.filter(status=ApprovalStatus.PENDING, due_date__lt=timezone.localdate())
+
+
+def pending_approvals_for_company(actor: Actor, company: ClientCompany, *, limit: int) -> Sample:
+    """``company``'s pending approvals that ``actor`` sees, the longest waiting first, with how
+    many are overdue (one query)."""
+    pending = visible_approvals(actor).filter(company=company, status=ApprovalStatus.PENDING)
+    return sample(
+        pending.order_by("created_at", "id"),
+        limit,
+        overdue=Q(due_date__lt=timezone.localdate()),
+    )
 
 
 def approval_with_decisions(approvals: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:

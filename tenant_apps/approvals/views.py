@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tenant_apps.approvals import actions
@@ -105,7 +106,8 @@ def _request_page(request, *, company, subject: dict, initial_title: str, back_u
             add_refusal(form, refused)
         else:
             count = len(data["approvers"])
-            messages.success(request, f"Approval requested; {count} approver(s) emailed.")
+            emailed = ngettext("%d approver emailed", "%d approvers emailed", count) % count
+            messages.success(request, f"Approval requested; {emailed}.")
             return redirect("approvals:detail", approval.pk)
     context = {"form": form, "company": company, "subject": subject, "back_url": back_url}
     return render(request, "approvals/new.html", context)

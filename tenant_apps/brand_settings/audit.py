@@ -4,4 +4,4 @@ from tenant_apps.activity.events import AuditEvent
 
 
 class BrandAudit(AuditEvent):
-    BRAND_UPDATED = "brand.updated", "Branding changed", "Changed the portal's branding"
+    BRAND_UPDATED = "brand.updated", "Branding changed", "{actor} changed the portal's branding"

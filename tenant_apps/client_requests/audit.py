@@ -1,34 +1,99 @@
-"""The codes client requests writes to the activity log, with their words."""
+"""The codes client requests writes to the activity log, with their words and links."""
 
-from tenant_apps.activity.events import AuditEvent
+from enum import nonmember
+
+from tenant_apps.activity.events import AuditEvent, Field, Item, link_items
+from tenant_apps.client_requests.models import Priority, Status
+
+STATUS_WORDS = {**dict(Status.choices), Status.WAITING_ON_CLIENT: "Waiting on {client}"}
 
 
 class RequestAudit(AuditEvent):
-    SLA_POLICY_UPDATED = "sla.policy_updated", "SLA policy changed", "Changed the SLA policy"
-    SLA_HOLIDAY_ADDED = "sla.holiday_added", "Holiday added", "Added the holiday {object}"
-    SLA_HOLIDAY_REMOVED = "sla.holiday_removed", "Holiday removed", "Removed the holiday {object}"
-    REQUEST_SUBMITTED = "request.submitted", "Request submitted", "Submitted the request {object}"
-    REQUEST_ASSIGNED = "request.assigned", "Request assigned", "Changed the owner of {object}"
+    SLA_POLICY_UPDATED = (
+        "sla.policy_updated",
+        "SLA policy changed",
+        "{actor} changed the response-time policy",
+    )
+    SLA_HOLIDAY_ADDED = (
+        "sla.holiday_added",
+        "Holiday added",
+        "{actor} added the holiday {object}",
+    )
+    SLA_HOLIDAY_REMOVED = (
+        "sla.holiday_removed",
+        "Holiday removed",
+        "{actor} removed the holiday {object}",
+    )
+    REQUEST_SUBMITTED = (
+        "request.submitted",
+        "Request submitted",
+        "{actor} submitted the {request} {object}",
+    )
+    REQUEST_ASSIGNED = (
+        "request.assigned",
+        "Request assigned",
+        "{actor} gave {object} to {owner}",
+        "{actor} changed the owner of {object}",
+    )
     REQUEST_STATUS_CHANGED = (
         "request.status_changed",
         "Request status changed",
-        "Changed the status of {object}",
+        "{actor} moved {object} to {status}",
+        "{actor} changed the status of {object}",
     )
     REQUEST_UPDATED = (
         "request.updated",
         "Request planning changed",
-        "Changed the planning of {object}",
+        "{actor} changed the planning of {object}",
     )
-    REQUEST_REPLIED = "request.replied", "Request replied", "Replied on {object}"
-    REQUEST_NOTE_ADDED = "request.note_added", "Internal note", "Wrote an internal note on {object}"
-    REQUEST_FILES_ADDED = "request.files_added", "Request files added", "Added files to {object}"
+    REQUEST_REPLIED = "request.replied", "Request replied", "{actor} replied on {object}"
+    REQUEST_NOTE_ADDED = (
+        "request.note_added",
+        "Internal note",
+        "{actor} wrote an internal note on {object}",
+    )
+    REQUEST_FILES_ADDED = (
+        "request.files_added",
+        "Request files added",
+        "{actor} added files to {object}",
+    )
     REQUEST_TYPE_CREATED = (
         "request_type.created",
         "Request type added",
-        "Added the request type {object}",
+        "{actor} added the {request} type {object}",
     )
     REQUEST_TYPE_UPDATED = (
         "request_type.updated",
         "Request type changed",
-        "Changed the request type {object}",
+        "{actor} changed the {request} type {object}",
     )
+
+    fields = nonmember(
+        {
+            "status": Field("Status", STATUS_WORDS),
+            "priority": Field("Priority", Priority),
+            "due_date": Field("Due date"),
+            "owner": Field("Owner", clients=False),
+            "type": Field("Type", clients=False),  # its key, not its name
+            "files": Field("Files"),
+            "internal": Field("Internal", clients=False),
+            "date": Field("Date"),
+            "name": Field("Name"),
+            "description": Field("Description"),
+            "fields": Field("Questions"),
+            "is_active": Field("Offered", {True: "yes", False: "no"}),
+            "timezone": Field("Time zone"),
+            "working_days": Field("Working days"),
+            "opens": Field("Opens"),
+            "closes": Field("Closes"),
+        }
+    )
+
+
+link_items(
+    Item(
+        "client_requests.clientrequest",
+        "client_requests:detail",
+        "tenant_apps.client_requests.selectors.visible_requests",
+    ),
+)

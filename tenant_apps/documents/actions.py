@@ -136,7 +136,12 @@ def document_upload(
                 action=DocumentAudit.DOCUMENTS_UPLOADED,
                 actor=actor,
                 target=document,
-                changes={"version": 1, "sha256": stored.sha256, "size": stored.size},
+                changes={
+                    "version": 1,
+                    "sha256": stored.sha256,
+                    "size": stored.size,
+                    **({"folder": folder.name} if folder is not None else {}),
+                },
                 request=request,
             )
     except IntegrityError as error:

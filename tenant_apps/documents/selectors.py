@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, Concat, Left
 
 from tenant_apps.documents.models import Document, DocumentVersion, Folder
 from tenant_apps.kit.access import Actor
+from tenant_apps.kit.samples import Sample, sample
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.people.selectors import visible_companies
 
@@ -52,6 +53,12 @@ def visible_documents(actor: Actor) -> QuerySet[Document]:
             "company", "folder", "current_version__file__uploaded_by"
         ).defer("search_vector", "current_version__extracted_text"),
     )
+
+
+def recent_documents_for_company(actor: Actor, company: ClientCompany, *, limit: int) -> Sample:
+    """``company``'s documents that ``actor`` sees, the latest changed first (one query)."""
+    documents = visible_documents(actor).filter(company=company)
+    return sample(documents.order_by("-updated_at", "-id"), limit)
 
 
 def document_spaces(actor: Actor) -> QuerySet[ClientCompany]:

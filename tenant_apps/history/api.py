@@ -8,10 +8,11 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 
+from tenant_apps.activity.descriptions import line
 from tenant_apps.activity.events import audit_events
 from tenant_apps.activity.selectors import activity_filter
 from tenant_apps.history.forms import ActivityFilterForm
-from tenant_apps.history.selectors import activity_visible_to
+from tenant_apps.history.selectors import activity_visible_to, reader_for
 from tenant_apps.kit.access import Allowed, actor_for
 from tenant_apps.kit.api import NewestFirst
 
@@ -55,7 +56,11 @@ class ActivityApi(ListAPIView):
         actor = serializers.IntegerField(source="actor_id", allow_null=True)
         actor_label = serializers.CharField(help_text="The actor's email when it happened.")
         action = serializers.CharField()
-        description = serializers.CharField()
+        summary = serializers.SerializerMethodField(
+            help_text="The entry in plain words, with who did it, as the log's pages say it "
+            "(sign-ins are not folded here)."
+        )
+        description = serializers.CharField(help_text="What happened, without who did it.")
         object_type = serializers.CharField()
         object_id = serializers.CharField()
         object_label = serializers.CharField()
@@ -67,7 +72,13 @@ class ActivityApi(ListAPIView):
         prev_hash = serializers.CharField()
         entry_hash = serializers.CharField()
 
+        def get_summary(self, entry) -> str:
+            return line(entry, self.context["reader"]).text
+
     serializer_class = Output
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {"reader": reader_for(actor_for(self.request))}
 
     def get_queryset(self):
         actor = actor_for(self.request)

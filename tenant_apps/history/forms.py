@@ -1,6 +1,7 @@
 from django import forms
 
 from shared_apps.accounts.models import User
+from tenant_apps.activity.descriptions import SIGN_IN_CHOICES
 from tenant_apps.activity.events import audit_events
 from tenant_apps.kit import words
 from tenant_apps.kit.access import Actor, can
@@ -48,6 +49,22 @@ class ActivityFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")
         return data
+
+
+class SignInsForm(forms.Form):
+    """How the log's pages show the routine codes (sign-ins): folded per person and day by
+    default, hidden, or each one."""
+
+    sign_ins = forms.ChoiceField(
+        choices=SIGN_IN_CHOICES, required=False, label="Sign-ins and sign-outs"
+    )
+
+    def clean_sign_ins(self):
+        return self.cleaned_data["sign_ins"] or "folded"
+
+
+class LogFilterForm(SignInsForm, ActivityFilterForm):
+    """The workspace log page's filters: the API's, and how sign-ins show."""
 
 
 class PositionForm(forms.Form):

@@ -1,6 +1,8 @@
 from django.db.models import QuerySet
 
+from tenant_apps.activity.descriptions import Reader
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.kit import words
 from tenant_apps.kit.access import Actor, can
 
 
@@ -10,3 +12,18 @@ def activity_visible_to(actor: Actor) -> QuerySet[ActivityEntry]:
     if can(actor, "activity.view_all"):
         return entries
     return entries.filter(actor=actor.user)
+
+
+def reader_for(actor: Actor) -> Reader:
+    """How ``actor`` reads the log: their side, the agency's words, the items they may open."""
+    brand = words.agency_words()
+    return Reader(
+        actor,
+        is_client=actor.is_client,
+        words={
+            "client": brand.client_word,
+            "clients": brand.clients_word,
+            "request": brand.request_word,
+            "requests": brand.requests_word,
+        },
+    )

@@ -5,12 +5,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tenant_apps.activity.actions import activity_record
+from tenant_apps.activity.descriptions import line, readable
 from tenant_apps.activity.export import csv_lines
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.activity.selectors import activity_filter, activity_window
 from tenant_apps.history.audit import HistoryAudit
-from tenant_apps.history.forms import ActivityFilterForm, PositionForm
-from tenant_apps.history.selectors import activity_visible_to
+from tenant_apps.history.forms import LogFilterForm, PositionForm, SignInsForm
+from tenant_apps.history.selectors import activity_visible_to, reader_for
 from tenant_apps.kit.access import actor_for, permission_required
 from tenant_apps.kit.htmx import is_htmx, list_template
 
@@ -24,13 +25,16 @@ def _page_url(request, **position) -> str:
     return f"?{query.urlencode()}"
 
 
-def _render_log(request, template, entries, *, status=200, **context):
+def _render_log(request, template, entries, *, sign_ins="folded", status=200, **context):
     position = PositionForm(request.GET)
     # A mangled page link starts from the newest entry rather than failing.
     cursor = position.cleaned_data if position.is_valid() else {}
+    reader = reader_for(actor_for(request))
+    entries = readable(entries, reader, sign_ins=sign_ins)
     window = activity_window(entries, before=cursor.get("before"), after=cursor.get("after"))
     context |= {
         "window": window,
+        "lines": [line(entry, reader) for entry in window.entries],
         "older_url": _page_url(request, before=window.older) if window.older else None,
         "newer_url": _page_url(request, after=window.newer) if window.newer else None,
         "newest_url": _page_url(request) if cursor.get("before") or cursor.get("after") else None,
@@ -43,17 +47,21 @@ def _render_log(request, template, entries, *, status=200, **context):
 @permission_required("workspace.use")
 def my_activity(request):
     actor = actor_for(request)
+    form = SignInsForm(request.GET)
+    # A mangled choice shows the default rather than failing.
+    sign_ins = form.cleaned_data["sign_ins"] if form.is_valid() else "folded"
     entries = activity_filter(activity_visible_to(actor), person=actor.user)
-    return _render_log(request, "activity/mine.html", entries)
+    return _render_log(request, "activity/mine.html", entries, sign_ins=sign_ins, form=form)
 
 
-def _workspace_filter(request) -> tuple[ActivityFilterForm, QuerySet[ActivityEntry] | None]:
+def _workspace_filter(request) -> tuple[LogFilterForm, QuerySet[ActivityEntry] | None]:
     """The filter form and, when it is valid, the entries it selects (else None)."""
     actor = actor_for(request)
-    form = ActivityFilterForm(request.GET, actor=actor)
+    form = LogFilterForm(request.GET, actor=actor)
     if not form.is_valid():
         return form, None
-    return form, activity_filter(activity_visible_to(actor), **form.cleaned_data)
+    filters = {name: value for name, value in form.cleaned_data.items() if name != "sign_ins"}
+    return form, activity_filter(activity_visible_to(actor), **filters)
 
 
 def _render_workspace_log(request, form, entries):
@@ -70,7 +78,12 @@ def _render_workspace_log(request, form, entries):
         )
     export_url = reverse("activity:export") + _page_url(request)
     return _render_log(
-        request, "activity/workspace.html", entries, form=form, export_url=export_url
+        request,
+        "activity/workspace.html",
+        entries,
+        sign_ins=form.cleaned_data["sign_ins"],
+        form=form,
+        export_url=export_url,
     )
 
 
@@ -85,7 +98,12 @@ def workspace_export(request):
     form, entries = _workspace_filter(request)
     if entries is None:
         return _render_workspace_log(request, form, entries)
-    filters = {name: str(value) for name, value in form.cleaned_data.items() if value}
+    # Every entry, sign-ins too: the export is the record.
+    filters = {
+        name: str(value)
+        for name, value in form.cleaned_data.items()
+        if value and name != "sign_ins"
+    }
     activity_record(
         action=HistoryAudit.ACTIVITY_EXPORTED,
         actor=actor_for(request).user,

@@ -1,23 +1,48 @@
-"""The codes invoices writes to the activity log, with their words."""
+"""The codes invoices writes to the activity log, with their words and links."""
 
-from tenant_apps.activity.events import AuditEvent
+from enum import nonmember
+
+from tenant_apps.activity.events import AuditEvent, Field, Item, link_items
+
+# Dotted: invoices.models imports this module.
+STATUS = "tenant_apps.invoices.models.InvoiceStatus"
 
 
 class InvoiceAudit(AuditEvent):
-    INVOICE_CREATED = "invoice.created", "Invoice created", "Created {object}"
-    INVOICE_UPLOADED = "invoice.uploaded", "Invoice uploaded", "Uploaded {object}"
-    INVOICE_UPDATED = "invoice.updated", "Invoice changed", "Changed the draft {object}"
-    INVOICE_SENT = "invoice.sent", "Invoice sent", "Sent {object}"
+    INVOICE_CREATED = "invoice.created", "Invoice created", "{actor} created {object}"
+    INVOICE_UPLOADED = "invoice.uploaded", "Invoice uploaded", "{actor} uploaded {object}"
+    INVOICE_UPDATED = "invoice.updated", "Invoice changed", "{actor} changed the draft {object}"
+    INVOICE_SENT = "invoice.sent", "Invoice sent", "{actor} sent {object}"
     INVOICE_PAYMENT_REPORTED = (
         "invoice.payment_reported",
         "Payment reported",
-        "Reported paying {object}",
+        "{actor} reported paying {object}",
     )
     INVOICE_PAYMENT_NOT_RECEIVED = (
         "invoice.payment_not_received",
         "Payment not received",
-        "Found no payment for {object}",
+        "{actor} found no payment for {object}",
     )
-    INVOICE_MARKED_PAID = "invoice.marked_paid", "Invoice paid", "Marked {object} paid"
-    INVOICE_VOIDED = "invoice.voided", "Invoice voided", "Voided {object}"
+    INVOICE_MARKED_PAID = "invoice.marked_paid", "Invoice paid", "{actor} marked {object} paid"
+    INVOICE_VOIDED = "invoice.voided", "Invoice voided", "{actor} voided {object}"
     INVOICE_BECAME_OVERDUE = "invoice.became_overdue", "Invoice overdue", "{object} became overdue"
+
+    fields = nonmember(
+        {
+            "status": Field("Status", STATUS),
+            "number": Field("Number"),
+            "company": Field("Client"),
+            "kind": Field("Made", "tenant_apps.invoices.models.InvoiceKind", clients=False),
+            "total": Field("Total"),
+            "due_date": Field("Due date"),
+            "issue_date": Field("Issued"),
+            "currency": Field("Currency"),
+            "note": Field("Note"),
+            "pdf": Field("PDF"),
+        }
+    )
+
+
+link_items(
+    Item("invoices.invoice", "invoices:detail", "tenant_apps.invoices.selectors.visible_invoices"),
+)

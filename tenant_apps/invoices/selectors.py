@@ -17,7 +17,8 @@ from tenant_apps.invoices.models import (
 )
 from tenant_apps.kit.access import INVOICE_READERS, Actor
 from tenant_apps.kit.roles import ClientRole
-from tenant_apps.people.models import ClientMember
+from tenant_apps.kit.samples import Sample, sample
+from tenant_apps.people.models import ClientCompany, ClientMember
 
 # History entries a client reads: what happened once the invoice was theirs to see.
 CLIENT_HISTORY = [move.logged for move in MOVES.values()]
@@ -55,6 +56,17 @@ def invoice_totals(invoices: QuerySet[Invoice]) -> list[dict]:
         )
         .order_by("currency")
     )
+
+
+def unpaid_invoices_for_company(
+    actor: Actor, company: ClientCompany, *, limit: int
+) -> tuple[Sample, list[dict]]:
+    """``company``'s unpaid invoices that ``actor`` sees, the soonest due first, with how many
+    are overdue; and its invoice_totals (two queries)."""
+    invoices = visible_invoices(actor).filter(company=company)
+    unpaid = invoices.filter(status__in=UNPAID_STATUSES).order_by("due_date", "id")
+    overdue = Q(status=InvoiceStatus.OVERDUE)
+    return sample(unpaid, limit, overdue=overdue), invoice_totals(invoices)
 
 
 def invoice_history(actor: Actor, invoice: Invoice) -> QuerySet[ActivityEntry]:

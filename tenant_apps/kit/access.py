@@ -245,6 +245,7 @@ def _post_in_thread(actor, thread) -> bool:
 
 RULES: dict[str, Callable] = {
     "workspace.use": _signed_in,
+    "workspace.first_run": _owner_or_admin,  # the first-run checklist: see and put away
     "team.view": _team,
     "team.invite": _invite_team_role,  # obj: the role being offered
     "team.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
@@ -253,6 +254,8 @@ RULES: dict[str, Callable] = {
     "clients.view": lambda actor, obj=None: actor.is_team or actor.is_client,
     "clients.manage": _owner_or_admin,
     "company.view": _view_company,
+    # A client's overview (every list of theirs, their health): the team who see the company.
+    "company.overview": lambda actor, obj: actor.is_team and actor.sees_company(obj.pk),
     "company.manage_people": _manage_company_people,
     "company.change_role": _change_client_role,  # obj: the ClientMember
     "invitations.view": lambda actor, obj=None: (

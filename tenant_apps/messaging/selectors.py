@@ -14,6 +14,7 @@ from tenant_apps.documents.selectors import visible_documents
 from tenant_apps.invoices.selectors import visible_invoices
 from tenant_apps.kit.access import Actor, can
 from tenant_apps.kit.roles import TeamRole
+from tenant_apps.kit.samples import Sample, sample
 from tenant_apps.messaging.models import (
     ITEM_FIELDS,
     About,
@@ -181,3 +182,9 @@ def inbox_threads(
     if unread:
         threads = threads.filter(unread__gt=0)
     return threads
+
+
+def company_threads(actor: Actor, company: ClientCompany, *, limit: int) -> Sample:
+    """``company``'s threads that ``actor`` may read, as the inbox shows them (newest activity
+    first), with how many hold messages ``actor`` has not read (one query)."""
+    return sample(inbox_threads(actor, company=company), limit, unread=Q(unread__gt=0))

@@ -1,40 +1,85 @@
-"""The codes people writes to the activity log, with their words."""
+"""The codes people writes to the activity log, with their words and links."""
 
-from tenant_apps.activity.events import AuditEvent
+from enum import nonmember
+
+from tenant_apps.activity.events import AuditEvent, Field, Item, link_items
+from tenant_apps.kit.roles import ClientRole, TeamRole
+
+ROLES = {**dict(TeamRole.choices), **dict(ClientRole.choices)}
 
 
 class PeopleAudit(AuditEvent):
-    INVITATION_CREATED = "invitation.created", "Invitation sent", "Sent an invitation"
-    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted", "Accepted an invitation"
-    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked", "Revoked an invitation"
+    INVITATION_CREATED = (
+        "invitation.created",
+        "Invitation sent",
+        "{actor} invited {email}",
+        "{actor} sent an invitation",
+    )
+    INVITATION_ACCEPTED = (
+        "invitation.accepted",
+        "Invitation accepted",
+        "{actor} accepted an invitation",
+    )
+    INVITATION_REVOKED = (
+        "invitation.revoked",
+        "Invitation revoked",
+        "{actor} withdrew the invitation to {email}",
+        "{actor} withdrew an invitation",
+    )
     TEAM_OWNER_CREATED = (
         "team.owner_created",
         "Workspace created",
-        "Created the workspace as its owner",
+        "{actor} created the workspace as its owner",
     )
-    TEAM_MEMBER_ADDED = "team.member_added", "Team member added", "Added {object} to the team"
+    TEAM_MEMBER_ADDED = (
+        "team.member_added",
+        "Team member added",
+        "{actor} added {object} to the team",
+    )
     TEAM_ROLE_CHANGED = (
         "team.role_changed",
         "Team role changed",
-        "Changed the team role of {object}",
+        "{actor} changed the team role of {object} to {role}",
+        "{actor} changed the team role of {object}",
     )
     TEAM_ASSIGNMENTS_CHANGED = (
         "team.assignments_changed",
         "Staff assignments changed",
-        "Changed which clients {object} works on",
+        "{actor} changed which {clients} {object} works on",
     )
     CLIENT_COMPANY_CREATED = (
         "client.company_created",
         "Client company added",
-        "Added the client company {object}",
+        "{actor} added the {client} {object}",
     )
     CLIENT_PERSON_ADDED = (
         "client.person_added",
         "Client person added",
-        "Added {object} to a client company",
+        "{actor} added {object} to {company}",
+        "{actor} added {object} to a {client}",
     )
     CLIENT_ROLE_CHANGED = (
         "client.role_changed",
         "Client role changed",
-        "Changed the client role of {object}",
+        "{actor} changed the {client} role of {object}",
     )
+
+    fields = nonmember(
+        {
+            "role": Field("Role", ROLES),
+            "email": Field("Email"),
+            "company": Field("Client"),
+            "companies": Field("Clients", clients=False),
+            "sees_all_clients": Field("Sees every client", clients=False),
+        }
+    )
+
+
+link_items(
+    Item(
+        "people.clientcompany",
+        "people:company",
+        "tenant_apps.people.selectors.company_pages_visible",
+        clients=False,
+    ),
+)

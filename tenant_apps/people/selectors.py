@@ -2,8 +2,9 @@
 
 from django.db.models import Count, QuerySet
 
-from tenant_apps.kit.access import OWNER_OR_ADMIN, Actor
+from tenant_apps.kit.access import OWNER_OR_ADMIN, Actor, can
 from tenant_apps.kit.roles import ClientRole, TeamRole
+from tenant_apps.kit.samples import Sample, sample
 from tenant_apps.people.models import (
     ClientCompany,
     ClientMember,
@@ -26,6 +27,11 @@ def company_people(company: ClientCompany) -> QuerySet[ClientMember]:
     return company.members.select_related("user")
 
 
+def company_people_sample(company: ClientCompany, *, limit: int) -> Sample:
+    """The first of ``company``'s people by name, and how many it has (one query)."""
+    return sample(company_people(company).order_by("user__full_name", "pk"), limit)
+
+
 def invitations_listed(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
     # What role_label and the "invited by" column read.
     return invitations.select_related("company", "invited_by")
@@ -41,6 +47,13 @@ def visible_companies(actor: Actor) -> QuerySet[ClientCompany]:
     ids = actor.visible_company_ids
     companies = ClientCompany.objects.filter(is_archived=False)
     return companies if ids is None else companies.filter(pk__in=ids)
+
+
+def company_pages_visible(actor: Actor) -> QuerySet[ClientCompany]:
+    """The companies whose team page ``actor`` may open (the activity log links to them)."""
+    if not can(actor, "clients.view"):
+        return ClientCompany.objects.none()
+    return visible_companies(actor)
 
 
 def visible_invitations(actor: Actor) -> QuerySet[Invitation]:

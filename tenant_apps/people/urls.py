@@ -10,7 +10,8 @@ urlpatterns = [
     path("team/<int:member_id>/clients/", views.staff_access, name="staff_access"),
     path("clients/", views.clients, name="clients"),
     path("clients/new/", views.company_create, name="company_create"),
-    path("clients/<int:company_id>/", views.company, name="company"),
+    # The company's people; /clients/<id>/ is its overview (workspace:client).
+    path("clients/<int:company_id>/people/", views.company, name="company"),
     path("clients/<int:company_id>/invitations/", views.company_invite, name="company_invite"),
     path(
         "clients/<int:company_id>/people/<int:member_id>/role/",

@@ -31,6 +31,7 @@ time) or when its due time passes without it. Sign-ins come from the activity lo
 because API sign-ins (simplejwt, ``UPDATE_LAST_LOGIN`` off) never set it.
 
 **Trend**: the same score computed as of 28 days earlier; ``trend`` is the difference.
+``health_trend`` gives one company's score at each of the last weeks too, for its overview.
 Every signal is read as of a point in time from timestamps (an approval is open at T if
 asked before T and completed after it or not at all; an invoice is overdue at T if sent
 before T, due before T's date and paid after T or not at all). Two signals are
@@ -53,6 +54,7 @@ from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tenant_apps.people.models import ClientCompany
 
 TREND_DAYS = 28
+TREND_WEEKS = 8  # the weekly scores a client's overview draws
 SLA_WINDOW_DAYS = 30
 REOPENED_WINDOW_DAYS = 90
 
@@ -137,6 +139,36 @@ def client_health(*, company_ids=None, as_of: datetime | None = None) -> dict[in
         previous, _ = score_of(by_point[earlier])
         scores[company_id] = HealthScore(company_id, score, parts, previous, as_of)
     return scores
+
+
+@dataclass(frozen=True)
+class WeeklyScore:
+    as_of: datetime
+    score: int
+
+
+@dataclass(frozen=True)
+class HealthTrend:
+    current: HealthScore
+    weekly: list[WeeklyScore]  # a week apart, oldest first, now last
+
+
+def health_trend(company_id: int, *, weeks: int = TREND_WEEKS) -> HealthTrend | None:
+    """``company_id``'s health now and its score at each of the ``weeks`` weeks before, all
+    from the one query of signal_values; None for an archived company."""
+    as_of = timezone.now()
+    weekly = [as_of - timedelta(weeks=back) for back in range(weeks, -1, -1)]
+    earlier = as_of - timedelta(days=TREND_DAYS)
+    values = signal_values(company_ids=[company_id], points=sorted({*weekly, earlier}))
+    if company_id not in values:
+        return None
+    by_point = values[company_id]
+    score, parts = score_of(by_point[as_of])
+    previous, _ = score_of(by_point[earlier])
+    return HealthTrend(
+        HealthScore(company_id, score, parts, previous, as_of),
+        [WeeklyScore(point, score_of(by_point[point])[0]) for point in weekly],
+    )
 
 
 def signal_values(*, company_ids=None, points: list[datetime]) -> dict[int, dict]:

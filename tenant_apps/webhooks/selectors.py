@@ -1,5 +1,6 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from tenant_apps.kit.access import Actor, can
 from tenant_apps.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
 
@@ -12,6 +13,11 @@ def endpoints() -> QuerySet[Endpoint]:
             filter=Q(deliveries__status__in=[DeliveryStatus.RETRYING, DeliveryStatus.FAILED]),
         ),
     )
+
+
+def visible_endpoints(actor: Actor) -> QuerySet[Endpoint]:
+    """The endpoints ``actor`` may open (the activity log links to them)."""
+    return Endpoint.objects.all() if can(actor, "webhooks.manage") else Endpoint.objects.none()
 
 
 def delivery_log(endpoint: Endpoint) -> QuerySet[Delivery]:

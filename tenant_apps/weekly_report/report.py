@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from branding.emails import branded_email
 from shared_apps.accounts.models import User
+from tenant_apps.history.selectors import reader_for
 from tenant_apps.inbox.selectors import InboxItem, waiting_on
 from tenant_apps.kit.access import Actor
 from tenant_apps.people.models import ClientCompany, ClientMember
@@ -54,7 +55,8 @@ def weekly_report(*, member: ClientMember, week: date, zone: ZoneInfo) -> Weekly
         occurred_at__lt=start + timedelta(days=7),
         actor__team_member__isnull=False,
     )
-    done = [feed_entry(entry) for entry in entries]
+    reader = reader_for(actor)
+    done = [feed_entry(entry, reader) for entry in entries]
     counted: dict[str, int] = {}
     for entry in done:
         counted[entry.what] = counted.get(entry.what, 0) + 1

@@ -33,7 +33,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
-from tenant_apps.activity.descriptions import action_label
+from tenant_apps.activity.descriptions import Reader, action_label, line
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.approvals.models import ApprovalRequest, ApprovalStatus
 from tenant_apps.approvals.selectors import overdue, visible_approvals
@@ -41,6 +41,7 @@ from tenant_apps.client_requests.models import OPEN_STATUSES, ClientRequest, Sla
 from tenant_apps.client_requests.selectors import visible_requests
 from tenant_apps.documents.models import Document
 from tenant_apps.documents.selectors import visible_documents
+from tenant_apps.history.selectors import reader_for
 from tenant_apps.inbox.models import FileRequest
 from tenant_apps.inbox.selectors import Section, home_inbox, visible_file_requests
 from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus
@@ -300,6 +301,7 @@ class FeedEntry:
     kind: str  # an ItemKind key, or "" for an entry about something else
     what: str  # "New request"
     headline: str  # "New request: #12 Logo on invoices"
+    summary: str  # "Sofia submitted the request #12 Logo on invoices"
     status: str | None  # the item's status now (its badge), if it has one
     status_label: str
     url: str | None  # the item's page, while it exists
@@ -331,7 +333,7 @@ def _with_item_status(entries: QuerySet[ActivityEntry]) -> QuerySet[ActivityEntr
     return entries.annotate(item_status=status)
 
 
-def feed_entry(entry: ActivityEntry) -> FeedEntry:
+def feed_entry(entry: ActivityEntry, reader: Reader) -> FeedEntry:
     kind = KINDS_BY_TYPE.get(entry.object_type)
     what = kind.actions.get(entry.action) if kind else None
     gone = kind is not None and kind.status_field is not None and entry.item_status is None
@@ -341,6 +343,7 @@ def feed_entry(entry: ActivityEntry) -> FeedEntry:
         kind=kind.key if what else "",
         what=what or action_label(entry.action),
         headline=f"{what}: {kind.short_label(entry.object_label)}" if what else entry.description,
+        summary=line(entry, reader).text,
         status=entry.item_status if what else None,
         status_label=kind.status_label(entry.item_status) if what else "",
         url=reverse(kind.url_name, args=[entry.object_id]) if kind and not gone else None,
@@ -371,7 +374,8 @@ def client_entries(actor: Actor) -> QuerySet[ActivityEntry]:
 
 def client_activity(actor: Actor, *, limit: int = FEED_SIZE) -> list[FeedEntry]:
     """The latest of ``client_entries``, each with its item's status as a badge (one query)."""
-    return [feed_entry(entry) for entry in client_entries(actor)[:limit]]
+    reader = reader_for(actor)
+    return [feed_entry(entry, reader) for entry in client_entries(actor)[:limit]]
 
 
 def start_of_today(zone: ZoneInfo) -> datetime:
@@ -397,7 +401,8 @@ def todays_activity(
         # By time (the order entries are appended in): the range of today in its index.
         .order_by("-occurred_at", "-id")[:limit]
     )
-    return [feed_entry(entry) for entry in rows], rows[0].total if rows else 0
+    reader = reader_for(actor)
+    return [feed_entry(entry, reader) for entry in rows], rows[0].total if rows else 0
 
 
 # --- the team's work -----------------------------------------------------------------------

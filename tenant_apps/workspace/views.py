@@ -1,5 +1,7 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -8,6 +10,8 @@ from rest_framework.views import APIView
 from tenant_apps.client_requests.selectors import agency_zone
 from tenant_apps.kit.access import Allowed, actor_for, permission_required
 from tenant_apps.kit.roles import ClientRole, TeamRole
+from tenant_apps.workspace.actions import checklist_dismiss
+from tenant_apps.workspace.checklist import first_run_checklist
 from tenant_apps.workspace.selectors import HEALTH_FRESH_SECONDS, dashboard
 
 
@@ -25,8 +29,21 @@ def home(request):
         "next_actions": getattr(board, "next_actions", []),
         "health_fresh_minutes": HEALTH_FRESH_SECONDS // 60,
     }
+    if getattr(board, "side", None) == "team":
+        checklist = first_run_checklist(actor)
+        # A new agency sees its first steps, not a row of zeros.
+        quiet = not any(counter.count for counter in board.counters)
+        context |= {"checklist": checklist, "hide_counters": checklist is not None and quiet}
     with timezone.override(zone):  # times shown in the agency's day, as "today" is counted
         return render(request, "workspace/home.html", context)
+
+
+@require_POST
+@permission_required("workspace.first_run")
+def checklist_dismissed(request):
+    checklist_dismiss(actor=request.user, request=request)
+    messages.success(request, "The checklist is put away for the whole team.")
+    return redirect("workspace:home")
 
 
 class MeApi(APIView):
@@ -66,6 +83,7 @@ class FeedEntryOutput(serializers.Serializer):
         "milestone; empty for an entry about something else."
     )
     headline = serializers.CharField()
+    summary = serializers.CharField(help_text="What happened, with who did it, in plain words.")
     status = serializers.CharField(
         allow_null=True, help_text="The item's status now, if it has one."
     )

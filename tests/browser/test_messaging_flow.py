@@ -62,7 +62,7 @@ def test_a_client_reply_appears_live_in_the_staff_members_open_thread(new_page, 
 
     # Staff write to Northwind in the general conversation on its company page.
     sign_in(staff, live_url, "staff@acme.example")
-    staff.goto(live_url(ACME, f"/clients/{run['northwind']}/"))
+    staff.goto(live_url(ACME, f"/clients/{run['northwind']}/people/"))
     panel = staff.locator(".thread-panel")
     expect(panel.get_by_role("heading", name="Conversation")).to_be_visible()
     expect(panel).to_contain_text("Northwind sees this conversation")

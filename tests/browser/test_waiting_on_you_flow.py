@@ -136,7 +136,7 @@ def test_a_file_asked_for_and_a_message_are_dealt_with_from_waiting_on_you(
     request_path = re.search(r"/file-requests/\d+/$", team.url).group(0)
 
     # And write to Northwind in the conversation on its company page, which stays open.
-    team.goto(live_url(ACME, f"/clients/{run.northwind}/"))
+    team.goto(live_url(ACME, f"/clients/{run.northwind}/people/"))
     panel = team.locator(".thread-panel")
     expect(panel).to_contain_text("Northwind sees this conversation")
     panel.get_by_label("Message").fill(hello)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from tenants.actions import schema_pool_fill
 
@@ -12,4 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, size, **options):
         created = schema_pool_fill(size=size)
-        self.stdout.write(f"Schema pool: {created} spare schema(s) created, target {size}.")
+        spares = ngettext("%d spare schema", "%d spare schemas", created) % created
+        self.stdout.write(f"Schema pool: {spares} created, target {size}.")

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.proofs import proof_problem, record_read
@@ -85,4 +86,5 @@ class Command(BaseCommand):
                         "and in the log"
                     )
         if failed:
-            raise CommandError(f"{failed} agency log(s) failed verification.")
+            logs = ngettext("%d agency log", "%d agency logs", failed) % failed
+            raise CommandError(f"{logs} failed verification.")
