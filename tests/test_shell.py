@@ -93,7 +93,7 @@ def test_a_client_sees_their_portal_their_company_and_shortcuts(world):
     }
     assert "invoices" in keys(finance)["work"]
     [company] = [link for link in viewer.groups[1].links if link.key == "company"]
-    assert company.label == "Northwind" and company.url == f"/clients/{world.northwind.pk}/"
+    assert company.label == "Northwind" and company.url == f"/clients/{world.northwind.pk}/people/"
     assert [link.key for link in viewer.shortcuts] == ["home", "requests", "approvals", "messages"]
 
 
@@ -105,6 +105,7 @@ def test_a_client_sees_their_portal_their_company_and_shortcuts(world):
         ("client_requests:sla_settings", ["request_settings"]),
         ("client_requests:type_edit", ["request_settings"]),
         ("people:company", ["clients"]),
+        ("workspace:client", ["clients"]),
         ("people:team_invite", ["team"]),
         ("branding:domains", ["branding"]),
         ("activity:export", ["log"]),
@@ -132,9 +133,9 @@ def test_pages_mark_their_link_as_current_in_the_agencys_words(world):
     assert CURRENT.findall(nav) == [("/requests/settings/sla/", "Ticket settings")]
     assert '<a href="/requests/">Tickets</a>' in nav
     client = signed_in_client(world.personas["client_admin"])
-    page = client.get(f"/clients/{world.northwind.pk}/").content.decode()
+    page = client.get(f"/clients/{world.northwind.pk}/people/").content.decode()
     assert CURRENT.findall(NAV.search(page).group(0)) == [
-        (f"/clients/{world.northwind.pk}/", "Northwind")
+        (f"/clients/{world.northwind.pk}/people/", "Northwind")
     ]
     assert (
         'class="bottombar"' in page and 'class="bottombar"' not in owner.get("/").content.decode()

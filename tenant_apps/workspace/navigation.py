@@ -117,7 +117,7 @@ SETTINGS = (
         "clients",
         lambda brand, actor: capfirst(brand.clients_word),
         _url("people:clients"),
-        ("people:clients", "people:company", "people:client_role"),
+        ("people:clients", "people:company", "people:client_role", "workspace:client"),
         _team,
     ),
     _Entry(
