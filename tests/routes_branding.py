@@ -57,6 +57,11 @@ TENANT_ROUTES = {
     "branding:preview": signed_in(200, 403, OWNER, method="post"),
     # The sign-in page shows the logo, so it is everyone's on the agency's host.
     "branding:image": everyone(200, args=acme_logo),
+    # The portal as an app: linked from every page of the host, the sign-in page too.
+    "branding:manifest": everyone(200),
+    "branding:icon": everyone(200, args=(192,)),
+    "branding:service_worker": everyone(200),
+    "branding:offline": everyone(200),
     "branding:domains": signed_in(200, 403, OWNER),
     "branding:domain": signed_in(200, 403, OWNER, args=acme_domain),
     "branding:domain_check": signed_in(302, 403, OWNER, method="post", args=acme_domain),

@@ -65,7 +65,7 @@ def test_signup_explains_bad_fields_then_lands_signed_in_once(
 
     expect(page).to_have_url(live_url(AGENCY_HOST, "/"))
     expect(page.get_by_role("heading", name="Welcome to Browser Co")).to_be_visible()
-    expect(page.get_by_role("navigation")).to_contain_text("Bea Browser")
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text("Bea Browser")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.screenshot(path="/tmp/signup_landed.png", full_page=True)
 
