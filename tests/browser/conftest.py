@@ -23,14 +23,22 @@ import socket
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from http.client import HTTPConnection
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connections
+from django_tenants.utils import tenant_context
 from playwright.sync_api import sync_playwright
 
+from tenant_apps.files.storage import file_storage
+from tenant_apps.onboarding.demo_data import AGENCIES
+from tenant_apps.workspace.selectors import HEALTH_CACHE_KEY
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.processes import app_process
@@ -115,12 +123,12 @@ def _with_database(django_db_blocker, work):
         return thread.submit(run).result()
 
 
-@pytest.fixture
-def restore_agencies(django_db_blocker):
-    """Afterwards, drop the agencies the test created and refill the spare pool to its old size.
+@contextmanager
+def _agencies_restored(django_db_blocker):
+    """Afterwards, drop the agencies made meanwhile and refill the spare pool to its old size.
 
-    A signup claims a spare schema by renaming it, so "created" means any live
-    agency that was not live before, whether claimed from the pool or made new.
+    A signup claims a spare schema by renaming it, so "made" means any live agency that was
+    not live before, whether claimed from the pool or made new.
     """
 
     def snapshot():
@@ -136,6 +144,37 @@ def restore_agencies(django_db_blocker):
         schema_pool_fill(size=spares_before)
 
     _with_database(django_db_blocker, restore)
+
+
+@pytest.fixture
+def restore_agencies(django_db_blocker):
+    """The agencies a test creates are dropped after it, and the spare pool refilled."""
+    with _agencies_restored(django_db_blocker):
+        yield
+
+
+@pytest.fixture(scope="package")
+def demo(django_db_blocker):
+    """The demo agencies (seed_demo), seeded once for every browser test that reads them;
+    afterwards their stored files go and the agencies are dropped."""
+
+    def seed():
+        call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+        for spec in AGENCIES:
+            with tenant_context(Agency.objects.get(subdomain=spec.subdomain)):
+                cache.delete(HEALTH_CACHE_KEY)  # none from an earlier run's agency
+
+    def forget_files():
+        storage = file_storage()
+        for spec in AGENCIES:
+            agency = Agency.objects.get(subdomain=spec.subdomain)
+            for key, _ in storage.listing(agency.schema_name):
+                storage.delete(key)
+
+    with _agencies_restored(django_db_blocker):
+        _with_database(django_db_blocker, seed)
+        yield
+        _with_database(django_db_blocker, forget_files)
 
 
 @pytest.fixture(scope="package")

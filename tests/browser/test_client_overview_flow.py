@@ -16,7 +16,6 @@ from tests.browser.test_dashboards_flow import (
     HOST,
     OWNER,
     SCREENSHOTS,
-    demo,  # noqa: F401 (the seeded demo agencies)
     sign_in,
 )
 

@@ -3,25 +3,16 @@ agencies on the live server's database; the demo agency's owner and one of its c
 open their home pages, every counter equals the list it links to, and screenshots of both go
 to docs/screenshots/.
 
-The agencies seed_demo made are dropped afterwards (with their files), and the spare pool
-refilled, by ``restore_agencies``.
+The demo is seeded once for every browser test that reads it (the ``demo`` fixture in
+conftest.py), and dropped with its files after the last.
 """
 
 import re
-from io import StringIO
 from pathlib import Path
 
-import pytest
-from django.core.cache import cache
-from django.core.management import call_command
-from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from tenant_apps.files.storage import file_storage
 from tenant_apps.onboarding.demo_data import AGENCIES, DEMO_PASSWORD
-from tenant_apps.workspace.selectors import HEALTH_CACHE_KEY
-from tenants.models import Agency
-from tests.browser.conftest import _with_database
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs/screenshots"
 DEMO = AGENCIES[0]
@@ -29,30 +20,6 @@ HOST = f"{DEMO.subdomain}.localhost"
 OWNER = DEMO.owner[1]
 CLIENT_ADMIN = "hannah@northwind.example"  # Northwind Bakery's
 COUNT_SHOWN = re.compile(r"^(\d+) (?:request|approval|invoice)s?$")
-
-
-@pytest.fixture
-def demo(django_db_blocker, restore_agencies):
-    """The demo agencies, seeded; afterwards their stored files go (restore_agencies then
-    drops the agencies themselves)."""
-
-    def seed():
-        call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
-        for spec in AGENCIES:
-            with tenant_context(Agency.objects.get(subdomain=spec.subdomain)):
-                cache.delete(HEALTH_CACHE_KEY)  # none from an earlier run's agency
-
-    _with_database(django_db_blocker, seed)
-    yield
-
-    def forget_files():
-        storage = file_storage()
-        for spec in AGENCIES:
-            agency = Agency.objects.get(subdomain=spec.subdomain)
-            for key, _ in storage.listing(agency.schema_name):
-                storage.delete(key)
-
-    _with_database(django_db_blocker, forget_files)
 
 
 def sign_in(page, live_url, email):

@@ -19,7 +19,6 @@ from tests.browser.test_dashboards_flow import (
     CLIENT_ADMIN,
     HOST,
     OWNER,
-    demo,  # noqa: F401 (the seeded demo, a fixture)
     sign_in,
 )
 from tests.conftest import PASSWORD
