@@ -85,3 +85,10 @@ def test_a_name_reaches_only_the_companies_the_reader_sees(world, listed):
     response = client.get("/requests/", {"company": "Southwind"})
     assert response.status_code == 400
     assert "No client has &quot;Southwind&quot; in its name." in response.content.decode()
+
+
+def test_htmx_results_say_the_filter_error_the_form_beside_them_keeps(world, listed):
+    many_clients(world)
+    response = owner(world).get("/requests/", {"company": "filler"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Client: Several match &quot;filler&quot;" in response.content.decode()
