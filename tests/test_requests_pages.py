@@ -207,7 +207,7 @@ def test_the_list_costs_the_same_queries_at_10_60_and_1000_requests(world, perso
     """At 10 rows, at 60 (more than a page) and at 1,000 the page runs the same queries:
 
     session; user; the actor (user + team/client membership); for limited staff, their
-    assigned companies; the SLA policy, its targets and holidays (for time left); the team
+    assigned companies; the SLA policy with its holidays (for time left); the team
     for the owner filter (team only); COUNT(*) for the pager; the page of requests with
     company, type and owner joined; the brand (first render only, then cached); and
     the choices of the client filter (team only) and the type filter.

@@ -107,7 +107,11 @@ class RequestListForm(RequestFilterForm):
             for name in ("owner", "company", "sla_state"):
                 del fields[name]
         else:
-            people = [(str(user.pk), str(user)) for user in team_users()]
+            # As (id, name, email) rows, not users: the list builds this on every load.
+            people = [
+                (str(pk), full_name or email)
+                for pk, full_name, email in team_users().values_list("pk", "full_name", "email")
+            ]
             fields["owner"].help_text = ""  # the API's; here the choices say it
             fields["owner"].widget = QuickSelect(
                 choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned"), *people]
@@ -116,8 +120,9 @@ class RequestListForm(RequestFilterForm):
             _pick_one(fields["sla_state"], "Any")
         _pick_one(fields["status"], "Any status")
         _pick_one(fields["priority"], "Any")
-        fields["type"].empty_label = "Any type"
-        fields["type"].widget = QuickSelect(choices=fields["type"].choices)
+        fields["type"].widget = QuickSelect(
+            choices=[("", "Any type"), *fields["type"].queryset.values_list("key", "name")]
+        )
         fields["overdue"].label = "Overdue only"
         fields["q"].widget = forms.TextInput(
             attrs={"type": "search", "placeholder": "Title, details, replies"}

@@ -1,5 +1,6 @@
 """Keeps each request's stored SLA fields in step with its policy and timeline."""
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.utils import timezone
 
 from tenant_apps.client_requests.models import (
@@ -9,8 +10,8 @@ from tenant_apps.client_requests.models import (
     SlaState,
     Status,
 )
+from tenant_apps.client_requests.sla import BusinessCalendar, business_time_elapsed, sla_status
 from tenant_apps.client_requests.sla import SlaState as ClockState
-from tenant_apps.client_requests.sla import business_time_elapsed, sla_status
 
 # Worst first: the stored state is the worse of the response and resolution clocks.
 SEVERITY = [ClockState.BREACHED, ClockState.AT_RISK, ClockState.ON_TRACK]
@@ -19,6 +20,14 @@ SEVERITY = [ClockState.BREACHED, ClockState.AT_RISK, ClockState.ON_TRACK]
 def sla_policy() -> SlaPolicy:
     """This workspace's policy (one row, made by migration 0002), with targets and holidays."""
     return SlaPolicy.objects.prefetch_related("targets", "holidays").get(pk=1)
+
+
+def sla_calendar() -> tuple[SlaPolicy, BusinessCalendar]:
+    """The policy (no targets) and its business calendar, holidays read in the same query:
+    for lists, which show each request's clock on every load."""
+    policy = SlaPolicy.objects.annotate(holiday_dates=ArrayAgg("holidays__date")).get(pk=1)
+    # Without holidays the outer join gives one NULL.
+    return policy, policy.calendar(day for day in policy.holiday_dates if day is not None)
 
 
 def sla_fields(request: ClientRequest, policy: SlaPolicy, now=None) -> dict:

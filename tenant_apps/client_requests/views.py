@@ -50,7 +50,7 @@ from tenant_apps.client_requests.selectors import (
     visible_requests,
 )
 from tenant_apps.client_requests.sla import BusinessCalendar, business_time_between
-from tenant_apps.client_requests.sla_sync import sla_policy
+from tenant_apps.client_requests.sla_sync import sla_calendar, sla_policy
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.kit.access import actor_for, can, permission_required, require
 from tenant_apps.kit.htmx import is_htmx, list_template
@@ -153,7 +153,7 @@ def _columns(request, actor, current: str) -> list[Column]:
 def request_list(request):
     actor = actor_for(request)
     form = RequestListForm(request.GET, actor=actor)
-    policy = sla_policy()
+    policy, calendar = sla_calendar()
     if form.is_valid():
         requests, status = form.apply(listed_requests(actor)), 200
     else:
@@ -162,7 +162,7 @@ def request_list(request):
         requests = ClientRequest.objects.none()
         status = 200 if is_htmx(request) else 400
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
-    calendar, now = _calendar(policy), timezone.now()
+    now = timezone.now()
     context = {
         "actor": actor,
         "form": form,

@@ -9,6 +9,7 @@ from tenant_apps.invoices.currencies import currency_choices
 from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus
 from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest
 from tenant_apps.kit import words
+from tenant_apps.kit.widgets import QuickSelect
 from tenant_apps.people.models import ClientCompany
 
 PAYMENT_TERMS_DAYS = 30
@@ -33,7 +34,9 @@ class InvoiceListForm(forms.Form):
     """The list's filters; the client filter only for the team."""
 
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), ("unpaid", "Unpaid"), *InvoiceStatus.choices]
+        required=False,
+        choices=[("", "Any status"), ("unpaid", "Unpaid"), *InvoiceStatus.choices],
+        widget=QuickSelect,
     )
     company = words.ClientFilterField(ClientCompany.objects.none())
     q = forms.CharField(
