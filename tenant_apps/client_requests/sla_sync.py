@@ -22,12 +22,12 @@ def sla_policy() -> SlaPolicy:
     return SlaPolicy.objects.prefetch_related("targets", "holidays").get(pk=1)
 
 
-def sla_calendar() -> tuple[SlaPolicy, BusinessCalendar]:
-    """The policy (no targets) and its business calendar, holidays read in the same query:
-    for lists, which show each request's clock on every load."""
+def sla_calendar() -> BusinessCalendar:
+    """The policy's business calendar, its holidays read in the same query: for lists, which
+    show each request's clock on every load."""
     policy = SlaPolicy.objects.annotate(holiday_dates=ArrayAgg("holidays__date")).get(pk=1)
     # Without holidays the outer join gives one NULL.
-    return policy, policy.calendar(day for day in policy.holiday_dates if day is not None)
+    return policy.calendar(day for day in policy.holiday_dates if day is not None)
 
 
 def sla_fields(request: ClientRequest, policy: SlaPolicy, now=None) -> dict:

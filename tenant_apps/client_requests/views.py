@@ -153,7 +153,7 @@ def _columns(request, actor, current: str) -> list[Column]:
 def request_list(request):
     actor = actor_for(request)
     form = RequestListForm(request.GET, actor=actor)
-    policy, calendar = sla_calendar()
+    calendar = sla_calendar()
     if form.is_valid():
         requests, status = form.apply(listed_requests(actor)), 200
     else:
