@@ -8,7 +8,6 @@ database until it is dropped; names carry this run's tag.
 """
 
 import uuid
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,38 +22,9 @@ from tenant_apps.files.tasks import file_preview_make
 from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
 from tests.browser.conftest import _with_database
+from tests.browser.pages import check_page
 from tests.browser.test_requests_flow import ACME, sign_in
 from tests.test_previews import pdf_pages
-
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-def assert_fits_and_is_accessible(page) -> None:
-    """Nothing in the page's content is wider than the viewport, and axe-core finds no WCAG
-    2.2 A/AA violation in it. The content only: the shell (navigation) is checked by the
-    layout's own tests (tests/browser/pages.py's check_page does both for a whole page)."""
-    # What scrolls inside its own box (a wide table) does not widen the page.
-    sticking_out = page.evaluate(
-        """() => [...document.querySelectorAll('main *')].filter((el) => {
-          if (el.getBoundingClientRect().right <= window.innerWidth + 1) return false;
-          if (el.closest('nav')) return false;  // the shell's
-          for (let up = el.parentElement; up; up = up.parentElement) {
-            if (getComputedStyle(up).overflowX !== 'visible') return false;
-          }
-          return true;
-        }).slice(0, 8).map((el) => el.tagName + '.' + el.className + '#' + el.id)"""
-    )
-    assert sticking_out == []
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text())  # not a <script> tag: the CSP would refuse it
-    violations = page.evaluate(
-        "async (tags) => (await axe.run('main', {runOnly: {type: 'tag', values: tags}}))"
-        ".violations.map(v => `${v.id}: ${v.nodes.map(n => n.target).join(' | ')}`)",
-        WCAG_22_AA,
-    )
-    assert violations == []
 
 
 def deliverable_to_approve(tag: str) -> tuple[int, int, str]:
@@ -104,19 +74,13 @@ def test_an_approver_previews_and_decides(new_page, live_url, django_db_blocker,
         preview_box = page.locator(".review-file").bounding_box()
         decide_box = decide.bounding_box()
         assert decide_box["x"] > preview_box["x"] + preview_box["width"] - 1
-    assert_fits_and_is_accessible(page)
-    page.screenshot(
-        path=SCREENSHOTS / f"approval-preview-{width}.png", full_page=True, caret="initial"
-    )
+    check_page(page, "approval-preview", widths=(width,))
 
     decide.get_by_role("button", name="Request changes").click()
     error = decide.locator("#decision-comment_error")
     expect(error).to_have_text("Say what needs to change.")
     expect(decide.get_by_label("Comment")).to_have_attribute("aria-invalid", "true")
-    assert_fits_and_is_accessible(page)
-    page.screenshot(
-        path=SCREENSHOTS / f"approval-changes-error-{width}.png", full_page=True, caret="initial"
-    )
+    check_page(page, "approval-changes-error", widths=(width,))
 
     decide.get_by_role("button", name="Approve", exact=True).click()
     confirmation = page.locator("#approval-decide .confirmation")
@@ -126,14 +90,8 @@ def test_an_approver_previews_and_decides(new_page, live_url, django_db_blocker,
     # The proof is all there; the command that checks it is the team's business.
     expect(page.locator("#verification")).to_contain_text("File fingerprint (SHA-256)")
     expect(page.locator("#verification")).not_to_contain_text("verify_activity_log")
-    assert_fits_and_is_accessible(page)
-    page.screenshot(
-        path=SCREENSHOTS / f"approval-approved-{width}.png", full_page=True, caret="initial"
-    )
+    check_page(page, "approval-approved", widths=(width,))
 
     page.goto(live_url(ACME, f"/documents/{document_id}/"))
     expect(page.locator("#file-preview .preview-pages img")).to_have_count(3)
-    assert_fits_and_is_accessible(page)
-    page.screenshot(
-        path=SCREENSHOTS / f"document-preview-{width}.png", full_page=True, caret="initial"
-    )
+    check_page(page, "document-preview", widths=(width,))

@@ -9,7 +9,6 @@ The agency is made for the test and dropped afterwards (restore_agencies), with 
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -22,10 +21,9 @@ from tenant_apps.invoices.actions import invoice_create, invoice_move
 from tenant_apps.people.actions import client_company_create, client_member_create
 from tenants.models import Agency
 from tests.browser.conftest import _with_database
+from tests.browser.pages import check_page
 from tests.conftest import PASSWORD
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs/screenshots"
-AXE = Path(__file__).parent / "vendor/axe-core-4.14.1.min.js"
 HOST = "kyoto.localhost"
 OWNER, FINANCE = "owner@kyoto.example", "finance@harbour.example"
 NBSP = "\xa0"
@@ -92,19 +90,6 @@ def sign_in(page, live_url, email):
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def fits_and_passes_axe(page, name: str, width: int):
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
-    # Evaluated, not added as a <script>: the CSP refuses inline scripts, DevTools' are exempt.
-    page.evaluate(AXE.read_text())
-    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags
-    )
-    violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
-    assert violations == [], (name, width, violations)
-
-
 def test_money_dates_and_times_as_the_agency_writes_them(new_page, live_url, kyoto):
     # One agency for both parts: making it claims a spare schema, and refilling takes long.
     for width in (390, 1280):
@@ -120,14 +105,14 @@ def a_client_sees_them(new_page, live_url, kyoto, width):
     payments = page.locator("section", has=page.get_by_role("heading", name="Payments"))
     expect(payments).to_contain_text(f"1.199,99{NBSP}€ outstanding")
     expect(payments).to_contain_text("31 Mar 2031")  # day first, as the browser's inputs are
-    fits_and_passes_axe(page, "regional-dashboard", width)
+    check_page(page, "regional-dashboard", widths=(width,))
 
     page.goto(live_url(HOST, f"/invoices/{kyoto}/"))
     main = page.locator("main")
     for shown in (f"1.199,99{NBSP}€", f"900,00{NBSP}€", f"99,99{NBSP}€", "31 Mar 2031"):
         expect(main).to_contain_text(shown)
     expect(main).not_to_contain_text("EUR 1")
-    fits_and_passes_axe(page, "regional-invoice", width)
+    check_page(page, "regional-invoice", widths=(width,))
 
 
 def the_owner_moves_the_agency(new_page, live_url):
@@ -141,7 +126,7 @@ def the_owner_moves_the_agency(new_page, live_url):
     page.get_by_role("button", name="Save regional settings").click()
     expect(page.get_by_text("Regional settings saved.")).to_be_visible()
     expect(example).to_contain_text(" CET")
-    fits_and_passes_axe(page, "regional-settings", 1280)
+    check_page(page, "regional-settings", widths=(1280,))
 
     # A date input takes and gives ISO whatever the browser shows; the page writes day first.
     page.goto(live_url(HOST, "/invoices/new/"))

@@ -2,7 +2,6 @@
 widths: no overflow, no axe violations, the confirmation says what changed."""
 
 import uuid
-from pathlib import Path
 
 import pytest
 from django_tenants.utils import tenant_context
@@ -14,22 +13,8 @@ from tenant_apps.client_requests.models import ClientRequest, RequestType
 from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
 from tests.browser.conftest import _with_database
+from tests.browser.pages import check_page
 from tests.browser.test_requests_flow import ACME, sign_in
-
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-AXE_RUN = """(selectors) => axe.run({include: selectors.map((s) => [s])}, {runOnly: {type: 'tag',
-    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}}).then(
-    (result) => result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target)))"""
-
-# What in these parts of the page sticks out past the right edge.
-STICKING_OUT = """(selectors) => selectors
-    .flatMap((s) => [...document.querySelectorAll(s + ', ' + s + ' *')])
-    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
-    .map((el) => el.tagName.toLowerCase() + '#' + el.id + '.' + el.className)"""
-
-
-DETAIL_PARTS = ["#request-header", "#request-update", "#request-timeline", "#reply-form"]
 
 
 @pytest.fixture
@@ -62,21 +47,6 @@ def northwind_request(django_db_blocker):
     request_id = _with_database(django_db_blocker, submit)
     yield request_id
     _with_database(django_db_blocker, remove)
-
-
-def page_checks(page, name: str, within: list[str]):
-    """Nothing sticks out and no axe violations in the parts ``within``: this slice's. The
-    navigation, the list's table and the links on the page background are the app shell's
-    (a menu on phones, tables scrolling in their own box, colours with 4.5:1 contrast: issue
-    13's shell work); behind a modal dialog the page is inert. A full-page screenshot."""
-    width = page.viewport_size["width"]
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-    sticking_out = page.evaluate(STICKING_OUT, within)
-    assert not sticking_out, sticking_out
-    # Evaluated, not added as a <script>: the CSP would refuse an inline script tag.
-    page.evaluate(AXE.read_text())
-    violations = page.evaluate(AXE_RUN, within)
-    assert not violations, violations
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -137,12 +107,12 @@ def test_the_team_updates_a_request_in_one_save_and_by_keyboard(
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Assign the request to me")
-    page_checks(page, "request-shortcuts", within=["#shortcuts"])
+    check_page(page, "request-shortcuts", widths=(width,))
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("button", name="Keyboard shortcuts")).to_be_focused()
     assert page.evaluate("window.samePage") is True
-    page_checks(page, "request-detail", within=DETAIL_PARTS)
+    check_page(page, "request-detail", widths=(width,))
 
     # In the list, j and k move between the requests.
     page.goto(live_url(ACME, "/requests/"))
@@ -154,4 +124,4 @@ def test_the_team_updates_a_request_in_one_save_and_by_keyboard(
     expect(links.nth(1)).to_be_focused()
     page.keyboard.press("k")
     expect(links.nth(0)).to_be_focused()
-    page_checks(page, "request-list", within=["main .heading-row", "main form.filters"])
+    check_page(page, "request-list", widths=(width,))
