@@ -106,8 +106,15 @@ def check_page(page, name: str, widths=WIDTHS) -> None:
             failures.append(str(failure))
         # The whole page in one viewport: the screenshot shows a sticky bar where it rests,
         # and axe finds nothing hidden behind one by where the page happens to be scrolled.
-        height = page.evaluate("() => document.documentElement.scrollHeight")
-        page.set_viewport_size({"width": width, "height": max(height, HEIGHTS.get(width, 900))})
+        # Again once the taller viewport has loaded lazy images, which lengthen the page.
+        for _ in range(3):
+            height = page.evaluate("() => document.documentElement.scrollHeight")
+            if height <= page.viewport_size["height"]:
+                break
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_function(
+                "() => [...document.images].every((i) => i.complete || !i.getClientRects().length)"
+            )
         # caret="initial": hiding a focused field's caret takes an inline style the CSP refuses.
         png = page.screenshot(full_page=True, caret="initial")
         save_screenshot(png, SCREENSHOTS / f"{name}-{width}.png")
