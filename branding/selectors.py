@@ -1,5 +1,6 @@
 from dataclasses import asdict, dataclass
 
+from asgiref.local import Local
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -13,6 +14,10 @@ from shared_apps.core.caching import cache_forget
 # that schema is the agency's own, so one agency's brand can never be read for another.
 CACHE_KEY = "brand:v2"
 CACHE_SECONDS = 3600
+# Within a request, {agency id: BrandView}: a page asks several times (the shell, the forms'
+# labels in the agency's words), and each cache read costs more than the rest of brand_for.
+# None outside requests (tasks, shells), which read the cache each time.
+_this_request = Local()
 
 
 @dataclass(frozen=True)
@@ -93,17 +98,33 @@ def brand_for(agency) -> BrandView:
         return PLATFORM_BRAND
     if connection.schema_name != agency.schema_name:
         return _view(agency)  # another schema's cache key would be the wrong agency's
+    read = getattr(_this_request, "brands", None)
+    if read is not None and agency.pk in read:
+        return read[agency.pk]
     cached = cache.get(CACHE_KEY)
     # The id guards against a schema name reused by a later agency.
     if cached is not None and cached.get("agency_id") == agency.pk:
-        return BrandView(**cached)
-    view = _view(agency)
-    cache.set(CACHE_KEY, asdict(view), timeout=CACHE_SECONDS)
+        view = BrandView(**cached)
+    else:
+        view = _view(agency)
+        cache.set(CACHE_KEY, asdict(view), timeout=CACHE_SECONDS)
+    if read is not None:
+        read[agency.pk] = view
     return view
+
+
+def brand_request_started(**kwargs) -> None:
+    _this_request.brands = {}
+
+
+def brand_request_finished(**kwargs) -> None:
+    _this_request.brands = None
 
 
 def brand_forget(agency) -> None:
     """Drop the agency's cached brand; the next brand_for reads it afresh."""
+    if getattr(_this_request, "brands", None):
+        _this_request.brands = {}
     with tenant_context(agency):
         cache_forget(CACHE_KEY)
 

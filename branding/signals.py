@@ -1,8 +1,9 @@
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from branding.models import Brand, BrandImage
-from branding.selectors import brand_forget
+from branding.selectors import brand_forget, brand_request_finished, brand_request_started
 from tenants.models import Agency
 
 
@@ -23,3 +24,7 @@ def forget_cached_brand_images(sender, instance, **kwargs):
     _forget_brand_of(
         Brand.objects.filter(pk=instance.brand_id).values_list("agency_id", flat=True).first()
     )
+
+
+request_started.connect(brand_request_started)
+request_finished.connect(brand_request_finished)

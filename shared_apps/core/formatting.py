@@ -7,6 +7,7 @@ zone. The one place money becomes text: pages, emails, PDFs and both hosts use
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
@@ -16,8 +17,14 @@ from django.utils import timezone, translation
 from shared_apps.core.regional import DEFAULT_LOCALE
 
 
+@cache
+def _locale(tag: str) -> Locale:
+    return Locale.parse(tag, sep="-")
+
+
 def current_locale() -> Locale:
-    return Locale.parse(translation.get_language() or DEFAULT_LOCALE, sep="-")
+    # Parsed once per language per process: a list page formats dozens of cells.
+    return _locale(translation.get_language() or DEFAULT_LOCALE)
 
 
 def format_money(amount, currency: str, locale: Locale | str | None = None) -> str:
