@@ -203,7 +203,7 @@ def test_filters_keep_their_values_in_page_links(world):
     ("query", "error"),
     [
         ("?since=2020-03-05&until=2020-03-01", "The end date is before the start date."),
-        ("?since=yesterday", "Enter a valid date."),
+        ("?since=yesterday", "Enter the date as dd/mm/yyyy, for example 31/12/2026."),
         ("?person=999999", "Select a valid choice."),
         ("?action=no.such_action", "Select a valid choice."),
     ],

@@ -8,12 +8,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django import forms
+from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from shared_apps.accounts.models import User
+from shared_apps.core.dates import LocalDateField
 from shared_apps.core.formatting import format_day, format_deadline, format_money
 from shared_apps.core.regional import locale_supported
 from shared_apps.signup.forms import SignupForm
@@ -90,11 +91,30 @@ def test_a_date_is_the_same_day_in_every_zone_a_moment_is_not():
         assert format_deadline(late) == "Friday 11 December, 08:30 JST"
 
 
-def test_date_inputs_hold_iso_dates_in_every_locale():
-    field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    with translation.override("en-GB"):
-        assert 'value="2031-03-31"' in field.widget.render("due", date(2031, 3, 31))
-        assert field.clean("2031-03-31") == date(2031, 3, 31)
+@pytest.mark.parametrize(
+    ("locale", "placeholder", "shown"),
+    [
+        ("en-GB", "dd/mm/yyyy", "31/03/2031"),
+        ("en-US", "mm/dd/yyyy", "03/31/2031"),
+        ("en-CA", "yyyy-mm-dd", "2031-03-31"),
+    ],
+)
+def test_date_fields_read_and_write_the_locales_order(locale, placeholder, shown):
+    field = LocalDateField(required=False)
+    with translation.override(locale):
+        html = field.widget.render("due", date(2031, 3, 31))
+        assert f'value="{shown}"' in html and f'placeholder="{placeholder}"' in html
+        assert 'type="text"' in html and 'inputmode="numeric"' in html
+        assert field.clean(shown) == date(2031, 3, 31)
+        assert field.clean("2031-03-31") == date(2031, 3, 31)  # as links and scripts send
+        assert field.clean("") is None
+
+
+def test_a_date_in_another_order_is_refused_with_the_order_to_use():
+    field = LocalDateField()
+    with translation.override("en-GB"), pytest.raises(ValidationError) as refused:
+        field.clean("03/31/2031")
+    assert refused.value.messages == ["Enter the date as dd/mm/yyyy, for example 31/12/2026."]
 
 
 def test_a_browsers_language_becomes_the_nearest_supported_locale():

@@ -328,7 +328,7 @@ def test_changing_the_type_swaps_in_its_intake_fields(world):
     assert response.text.lstrip().startswith('<div id="intake-fields"')
     for name in ["intake-site", "intake-pages", "intake-launch", "intake-tier", "intake-brief"]:
         assert f'name="{name}"' in response.text
-    assert 'type="date"' in response.text
+    assert 'placeholder="dd/mm/yyyy"' in response.text  # the date field, in the locale's order
     # Unknown or inactive types have no fields to show.
     assert 'name="intake-' not in client.get("/requests/new/intake/?type=nope").text
     form = client.get("/requests/new/").text

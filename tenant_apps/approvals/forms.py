@@ -3,9 +3,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from shared_apps.accounts.models import User
+from shared_apps.core.dates import LocalDateField
 from tenant_apps.approvals.models import COMPLETED_STATUSES, ApprovalRequest, ApprovalStatus
 from tenant_apps.approvals.selectors import approver_candidates, overdue, waiting_on
 from tenant_apps.kit import words
@@ -32,17 +32,6 @@ def add_refusal(form: forms.Form, refused: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-class NotPastDateInput(forms.DateInput):
-    """A date picker that starts at today (the actions refuse past dates)."""
-
-    input_type = "date"
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"]["min"] = timezone.localdate().isoformat()
-        return context
-
-
 class ApproverChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user):
         role = user.client_member.get_role_display()
@@ -56,7 +45,7 @@ class ApprovalRequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Everyone named must approve; one request for changes completes it.",
     )
-    due_date = forms.DateField(required=False, widget=NotPastDateInput())
+    due_date = LocalDateField(required=False)
     message = forms.CharField(
         required=False,
         max_length=TEXT_MAX_LENGTH,
@@ -89,9 +78,8 @@ class DecisionForm(forms.Form):
 
 
 class RerequestForm(forms.Form):
-    due_date = forms.DateField(
+    due_date = LocalDateField(
         required=False,
-        widget=NotPastDateInput(),
         label="New due date",
         help_text="Optional; the old one is kept unless it has passed.",
     )

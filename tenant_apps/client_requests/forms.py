@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from shared_apps.accounts.models import User
+from shared_apps.core.dates import LocalDateField
 from tenant_apps.client_requests.filters import RequestFilterForm
 from tenant_apps.client_requests.intake import intake_clean, intake_form_field, validate_wanted_by
 from tenant_apps.client_requests.models import (
@@ -35,16 +36,10 @@ WEEKDAYS = list(enumerate(DAY_NAMES))  # 0 = Monday, as SlaPolicy.working_days c
 TARGET_CLOCKS = [("response", "first response"), ("resolution", "resolution")]
 
 
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"})
-
-
 def _page_field(spec: dict) -> forms.Field:
     """intake_form_field's field, with the widgets a browser needs."""
     field = intake_form_field(spec)
     match spec["kind"]:
-        case FieldKind.DATE:
-            field.widget.attrs["type"] = "date"
         case FieldKind.CHOICE:
             field.widget.choices = [("", "Choose…"), *field.choices]
         case FieldKind.FILE:
@@ -156,10 +151,9 @@ class RequestForm(forms.Form):
     title = forms.CharField(max_length=200, help_text='A short summary, e.g. "Logo on invoices".')
     details = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
-    wanted_by = forms.DateField(
+    wanted_by = LocalDateField(
         required=False,
         label="Wanted by",
-        widget=_date_input(),
         validators=[validate_wanted_by],
         help_text="Optional: the date you need this by.",
     )
@@ -211,9 +205,7 @@ class RequestUpdateForm(forms.Form):
     # message ("A request that is closed cannot move to …"), not a generic "invalid choice".
     status = forms.ChoiceField(choices=Status.choices)
     priority = forms.ChoiceField(choices=Priority.choices)
-    due_date = forms.DateField(
-        required=False, label="Due date", widget=_date_input(), help_text="Our internal deadline."
-    )
+    due_date = LocalDateField(required=False, label="Due date", help_text="Our internal deadline.")
     note = forms.CharField(
         required=False,
         max_length=20_000,
@@ -324,7 +316,7 @@ def _minutes(hours: Decimal) -> int:
 
 
 class HolidayForm(forms.Form):
-    date = forms.DateField(widget=_date_input())
+    date = LocalDateField()
     name = forms.CharField(max_length=80, help_text="E.g. New Year's Day.")
 
     def __init__(self, *args, policy: SlaPolicy, **kwargs):

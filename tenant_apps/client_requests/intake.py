@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from shared_apps.core.dates import LocalDateField
 from tenant_apps.client_requests.models import FieldKind, RequestType
 from tenant_apps.files.attachments import validate_upload
 from tenant_apps.files.validation import safe_file_name
@@ -30,7 +31,7 @@ def intake_form_field(spec: dict) -> forms.Field:
         case FieldKind.NUMBER:
             return forms.DecimalField(max_digits=18, decimal_places=6, **options)
         case FieldKind.DATE:
-            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **options)
+            return LocalDateField(**options)
         case FieldKind.CHOICE:
             choices = [(choice, choice) for choice in spec.get("choices", [])]
             return forms.ChoiceField(choices=choices, **options)

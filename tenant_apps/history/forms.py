@@ -1,6 +1,7 @@
 from django import forms
 
 from shared_apps.accounts.models import User
+from shared_apps.core.dates import LocalDateField
 from tenant_apps.activity.descriptions import SIGN_IN_CHOICES
 from tenant_apps.activity.events import audit_events
 from tenant_apps.kit import words
@@ -26,12 +27,8 @@ class ActivityFilterForm(forms.Form):
         ],
         required=False,
     )
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = LocalDateField(required=False, label="From")
+    until = LocalDateField(required=False, label="To")
 
     def __init__(self, data, *, actor: Actor):
         super().__init__(data)

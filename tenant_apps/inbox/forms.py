@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from shared_apps.accounts.models import User
+from shared_apps.core.dates import LocalDateField
 from tenant_apps.documents.models import Folder
 from tenant_apps.files.validation import ACCEPTED_EXTENSIONS
 from tenant_apps.kit.access import CLIENT_CONTRIBUTORS, Actor
@@ -29,9 +30,7 @@ class FileRequestForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Details"
     )
-    due_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Needed by"
-    )
+    due_date = LocalDateField(required=False, label="Needed by")
     folder = FolderChoice(
         queryset=None,
         required=False,

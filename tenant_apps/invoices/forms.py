@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from shared_apps.core.dates import LocalDateField
 from tenant_apps.invoices import validation
 from tenant_apps.invoices.currencies import currency_choices
 from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus
@@ -13,10 +14,6 @@ from tenant_apps.kit.widgets import QuickSelect
 from tenant_apps.people.models import ClientCompany
 
 PAYMENT_TERMS_DAYS = 30
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _amount(label: str, **kwargs) -> forms.DecimalField:
@@ -77,8 +74,8 @@ class _InvoiceFields(forms.Form):
         max_length=40, validators=[validation.validate_number], help_text="Unique in your agency."
     )
     currency = forms.ChoiceField(choices=currency_choices, initial="EUR")
-    issue_date = forms.DateField(label="Issue date", widget=_date_input())
-    due_date = forms.DateField(label="Due date", widget=_date_input())
+    issue_date = LocalDateField(label="Issue date")
+    due_date = LocalDateField(label="Due date")
     payment_url = forms.URLField(
         required=False,
         max_length=500,

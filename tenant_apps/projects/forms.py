@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import QuerySet
 
+from shared_apps.core.dates import LocalDateField
 from tenant_apps.kit import words
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.projects.models import Milestone, MilestoneStatus
@@ -16,9 +17,7 @@ class MilestoneForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False
     )
-    due_date = forms.DateField(
-        required=False, label="Due", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = LocalDateField(required=False, label="Due")
 
     def __init__(self, *args, with_status: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,9 +1,8 @@
 """Input formats for every English locale the portal activates (en-GB, en-DE...; Django reads
 this module before its own en_GB one).
 
-Date fields are <input type="date">, whose value is ISO whatever the browser shows; Django
-would write a date back in the locale's first input format (en-GB: 31/03/2031), which the
-browser refuses and shows empty. Display formats are Babel's (shared_apps.core.formatting).
+Fields people type dates into are shared_apps.core.dates' (the locale's order, or ISO); any
+other date or datetime field reads ISO only, never a locale's guess at day-first.
 """
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d"]
