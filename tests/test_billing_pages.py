@@ -162,7 +162,7 @@ def test_the_owner_sees_the_trial_usage_against_limits_and_the_plans(world, bill
     for plan in ("Starter", "Growth", "Scale"):
         assert f"Subscribe to {plan}</button>" in page
     assert "Open the Customer Portal" not in page  # no customer yet
-    assert 'href="/billing/">Billing</a>' in page
+    assert '<a href="/billing/" aria-current="page">Billing</a>' in page  # marked in the nav
 
 
 def test_only_the_owner_has_billing(world, billing_on):

@@ -4,6 +4,7 @@ status table, who sees which invoice, and the emails (sent once, reminders on a 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
+from pathlib import PurePosixPath
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -316,8 +317,12 @@ def test_changing_a_draft_renders_its_pdf_again_and_drops_the_old_one(world, sto
         entry = ActivityEntry.objects.filter(action="invoice.updated").get()
         assert entry.changes["lines"] == ["2 lines", "1 line"]
         assert entry.changes["due_date"] == ["2031-03-31", "2031-04-30"]
-    assert not any(old.key.endswith(path.name) for path in stored_objects(storage_root))
-    assert len(stored_objects(storage_root)) == 1
+        new_name = PurePosixPath(changed.pdf.key).name
+    # What is kept: the new PDF and the page images of its preview, nothing of the old one.
+    kept = [path.name for path in stored_objects(storage_root)]
+    assert not any(old.key.endswith(name) for name in kept)
+    assert [name for name in kept if "-preview-" not in name] == [new_name]
+    assert all(name.startswith(new_name) for name in kept)
 
 
 def test_a_refused_change_keeps_the_draft_and_its_pdf(world, storage_root):

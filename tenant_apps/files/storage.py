@@ -9,6 +9,7 @@ makes; nothing here ever sees a user's file name.
 import functools
 import io
 import os
+import secrets
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,8 @@ class LocalFileStorage:
         and an error raised while iterating ``chunks`` (a refusal mid-stream) leaves no file."""
         path = self._path(key)
         self._make_folders(path.parent)
-        partial = path.with_name(path.name + PARTIAL_SUFFIX)
+        # Named per writer: two workers drawing the same preview at once must not collide.
+        partial = path.with_name(f"{path.name}.{secrets.token_hex(8)}{PARTIAL_SUFFIX}")
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(descriptor, "wb") as out:
