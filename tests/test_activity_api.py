@@ -96,7 +96,8 @@ def test_filters_are_query_parameters(world):
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ("?since=soon", {"since": ["Enter a valid date."]}),
+        # The page's filter form: the reader's order (en-GB here), ISO accepted too.
+        ("?since=soon", {"since": ["Enter the date as dd/mm/yyyy, for example 31/12/2026."]}),
         (
             "?since=2020-03-05&until=2020-03-01",
             {"until": ["The end date is before the start date."]},
