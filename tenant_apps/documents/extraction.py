@@ -3,16 +3,13 @@ by reading their XML parts (stdlib only), plain text as it is. Everything is bou
 size read, the XML inflated, and the characters kept."""
 
 import re
-import shutil
-import tempfile
 import zipfile
-from contextlib import contextmanager
 from xml.parsers import expat
 
 from django.conf import settings
 
 from tenant_apps.documents.models import ExtractionState
-from tenant_apps.files.storage import CHUNK_SIZE, file_storage
+from tenant_apps.files.storage import CHUNK_SIZE, open_seekable
 from tenant_apps.files.validation import DOCX, PDF, PPTX, TEXT, XLSX
 
 # Office parts are inflated at most this far in all, whatever the archive claims.
@@ -59,7 +56,7 @@ def version_text(stored_file) -> tuple[str, ExtractionState]:
     if kind is None or stored_file.size > settings.DOCUMENT_EXTRACT_MAX_BYTES:
         return "", ExtractionState.NONE
     text = _Text(settings.DOCUMENT_TEXT_MAX_CHARS)
-    with _seekable(stored_file.key) as stream:
+    with open_seekable(stored_file.key) as stream:
         try:
             if kind is PDF:
                 _pdf_text(stream, text)
@@ -78,22 +75,6 @@ def _kind(content_type: str):
         if content_type in kind.content_types.values():
             return kind
     return None
-
-
-@contextmanager
-def _seekable(key: str):
-    """The object, seekable: as stored on local disk, or copied to a temporary file from S3."""
-    stream = file_storage().open(key)
-    try:
-        if stream.seekable():
-            yield stream
-            return
-        with tempfile.TemporaryFile() as copy:
-            shutil.copyfileobj(stream, copy, CHUNK_SIZE)
-            copy.seek(0)
-            yield copy
-    finally:
-        stream.close()
 
 
 def _pdf_text(stream, text: _Text) -> None:

@@ -6,13 +6,10 @@ The web process only serves what this wrote; the task in ``tasks.py`` calls it.
 """
 
 import io
-import shutil
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tenant_apps.files.models import PreviewState, StoredFile
-from tenant_apps.files.storage import CHUNK_SIZE, file_storage
+from tenant_apps.files.storage import file_storage, open_seekable
 from tenant_apps.files.validation import GIF, JPEG, PDF, PNG, TEXT, WEBP
 
 MAX_PAGES = 10  # the first pages of a PDF; the rest is in the download
@@ -49,32 +46,16 @@ def preview_draw(stored_file: StoredFile) -> Drawn:
         return Drawn(PreviewState.FAILED)
     try:
         if _is(PDF, content_type):
-            with _seekable(stored_file.key) as stream:
+            with open_seekable(stored_file.key) as stream:
                 return _pdf(stream)
         if any(_is(kind, content_type) for kind in IMAGES):
-            with _seekable(stored_file.key) as stream:
+            with open_seekable(stored_file.key) as stream:
                 return Drawn(PreviewState.READY, pages=[_image(stream)], page_count=1)
         if _is(TEXT, content_type):
             return _text(stored_file.key)
     except Unreadable:
         return Drawn(PreviewState.FAILED)
     return Drawn(PreviewState.UNSUPPORTED)
-
-
-@contextmanager
-def _seekable(key: str):
-    """The object, seekable: as stored on local disk, or copied to a temporary file (S3)."""
-    stream = file_storage().open(key)
-    try:
-        if stream.seekable():
-            yield stream
-            return
-        with tempfile.TemporaryFile() as copy:
-            shutil.copyfileobj(stream, copy, CHUNK_SIZE)
-            copy.seek(0)
-            yield copy
-    finally:
-        stream.close()
 
 
 def _png(image) -> bytes:

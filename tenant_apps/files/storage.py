@@ -10,7 +10,10 @@ import functools
 import io
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -204,3 +207,19 @@ def file_storage() -> LocalFileStorage | S3FileStorage:
     raise ImproperlyConfigured(
         f"FILE_STORAGE_BACKEND={backend!r} is not a storage backend; use 'local' or 's3'."
     )
+
+
+@contextmanager
+def open_seekable(key: str) -> Iterator[BinaryIO]:
+    """The object, seekable: as stored on local disk, or copied to a temporary file (S3)."""
+    stream = file_storage().open(key)
+    try:
+        if stream.seekable():
+            yield stream
+            return
+        with tempfile.TemporaryFile() as copy:
+            shutil.copyfileobj(stream, copy, CHUNK_SIZE)
+            copy.seek(0)
+            yield copy
+    finally:
+        stream.close()
