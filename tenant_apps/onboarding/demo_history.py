@@ -322,11 +322,16 @@ def _document_name(client: Client, topic: str) -> str:
     return name
 
 
-def document_story(cast: Cast, client: Client, *, recent: bool = False):
+def document_story(cast: Cast, client: Client, *, recent: bool = False, sent_back: bool = False):
     """A deliverable shared with the client, its later versions, and approvals asked of the
-    client's approvers: some approved, some sent back with changes and asked again."""
+    client's approvers: some approved, some sent back with changes and asked again. When
+    ``sent_back``, an early one whose first answer is certain to ask for changes, so every
+    demo shows that path whatever the day it is seeded on."""
     rng = cast.rng
-    when = yield cast.moment(first=0.985) if recent else cast.moment(last=0.95, growing=True)
+    if recent:
+        when = yield cast.moment(first=0.985)
+    else:
+        when = yield cast.moment(last=0.3 if sent_back else 0.95, growing=not sent_back)
     topic = rng.choice(client.spec.topics)
     author = rng.choice(client.team)
     name = _document_name(client, topic)
@@ -345,7 +350,7 @@ def document_story(cast: Cast, client: Client, *, recent: bool = False):
         upload = pdf_upload(name, topic.capitalize(), [*lines, f"Version {number}"])
         version_add(document=document, upload=upload, actor=author, note="Changes as discussed.")
     approvers = client.people.get(ClientRole.APPROVER) or client.people[ClientRole.ADMIN]
-    if not recent and rng.random() < 0.25:
+    if not (recent or sent_back) and rng.random() < 0.25:
         return
     when = yield cast.after(when, rng.uniform(1, 20))
     approval = approval_request(
@@ -361,7 +366,7 @@ def document_story(cast: Cast, client: Client, *, recent: bool = False):
             when = yield cast.after(when, hours_to(rng, 30, long_share=0.2, long=(100, 300)))
             if not client.answers(when):
                 return
-            changes = round_ == 0 and rng.random() < 0.3
+            changes = round_ == 0 and (sent_back or rng.random() < 0.3)
             approval_decide(
                 approval=approval,
                 actor=approver,
@@ -563,8 +568,8 @@ def history_write(spec: DemoAgency, owner: User, password_hash: str) -> int:
         for _ in range(client.spec.requests):
             timeline.add(request_story(cast, client))
         timeline.add(request_story(cast, client, fresh=True))
-        for _ in range(max(3, client.spec.requests // 4)):
-            timeline.add(document_story(cast, client))
+        for number in range(max(3, client.spec.requests // 4)):
+            timeline.add(document_story(cast, client, sent_back=number == 0))
         timeline.add(document_story(cast, client, recent=True))
         for month in months(cast.start, cast.now):
             timeline.add(invoice_story(cast, client, month))
