@@ -36,11 +36,14 @@ def test_database_env(**extra) -> dict:
         os.environ
         | {
             "DATABASE_URL": _database_url(connection.settings_dict),
-            "REDIS_URL": settings.REDIS_URL,
             "PLATFORM_DOMAIN": settings.PLATFORM_DOMAIN,
             "DEBUG": "true",
-            # The tests' cache key prefix, Celery queue and password hasher.
-            "TESTING": "true",
+            "TESTING": "true",  # the tests' password hasher, among others
+            # This pytest worker's own (see XDIST_WORKER in config/settings.py).
+            "REDIS_URL": settings.REDIS_URL,
+            "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+            "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "FILE_STORAGE_ROOT": str(settings.FILE_STORAGE_ROOT),
             "MAIL_FILE_DIR": str(MAIL_DIR),
         }
         | extra
