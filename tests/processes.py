@@ -64,6 +64,15 @@ def outbox_files(to: str) -> list[bytes]:
     return sent
 
 
+def wait_for_worker(condition, seconds=90.0):
+    """Wait until ``condition()`` holds: work a Celery worker does on a busy machine
+    (generous, since waiting costs only when it fails)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the worker"
+        time.sleep(0.1)
+
+
 @contextmanager
 def app_process(args: list[str], log_path: Path, ready, **env):
     """Run ``manage.py``-style ``args`` until the block ends; ``ready()`` says it is up."""
