@@ -8,12 +8,16 @@ from django.utils import timezone
 from shared_apps.accounts.models import User
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.models import SlaPolicy
+from tenant_apps.invoices.currencies import currency_get
+from tenant_apps.invoices.figures import TaxLine, tax_lines
 from tenant_apps.invoices.models import (
     CLIENT_VISIBLE_STATUSES,
     MOVES,
     UNPAID_STATUSES,
     Invoice,
     InvoiceStatus,
+    LegalDetails,
+    TaxRate,
 )
 from tenant_apps.kit.access import INVOICE_READERS, Actor
 from tenant_apps.kit.roles import ClientRole
@@ -112,3 +116,23 @@ def invoice_recipients(invoice: Invoice) -> list[User]:
     for member in members:
         by_role.setdefault(member.role, []).append(member.user)
     return by_role.get(ClientRole.FINANCE) or by_role.get(ClientRole.ADMIN, [])
+
+
+def legal_details() -> LegalDetails:
+    """The agency's invoice details; unsaved and empty until first saved."""
+    return LegalDetails.objects.filter(pk=1).first() or LegalDetails(pk=1)
+
+
+def tax_rates(*, archived: bool | None = False) -> QuerySet[TaxRate]:
+    """The agency's tax rates: those offered (default), archived ones, or all (None); each
+    with ``uses``, how many invoice lines bear it."""
+    rates = TaxRate.objects.annotate(uses=Count("lines"))
+    if archived is None:
+        return rates
+    return rates.filter(archived_at__isnull=not archived)
+
+
+def invoice_taxes(invoice: Invoice) -> list[TaxLine]:
+    """A built invoice's tax per rate, as its lines were billed."""
+    currency = currency_get(invoice.currency)
+    return tax_lines(invoice.lines.select_related("tax_rate"), currency)
