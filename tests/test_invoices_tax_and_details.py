@@ -358,3 +358,63 @@ def test_the_settings_page_and_api_for_owners_and_admins(world):
     assert good.json()["tax_id"] == "FR40303265045"
     assert good.json()["account_details"] == "Sort code 12-34-56\nAccount 12345678"
     assert Api(world, "staff").get("invoicing/legal-details").status_code == 403
+
+
+# The migration from one rate per invoice
+
+
+def test_the_migration_gives_existing_lines_their_invoices_rate(world):
+    """Runs the data migration's function on a table put back as it was before (the old
+    column restored inside the test's transaction, which undoes it)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    module = __import__(
+        "tenant_apps.invoices.migrations.0003_tax_rates_per_line_and_legal_details",
+        fromlist=["Migration"],
+    )
+    taxed = make_untaxed(world, "OLD-1")
+    untaxed = make_untaxed(world, "OLD-2")
+    other = make_untaxed(world, "OLD-3")
+    with tenant_context(world.acme):
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks block ALTER
+            cursor.execute(
+                "ALTER TABLE invoices_invoice ADD COLUMN tax_rate numeric(5, 2) NOT NULL DEFAULT 0"
+            )
+            cursor.execute(
+                "UPDATE invoices_invoice SET tax_rate = %s WHERE id = %s", [20, taxed.pk]
+            )
+            cursor.execute(
+                "UPDATE invoices_invoice SET tax_rate = %s WHERE id = %s", [7.5, other.pk]
+            )
+        loader = MigrationLoader(connection)
+        state = loader.project_state(("invoices", "0002_kinds_exact_money_and_notices"))
+        operations = module.Migration.operations
+        for operation in operations[: len(operations) - 2]:  # up to the RunPython
+            operation.state_forwards("invoices", state)
+        module.invoice_rate_onto_lines(state.apps, None)
+
+        made = {rate.name: rate.percent for rate in TaxRate.objects.all()}
+        assert made == {"Tax 20%": Decimal(20), "Tax 7.5%": Decimal("7.5")}
+        for invoice, expected in ((taxed, "Tax 20%"), (other, "Tax 7.5%"), (untaxed, None)):
+            names = {line.tax_rate.name if line.tax_rate else None for line in invoice.lines.all()}
+            assert names == {expected}, invoice.number
+        # The tax per rate is what the one rate gave: 20% of 999.99, half up.
+        assert [t.amount for t in invoice_taxes(taxed)] == [Decimal("200.00")]
+
+
+def make_untaxed(world, number) -> Invoice:
+    with tenant_context(world.acme):
+        return invoice_create(
+            company=world.northwind,
+            number=number,
+            currency="EUR",
+            issue_date=date(2031, 3, 1),
+            due_date=date(2031, 3, 31),
+            lines=[
+                line("Brand workshop", 2, "450.00", None),
+                line("Logo files", 1, "99.99", None),
+            ],
+            actor=owner(world),
+        )
