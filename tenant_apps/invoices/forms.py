@@ -90,7 +90,8 @@ class _InvoiceFields(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional: printed at the foot of the invoice (payment terms, bank details).",
+        help_text="Optional: printed at the foot of the invoice. Your bank details and "
+        "payment terms print from the invoicing settings.",
     )
 
     def __init__(self, data=None, files=None, *, companies=None, invoice=None, initial=None):
