@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django_tenants.utils import tenant_context
 
-from tenant_apps.invoices.actions import invoice_create, invoice_move
+from tenant_apps.invoices.actions import credit_note_create, invoice_create, invoice_move
 from tenant_apps.invoices.models import Invoice, TaxRate
 from tests.access_matrix import SIGNED_IN_HERE, TEAM, api, signed_in
 from tests.routes_people import hiding
@@ -72,6 +72,19 @@ def reported_paid(world) -> tuple:
     return (invoice.pk,)
 
 
+def credited(world) -> tuple:
+    """A sent invoice with a credit note: (invoice id, credit note id)."""
+    invoice = make_invoice(world, moves=["send"])
+    with tenant_context(world.acme):
+        note = credit_note_create(
+            invoice=invoice,
+            amount=Decimal("100.00"),
+            reason="Logo files were late",
+            actor=world.personas["owner"].user,
+        )
+    return (invoice.pk, note.pk)
+
+
 def on_sent_invoice(case):
     """``case`` on a sent Northwind invoice, which only its readers and the team see."""
     return hiding(case, *NOT_READERS)
@@ -104,6 +117,16 @@ TENANT_ROUTES = {
     "invoices:tax_rate_archive": signed_in(302, 403, CONFIGURERS, method="post", args=unused_rate),
     "invoices:tax_rate_delete": signed_in(302, 403, CONFIGURERS, method="post", args=unused_rate),
     "api-legal-details": api(200, 403, CONFIGURERS),
+    # Credit notes: the team issues them; whoever sees the invoice reads them.
+    # Posting no fields (the matrix posts JSON): the invoice's page with what is missing.
+    "invoices:credit_note_new": on_sent_invoice(
+        signed_in(400, 403, TEAM, method="post", args=sent)
+    ),
+    "invoices:credit_note_pdf": on_sent_invoice(
+        signed_in(200, 403, NORTHWIND_READERS, args=credited)
+    ),
+    "api-credit-notes": on_sent_invoice(api(200, 403, NORTHWIND_READERS, args=sent)),
+    "api-credit-note-pdf": on_sent_invoice(api(200, 403, NORTHWIND_READERS, args=credited)),
     "api-tax-rates": api(200, 403, TEAM),
     "api-tax-rate": api(200, 403, TEAM, args=unused_rate),
     "invoices:list": signed_in(200, 200, SIGNED_IN_HERE),
@@ -157,6 +180,14 @@ MORE_CASES = {
     "delete a rate in use": (
         "api-tax-rate",
         api(400, 403, CONFIGURERS, method="delete", args=used_rate),
+    ),
+    "credit note (api post)": (
+        "api-credit-notes",
+        on_sent_invoice(api(201, 403, TEAM, method="post", args=sent, data={"reason": "Refund"})),
+    ),
+    "credit a draft (api)": (
+        "api-credit-notes",
+        api(400, 404, TEAM, method="post", args=draft, data={"reason": "Refund"}),
     ),
     "delete a rate in use (page)": (
         "invoices:tax_rate_delete",

@@ -27,10 +27,12 @@ from tenant_apps.files.actions import atomic_storing
 from tenant_apps.files.storage import file_storage
 from tenant_apps.invoices import validation
 from tenant_apps.invoices.audit import InvoiceAudit
-from tenant_apps.invoices.currencies import Currency, money_round
+from tenant_apps.invoices.currencies import Currency, currency_get, money_round
 from tenant_apps.invoices.figures import TaxLine, tax_lines
 from tenant_apps.invoices.models import (
     MOVES,
+    CreditNote,
+    CreditNoteLine,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -39,7 +41,7 @@ from tenant_apps.invoices.models import (
     NoticeKind,
     TaxRate,
 )
-from tenant_apps.invoices.selectors import legal_details
+from tenant_apps.invoices.selectors import agency_today, credited_total, legal_details
 from tenant_apps.invoices.signals import pdf_replaced
 
 
@@ -776,3 +778,180 @@ def tax_rate_delete(*, rate: TaxRate, actor, request=None) -> None:
                 f"{rate} is on invoices, so it cannot be deleted: archive it instead.",
                 code="rate_in_use",
             ) from used
+
+
+# Credit notes
+
+CREDITABLE = (
+    InvoiceStatus.SENT,
+    InvoiceStatus.PENDING_PAYMENT,
+    InvoiceStatus.OVERDUE,
+    InvoiceStatus.PAID,
+)
+CREDIT_SERIES = "CN-"
+
+
+def _next_credit_number() -> str:
+    numbers = CreditNote.objects.values_list("number", flat=True)
+    latest = max((int(number.removeprefix(CREDIT_SERIES)) for number in numbers), default=0)
+    return f"{CREDIT_SERIES}{latest + 1:04d}"
+
+
+def _credit_rows(invoice: Invoice, lines, amount, currency: Currency, errors: _Errors):
+    """The credit note's unsaved lines and its (subtotal, tax): of ``lines`` (invoice lines
+    or their ids) each in full, or of ``amount`` (tax included) in the invoice's proportion
+    of tax, or, with neither, of all that is left to credit."""
+    remaining = invoice.total - credited_total(invoice)
+    if remaining <= 0:
+        errors.add("invoice", f"Invoice {invoice.number} is credited in full already.", "in_full")
+        return [], None
+    credited_lines = set(
+        CreditNoteLine.objects.filter(credit_note__invoice=invoice)
+        .exclude(invoice_line=None)
+        .values_list("invoice_line_id", flat=True)
+    )
+    if lines is None and amount is None:  # in full
+        untouched = not CreditNote.objects.filter(invoice=invoice).exists()
+        if untouched and invoice.kind == InvoiceKind.BUILT:
+            lines = list(invoice.lines.all())
+        else:
+            amount = remaining
+    if lines is not None:
+        if not lines:
+            errors.add("lines", "Choose at least one line to credit.", "no_lines")
+            return [], None
+        ids = [line.pk if isinstance(line, InvoiceLine) else line for line in lines]
+        chosen = {line.pk: line for line in invoice.lines.select_related("tax_rate")}
+        rows = []
+        for position, line_id in enumerate(dict.fromkeys(ids), start=1):
+            line = chosen.get(line_id)
+            if line is None:
+                errors.add("lines", f"Invoice {invoice.number} has no line {line_id}.", "no_line")
+            elif line.pk in credited_lines:
+                errors.add(
+                    "lines", f"Line {line.position} is credited already.", "credited_already"
+                )
+            else:
+                rows.append(
+                    CreditNoteLine(
+                        position=position,
+                        invoice_line=line,
+                        description=line.description,
+                        amount=line.amount,
+                        tax_rate=line.tax_rate,
+                        tax_percent=line.tax_percent,
+                    )
+                )
+        if errors.by_field:
+            return [], None
+        subtotal = sum((row.amount for row in rows), Decimal(0))
+        tax = sum((t.amount for t in tax_lines(rows, currency)), Decimal(0))
+    else:
+        try:
+            validation.validate_amount(amount, currency, "amount")
+        except ValidationError as error:
+            errors.add("amount", error.messages[0], error.code)
+            return [], None
+        if amount <= 0:
+            errors.add("amount", "Credit more than zero.", "not_positive")
+            return [], None
+        tax = money_round(amount * invoice.tax / invoice.total, currency) if invoice.total else 0
+        subtotal = amount - tax
+        rows = [
+            CreditNoteLine(
+                position=1,
+                description=f"Credit on invoice {invoice.number}",
+                amount=subtotal,
+            )
+        ]
+    if subtotal + tax > remaining:
+        field = "lines" if lines is not None else "amount"
+        left = format_money(remaining, invoice.currency)
+        errors.add(
+            field,
+            f"That is more than is left to credit on invoice {invoice.number} ({left}).",
+            "over_credit",
+        )
+        return [], None
+    return rows, (subtotal, tax)
+
+
+def _credit_pdf(note: CreditNote, rows: list[CreditNoteLine]) -> ContentFile:
+    from tenant_apps.invoices.pdf import credit_note_pdf_render
+
+    agency = connection.tenant
+    logo = brand_image(agency, ImageKind.LOGO, digest="")
+    with regional_for(agency=agency):
+        content = credit_note_pdf_render(
+            note,
+            rows,
+            brand=brand_for(agency),
+            company_name=note.invoice.company.name,
+            logo=bytes(logo.data) if logo else None,
+            legal=legal_details(),
+        )
+    return ContentFile(content, name=f"Credit note {note.number}.pdf")
+
+
+def credit_note_create(
+    *, invoice: Invoice, reason: str, actor, lines=None, amount=None, request=None
+) -> CreditNote:
+    """Reverse ``invoice`` in part or in full: its ``lines`` (InvoiceLines or ids, each in
+    full, with their tax), or an ``amount`` (tax included; its tax in the invoice's
+    proportion), or with neither all that is left to credit. Never more than is left; only
+    invoices the client has been sent (not void). Numbered CN-0001 on, with its PDF."""
+    if lines is not None and amount is not None:
+        raise ValueError("Credit lines or an amount, not both.")
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        invoice = _locked(invoice)  # two credits at once never pass the total between them
+        errors = _Errors()
+        if not reason:
+            errors.add("reason", "Say why the invoice is credited.", "required")
+        elif len(reason) > 500:
+            errors.add("reason", "Keep the reason to 500 characters.", "max_length")
+        if invoice.status not in CREDITABLE:
+            errors.add(
+                "invoice",
+                f"Invoice {invoice.number} is {invoice.get_status_display().lower()}: only an "
+                "invoice sent to the client (and not void) can be credited.",
+                "not_creditable",
+            )
+            errors.raise_any()
+        currency = currency_get(invoice.currency)
+        rows, figures = _credit_rows(invoice, lines, amount, currency, errors)
+        errors.raise_any()
+        subtotal, tax = figures
+        with connection.cursor() as cursor:  # one number at a time, per agency
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.cn"]
+            )
+        note = CreditNote(
+            invoice=invoice,
+            number=_next_credit_number(),
+            issue_date=agency_today(),
+            reason=reason,
+            subtotal=subtotal,
+            tax=tax,
+            total=subtotal + tax,
+            created_by=actor,
+        )
+        pdf = _credit_pdf(note, rows)
+        with _storing([pdf], actor) as [stored]:
+            note.pdf = stored
+            note.save()
+            for row in rows:
+                row.credit_note = note
+            CreditNoteLine.objects.bulk_create(rows)
+            activity_record(
+                action=InvoiceAudit.INVOICE_CREDITED,
+                actor=actor,
+                target=invoice,
+                request=request,
+                changes={
+                    "credit_note": note.number,
+                    "total": format_money(note.total, invoice.currency),
+                    "reason": reason,
+                },
+            )
+        return note

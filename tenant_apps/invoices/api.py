@@ -31,6 +31,7 @@ from tenant_apps.invoices.forms import InvoiceListForm
 from tenant_apps.invoices.models import (
     MOVE_PERMISSIONS,
     MOVES,
+    CreditNote,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -39,6 +40,8 @@ from tenant_apps.invoices.models import (
 )
 from tenant_apps.invoices.selectors import (
     agency_today,
+    credited_total,
+    invoice_credit_notes,
     invoice_number_suggest,
     invoice_taxes,
     legal_details,
@@ -168,6 +171,14 @@ class InvoiceDetailOutput(InvoiceOutput):
         help_text="The tax at each rate the lines bear, lowest rate first; empty for an "
         "uploaded invoice (its tax is as given)."
     )
+
+    credited = serializers.SerializerMethodField(
+        help_text='What its credit notes give back, tax included ("0.00" without any).'
+    )
+
+    @extend_schema_field(MoneyField("credited"))
+    def get_credited(self, invoice) -> str:
+        return str(money_round(credited_total(invoice), currency_get(invoice.currency)))
 
     @extend_schema_field(TaxLineOutput(many=True))
     def get_taxes(self, invoice) -> list[dict]:
@@ -647,3 +658,129 @@ class TaxRateApi(APIView):
         require(actor_for(request), "invoicing.configure", request=request)
         actions.tax_rate_delete(rate=self.rate(), actor=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Credit notes
+
+
+class CreditNoteOutput(serializers.Serializer):
+    class Line(serializers.Serializer):
+        position = serializers.IntegerField()
+        description = serializers.CharField()
+        invoice_line = serializers.IntegerField(
+            source="invoice_line_id", allow_null=True, help_text="The line credited, if any."
+        )
+        amount = serializers.SerializerMethodField(help_text="Before tax.")
+        tax_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+        @extend_schema_field(MoneyField("amount"))
+        def get_amount(self, line) -> str:
+            return str(money_round(line.amount, self.context["currency"]))
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    issue_date = serializers.DateField()
+    reason = serializers.CharField()
+    subtotal = serializers.SerializerMethodField()
+    tax = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+    lines = Line(many=True)
+    pdf_url = serializers.SerializerMethodField()
+
+    def _money(self, value) -> str:
+        return str(money_round(value, self.context["currency"]))
+
+    @extend_schema_field(MoneyField("subtotal"))
+    def get_subtotal(self, note) -> str:
+        return self._money(note.subtotal)
+
+    @extend_schema_field(MoneyField("tax"))
+    def get_tax(self, note) -> str:
+        return self._money(note.tax)
+
+    @extend_schema_field(MoneyField("total"))
+    def get_total(self, note) -> str:
+        return self._money(note.total)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pdf_url(self, note) -> str:
+        path = reverse("api-credit-note-pdf", args=(note.invoice_id, note.pk))
+        return self.context["request"].build_absolute_uri(path)
+
+
+class CreditNotesApi(OneInvoice):
+    parser_classes = [JSONParser]
+
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, help_text="Printed; the client sees it.")
+        lines = serializers.ListField(
+            child=serializers.IntegerField(),
+            required=False,
+            max_length=validation.MAX_LINES,
+            help_text="Ids of the invoice's lines to credit, each in full with its tax.",
+        )
+        amount = serializers.DecimalField(
+            max_digits=15,
+            decimal_places=3,
+            required=False,
+            help_text="An amount to credit, tax included (its tax in the invoice's proportion).",
+        )
+
+        def validate(self, attrs):
+            if "lines" in attrs and "amount" in attrs:
+                raise serializers.ValidationError(
+                    {"amount": ["Credit lines or an amount, not both."]}
+                )
+            return attrs
+
+    def _context(self, invoice) -> dict:
+        return {"request": self.request, "currency": currency_get(invoice.currency)}
+
+    @extend_schema(
+        responses=CreditNoteOutput(many=True),
+        summary="An invoice's credit notes",
+        description="For whoever sees the invoice (its client's finance people and admins too).",
+    )
+    def get(self, request, invoice_id):
+        invoice = self.invoice()
+        notes = invoice_credit_notes(invoice)
+        return Response(CreditNoteOutput(notes, many=True, context=self._context(invoice)).data)
+
+    @extend_schema(
+        request=Input,
+        responses={201: CreditNoteOutput},
+        summary="Credit an invoice in part or in full (team)",
+        description="Give `lines` (each credited in full, with its tax) or an `amount` (tax "
+        "included), or neither to credit all that is left. More than is left, a line credited "
+        "already, a line of another invoice, or a draft or void invoice is a 400 naming the "
+        "field, and nothing is written.",
+    )
+    def post(self, request, invoice_id):
+        invoice = self.invoice()
+        require(self.actor, "invoice.manage", invoice, request=request)
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        note = actions.credit_note_create(
+            invoice=invoice, actor=self.actor.user, request=request, **form.validated_data
+        )
+        note = invoice_credit_notes(invoice).get(pk=note.pk)
+        return Response(
+            CreditNoteOutput(note, context=self._context(invoice)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CreditNotePdfApi(OneInvoice):
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        summary="Download a credit note's PDF",
+    )
+    def get(self, request, invoice_id, note_id):
+        invoice = self.invoice()
+        note = get_object_or_404(
+            CreditNote.objects.select_related("pdf"), invoice=invoice, pk=note_id
+        )
+        return file_download_response(note.pdf)

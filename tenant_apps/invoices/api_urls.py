@@ -10,6 +10,16 @@ urlpatterns = [
     path("invoicing/tax-rates/<int:rate_id>", api.TaxRateApi.as_view(), name="api-tax-rate"),
     path("invoices/<int:invoice_id>", api.InvoiceApi.as_view(), name="api-invoice"),
     path("invoices/<int:invoice_id>/pdf", api.InvoicePdfApi.as_view(), name="api-invoice-pdf"),
+    path(
+        "invoices/<int:invoice_id>/credit-notes",
+        api.CreditNotesApi.as_view(),
+        name="api-credit-notes",
+    ),
+    path(
+        "invoices/<int:invoice_id>/credit-notes/<int:note_id>/pdf",
+        api.CreditNotePdfApi.as_view(),
+        name="api-credit-note-pdf",
+    ),
     *(
         path(
             f"invoices/<int:invoice_id>/{name.replace('_', '-')}",

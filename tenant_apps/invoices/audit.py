@@ -26,6 +26,12 @@ class InvoiceAudit(AuditEvent):
     INVOICE_MARKED_PAID = "invoice.marked_paid", "Invoice paid", "{actor} marked {object} paid"
     INVOICE_VOIDED = "invoice.voided", "Invoice voided", "{actor} voided {object}"
     INVOICE_BECAME_OVERDUE = "invoice.became_overdue", "Invoice overdue", "{object} became overdue"
+    INVOICE_CREDITED = (
+        "invoice.credited",
+        "Credit note issued",
+        "{actor} issued credit note {credit_note} on {object}",
+        "{actor} credited {object}",
+    )
     # The agency's invoicing settings: not "invoice." codes, which an invoice's history reads.
     LEGAL_DETAILS_UPDATED = (
         "invoicing.legal_details_updated",
@@ -60,6 +66,8 @@ class InvoiceAudit(AuditEvent):
             "note": Field("Note"),
             "pdf": Field("PDF"),
             "fields": Field("Fields", clients=False),
+            "credit_note": Field("Credit note"),
+            "reason": Field("Reason"),
             "name": Field("Name"),
             "percent": Field("Rate"),
         }

@@ -326,3 +326,55 @@ class TaxRateForm(forms.Form):
         validators=[validation.validate_tax_rate],
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
+
+
+class CreditNoteForm(forms.Form):
+    """Credit an invoice: all that is left, some of its lines, or an amount."""
+
+    MODES = [
+        ("full", "All that is left to credit"),
+        ("lines", "Some lines"),
+        ("amount", "An amount"),
+    ]
+    mode = forms.ChoiceField(
+        choices=MODES, initial="full", widget=forms.RadioSelect, label="What to credit"
+    )
+    lines = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Lines"
+    )
+    amount = _amount("Amount (tax included)", required=False)
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Printed on the credit note, and seen by the client.",
+    )
+
+    def __init__(self, *args, invoice: Invoice, creditable_lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+        choices = [
+            (line.pk, f"{line.position}. {line.description} ({line.amount.normalize():f})")
+            for line in creditable_lines
+        ]
+        self.fields["lines"].choices = choices
+        if not choices:
+            del self.fields["lines"]
+            self.fields["mode"].choices = [m for m in self.MODES if m[0] != "lines"]
+
+    def clean(self):
+        data = super().clean()
+        mode = data.get("mode")
+        if mode == "lines" and not data.get("lines"):
+            self.add_error("lines", "Choose at least one line to credit.")
+        if mode == "amount" and data.get("amount") is None:
+            self.add_error("amount", "Give the amount to credit.")
+        return data
+
+    def credit(self) -> dict:
+        """The action's lines or amount (neither: in full)."""
+        mode = self.cleaned_data["mode"]
+        if mode == "lines":
+            return {"lines": self.cleaned_data["lines"]}
+        if mode == "amount":
+            return {"amount": self.cleaned_data["amount"]}
+        return {}

@@ -352,3 +352,74 @@ class LegalDetails(models.Model):
             lines.append(f"BIC: {self.bic}")
         lines += [line.strip() for line in self.account_details.splitlines() if line.strip()]
         return lines
+
+
+credit_note_number = RegexValidator(r"^CN-\d{4,}$", "Credit notes are numbered CN-0001, CN-0002...")
+
+
+class CreditNote(models.Model):
+    """Reverses an invoice in part or in full: chosen lines of it (with their tax), or an
+    amount (its tax in the invoice's proportion). Numbered in its own series (CN-0001), with
+    its own PDF; the credits of an invoice never add up to more than its total."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(max_length=20, validators=[credit_note_number])
+    issue_date = models.DateField()
+    reason = models.CharField(max_length=500)
+    subtotal = _money()
+    tax = _money()
+    total = _money()
+    pdf = models.OneToOneField(
+        "files.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="credit_note_number_unique"),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("tax")), name="credit_note_total_adds_up"
+            ),
+            models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive"),
+        ]
+
+    def __str__(self):
+        return f"Credit note {self.number}"
+
+
+class CreditNoteLine(models.Model):
+    """What a credit note gives back: an invoice line (all of it), or an amount."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    # The invoice line credited; None for an amount.
+    invoice_line = models.ForeignKey(
+        InvoiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="credits"
+    )
+    description = models.CharField(max_length=300)
+    amount = _money()  # before tax
+    tax_rate = models.ForeignKey(
+        TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_note", "position"], name="credit_note_line_position"
+            ),
+            # An invoice line is credited once at most.
+            models.UniqueConstraint(
+                fields=["invoice_line"],
+                condition=Q(invoice_line__isnull=False),
+                name="invoice_line_credited_once",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description

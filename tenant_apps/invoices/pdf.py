@@ -18,7 +18,13 @@ from branding.selectors import BrandView
 from shared_apps.core.formatting import format_day, format_money
 from tenant_apps.invoices.currencies import currency_get
 from tenant_apps.invoices.figures import tax_lines
-from tenant_apps.invoices.models import Invoice, InvoiceLine, LegalDetails
+from tenant_apps.invoices.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    LegalDetails,
+)
 
 # fontTools logs every subsetting step at INFO, the level the project logs at.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -240,4 +246,119 @@ def invoice_pdf_render(
         pdf.set_font(FONT, "", 10)
         pdf.set_text_color(*MUTED)
         pdf.multi_cell(width, 5, invoice.notes, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def credit_note_pdf_render(
+    note: CreditNote,
+    rows: Sequence[CreditNoteLine],
+    *,
+    brand: BrandView,
+    company_name: str,
+    logo: bytes | None = None,
+    legal: LegalDetails | None = None,
+) -> bytes:
+    """The PDF of credit note ``note`` (saved or not) with ``rows``: what it gives back on
+    which invoice, and why."""
+    legal = legal or LegalDetails()
+    invoice = note.invoice
+    currency = currency_get(invoice.currency)
+    primary = _rgb(brand.primary_colour)
+    pdf = PortalPdf(footer_text=f"{brand.portal_name} · Credit note {note.number}")
+    pdf.set_title(f"Credit note {note.number}")
+    pdf.set_author(brand.portal_name)
+    pdf.set_creator("Client Portal")
+    pdf.add_page()
+    width = pdf.epw
+    pdf.set_fill_color(*primary)
+    if logo:
+        pdf.rect(0, 0, pdf.w, 5, style="F")
+        pdf.image(BytesIO(logo), x=18, y=11, h=16, keep_aspect_ratio=True, w=width / 2)
+    else:
+        pdf.rect(0, 0, pdf.w, 30, style="F")
+        pdf.set_xy(18, 9)
+        pdf.set_font(FONT, "B", 18)
+        pdf.set_text_color(*_readable_on(primary))
+        pdf.cell(width, 12, brand.portal_name)
+
+    pdf.set_xy(18, 40)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, "B", 22)
+    pdf.cell(width / 2, 10, "Credit note")
+    facts = [
+        ("Number", note.number),
+        ("Issued", format_day(note.issue_date)),
+        ("For invoice", invoice.number),
+        ("Invoice dated", format_day(invoice.issue_date)),
+    ]
+    top = 40
+    for label, value in facts:
+        pdf.set_xy(18 + width / 2, top)
+        pdf.set_font(FONT, "", 11)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(32, 6, label)
+        pdf.set_text_color(*INK)
+        pdf.cell(width / 2 - 32, 6, value, align="R")
+        top += 7
+
+    pdf.set_xy(18, 56)
+    pdf.set_font(FONT, "", 11)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width / 2, 6, "Credited to", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, "B", 13)
+    pdf.multi_cell(width / 2 - 4, 7, company_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = pdf.get_y()
+    issuer = legal.issuer_lines
+    if issuer:
+        pdf.set_xy(18 + width / 2, top + 2)
+        pdf.set_font(FONT, "", 9)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(width / 2, 4.5, "From: " + "\n".join(issuer), new_x=XPos.LEFT)
+        top = pdf.get_y()
+    pdf.set_y(max(bottom, top) + 8)
+
+    pdf.set_font(FONT, "", 10)
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(*LINE)
+    with pdf.table(
+        col_widths=(width * 0.6, width * 0.2, width * 0.2),
+        text_align=("LEFT", "LEFT", "RIGHT"),
+        headings_style=FontFace(emphasis="BOLD", color=_readable_on(primary), fill_color=primary),
+        borders_layout="HORIZONTAL_LINES",
+        cell_fill_color=ZEBRA,
+        cell_fill_mode="ROWS",
+        line_height=6,
+        padding=1.5,
+    ) as table:
+        table.row(["Credited", "Tax", "Amount"])
+        for row in rows:
+            rate = row.tax_rate
+            table.row(
+                [
+                    row.description,
+                    f"{rate.name} {_quantity(row.tax_percent)}%" if rate else "",
+                    format_money(row.amount, invoice.currency),
+                ]
+            )
+
+    pdf.ln(4)
+    taxes = tax_lines(rows, currency)
+    totals = [("Subtotal", format_money(note.subtotal, invoice.currency), "")]
+    totals += [(t.label, format_money(t.amount, invoice.currency), "") for t in taxes]
+    if len(taxes) != 1:
+        totals.append(
+            ("Tax in all" if taxes else "Tax", format_money(note.tax, invoice.currency), "")
+        )
+    totals.append(("Total credited", format_money(note.total, invoice.currency), "B"))
+    for label, value, style in totals:
+        pdf.set_x(18 + width * 0.40)
+        pdf.set_font(FONT, style, 12 if style else 10)
+        pdf.cell(width * 0.36, 7, label)
+        pdf.cell(width * 0.24, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(width, 6, "Reason", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(width, 5, note.reason, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

@@ -24,6 +24,16 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/", views.invoice_detail, name="detail"),
     path("invoices/<int:invoice_id>/edit/", views.invoice_edit, name="edit"),
     path("invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="pdf"),
+    path(
+        "invoices/<int:invoice_id>/credit-notes/new/",
+        views.credit_note_new,
+        name="credit_note_new",
+    ),
+    path(
+        "invoices/<int:invoice_id>/credit-notes/<int:note_id>/pdf/",
+        views.credit_note_pdf,
+        name="credit_note_pdf",
+    ),
     *(
         path(f"invoices/<int:invoice_id>/{name.replace('_', '-')}/", view, name=name)
         for name, view in views.move_views.items()

@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.invoices import actions
+from tenant_apps.invoices.actions import CREDITABLE
 from tenant_apps.invoices.currencies import currency_get
 from tenant_apps.invoices.forms import (
+    CreditNoteForm,
     InvoiceForm,
     InvoiceListForm,
     LegalDetailsForm,
@@ -29,6 +31,7 @@ from tenant_apps.invoices.forms import (
 from tenant_apps.invoices.models import (
     MOVE_PERMISSIONS,
     MOVES,
+    CreditNote,
     Invoice,
     InvoiceKind,
     InvoiceStatus,
@@ -36,6 +39,8 @@ from tenant_apps.invoices.models import (
 )
 from tenant_apps.invoices.selectors import (
     agency_today,
+    credited_total,
+    invoice_credit_notes,
     invoice_history,
     invoice_taxes,
     invoice_totals,
@@ -227,6 +232,11 @@ def _detail_context(request, actor, invoice, **extra) -> dict:
         else [],
         "taxes": invoice_taxes(invoice) if invoice.kind == InvoiceKind.BUILT else [],
         "legal": legal_details(),
+        "credit_notes": invoice_credit_notes(invoice),
+        "credited": (credited := credited_total(invoice)),
+        "after_credits": invoice.total - credited,
+        "credit_form": extra.pop("credit_form", None)
+        or (_credit_form(invoice) if by == "team" and invoice.status in CREDITABLE else None),
         "history": invoice_history(actor, invoice),
         "moves": moves,
         "move_form": MoveForm(),
@@ -378,3 +388,46 @@ def tax_rate_delete(request, rate_id):
     else:
         messages.success(request, f"{rate} deleted.")
     return redirect("invoices:tax_rates")
+
+
+# Credit notes
+
+
+def _credit_form(invoice: Invoice, data=None) -> CreditNoteForm:
+    credited = invoice.lines.filter(credits__isnull=False)
+    creditable = invoice.lines.exclude(pk__in=credited.values("pk"))
+    return CreditNoteForm(data, invoice=invoice, creditable_lines=creditable)
+
+
+@require_POST
+@permission_required("workspace.use")
+def credit_note_new(request, invoice_id):
+    """Issue a credit note on the invoice (the team); back to the invoice, or its page with
+    what is wrong (400)."""
+    actor, invoice = _visible_invoice(request, invoice_id)
+    require(actor, "invoice.manage", invoice, request=request)
+    form = _credit_form(invoice, request.POST)
+    if form.is_valid():
+        try:
+            note = actions.credit_note_create(
+                invoice=invoice,
+                reason=form.cleaned_data["reason"],
+                actor=actor.user,
+                request=request,
+                **form.credit(),
+            )
+        except ValidationError as refused:
+            _errors_onto(form, refused)
+        else:
+            messages.success(request, f"Credit note {note.number} issued.")
+            return redirect("invoices:detail", invoice.pk)
+    context = _detail_context(request, actor, invoice, credit_form=form)
+    return render(request, "invoices/detail.html", context, status=400)
+
+
+@permission_required("workspace.use")
+def credit_note_pdf(request, invoice_id, note_id):
+    """A credit note's PDF, for whoever sees its invoice."""
+    _, invoice = _visible_invoice(request, invoice_id)
+    note = get_object_or_404(CreditNote.objects.select_related("pdf"), invoice=invoice, pk=note_id)
+    return file_download_response(note.pdf)
