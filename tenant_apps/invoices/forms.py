@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from shared_apps.core.dates import LocalDateField
+from shared_apps.core.formatting import format_money
 from tenant_apps.invoices import validation
 from tenant_apps.invoices.currencies import currency_choices
 from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus, TaxRate
@@ -353,7 +354,11 @@ class CreditNoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.invoice = invoice
         choices = [
-            (line.pk, f"{line.position}. {line.description} ({line.amount.normalize():f})")
+            (
+                line.pk,
+                f"{line.position}. {line.description} "
+                f"({format_money(line.amount, invoice.currency)})",
+            )
             for line in creditable_lines
         ]
         self.fields["lines"].choices = choices

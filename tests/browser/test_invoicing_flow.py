@@ -1,10 +1,11 @@
 """The agency's invoicing settings and an invoice taxed per line, in a real browser.
 
 The owner fills in the invoice details (a mistyped IBAN is caught beside its field), adds a
-tax rate, and opens the new-invoice form, whose lines each choose a rate; the client's
-finance person opens a sent invoice taxed at two rates and finds each rate's tax, the
-totals and the agency's bank details. Every page at 390 and 1280 px: no horizontal
-scrolling, no axe violations; screenshots go to docs/screenshots/.
+tax rate, opens the new-invoice form, whose lines each choose a rate, and credits one line
+of a sent invoice; the client's finance person opens that invoice, taxed at two rates, and
+finds each rate's tax, the totals, the credit note and the agency's bank details. Every
+page at 390 and 1280 px: no horizontal scrolling, no axe violations; screenshots go to
+docs/screenshots/.
 
 The agency is made for the test and dropped afterwards (restore_agencies), with its files.
 """
@@ -150,6 +151,20 @@ def test_invoice_details_tax_rates_and_a_taxed_invoice(new_page, live_url, ledge
     expect(page.locator("#line-summary")).to_contain_text("€360.00")
     check_page(page, "invoice-new-taxed")
 
+    # The courier never came: the owner credits that line.
+    page.goto(live_url(HOST, f"/invoices/{ledger}/"))
+    page.get_by_text("Issue a credit note").click()
+    page.get_by_label("Some lines").check()
+    page.get_by_label("3. Courier").check()
+    page.get_by_label("Reason").fill("The courier never came.")
+    check_page(page, "invoice-credit-form")
+    page.get_by_role("button", name="Issue credit note").click()
+    expect(page.get_by_text("Credit note CN-0001 issued.")).to_be_visible()
+    credits = page.locator("#credit-notes")
+    expect(credits).to_contain_text("€18.00")
+    expect(credits).to_contain_text("€1,607.50")  # after credits
+    check_page(page, "invoice-credited-team")
+
     client = new_page()
     client.set_viewport_size({"width": 390, "height": 844})
     sign_in(client, live_url, FINANCE)
@@ -168,6 +183,10 @@ def test_invoice_details_tax_rates_and_a_taxed_invoice(new_page, live_url, ledge
         "IBAN: FR76 3000 6000 0112 3456 7890 189",
         "Reference: LS-0001",
         "Ledger Studio SAS",
+        "CN-0001",
+        "The courier never came.",
+        "€1,607.50",
     ):
         expect(main).to_contain_text(shown)
+    expect(main.get_by_role("link", name="Download CN-0001 (PDF)")).to_be_visible()
     check_page(client, "invoice-taxed-client")
