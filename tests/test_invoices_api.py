@@ -341,6 +341,11 @@ def test_the_schema_documents_the_invoices_api(world):
         "/api/v1/invoices/{invoice_id}/void",
         "/api/v1/invoices/{invoice_id}/report-payment",
         "/api/v1/invoices/{invoice_id}/payment-missing",
+        "/api/v1/invoices/{invoice_id}/credit-notes",
+        "/api/v1/invoices/{invoice_id}/credit-notes/{note_id}/pdf",
+        "/api/v1/invoicing/legal-details",
+        "/api/v1/invoicing/tax-rates",
+        "/api/v1/invoicing/tax-rates/{rate_id}",
     ]:
         assert path in paths
     create = paths["/api/v1/invoices"]["post"]["requestBody"]["content"]
