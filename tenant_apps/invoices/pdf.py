@@ -172,7 +172,7 @@ def invoice_pdf_render(
         line_height=6,
         padding=1.5,
     ) as table:
-        table.row(["Description", "Quantity", "Unit price", "Tax", "Amount"])
+        table.row(["Description", "Qty", "Unit price", "Tax", "Amount"])
         for line in lines:
             rate = line.tax_rate
             table.row(
