@@ -11,12 +11,15 @@ from django_tenants.utils import tenant_context
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.files.models import StoredFile
 from tenant_apps.invoices.actions import credit_note_create, invoice_move
-from tenant_apps.invoices.models import CreditNote
+from tenant_apps.invoices.models import CreditNote, NoticeKind
 from tenant_apps.invoices.selectors import credited_total
+from tenant_apps.invoices.tasks import invoice_notify
 from tests.routes_invoices import make_invoice
 from tests.test_invoices_api import Api
 from tests.test_invoices_pages import browser, text_of
 from tests.test_invoices_tax_and_details import mixed_invoice, owner, pdf_text, rates
+
+pytest_plugins = ["tests.notifications_fixtures"]  # acme: runs what commits queue
 
 
 @pytest.fixture(autouse=True)
@@ -200,3 +203,21 @@ def test_the_api_credits_and_lists_for_both_sides(world):
     pdf = finance.client.get(listed.json()[0]["pdf_url"], **finance.headers)
     assert pdf.status_code == 200
     assert finance.post(f"invoices/{invoice.pk}/credit-notes", {"reason": "x"}).status_code == 403
+
+
+def test_the_clients_finance_people_hear_of_each_credit_note_once(world, acme, mailoutbox):
+    invoice = make_invoice(world, moves=["send"])
+    mailoutbox.clear()
+    with acme():
+        note = credit_note_create(
+            invoice=invoice, amount=Decimal(50), reason="Late delivery", actor=owner(world)
+        )
+    [email] = mailoutbox
+    assert email.to == ["finance@northwind.example"]
+    assert email.subject == f"Credit note CN-0001 on invoice {invoice.number}"
+    assert "credit note CN-0001 for €50.00" in email.body
+    assert "Late delivery" in email.body
+    assert "Pay now" not in email.body
+    with tenant_context(world.acme):
+        assert invoice_notify(NoticeKind.CREDITED, invoice.pk, note.pk) == 0  # a retry
+    assert len(mailoutbox) == 1

@@ -954,4 +954,5 @@ def credit_note_create(
                     "reason": reason,
                 },
             )
+            invoice_notify_on_commit(NoticeKind.CREDITED, invoice, note.pk)
         return note

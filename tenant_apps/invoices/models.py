@@ -265,6 +265,7 @@ class NoticeKind(models.TextChoices):
     REMINDER = "reminder", "Overdue reminder"
     PAYMENT_REPORTED = "payment_reported", "Payment reported"
     PAID = "paid", "Payment received"
+    CREDITED = "credited", "Credit note issued"
 
 
 class InvoiceNotice(models.Model):
@@ -272,7 +273,8 @@ class InvoiceNotice(models.Model):
     or repeated task never sends it twice.
 
     ``occurrence`` tells repeats of a kind apart: the reminder's step (0 on becoming overdue,
-    then one a week), the activity entry of a payment report, else 0.
+    then one a week), the activity entry of a payment report, the credit note credited,
+    else 0.
     """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="notices")
