@@ -311,11 +311,13 @@ class InvoicesApi(ListAPIView):
         },
         responses={201: InvoiceDetailOutput},
         summary="Create a draft invoice (team)",
-        description="JSON with `lines` builds the invoice and renders its PDF; "
-        "multipart/form-data with a `pdf` part uploads one made elsewhere. Amounts are "
-        "rounded half up to the currency's minor unit. A duplicate number, a due date before "
-        "the issue date, no lines, a quantity of zero or less, an unknown currency or a file "
-        "that is not a PDF is a 400 naming the field, and nothing is saved.",
+        description="JSON with `lines` builds the invoice and renders its PDF; each line may "
+        "bear one of the agency's tax rates (`tax_rate`, its id), and the tax is worked out "
+        "per rate on the sum of its lines. multipart/form-data with a `pdf` part uploads one "
+        "made elsewhere. Amounts are rounded half up to the currency's minor unit. A "
+        "duplicate number, a due date before the issue date, no lines, a quantity of zero or "
+        "less, an unknown or archived tax rate, an unknown currency or a file that is not a "
+        "PDF is a 400 naming the field, and nothing is saved.",
     )
     def post(self, request):
         actor = actor_for(request)
@@ -376,9 +378,9 @@ class InvoiceApi(OneInvoice):
         },
         responses=InvoiceDetailOutput,
         summary="Change a draft (team)",
-        description="Give only what changes; all or nothing. A built invoice takes lines and a "
-        "tax rate (and its PDF is rendered again), an uploaded one amounts and optionally a "
-        "new `pdf`. A sent invoice is final: a 400.",
+        description="Give only what changes; all or nothing. A built invoice takes lines, "
+        "each with its `tax_rate` (and its PDF is rendered again), an uploaded one amounts and "
+        "optionally a new `pdf`. A sent invoice is final: a 400.",
     )
     def patch(self, request, invoice_id):
         invoice = self.invoice()
