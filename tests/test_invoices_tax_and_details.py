@@ -27,7 +27,7 @@ from tenant_apps.invoices.models import Invoice, LegalDetails, TaxRate
 from tenant_apps.invoices.selectors import invoice_taxes, legal_details
 from tests.test_invoices import pdf_text
 from tests.test_invoices_api import Api
-from tests.test_invoices_pages import browser, text_of
+from tests.test_invoices_pages import HTMX, browser, text_of
 
 IBAN = "DE89 3704 0044 0532 0130 00"  # the standard example, check digits right
 
@@ -418,3 +418,21 @@ def make_untaxed(world, number) -> Invoice:
             ],
             actor=owner(world),
         )
+
+
+def test_the_totals_preview_counts_a_drafts_archived_rate(world):
+    _, reduced = rates(world)
+    with tenant_context(world.acme):
+        tax_rate_archive(rate=reduced, actor=owner(world))
+    data = {
+        "currency": "EUR",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-description": "Books",
+        "lines-0-quantity": "3",
+        "lines-0-unit_price": "9.99",
+        "lines-0-tax_rate": str(reduced.pk),
+    }
+    response = browser(world, "owner").post("/invoices/new/totals/", data, headers=HTMX)
+    assert "Reduced 5.5%" in text_of(response)
+    assert "€31.62" in text_of(response)

@@ -217,8 +217,9 @@ LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
 BLANK_ROWS = 3
 
 
-def line_formset(data=None, *, invoice: Invoice | None = None) -> BaseLineFormSet:
-    """The draft's lines to edit, or BLANK_ROWS empty rows for a new invoice."""
+def line_formset(data=None, *, invoice: Invoice | None = None, rates=None) -> BaseLineFormSet:
+    """The draft's lines to edit, or BLANK_ROWS empty rows for a new invoice; their rates
+    are those offered (and the draft's own), or ``rates``."""
     initial = None
     if invoice is not None:
         initial = [
@@ -226,7 +227,7 @@ def line_formset(data=None, *, invoice: Invoice | None = None) -> BaseLineFormSe
             | {"unit_price": line.unit_price, "tax_rate": line.tax_rate_id}
             for line in invoice.lines.all()
         ]
-    rates = offered_rates(invoice)
+    rates = offered_rates(invoice) if rates is None else rates
     formset = LineFormSet(data, initial=initial, prefix=LINES_PREFIX, form_kwargs={"rates": rates})
     if invoice is None:
         formset.extra = BLANK_ROWS  # "Add a line" appends more in place

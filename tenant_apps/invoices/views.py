@@ -204,7 +204,8 @@ def _preview(data, lines) -> dict | None:
 @permission_required("invoices.create")
 def totals_preview(request):
     """The summary of what the form's lines add up to, swapped in as they change."""
-    totals = _preview(request.POST, line_formset(request.POST))
+    # Any rate, archived too: a draft's archived rate still counts (saving checks them).
+    totals = _preview(request.POST, line_formset(request.POST, rates=TaxRate.objects.all()))
     return render(request, "invoices/form.html#totals", {"totals": totals})
 
 
