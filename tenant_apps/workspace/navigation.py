@@ -142,6 +142,13 @@ SETTINGS = (
         _may("billing.manage"),
     ),
     _Entry(
+        "invoicing",
+        _named("Invoicing"),
+        _url("invoices:legal_settings"),
+        ("invoices:legal_settings", "invoices:tax_rate"),
+        _may("invoicing.configure"),
+    ),
+    _Entry(
         "webhooks",
         _named("Webhooks"),
         _url("webhooks:list"),

@@ -19,6 +19,7 @@ HISTORY = {
     "invoice.created": "Created as a draft",
     "invoice.uploaded": "Uploaded as a draft",
     "invoice.updated": "Draft changed",
+    "invoice.credited": "Credit note issued",
 } | {move.logged: move.done for move in MOVES.values()}
 
 
