@@ -11,7 +11,8 @@ from tenant_apps.invoices.models import Invoice, InvoiceNotice, InvoiceStatus, N
 from tenant_apps.invoices.tasks import invoice_notify
 from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
-from tests.test_tasks import db, wait_for  # noqa: F401  (db: the worker sees committed rows)
+from tests.processes import wait_for_worker
+from tests.test_tasks import db  # noqa: F401  (db: the worker sees committed rows)
 
 
 def test_worker_sends_an_invoice_in_its_agencys_schema_once(db, celery_worker, django_db_blocker):  # noqa: F811
@@ -41,7 +42,8 @@ def test_worker_sends_an_invoice_in_its_agencys_schema_once(db, celery_worker, d
                         InvoiceNotice.objects.values_list("kind", "invoice_id", "recipient__email")
                     )
 
-            wait_for(lambda: recorded() == [("sent", invoice.pk, "finance@northwind.example")])
+            sent = [("sent", invoice.pk, "finance@northwind.example")]
+            wait_for_worker(lambda: recorded() == sent)
         finally:
             with tenant_context(acme):
                 invoice.delete()
