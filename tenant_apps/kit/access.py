@@ -306,6 +306,11 @@ RULES: dict[str, Callable] = {
     "invoice.report_payment": lambda actor, obj: (
         actor.is_client and _reads_invoices_of(actor, obj.company_id)
     ),
+    # --- payments (online, through the agency's connected Stripe account) ---
+    # Connect the Stripe account, see its state, choose methods and part payments.
+    "payments.manage": _owner_or_admin,
+    # Pay an invoice online: the client's finance people and admins, as they report payment.
+    "invoice.pay": lambda actor, obj: actor.is_client and _reads_invoices_of(actor, obj.company_id),
     # --- branding and domains ---
     # The portal's look, words and emails, and the addresses it answers on: owners only.
     "brand.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
