@@ -72,7 +72,7 @@ def account_ensure(*, agency: Agency, email: str) -> ConnectedAccount:
             agency=agency,
             defaults={"stripe_account_id": created["id"], "type": created.get("type") or ""},
         )
-        _copy(account, created)
+        _copy(account, created, announce=False)  # its first state: "Onboarding not finished"
     return account
 
 
@@ -96,7 +96,7 @@ def _state(stripe_account: dict) -> dict:
     }
 
 
-def _copy(account: ConnectedAccount, stripe_account: dict) -> dict:
+def _copy(account: ConnectedAccount, stripe_account: dict, *, announce: bool = True) -> dict:
     """Copy Stripe's state onto the row (locked or new), announcing what changed."""
     before = {field: getattr(account, field) for field in STATE_FIELDS}
     after = _state(stripe_account)
@@ -106,7 +106,7 @@ def _copy(account: ConnectedAccount, stripe_account: dict) -> dict:
     account.save()
     changes = {field: [before[field], after[field]] for field in STATE_FIELDS if before != after}
     changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
-    if changes:
+    if changes and announce:
         connect_account_changed.send(
             sender=ConnectedAccount, agency=account.agency, account=account, changes=changes
         )

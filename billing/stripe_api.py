@@ -38,6 +38,10 @@ class StripeTransient(StripeUnreachable):
     """Worth trying again: Stripe unreachable, rate-limited or failing on its side."""
 
 
+class StripeNotFound(StripeUnreachable):
+    """Stripe has no such object (on the account asked): asking again will not find it."""
+
+
 class SignatureRefused(Exception):
     """A webhook body whose Stripe-Signature does not verify (or is too old)."""
 
@@ -53,6 +57,10 @@ def _translated(call):
             return call(*args, **kwargs)
         except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
             raise StripeTransient(str(error)) from error
+        except stripe.InvalidRequestError as error:
+            if error.code == "resource_missing":
+                raise StripeNotFound(str(error)) from error
+            raise StripeUnreachable(str(error)) from error
         except stripe.StripeError as error:
             raise StripeUnreachable(str(error)) from error
 

@@ -283,8 +283,12 @@ def _payment_for(event: dict, intent: dict) -> Payment | None:
 
 
 def payment_event_apply(*, event: dict) -> str:
-    """Bring the event's payment to Stripe's current state; "handled" or "ignored"."""
-    intent = _fresh_intent(event)
+    """Bring the event's payment to Stripe's current state; "handled" or "ignored" (for
+    what the event's account does not have: it names no payment of this agency)."""
+    try:
+        intent = _fresh_intent(event)
+    except stripe_api.StripeNotFound:
+        return "ignored"
     if intent is None:
         return "ignored"
     payment = _payment_for(event, intent)

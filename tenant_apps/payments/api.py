@@ -158,7 +158,7 @@ class AccountRefreshApi(APIView):
 class PaymentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     invoice = serializers.IntegerField(source="invoice_id")
-    amount = Money(source="*")
+    amount = serializers.SerializerMethodField()
     amount_refunded = serializers.SerializerMethodField()
     currency = serializers.CharField()
     status = serializers.ChoiceField(PaymentStatus.choices)
@@ -167,10 +167,9 @@ class PaymentOutput(serializers.Serializer):
     succeeded_at = serializers.DateTimeField(allow_null=True)
     has_receipt = serializers.BooleanField()
 
-    def to_representation(self, payment):
-        data = super().to_representation(payment)
-        data["amount"] = Money().to_representation((payment.amount, payment.currency))
-        return data
+    @extend_schema_field({"type": "string", "format": "decimal"})
+    def get_amount(self, payment):
+        return Money().to_representation((payment.amount, payment.currency))
 
     @extend_schema_field({"type": "string", "format": "decimal"})
     def get_amount_refunded(self, payment):

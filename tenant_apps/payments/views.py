@@ -15,6 +15,7 @@ from tenant_apps.invoices.selectors import visible_invoices
 from tenant_apps.kit.access import actor_for, permission_required, require
 from tenant_apps.payments import actions
 from tenant_apps.payments.forms import PayForm, PaymentSettingsForm
+from tenant_apps.payments.models import Payment
 from tenant_apps.payments.selectors import (
     account_state,
     amount_payable,
@@ -173,18 +174,15 @@ def pay(request, invoice_id):
 @permission_required("workspace.use")
 def pay_return(request, invoice_id):
     """Back from Checkout: say what Stripe reports; the webhook's event changes the invoice."""
-    actor, invoice = _payable_invoice(request, invoice_id)
+    _, invoice = _payable_invoice(request, invoice_id)
     if request.GET.get("cancelled"):
         messages.info(request, "Payment cancelled; nothing was charged.")
         return redirect("invoices:detail", invoice.pk)
     session_id = request.GET.get("session_id", "")
     if not session_id:
         return redirect("invoices:detail", invoice.pk)
-    payment = (
-        visible_payments(actor)
-        .filter(invoice=invoice, stripe_checkout_session_id=session_id)
-        .first()
-    )
+    # Still open to Stripe until its event arrives: the client's own checkout.
+    payment = Payment.objects.filter(invoice=invoice, stripe_checkout_session_id=session_id).first()
     if payment is None:
         raise Http404("No such payment.")
     try:
