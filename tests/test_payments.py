@@ -374,6 +374,10 @@ def test_a_refund_shows_on_both_sides(world, billing_on):
     for persona in ("finance", "owner"):
         page = signed_in_client(world.personas[persona]).get(f"/invoices/{invoice.pk}/")
         assert "Refunded" in page.content.decode()
+    # The agency gave the money back: nothing becomes due again, the invoice stays paid.
+    with tenant_context(world.acme):
+        assert amount_due(Invoice.objects.get(pk=invoice.pk)) == 0
+    assert fresh(world, Invoice, invoice.pk).status == InvoiceStatus.PAID
     with tenant_context(world.acme):
         assert Notification.objects.filter(kind="payment.refunded").count() >= 2
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from billing.connect import connected_account_of
 from billing.models import ConnectedAccount
@@ -26,11 +26,12 @@ from tenant_apps.payments.models import (
 
 
 def amount_due(invoice: Invoice) -> Decimal:
-    """What the client still owes: the total less what succeeded payments brought in (net of
-    refunds). The one place to take credit notes off too, once invoices have them."""
+    """What the client still owes: the total less what succeeded payments brought in. A
+    refund does not make it due again: the agency chose to give the money back (a credit
+    note, once invoices have them, says why). The one place to take credit notes off too."""
     paid = Payment.objects.filter(invoice=invoice, status__in=COUNTED).aggregate(
-        net=Sum(F("amount") - F("amount_refunded"), default=Decimal(0))
-    )["net"]
+        total=Sum("amount", default=Decimal(0))
+    )["total"]
     return max(invoice.total - paid, Decimal(0))
 
 

@@ -24,14 +24,16 @@ def payment_panel(context, invoice):
     may_pay = can(actor, "invoice.pay", invoice) and invoice.is_payable
     manages = can(actor, "invoice.manage", invoice)
     payments = invoice_payments(actor, invoice)
-    counted = [payment for payment in payments if payment.status in COUNTED]
     state = account_state()
+    counted = [payment for payment in payments if payment.status in COUNTED]
     return {
-        "show": bool(payments) or may_pay or (manages and invoice.is_payable),
+        # The team hears only why clients cannot pay; a client, why not or the button.
+        "show": bool(payments) or may_pay or (manages and invoice.is_payable and not state.enabled),
         "invoice": invoice,
         "payments": payments,
         "counted": counted,
-        "paid": sum((payment.net for payment in counted), Decimal(0)),
+        "paid": sum((payment.amount for payment in counted), Decimal(0)),
+        "refunded": sum((payment.amount_refunded for payment in counted), Decimal(0)),
         "due": amount_due(invoice),
         "payable": amount_payable(invoice) if may_pay else Decimal(0),
         "processing": any(p.status == PaymentStatus.PROCESSING for p in payments),
