@@ -253,3 +253,14 @@ def connected_payment_intent(account_id: str, intent_id: str) -> dict:
 @_translated
 def connected_charge(account_id: str, charge_id: str) -> dict:
     return client().v1.charges.retrieve(charge_id, options={"stripe_account": account_id}).to_dict()
+
+
+@_translated
+def connected_refund_create(
+    *, account_id: str, intent_id: str, amount_minor: int, idempotency_key: str
+) -> dict:
+    refund = client().v1.refunds.create(
+        params={"payment_intent": intent_id, "amount": amount_minor},
+        options={"stripe_account": account_id, "idempotency_key": idempotency_key},
+    )
+    return refund.to_dict()

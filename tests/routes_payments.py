@@ -47,6 +47,10 @@ TENANT_ROUTES = {
     "payments:return": on_sent_invoice(signed_in(302, 403, READERS, args=sent)),
     "payments:detail": on_sent_invoice(signed_in(302, 403, NORTHWIND_READERS, args=received)),
     "payments:receipt": on_sent_invoice(signed_in(200, 403, NORTHWIND_READERS, args=received)),
+    # Without Stripe the refund is refused with the reason (302 back to the invoice, 409).
+    "payments:refund": on_sent_invoice(
+        signed_in(302, 403, OWNER_OR_ADMIN, method="post", args=received)
+    ),
     "api-payment-settings": api(200, 403, OWNER_OR_ADMIN),
     "api-payments-connect": api(409, 403, OWNER_OR_ADMIN, method="post"),
     "api-payments-account-refresh": api(200, 403, OWNER_OR_ADMIN, method="post"),
@@ -55,5 +59,8 @@ TENANT_ROUTES = {
         api(409, 403, READERS, method="post", args=sent)
     ),
     "api-payment-receipt": on_sent_invoice(api(200, 403, NORTHWIND_READERS, args=received)),
+    "api-payment-refund": on_sent_invoice(
+        api(409, 403, OWNER_OR_ADMIN, method="post", args=received)
+    ),
 }
 PUBLIC_ROUTES: dict = {}

@@ -233,6 +233,14 @@ class StripeStandIn:
                 kind = "payment_intent.payment_failed"
             return [self.event(kind, intent, account=intent["_account"])]
 
+    def refunded_event(self, intent_id: str) -> dict:
+        """charge.refunded for the intent's charge as it is now (after a refund made through
+        the API, as Stripe sends it)."""
+        with self._lock:
+            intent = self.payment_intents[intent_id]
+            charge = self.charges[intent["latest_charge"]]
+            return self.event("charge.refunded", charge, account=intent["_account"])
+
     def refund(self, intent_id: str, amount: int | None = None) -> list[dict]:
         """The agency refunds (from its own Stripe dashboard); returns charge.refunded."""
         with self._lock:

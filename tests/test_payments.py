@@ -6,6 +6,7 @@ events the stand-in makes are signed and posted to the platform's one webhook, w
 re-reads the payment from the stand-in before it changes anything.
 """
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -78,6 +79,12 @@ def session_of(payment: Payment, standin_) -> dict:
 def fresh(world, model, pk):
     with tenant_context(world.acme):
         return model.objects.get(pk=pk)
+
+
+def text_of(response) -> str:
+    """The page's words, without its markup (links are words within a sentence)."""
+    html = re.sub(r"</?a\b[^>]*>", "", response.content.decode())
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def entries(world, action: str) -> list[ActivityEntry]:
@@ -498,3 +505,66 @@ def test_the_schema_describes_the_payments_api(world):
         "/api/v1/payments/{payment_id}/receipt",
     ):
         assert path in schema["paths"], path
+
+
+def test_payments_read_as_sentences_in_the_activity_log(world, billing_on):
+    connected(world, billing_on)
+    invoice = sent_invoice(world, number="WORDS-1")
+    failing, _ = client_pays(world, invoice)
+    deliver(billing_on.checkout_pay(failing.stripe_checkout_session_id, outcome="failed"))
+    with tenant_context(world.acme):
+        payment_settings_update(
+            methods=[Method.CARD], allow_partial=True, actor=world.personas["owner"].user
+        )
+    paying, _ = client_pays(world, invoice, amount="100")
+    deliver(billing_on.checkout_pay(paying.stripe_checkout_session_id))
+    intent = fresh(world, Payment, paying.pk).stripe_payment_intent_id
+    deliver(billing_on.refund(intent))
+
+    finance = signed_in_client(world.personas["finance"])
+    mine = text_of(finance.get("/activity/"))
+    assert "Northwind Finance started a payment of €100.00 on Invoice WORDS-1 online" in mine
+    assert "Northwind Finance made a payment of €100.00 on Invoice WORDS-1" in mine
+    assert "tried a payment of €1,199.99 on Invoice WORDS-1, which failed" in mine
+    log = text_of(signed_in_client(world.personas["owner"]).get("/activity/workspace/"))
+    assert "Stripe refunded a payment of €100.00 on Invoice WORDS-1" in log
+    assert "Northwind Finance made a payment of €100.00 on Invoice WORDS-1" in log
+
+
+def test_the_team_refunds_through_stripe_and_the_event_shows_it(world, billing_on):
+    connected(world, billing_on)
+    invoice = sent_invoice(world)
+    payment, _ = client_pays(world, invoice)
+    deliver(billing_on.checkout_pay(payment.stripe_checkout_session_id))
+    payment = fresh(world, Payment, payment.pk)
+    owner = signed_in_client(world.personas["owner"])
+    assert "Refund through Stripe" in owner.get(f"/invoices/{invoice.pk}/").content.decode()
+    finance = signed_in_client(world.personas["finance"])
+    assert "Refund through Stripe" not in finance.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert finance.post(f"/payments/{payment.pk}/refund/").status_code == 403
+
+    too_much = owner.post(f"/payments/{payment.pk}/refund/", {"amount": "5000"}, follow=True)
+    assert "At most €1,199.99 is left to refund." in too_much.content.decode()
+    assert not billing_on.calls("POST", "/v1/refunds")
+
+    asked = owner.post(f"/payments/{payment.pk}/refund/", {"amount": "199.99"}, follow=True)
+    assert "Refund of €199.99 asked for" in asked.content.decode()
+    [call] = billing_on.calls("POST", "/v1/refunds")
+    assert (call.account, call.params["amount"]) == (payment.stripe_account_id, "19999")
+    # Nothing changes until Stripe's event says so.
+    assert fresh(world, Payment, payment.pk).amount_refunded == 0
+    deliver([billing_on.refunded_event(payment.stripe_payment_intent_id)])
+    assert fresh(world, Payment, payment.pk).amount_refunded == Decimal("199.99")
+
+    # The rest, through the API.
+    admin = Api(world, "admin")
+    over = admin.post(f"payments/{payment.pk}/refund", {"amount": "1000.01"})
+    assert over.status_code == 400
+    assert over.json()["amount"] == ["At most €1,000.00 is left to refund."]
+    rest = admin.post(f"payments/{payment.pk}/refund")
+    assert rest.status_code == 202 and rest.json()["amount"] == "1000.00"
+    assert Api(world, "finance").post(f"payments/{payment.pk}/refund").status_code == 403
+    deliver([billing_on.refunded_event(payment.stripe_payment_intent_id)])
+    assert fresh(world, Payment, payment.pk).status == PaymentStatus.REFUNDED
+    asked_entries = entries(world, "payment.refund_asked")
+    assert [e.changes["refunded"] for e in asked_entries] == ["€199.99", "€1,000.00"]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import connect, stripe_api
+from billing.plans import billing_enabled
 from shared_apps.core.formatting import format_money
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.invoices.actions import invoice_move
@@ -47,6 +48,7 @@ class PaymentRefused(Exception):
         ),
         "not_payable": "This invoice is not waiting for a payment.",
         "nothing_due": "Nothing is left to pay on this invoice.",
+        "off": "Online payments need Stripe, which is not set up on this platform.",
     }
 
     def __init__(self, reason: str):
@@ -362,8 +364,9 @@ def _announce(payment: Payment, before: tuple) -> None:
         changes["refunded"] = format_money(payment.amount_refunded, payment.currency)
     if payment.status == PaymentStatus.FAILED and payment.failure_message:
         changes["reason"] = payment.failure_message
-    # The client who paid made the payment; Stripe made the rest happen.
-    actor = payment.started_by if code == PaymentAudit.PAYMENT_SUCCEEDED else None
+    # The client who paid made (or tried) the payment; the rest happened at Stripe.
+    tried = (PaymentAudit.PAYMENT_SUCCEEDED, PaymentAudit.PAYMENT_FAILED)
+    actor = payment.started_by if code in tried else None
     activity_record(action=code, actor=actor, target=payment, changes=changes)
     if kind is None:
         return
@@ -377,6 +380,51 @@ def _announce(payment: Payment, before: tuple) -> None:
         title=title,
         url=reverse("invoices:detail", args=[invoice.pk], urlconf=settings.ROOT_URLCONF),
     )
+
+
+def payment_refund(*, payment: Payment, amount=None, actor, request=None) -> Decimal:
+    """Ask Stripe to give back ``amount`` (all not yet refunded by default) of a payment
+    received; returns the amount asked for. The payment changes when Stripe's charge.refunded
+    event arrives, like every other change of a payment."""
+    if not billing_enabled():
+        raise PaymentRefused("off")
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("invoice")
+            .get(pk=payment.pk)
+        )
+        if payment.status != PaymentStatus.SUCCEEDED or not payment.stripe_payment_intent_id:
+            raise ValidationError({"amount": "Only a payment received can be refunded."})
+        left = payment.amount - payment.amount_refunded
+        wanted = _parsed_amount(amount, payment.invoice)
+        wanted = left if wanted is None else wanted
+        if wanted <= 0:
+            raise ValidationError({"amount": "Enter an amount above zero."})
+        if wanted > left:
+            left_words = format_money(left, payment.currency)
+            raise ValidationError({"amount": f"At most {left_words} is left to refund."})
+        amount_minor = minor_units(wanted, payment.currency)
+        stripe_api.connected_refund_create(
+            account_id=payment.stripe_account_id,
+            intent_id=payment.stripe_payment_intent_id,
+            amount_minor=amount_minor,
+            idempotency_key=(
+                f"{connection.schema_name}-payment-{payment.pk}-refunded-"
+                f"{minor_units(payment.amount_refunded, payment.currency)}-refund-{amount_minor}"
+            ),
+        )
+        activity_record(
+            action=PaymentAudit.PAYMENT_REFUND_ASKED,
+            actor=actor,
+            target=payment,
+            request=request,
+            changes={
+                "invoice": payment.invoice.number,
+                "refunded": format_money(wanted, payment.currency),
+            },
+        )
+        return wanted
 
 
 def receipt_number(payment: Payment) -> str:

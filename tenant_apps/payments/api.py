@@ -115,7 +115,7 @@ class PaymentSettingsApi(APIView):
         return Response(self._data())
 
 
-class SessionOutput(serializers.Serializer):
+class OnboardingOutput(serializers.Serializer):
     url = serializers.URLField(help_text="Send the browser here.")
 
 
@@ -124,7 +124,7 @@ class ConnectApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={201: SessionOutput, **REFUSED},
+        responses={201: OnboardingOutput, **REFUSED},
         summary="Connect the agency's Stripe account (an Account Link for onboarding)",
     )
     def post(self, request):
@@ -136,7 +136,7 @@ class ConnectApi(APIView):
             return _refused(refused.message, refused.reason)
         except stripe_api.StripeUnreachable:
             return _unreachable()
-        return Response(SessionOutput({"url": url}).data, status=status.HTTP_201_CREATED)
+        return Response(OnboardingOutput({"url": url}).data, status=status.HTTP_201_CREATED)
 
 
 class AccountRefreshApi(APIView):
@@ -216,7 +216,7 @@ class InvoicePaymentsApi(OnePayableInvoice):
         )
 
 
-class CheckoutSessionApi(OnePayableInvoice):
+class InvoiceCheckoutSessionApi(OnePayableInvoice):
     parser_classes = [JSONParser]
 
     class Input(serializers.Serializer):
@@ -276,3 +276,51 @@ class ReceiptApi(APIView):
         payment = get_object_or_404(visible_payments(actor), pk=payment_id)
         require(actor, "invoice.view", payment.invoice, request=request)
         return receipt_response(payment)
+
+
+class RefundApi(APIView):
+    permission_classes = [Allowed.to("workspace.use")]
+    parser_classes = [JSONParser]
+
+    class Input(serializers.Serializer):
+        amount = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            help_text="Decimal string; omitted, all of the payment not refunded yet.",
+        )
+
+    class Output(serializers.Serializer):
+        amount = serializers.CharField(help_text="The amount Stripe was asked to refund.")
+        detail = serializers.CharField()
+
+    @extend_schema(
+        request=Input,
+        responses={202: Output, 400: OpenApiResponse(description="Bad amount."), **REFUSED},
+        summary="Refund (part of) a payment through Stripe",
+        description="The payment shows the refund once Stripe's charge.refunded event arrives.",
+    )
+    def post(self, request, payment_id):
+        actor = actor_for(request)
+        payment = get_object_or_404(visible_payments(actor), pk=payment_id)
+        require(actor, "invoice.view", payment.invoice, request=request)
+        require(actor, "payment.refund", payment, request=request)
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            asked = actions.payment_refund(
+                payment=payment,
+                amount=form.validated_data.get("amount"),
+                actor=actor.user,
+                request=request,
+            )
+        except DjangoValidationError as invalid:
+            raise serializers.ValidationError(invalid.message_dict) from invalid
+        except actions.PaymentRefused as refused:
+            return _refused(refused.message, refused.reason)
+        except stripe_api.StripeUnreachable:
+            return _unreachable()
+        data = {
+            "amount": Money().to_representation((asked, payment.currency)),
+            "detail": "Refund asked for: it shows once Stripe confirms it.",
+        }
+        return Response(self.Output(data).data, status=status.HTTP_202_ACCEPTED)

@@ -17,8 +17,9 @@ urlpatterns = [
     ),
     path(
         "invoices/<int:invoice_id>/checkout-session",
-        api.CheckoutSessionApi.as_view(),
+        api.InvoiceCheckoutSessionApi.as_view(),
         name="api-invoice-checkout-session",
     ),
     path("payments/<int:payment_id>/receipt", api.ReceiptApi.as_view(), name="api-payment-receipt"),
+    path("payments/<int:payment_id>/refund", api.RefundApi.as_view(), name="api-payment-refund"),
 ]

@@ -11,16 +11,25 @@ class PaymentAudit(AuditEvent):
     PAYMENT_STARTED = (
         "payment.started",
         "Online payment started",
-        "{actor} started paying {object} online",
+        "{actor} started {object} online",
     )
     PAYMENT_PROCESSING = (
         "payment.processing",
         "Payment processing",
-        "{object} is processing",
+        "Stripe is processing {object}",
     )
     PAYMENT_SUCCEEDED = "payment.succeeded", "Payment received", "{actor} made {object}"
-    PAYMENT_FAILED = "payment.failed", "Payment failed", "{object} failed"
-    PAYMENT_REFUNDED = "payment.refunded", "Payment refunded", "{object} was refunded"
+    PAYMENT_FAILED = (
+        "payment.failed",
+        "Payment failed",
+        "{actor} tried {object}, which failed",
+    )
+    PAYMENT_REFUND_ASKED = (
+        "payment.refund_asked",
+        "Refund asked for",
+        "{actor} asked Stripe to refund {object}",
+    )
+    PAYMENT_REFUNDED = "payment.refunded", "Payment refunded", "Stripe refunded {object}"
     PAYMENTS_CONNECT_STARTED = (
         "payments.connect_started",
         "Stripe onboarding opened",

@@ -27,3 +27,9 @@ class PayForm(forms.Form):
     """The amount to pay; left empty, all that is due. The action checks it against the due."""
 
     amount = forms.CharField(label="Amount to pay", required=False, max_length=30)
+
+
+class RefundForm(forms.Form):
+    """The amount to give back; left empty, all that is not refunded yet."""
+
+    amount = forms.CharField(label="Amount to refund", required=False, max_length=30)

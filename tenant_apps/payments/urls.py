@@ -12,4 +12,5 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/pay/return/", views.pay_return, name="return"),
     path("payments/<int:payment_id>/", views.payment_detail, name="detail"),
     path("payments/<int:payment_id>/receipt/", views.receipt, name="receipt"),
+    path("payments/<int:payment_id>/refund/", views.refund, name="refund"),
 ]

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 from billing import stripe_api
 from billing.connect import ConnectRefused
 from billing.plans import all_plans
+from shared_apps.core.formatting import format_money
 from tenant_apps.invoices.selectors import visible_invoices
 from tenant_apps.kit.access import actor_for, permission_required, require
 from tenant_apps.payments import actions
-from tenant_apps.payments.forms import PayForm, PaymentSettingsForm
+from tenant_apps.payments.forms import PayForm, PaymentSettingsForm, RefundForm
 from tenant_apps.payments.models import Payment
 from tenant_apps.payments.selectors import (
     account_state,
@@ -209,6 +210,35 @@ def _visible_payment(request, payment_id):
 def payment_detail(request, payment_id):
     """A payment is shown on its invoice's page (where the activity log links to)."""
     _, payment = _visible_payment(request, payment_id)
+    return redirect(reverse("invoices:detail", args=[payment.invoice_id]) + "#payments")
+
+
+@require_POST
+@permission_required("workspace.use")
+def refund(request, payment_id):
+    """The team gives (part of) a payment back; it shows once Stripe's event confirms it."""
+    actor, payment = _visible_payment(request, payment_id)
+    require(actor, "payment.refund", payment, request=request)
+    form = RefundForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        asked = actions.payment_refund(
+            payment=payment,
+            amount=form.cleaned_data["amount"],
+            actor=actor.user,
+            request=request,
+        )
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+        return redirect(reverse("invoices:detail", args=[payment.invoice_id]) + "#payments")
+    except actions.PaymentRefused as refused:
+        messages.error(request, refused.message)
+    except stripe_api.StripeUnreachable:
+        messages.error(request, STRIPE_UNREACHABLE)
+    else:
+        money = format_money(asked, payment.currency)
+        messages.success(request, f"Refund of {money} asked for: it shows once Stripe confirms it.")
     return redirect(reverse("invoices:detail", args=[payment.invoice_id]) + "#payments")
 
 

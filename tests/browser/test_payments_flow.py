@@ -143,4 +143,4 @@ def test_the_owner_connects_stripe_and_the_client_pays_online(
         expect(page.locator("#payments")).to_contain_text("Refunded")
     check_page(owner, "invoice-refunded")
     owner.goto(billing_url(ACME, "/activity/workspace/"))
-    expect(owner.locator("main")).to_contain_text("was refunded")
+    expect(owner.locator("main")).to_contain_text("Stripe refunded a payment of €900.00")

@@ -39,6 +39,7 @@ def payment_panel(context, invoice):
         "processing": any(p.status == PaymentStatus.PROCESSING for p in payments),
         "may_pay": may_pay,
         "manages": manages,
+        "may_refund": can(actor, "payment.refund"),
         "state": state,
         "form": PayForm(),
         "partial": payment_settings().allow_partial,
