@@ -92,6 +92,9 @@ class StripeStandIn:
     deliveries: list = field(default_factory=list)  # (event type, webhook's status) posted
     answers_to_drop: int = 0  # answer nothing to this many requests (a lost answer)
     webhook_target: tuple | None = None  # (port, host) the Checkout page's "Pay" delivers to
+    # Events of API calls (a refund) not yet sent; sent after the answer when webhook_target
+    # is set, as Stripe sends them after answering.
+    outbox: list = field(default_factory=list)
 
     def __post_init__(self):
         self._lock = threading.RLock()
@@ -129,6 +132,7 @@ class StripeStandIn:
             self._replies.clear()
             self.answers_to_drop = 0
             self.webhook_target = None
+            self.outbox.clear()
 
     # What tests look at
 
@@ -348,6 +352,15 @@ class StripeStandIn:
             event["account"] = account
         return event
 
+    def outbox_flush(self) -> None:
+        """Send the events API calls made, in a thread of their own (the webhook they reach
+        may call the stand-in back)."""
+        with self._lock:
+            if not self.webhook_target or not self.outbox:
+                return
+            events, self.outbox[:] = list(self.outbox), []
+        threading.Thread(target=self.deliver, args=(events,), daemon=True).start()
+
     def deliver(self, events: list[dict]) -> list[int]:
         """Post ``events`` to ``webhook_target``, signed, as Stripe would; their statuses."""
         port, host = self.webhook_target
@@ -442,7 +455,11 @@ class StripeStandIn:
             case "GET", ["charges", found]:
                 return own(self.charges, found, "charge")
             case "POST", ["refunds"]:
-                return self._refund_create(params, account)
+                status, refund = self._refund_create(params, account)
+                if status == 200:
+                    charge = self.charges[refund["charge"]]
+                    self.outbox.append(self.event("charge.refunded", charge, account=account))
+                return status, refund
         return _error(404, f"Unrecognized request URL ({method} /v1/{'/'.join(parts)}).")
 
     def _account(self, params):
@@ -699,7 +716,9 @@ def _handler(standin: StripeStandIn):
                     standin.answers_to_drop -= 1
                     self.close_connection = True  # the work is done, the answer lost
                     return None
-            return self._send(status, json.dumps(reply).encode(), "application/json")
+            self._send(status, json.dumps(reply).encode(), "application/json")
+            standin.outbox_flush()
+            return None
 
         def _send(self, status, body: bytes, content_type: str, headers=None):
             self.send_response(status)

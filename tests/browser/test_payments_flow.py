@@ -6,6 +6,7 @@ Payments need Stripe keys: this runs on the billing flow's server, pointed at th
 which posts its events to that server's webhook as Stripe does.
 """
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -135,12 +136,31 @@ def test_the_owner_connects_stripe_and_the_client_pays_online(
     history = owner.locator("#invoice-history")
     expect(history).to_contain_text("Marked paid: “Paid online through Stripe”")
 
-    # The agency refunds it in Stripe: the refund shows on both sides.
+    # The owner refunds part of it through Stripe; Stripe's event makes it show.
+    owner.get_by_text("Refund the €900.00 paid").click()
+    owner.get_by_label("Amount to refund (EUR)").fill("100")
+    check_page(owner, "invoice-refund-form")
+    owner.get_by_role("button", name="Refund through Stripe").click()
+    expect(owner.locator(".messages")).to_contain_text("Refund of €100.00 asked for")
+    wait_for(lambda: ("charge.refunded", 200) in stripe_standin.deliveries)
+    for page in (client, owner):
+        page.reload()
+        expect(page.locator("#payments")).to_contain_text("(€100.00 refunded)")
+
+    # Later the agency refunds the rest from its own Stripe dashboard.
     intent = next(iter(stripe_standin.payment_intents))
     assert stripe_standin.deliver(stripe_standin.refund(intent)) == [200]
     for page in (client, owner):
         page.reload()
         expect(page.locator("#payments")).to_contain_text("Refunded")
-    check_page(owner, "invoice-refunded")
+    check_page(client, "invoice-refunded")
     owner.goto(billing_url(ACME, "/activity/workspace/"))
     expect(owner.locator("main")).to_contain_text("Stripe refunded a payment of €900.00")
+    expect(owner.locator("main")).to_contain_text("Acme Owner asked Stripe to refund")
+
+
+def wait_for(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
