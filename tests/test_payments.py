@@ -18,7 +18,7 @@ from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tenant_apps.notifications.models import Notification
 from tenant_apps.payments.actions import payment_checkout_start, payment_settings_update
-from tenant_apps.payments.models import Method, Payment, PaymentStatus
+from tenant_apps.payments.models import Method, Payment, PaymentSettings, PaymentStatus
 from tenant_apps.payments.selectors import account_state, amount_due
 from tests import stripe_standin as standin
 from tests.conftest import host_client, signed_in_client
@@ -568,3 +568,41 @@ def test_the_team_refunds_through_stripe_and_the_event_shows_it(world, billing_o
     assert fresh(world, Payment, payment.pk).status == PaymentStatus.REFUNDED
     asked_entries = entries(world, "payment.refund_asked")
     assert [e.changes["refunded"] for e in asked_entries] == ["€199.99", "€1,000.00"]
+
+
+def test_only_stripe_s_own_word_marks_an_invoice_paid(world, billing_on):
+    connected(world, billing_on)
+    invoice = sent_invoice(world)
+    payment, _ = client_pays(world, invoice)
+    [_, processing] = billing_on.checkout_pay(
+        payment.stripe_checkout_session_id, outcome="processing"
+    )
+    # Signed by someone else: refused, nothing recorded.
+    claim = dict(processing, id="evt_forged", type="payment_intent.succeeded")
+    claim["data"] = {"object": dict(processing["data"]["object"], status="succeeded")}
+    body, header = signed(claim, secret="whsec_someone_else")
+    refused = host_client("localhost").post(
+        WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+    )
+    assert refused.status_code == 400
+    assert not StripeEvent.objects.filter(event_id="evt_forged").exists()
+    # Properly signed but saying more than Stripe does now: Stripe's current word counts.
+    assert deliver([claim]) == ["handled"]
+    assert fresh(world, Payment, payment.pk).status == PaymentStatus.PROCESSING
+    assert fresh(world, Invoice, invoice.pk).status == InvoiceStatus.SENT
+    # The team's manual confirmation still works beside it.
+    owner = signed_in_client(world.personas["owner"])
+    assert owner.post(f"/invoices/{invoice.pk}/mark-paid/").status_code == 302
+    assert fresh(world, Invoice, invoice.pk).status == InvoiceStatus.PAID
+
+
+def test_payment_settings_api_refuses_bad_methods(world, billing_on):
+    owner = Api(world, "owner")
+    no_card = owner.put("payments/settings", {"methods": ["sepa_debit"], "allow_partial": False})
+    assert no_card.status_code == 400
+    assert no_card.json()["methods"] == ["Cards are always offered; keep Card selected."]
+    unknown = owner.put("payments/settings", {"methods": ["cash"], "allow_partial": False})
+    assert unknown.status_code == 400 and "methods" in unknown.json()
+    with tenant_context(world.acme):
+        assert not PaymentSettings.objects.exists()
+    assert Api(world, "staff").get("payments/settings").status_code == 403
