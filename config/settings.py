@@ -485,6 +485,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.trial_notices",
         "schedule": crontab(minute=40),
     },
+    # Connected accounts not taking charges yet, read again in case an event went missing.
+    "billing-connect-accounts-refresh": {
+        "task": "billing.tasks.connect_accounts_refresh",
+        "schedule": crontab(minute=10),
+    },
     "fill-schema-pool": {
         "task": "tenants.tasks.fill_schema_pool",
         "schedule": crontab(minute="*/5"),

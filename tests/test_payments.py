@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from billing import connect, stripe_api
 from billing.models import ConnectedAccount, StripeEvent
+from billing.tasks import connect_accounts_refresh
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tenant_apps.notifications.models import Notification
@@ -606,3 +607,11 @@ def test_payment_settings_api_refuses_bad_methods(world, billing_on):
     with tenant_context(world.acme):
         assert not PaymentSettings.objects.exists()
     assert Api(world, "staff").get("payments/settings").status_code == 403
+
+
+def test_the_beat_reads_accounts_not_taking_charges_again(world, billing_on):
+    account = connect.account_ensure(agency=world.acme, email="owner@acme.example")
+    billing_on.account_change(account.stripe_account_id)  # its account.updated was lost
+    assert connect_accounts_refresh() == 1
+    assert account_state(world.acme).state == "enabled"
+    assert connect_accounts_refresh() == 0  # taking charges: left alone
