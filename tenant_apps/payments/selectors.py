@@ -11,7 +11,7 @@ from billing.connect import connected_account_of
 from billing.models import ConnectedAccount
 from billing.plans import billing_enabled
 from billing.selectors import billing_state
-from tenant_apps.invoices.currencies import currency_get
+from tenant_apps.invoices.currencies import currency_get, money_round
 from tenant_apps.invoices.models import Invoice
 from tenant_apps.invoices.selectors import visible_invoices
 from tenant_apps.kit.access import Actor
@@ -32,7 +32,13 @@ def amount_due(invoice: Invoice) -> Decimal:
     paid = Payment.objects.filter(invoice=invoice, status__in=COUNTED).aggregate(
         total=Sum("amount", default=Decimal(0))
     )["total"]
-    return max(invoice.total - paid, Decimal(0))
+    return _in_currency(max(invoice.total - paid, Decimal(0)), invoice.currency)
+
+
+def _in_currency(amount: Decimal, code: str) -> Decimal:
+    """With the currency's own decimals (stored amounts have three): 650.000 EUR → 650.00."""
+    found = currency_get(code)
+    return money_round(amount, found) if found else amount
 
 
 def amount_payable(invoice: Invoice) -> Decimal:
@@ -40,7 +46,7 @@ def amount_payable(invoice: Invoice) -> Decimal:
     clearing = Payment.objects.filter(invoice=invoice, status=PaymentStatus.PROCESSING).aggregate(
         total=Sum("amount", default=Decimal(0))
     )["total"]
-    return max(amount_due(invoice) - clearing, Decimal(0))
+    return _in_currency(max(amount_due(invoice) - clearing, Decimal(0)), invoice.currency)
 
 
 def payment_settings() -> PaymentSettings:
