@@ -291,7 +291,9 @@ def test(cleanup, env, args):
         ("lint-imports", [str(VENV_BIN / "lint-imports")]),
         ("makemigrations --check", [python, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ("manage.py check", [python, "manage.py", "check"]),
-        ("pytest", [python, "-m", "pytest", *args]),
+        # One pytest worker per CPU (pytest-xdist); a file's tests stay on one worker, so
+        # its module fixtures are built once. `-n 0` in ARGS runs in this process.
+        ("pytest", [python, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *args]),
     ]
     for name, command in steps:
         print(f"\n==> {name}", flush=True)

@@ -4,6 +4,7 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -13,6 +14,16 @@ from config.env import database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("TESTING", False)
+# Under pytest-xdist, each worker ("gw0", "gw1"...) gets its own Redis database, cache
+# prefix, Celery queue and files folder below (tests flush their Redis database and purge
+# their queue); pytest-django already gives it its own test database. The processes a
+# worker starts are handed these settings (tests/processes.py), so only pytest derives them.
+XDIST_WORKER = env_str("PYTEST_XDIST_WORKER", "") if "pytest" in sys.modules else ""
+
+
+def _for_test_worker(name: str) -> str:
+    return f"{name}-{XDIST_WORKER}" if XDIST_WORKER else name
+
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = (
@@ -170,13 +181,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+if XDIST_WORKER:
+    _redis = urlsplit(REDIS_URL)
+    _database = int(_redis.path.strip("/") or 0) + 1 + int(XDIST_WORKER.removeprefix("gw"))
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_database}"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         # Prefixes every key with the current schema, so no key is shared across agencies.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
-        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal-test" if TESTING else "portal"),
+        "KEY_PREFIX": _for_test_worker(
+            env_str("CACHE_KEY_PREFIX", "portal-test" if TESTING else "portal")
+        ),
         "TIMEOUT": 300,
     }
 }
@@ -263,7 +280,9 @@ STORAGES = {
 FILE_STORAGE_BACKEND = env_str("FILE_STORAGE_BACKEND", "local")
 # Tests' rolled-back transactions leave objects behind: keep those out of the work tree.
 _FILES_DEFAULT = (
-    Path(tempfile.gettempdir(), "portal-test-files") if TESTING else BASE_DIR / ".data/files"
+    Path(tempfile.gettempdir(), _for_test_worker("portal-test-files"))
+    if TESTING
+    else BASE_DIR / ".data/files"
 )
 FILE_STORAGE_ROOT = Path(env_str("FILE_STORAGE_ROOT", str(_FILES_DEFAULT)))
 # The per-agency upload limit, until plans carry their own.
@@ -478,7 +497,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tests get their own queue so a running dev worker never picks up their tasks.
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "portal-test" if TESTING else "portal")
+CELERY_TASK_DEFAULT_QUEUE = _for_test_worker(
+    env_str("CELERY_QUEUE", "portal-test" if TESTING else "portal")
+)
 CELERY_BEAT_SCHEDULE = {
     # Billing: tell owners their trial ends in three days, then that it ended.
     "billing-trial-notices": {

@@ -36,11 +36,14 @@ def test_database_env(**extra) -> dict:
         os.environ
         | {
             "DATABASE_URL": _database_url(connection.settings_dict),
-            "REDIS_URL": settings.REDIS_URL,
             "PLATFORM_DOMAIN": settings.PLATFORM_DOMAIN,
             "DEBUG": "true",
-            # The tests' cache key prefix, Celery queue and password hasher.
-            "TESTING": "true",
+            "TESTING": "true",  # the tests' password hasher, among others
+            # This pytest worker's own (see XDIST_WORKER in config/settings.py).
+            "REDIS_URL": settings.REDIS_URL,
+            "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+            "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "FILE_STORAGE_ROOT": str(settings.FILE_STORAGE_ROOT),
             "MAIL_FILE_DIR": str(MAIL_DIR),
         }
         | extra
@@ -59,6 +62,15 @@ def outbox_files(to: str) -> list[bytes]:
         if to.lower() in (address.lower() for _, address in getaddresses(recipients)):
             sent.append(raw)
     return sent
+
+
+def wait_for_worker(condition, seconds=90.0):
+    """Wait until ``condition()`` holds: work a Celery worker does on a busy machine
+    (generous, since waiting costs only when it fails)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the worker"
+        time.sleep(0.1)
 
 
 @contextmanager

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from django_tenants.utils import tenant_context
 
-from tenant_apps.invoices.actions import invoice_create, invoice_move
-from tenant_apps.invoices.models import Invoice
+from tenant_apps.invoices.actions import credit_note_create, invoice_create, invoice_move
+from tenant_apps.invoices.models import Invoice, TaxRate
 from tests.access_matrix import SIGNED_IN_HERE, TEAM, api, signed_in
 from tests.routes_people import hiding
 
@@ -25,17 +25,29 @@ LINES = [
 _numbers = iter(range(1, 1_000_000))
 
 
+def tax_rate(percent: Decimal) -> TaxRate | None:
+    """The current schema's offered rate of ``percent`` (made if there is none); None for 0."""
+    if not percent:
+        return None
+    rates = TaxRate.objects.filter(percent=percent, archived_at__isnull=True)
+    return rates.first() or TaxRate.objects.create(
+        name=f"VAT {percent.normalize():f}%", percent=percent
+    )
+
+
 def make_invoice(world, *, moves=(), company=None, by="owner", **fields) -> Invoice:
-    """A built invoice for Northwind (unless told otherwise), then ``moves`` made by ``by``."""
+    """A built invoice for Northwind (unless told otherwise), then ``moves`` made by ``by``.
+    ``tax_rate`` is a percentage every line bears (20 unless told otherwise)."""
     with tenant_context(world.acme):
+        rate = tax_rate(Decimal(fields.pop("tax_rate", 20)))
+        lines = fields.pop("lines", LINES)
         invoice = invoice_create(
             company=company or world.northwind,
             number=fields.pop("number", f"MX-{next(_numbers):05d}"),
             currency=fields.pop("currency", "EUR"),
             issue_date=fields.pop("issue_date", date(2031, 3, 1)),
             due_date=fields.pop("due_date", date(2031, 3, 31)),
-            lines=fields.pop("lines", LINES),
-            tax_rate=fields.pop("tax_rate", Decimal(20)),
+            lines=[{"tax_rate": rate} | line for line in lines],
             actor=world.personas[by].user,
             **fields,
         )
@@ -60,6 +72,19 @@ def reported_paid(world) -> tuple:
     return (invoice.pk,)
 
 
+def credited(world) -> tuple:
+    """A sent invoice with a credit note: (invoice id, credit note id)."""
+    invoice = make_invoice(world, moves=["send"])
+    with tenant_context(world.acme):
+        note = credit_note_create(
+            invoice=invoice,
+            amount=Decimal("100.00"),
+            reason="Logo files were late",
+            actor=world.personas["owner"].user,
+        )
+    return (invoice.pk, note.pk)
+
+
 def on_sent_invoice(case):
     """``case`` on a sent Northwind invoice, which only its readers and the team see."""
     return hiding(case, *NOT_READERS)
@@ -70,8 +95,40 @@ def team_move(view, args, allowed: int):
     return on_sent_invoice(view(allowed, 403, TEAM, method="post", args=args))
 
 
+def unused_rate(world) -> tuple:
+    with tenant_context(world.acme):
+        return (TaxRate.objects.create(name="Matrix rate", percent=Decimal("7.5")).pk,)
+
+
+def used_rate(world) -> tuple:
+    invoice = make_invoice(world, tax_rate=Decimal("5.5"))
+    with tenant_context(world.acme):
+        return (invoice.lines.first().tax_rate_id,)
+
+
+# The agency's invoice details and tax rates: owners and admins change them; the team reads
+# the rates over the API (to bill with them).
+CONFIGURERS = ["owner", "admin"]
+
 # Status changes on pages redirect back to the invoice (302); from the API they answer it.
 TENANT_ROUTES = {
+    "invoices:legal_settings": signed_in(200, 403, CONFIGURERS),
+    "invoices:tax_rates": signed_in(200, 403, CONFIGURERS),
+    "invoices:tax_rate_archive": signed_in(302, 403, CONFIGURERS, method="post", args=unused_rate),
+    "invoices:tax_rate_delete": signed_in(302, 403, CONFIGURERS, method="post", args=unused_rate),
+    "api-legal-details": api(200, 403, CONFIGURERS),
+    # Credit notes: the team issues them; whoever sees the invoice reads them.
+    # Posting no fields (the matrix posts JSON): the invoice's page with what is missing.
+    "invoices:credit_note_new": on_sent_invoice(
+        signed_in(400, 403, TEAM, method="post", args=sent)
+    ),
+    "invoices:credit_note_pdf": on_sent_invoice(
+        signed_in(200, 403, NORTHWIND_READERS, args=credited)
+    ),
+    "api-credit-notes": on_sent_invoice(api(200, 403, NORTHWIND_READERS, args=sent)),
+    "api-credit-note-pdf": on_sent_invoice(api(200, 403, NORTHWIND_READERS, args=credited)),
+    "api-tax-rates": api(200, 403, TEAM),
+    "api-tax-rate": api(200, 403, TEAM, args=unused_rate),
     "invoices:list": signed_in(200, 200, SIGNED_IN_HERE),
     "invoices:new": signed_in(200, 403, TEAM),
     "invoices:line_row": signed_in(200, 403, TEAM, data={"index": "3"}),
@@ -103,6 +160,39 @@ PUBLIC_ROUTES: dict = {}
 # Second methods and second objects of the routes above (tests/test_invoices_api.py walks
 # them). Posting no fields: the forms come back with errors (400), the API names the fields.
 MORE_CASES = {
+    # Posting no fields: the forms come back with errors; the API names the fields.
+    "legal details (post)": (
+        "invoices:legal_settings",
+        signed_in(400, 403, CONFIGURERS, method="post"),
+    ),
+    "tax rates (post)": ("invoices:tax_rates", signed_in(400, 403, CONFIGURERS, method="post")),
+    "legal details (patch)": ("api-legal-details", api(200, 403, CONFIGURERS, method="patch")),
+    "tax rates (api post)": ("api-tax-rates", api(400, 403, CONFIGURERS, method="post")),
+    "tax rate (patch)": (
+        "api-tax-rate",
+        api(200, 403, CONFIGURERS, method="patch", args=unused_rate),
+    ),
+    "tax rate (delete)": (
+        "api-tax-rate",
+        api(204, 403, CONFIGURERS, method="delete", args=unused_rate),
+    ),
+    # A rate on an invoice line: deleting it is refused, saying to archive it.
+    "delete a rate in use": (
+        "api-tax-rate",
+        api(400, 403, CONFIGURERS, method="delete", args=used_rate),
+    ),
+    "credit note (api post)": (
+        "api-credit-notes",
+        on_sent_invoice(api(201, 403, TEAM, method="post", args=sent, data={"reason": "Refund"})),
+    ),
+    "credit a draft (api)": (
+        "api-credit-notes",
+        api(400, 404, TEAM, method="post", args=draft, data={"reason": "Refund"}),
+    ),
+    "delete a rate in use (page)": (
+        "invoices:tax_rate_delete",
+        signed_in(302, 403, CONFIGURERS, method="post", args=used_rate),
+    ),
     "new (post)": ("invoices:new", signed_in(400, 403, TEAM, method="post")),
     "upload (post)": ("invoices:upload", signed_in(400, 403, TEAM, method="post")),
     "edit (post)": ("invoices:edit", signed_in(400, 404, TEAM, method="post", args=draft)),

@@ -1,7 +1,6 @@
 """Approval reminders on a real Celery worker: the beat task fans out to each agency's
 schema, and a second run sends nothing more."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,19 +15,13 @@ from tenant_apps.files.models import StoredFile
 from tenant_apps.notifications.models import ActionLink, Notification
 from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
+from tests.processes import wait_for_worker
 
 
 @pytest.fixture
 def db(django_db_setup):
     """The test database without pytest-django's per-test transaction, which the worker
     could not see into. (Named ``db`` so pytest-django creates the test database.)"""
-
-
-def wait_for(condition, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the worker"
-        time.sleep(0.1)
 
 
 def _overdue_approval() -> ApprovalRequest:
@@ -95,12 +88,13 @@ def test_the_beat_task_reminds_in_the_agencys_schema_once(db, celery_worker, dja
                     ).count()
 
             approval_reminders.delay()  # from the public schema, as beat sends it
-            wait_for(lambda: notified() == 1)
+            wait_for_worker(lambda: notified() == 1)
             assert reminded() == {("reminder:overdue_1", "approver@northwind.example")}
 
             approval_reminders.delay()
             # Wait for the second sweep to finish in acme, then nothing more was sent.
-            wait_for(lambda: celery_worker.read_text().count("approval_reminders_agency") >= 4)
+            sweeps = "approval_reminders_agency"
+            wait_for_worker(lambda: celery_worker.read_text().count(sweeps) >= 4)
             assert notified() == 1 and len(reminded()) == 1
         finally:
             with tenant_context(acme):

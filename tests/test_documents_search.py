@@ -3,7 +3,6 @@ idempotent, bounded task (once through a real Celery worker), Postgres full-text
 names, descriptions and that text, filtered to what each person may see."""
 
 import io
-import time
 import zipfile
 
 import pytest
@@ -21,6 +20,7 @@ from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
 from tests.conftest import signed_in_client
 from tests.people_support import api_client
+from tests.processes import wait_for_worker
 from tests.routes_documents import make_document, make_folder, pdf_file
 
 OPENXML = "application/vnd.openxmlformats-officedocument."
@@ -253,13 +253,6 @@ def test_the_sweep_requeues_only_versions_left_pending(world, storage_root):
 # Through a real worker: the task carries the agency and runs in its schema.
 
 
-def _wait_for(condition, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the worker"
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def committed(django_db_setup, django_db_blocker):
     """The test database without the per-test transaction, which the worker could not see."""
@@ -289,7 +282,7 @@ def test_a_worker_extracts_in_the_uploading_agencys_schema(committed, celery_wor
                 version.refresh_from_db()
                 return version.extraction != ExtractionState.PENDING
 
-            _wait_for(extracted)
+            wait_for_worker(extracted)
             assert (version.extraction, version.extracted_text) == (
                 ExtractionState.DONE,
                 "Marmalade from the worker",

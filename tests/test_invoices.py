@@ -39,7 +39,7 @@ from tenant_apps.invoices.signals import pdf_replaced
 from tenant_apps.invoices.tasks import invoice_notify, invoice_sweep, invoice_sweep_agency
 from tenant_apps.kit.access import Actor, can
 from tenant_apps.people.models import ClientMember
-from tests.routes_invoices import LINES, make_invoice
+from tests.routes_invoices import LINES, make_invoice, tax_rate
 
 # tasks_inline (Celery tasks run when sent) and acme (blocks in acme's schema that run what
 # actions queued on commit as they end).
@@ -301,7 +301,7 @@ def test_changing_a_draft_renders_its_pdf_again_and_drops_the_old_one(world, sto
     with acme():
         changed = invoice_update(
             invoice=invoice,
-            lines=[line("Strategy day", "1", "1500")],
+            lines=[line("Strategy day", "1", "1500") | {"tax_rate": tax_rate(Decimal(20))}],
             due_date=date(2031, 4, 30),
             actor=world.personas["staff"].user,
         )

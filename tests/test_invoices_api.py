@@ -1,6 +1,8 @@
 """The invoices API: creating (JSON lines or a PDF), bad input that saves nothing, status
 changes, who sees which invoice, downloads, changing drafts, query counts and the schema."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -12,7 +14,7 @@ from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tests.access_matrix import PERSONAS
 from tests.conftest import host_client
 from tests.people_support import ACME, api_client
-from tests.routes_invoices import MORE_CASES, make_invoice
+from tests.routes_invoices import MORE_CASES, make_invoice, tax_rate
 from tests.test_access_matrix import TENANT_URLCONF, check
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -66,19 +68,25 @@ def as_(world):
     return persona
 
 
-def built(world, **overrides) -> dict:
+def built(world, *, rate="20", **overrides) -> dict:
+    """A built invoice's fields; every line bears acme's tax rate of ``rate`` percent."""
+    with tenant_context(world.acme):
+        rate_id = tax_rate(Decimal(rate)).pk
+    lines = overrides.pop(
+        "lines",
+        [
+            {"description": "Design sprint", "quantity": "3", "unit_price": "333.335"},
+            {"description": "Hosting", "quantity": "1", "unit_price": "20"},
+        ],
+    )
     return {
         "company": world.northwind.pk,
         "number": "API-0001",
         "currency": "EUR",
         "issue_date": "2031-05-01",
         "due_date": "2031-05-31",
-        "tax_rate": "20",
         "payment_url": "https://pay.example/api-0001",
-        "lines": [
-            {"description": "Design sprint", "quantity": "3", "unit_price": "333.335"},
-            {"description": "Hosting", "quantity": "1", "unit_price": "20"},
-        ],
+        "lines": [{"tax_rate": rate_id} | line for line in lines],
     } | overrides
 
 
@@ -127,7 +135,7 @@ def test_the_team_creates_an_invoice_from_lines_with_totals_to_the_cent(world, a
 
 def test_amounts_in_a_currency_without_decimals_have_none(world, as_):
     lines = [{"description": "Yen", "quantity": "3", "unit_price": "333.5"}]
-    body = as_("owner").post("invoices", built(world, currency="jpy", lines=lines, tax_rate="10"))
+    body = as_("owner").post("invoices", built(world, currency="jpy", lines=lines, rate="10"))
     assert body.status_code == 201, body.json()
     body = body.json()
     assert (body["currency"], body["subtotal"], body["tax"], body["total"]) == (
@@ -297,7 +305,7 @@ def test_a_draft_changes_all_or_nothing_and_a_sent_one_not_at_all(world, as_):
         old_pdf = Invoice.objects.get(pk=created["id"]).pdf_id
 
     lines = [{"description": "One day", "quantity": "1", "unit_price": "800"}]
-    changed = as_("owner").patch(f"invoices/{created['id']}", {"lines": lines, "tax_rate": "0"})
+    changed = as_("owner").patch(f"invoices/{created['id']}", {"lines": lines})
     assert changed.status_code == 200, changed.json()
     assert changed.json()["total"] == "800.00"
     with tenant_context(world.acme):
@@ -333,6 +341,11 @@ def test_the_schema_documents_the_invoices_api(world):
         "/api/v1/invoices/{invoice_id}/void",
         "/api/v1/invoices/{invoice_id}/report-payment",
         "/api/v1/invoices/{invoice_id}/payment-missing",
+        "/api/v1/invoices/{invoice_id}/credit-notes",
+        "/api/v1/invoices/{invoice_id}/credit-notes/{note_id}/pdf",
+        "/api/v1/invoicing/legal-details",
+        "/api/v1/invoicing/tax-rates",
+        "/api/v1/invoicing/tax-rates/{rate_id}",
     ]:
         assert path in paths
     create = paths["/api/v1/invoices"]["post"]["requestBody"]["content"]

@@ -13,7 +13,7 @@ from django_tenants.utils import tenant_context
 from tenant_apps.files.models import StoredFile
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tests.conftest import signed_in_client
-from tests.routes_invoices import make_invoice
+from tests.routes_invoices import make_invoice, tax_rate
 
 HTMX = {"HX-Request": "true"}
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -28,15 +28,17 @@ def browser(world, persona):
     return signed_in_client(world.personas[persona])
 
 
-def new_invoice_data(world, **overrides) -> dict:
+def new_invoice_data(world, *, rate="10", **overrides) -> dict:
+    """The form's fields; every row bears the acme tax rate of ``rate`` percent."""
     rows = overrides.pop("rows", [("Design", "2", "100"), ("Print run", "1", "49.50")])
+    with tenant_context(world.acme):
+        rate_id = tax_rate(Decimal(rate)).pk
     data = {
         "company": world.northwind.pk,
         "number": "WEB-0001",
         "currency": "EUR",
         "issue_date": "2031-06-01",
         "due_date": "2031-07-01",
-        "tax_rate": "10",
         "payment_url": "",
         "notes": "",
         "lines-TOTAL_FORMS": str(len(rows)),
@@ -47,6 +49,7 @@ def new_invoice_data(world, **overrides) -> dict:
             f"lines-{index}-description": description,
             f"lines-{index}-quantity": quantity,
             f"lines-{index}-unit_price": unit_price,
+            f"lines-{index}-tax_rate": str(rate_id) if description else "",
         }
     return data | overrides
 
@@ -178,7 +181,7 @@ def test_add_a_line_appends_a_blank_row_and_counts_it(world):
 
 
 def test_the_totals_preview_adds_up_the_lines_typed_so_far(world):
-    data = new_invoice_data(world, rows=[("Design", "3", "0.335"), ("", "", "")], tax_rate="19")
+    data = new_invoice_data(world, rows=[("Design", "3", "0.335"), ("", "", "")], rate="19")
     response = browser(world, "owner").post("/invoices/new/totals/", data, headers=HTMX)
     html = text_of(response)
     assert "€1.01" in html  # 3 x 0.335, half up

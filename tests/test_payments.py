@@ -16,6 +16,7 @@ from billing import connect, stripe_api
 from billing.models import ConnectedAccount, StripeEvent
 from billing.tasks import connect_accounts_refresh
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.invoices.actions import credit_note_create
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tenant_apps.notifications.models import Notification
 from tenant_apps.payments.actions import payment_checkout_start, payment_settings_update
@@ -615,3 +616,19 @@ def test_the_beat_reads_accounts_not_taking_charges_again(world, billing_on):
     assert connect_accounts_refresh() == 1
     assert account_state(world.acme).state == "enabled"
     assert connect_accounts_refresh() == 0  # taking charges: left alone
+
+
+def test_a_credit_note_takes_its_amount_off_what_is_due(world, billing_on):
+    connected(world, billing_on)
+    invoice = sent_invoice(world)
+    with tenant_context(world.acme):
+        due_before = amount_due(invoice)
+        credit_note_create(
+            invoice=invoice,
+            reason="One workshop hour less",
+            amount=Decimal("100.00"),
+            actor=world.personas["owner"].user,
+        )
+        assert amount_due(invoice) == due_before - Decimal("100.00")
+    payment, _ = client_pays(world, invoice)
+    assert payment.amount == due_before - Decimal("100.00")

@@ -609,7 +609,7 @@ INVALID_MOVES = [
     for after in Status.values
     if after != before and after not in TRANSITIONS[before]
 ]
-VALID_MOVES = [(before, after) for before in Status.values for after in TRANSITIONS[before]]
+VALID_MOVES = [(before, after) for before in Status.values for after in sorted(TRANSITIONS[before])]
 
 
 def _in_status(world, status) -> ClientRequest:

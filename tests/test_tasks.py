@@ -1,7 +1,5 @@
 """Background work on a real Celery worker over Redis."""
 
-import time
-
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
@@ -14,19 +12,13 @@ from tenant_apps.people.models import ClientCompany
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.conftest import PASSWORD
+from tests.processes import wait_for_worker
 
 
 @pytest.fixture
 def db(django_db_setup):
     """The test database without pytest-django's per-test transaction, which the worker
     could not see into. (Named ``db`` so pytest-django creates the test database.)"""
-
-
-def wait_for(condition, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the worker"
-        time.sleep(0.1)
 
 
 def test_worker_refills_the_schema_pool_after_a_signup(db, celery_worker, django_db_blocker):
@@ -44,7 +36,7 @@ def test_worker_refills_the_schema_pool_after_a_signup(db, celery_worker, django
             assert signup.from_pool
             # Committed, so the on_commit hook queued fill_schema_pool; the worker
             # (SCHEMA_POOL_SIZE=2) migrates new spares until the pool holds two.
-            wait_for(lambda: Agency.objects.spares().count() == 2)
+            wait_for_worker(lambda: Agency.objects.spares().count() == 2)
             for spare in Agency.objects.spares():
                 assert spare.domains.count() == 0
         finally:
@@ -95,7 +87,9 @@ def test_worker_runs_request_notifications_in_the_sending_agencys_schema(
                 },
                 globex: {("client_replied", theirs.pk, "owner@globex.example")},
             }
-            wait_for(lambda: all(recorded(agency) == rows for agency, rows in expected.items()))
+            wait_for_worker(
+                lambda: all(recorded(agency) == rows for agency, rows in expected.items())
+            )
         finally:
             for agency, request in [(acme, ours), (globex, theirs)]:
                 with tenant_context(agency):

@@ -5,14 +5,21 @@ zone. The one place money becomes text: pages, emails, PDFs and both hosts use
 ``format_money`` (or the ``money`` filter in ``formatting`` template tags).
 """
 
+import copy
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_currency
+from babel.numbers import (
+    NumberPattern,
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+)
 from django.utils import timezone, translation
+from django.utils.dates import MONTHS_3
 
 from shared_apps.core.regional import DEFAULT_LOCALE
 
@@ -33,17 +40,58 @@ def format_money(amount, currency: str, locale: Locale | str | None = None) -> s
     shows its digits. Rounding to the minor unit belongs to whoever computes the amount."""
     # normalize(): amounts are stored with three places whatever the currency; without it
     # EUR 7056.000 would keep the third.
-    return format_currency(
-        Decimal(amount).normalize(),
-        currency,
-        locale=locale or current_locale(),
-        decimal_quantization=False,
-    )
+    number = Decimal(amount).normalize()
+    if isinstance(locale, str):
+        locale = Locale.parse(locale)
+    locale = locale or current_locale()
+    money = _money_pattern(locale, currency)
+    if money is None:
+        return format_currency(number, currency, locale=locale, decimal_quantization=False)
+    pattern, symbol = money
+    return pattern.apply(number, locale, decimal_quantization=False).replace("¤", symbol)
+
+
+@cache
+def _money_pattern(locale: Locale, currency: str) -> tuple[NumberPattern, str] | None:
+    """What ``format_currency`` looks up on every call, once per locale and currency: the
+    locale's currency pattern set to the currency's digits, and its symbol. Applied without a
+    currency, the pattern leaves "¤" for the symbol; the same text as ``format_currency``
+    (a list page formats dozens of amounts). None where only Babel's own path is sure to
+    be the same: a pattern naming the currency ("¤¤"), a symbol with a quote."""
+    pattern = locale.currency_formats["standard"]
+    symbol = get_currency_symbol(currency, locale)
+    if "¤¤" in pattern.pattern or "'" in symbol:
+        return None
+    digits = get_currency_precision(currency)
+    pattern = copy.copy(pattern)
+    pattern.frac_prec = (digits, digits)
+    return pattern, symbol
 
 
 def _local(value: date | datetime) -> date | datetime:
     """A datetime in the current zone; a date as it is."""
     return timezone.localtime(value) if isinstance(value, datetime) else value
+
+
+def _aware_local(value: date | datetime) -> date | datetime:
+    """An aware datetime in the current zone; a naive one or a date as it is (as Django's
+    templates do before the ``date`` filter)."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+def format_iso(value: date | datetime) -> str:
+    """For ``<time datetime>``: "2026-12-10", or "2026-12-10T17:00:00+01:00" in the current
+    zone; what Django's ``date`` filter writes with "Y-m-d" (a date) or "c"."""
+    return _aware_local(value).isoformat()
+
+
+def format_day_month_year(value: date | datetime) -> str:
+    """ "10 Dec 2026" whatever the locale: what Django's ``date`` filter writes with
+    "j M Y", without parsing the format on every call."""
+    value = _aware_local(value)
+    return f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
 
 
 def format_day(value: date | datetime) -> str:

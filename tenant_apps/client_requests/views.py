@@ -155,7 +155,11 @@ def request_list(request):
     form = RequestListForm(request.GET, actor=actor)
     calendar = sla_calendar()
     if form.is_valid():
-        requests, status = form.apply(listed_requests(actor)), 200
+        # Nor the type's intake fields (JSON parsed on every row) and description.
+        requests = form.apply(listed_requests(actor)).defer(
+            "type__intake_fields", "type__description"
+        )
+        status = 200
     else:
         # Field errors beside the filters, and no rows until they make sense. A 400, except
         # to htmx, which would not swap it in.

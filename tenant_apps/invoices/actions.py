@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from branding.models import ImageKind
@@ -26,15 +27,21 @@ from tenant_apps.files.actions import atomic_storing
 from tenant_apps.files.storage import file_storage
 from tenant_apps.invoices import validation
 from tenant_apps.invoices.audit import InvoiceAudit
-from tenant_apps.invoices.currencies import Currency, money_round
+from tenant_apps.invoices.currencies import Currency, currency_get, money_round
+from tenant_apps.invoices.figures import TaxLine, tax_lines
 from tenant_apps.invoices.models import (
     MOVES,
+    CreditNote,
+    CreditNoteLine,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
+    LegalDetails,
     NoticeKind,
+    TaxRate,
 )
+from tenant_apps.invoices.selectors import agency_today, credited_total, legal_details
 from tenant_apps.invoices.signals import pdf_replaced
 
 
@@ -43,6 +50,7 @@ class LineInput:
     description: str
     quantity: Decimal
     unit_price: Decimal
+    tax_rate: TaxRate | None = None
 
 
 def lines_from(items: Iterable) -> list[LineInput]:
@@ -50,7 +58,9 @@ def lines_from(items: Iterable) -> list[LineInput]:
     return [
         item
         if isinstance(item, LineInput)
-        else LineInput(item["description"], item["quantity"], item["unit_price"])
+        else LineInput(
+            item["description"], item["quantity"], item["unit_price"], item.get("tax_rate")
+        )
         for item in items
     ]
 
@@ -59,11 +69,12 @@ def lines_from(items: Iterable) -> list[LineInput]:
 class Figures:
     lines: list[InvoiceLine]  # unsaved, numbered from 1
     subtotal: Decimal
+    taxes: list[TaxLine]  # one per rate used, the lowest rate first
     tax: Decimal
     total: Decimal
 
 
-def invoice_figures(*, currency: Currency, lines: list[LineInput], tax_rate: Decimal) -> Figures:
+def invoice_figures(*, currency: Currency, lines: list[LineInput]) -> Figures:
     rows = [
         InvoiceLine(
             position=position,
@@ -71,12 +82,15 @@ def invoice_figures(*, currency: Currency, lines: list[LineInput], tax_rate: Dec
             quantity=line.quantity,
             unit_price=line.unit_price,
             amount=money_round(line.quantity * line.unit_price, currency),
+            tax_rate=line.tax_rate,
+            tax_percent=line.tax_rate.percent if line.tax_rate is not None else Decimal(0),
         )
         for position, line in enumerate(lines, start=1)
     ]
     subtotal = sum((row.amount for row in rows), Decimal(0))
-    tax = money_round(subtotal * tax_rate / 100, currency)
-    return Figures(rows, subtotal, tax, subtotal + tax)
+    taxes = tax_lines(rows, currency)
+    tax = sum((tax_line.amount for tax_line in taxes), Decimal(0))
+    return Figures(rows, subtotal, taxes, tax, subtotal + tax)
 
 
 class _Errors:
@@ -136,8 +150,10 @@ def _check_common(errors: _Errors, data: dict, invoice: Invoice | None) -> Curre
 def _check_built(data: dict, invoice: Invoice | None = None) -> Figures:
     errors = _Errors()
     currency = _check_common(errors, data, invoice)
-    errors.check("tax_rate", validation.validate_tax_rate, data["tax_rate"])
     lines = data["lines"]
+    usable = {rate.pk for rate in TaxRate.objects.filter(archived_at__isnull=True)}
+    if invoice is not None:  # a rate archived since the draft chose it stays usable on it
+        usable |= set(invoice.lines.exclude(tax_rate=None).values_list("tax_rate_id", flat=True))
     if not lines:
         errors.add("lines", "Add at least one line.", "no_lines")
     if len(lines) > validation.MAX_LINES:
@@ -153,8 +169,14 @@ def _check_built(data: dict, invoice: Invoice | None = None) -> Figures:
                 check(value)
             except ValidationError as error:
                 errors.add("lines", f"Line {position}: {error.messages[0]}", error.code)
+        if line.tax_rate is not None and line.tax_rate.pk not in usable:
+            errors.add(
+                "lines",
+                f"Line {position}: {line.tax_rate} is archived; choose another rate.",
+                "archived_rate",
+            )
     errors.raise_any()
-    figures = invoice_figures(currency=currency, lines=lines, tax_rate=data["tax_rate"])
+    figures = invoice_figures(currency=currency, lines=lines)
     if figures.total < 0:
         errors.add("lines", "The invoice cannot total less than zero.", "negative_total")
     amounts = [figures.subtotal, figures.total, *(row.amount for row in figures.lines)]
@@ -188,6 +210,7 @@ def _rendered_pdf(invoice: Invoice, lines: list[InvoiceLine]) -> ContentFile:
 
     agency = connection.tenant
     logo = brand_image(agency, ImageKind.LOGO, digest="")  # any digest: the current one
+    legal = legal_details()
     # One PDF for all its readers, made by the team for the client: in the agency's locale.
     with regional_for(agency=agency):
         content = invoice_pdf_render(
@@ -196,6 +219,7 @@ def _rendered_pdf(invoice: Invoice, lines: list[InvoiceLine]) -> ContentFile:
             brand=brand_for(agency),
             company_name=invoice.company.name,
             logo=bytes(logo.data) if logo else None,
+            legal=legal,
         )
     return ContentFile(content, name=_pdf_name(invoice.number))
 
@@ -303,7 +327,6 @@ def invoice_create(
     issue_date,
     due_date,
     lines,
-    tax_rate=Decimal(0),
     notes="",
     payment_url="",
     actor,
@@ -316,7 +339,6 @@ def invoice_create(
         payment_url=payment_url,
         issue_date=issue_date,
         due_date=due_date,
-        tax_rate=tax_rate,
         lines=lines_from(lines),
     )
     figures = _check_built(data)
@@ -326,7 +348,6 @@ def invoice_create(
         data=data,
         notes=notes,
         actor=actor,
-        tax_rate=tax_rate,
         subtotal=figures.subtotal,
         tax=figures.tax,
         total=figures.total,
@@ -395,7 +416,6 @@ BUILT_FIELDS = (
     "currency",
     "issue_date",
     "due_date",
-    "tax_rate",
     "notes",
     "payment_url",
     "lines",
@@ -448,8 +468,9 @@ def invoice_update(*, invoice: Invoice, actor, request=None, **changes) -> Invoi
                     "description": line.description,
                     "quantity": line.quantity,
                     "unit_price": line.unit_price,
+                    "tax_rate": line.tax_rate,
                 }
-                for line in invoice.lines.all()
+                for line in invoice.lines.select_related("tax_rate")
             )
         given = {field: value for field, value in changes.items() if value is not None}
         if "lines" in given:
@@ -554,3 +575,384 @@ MOVE_NOTICES = {
 
 def invoice_notify_on_commit(kind: str, invoice: Invoice, occurrence: int = 0) -> None:
     enqueue_on_commit("tenant_apps.invoices.tasks.invoice_notify", kind, invoice.pk, occurrence)
+
+
+# The agency's legal details and tax rates (owners and admins)
+
+LEGAL_FIELDS = (
+    "company_name",
+    "address",
+    "tax_id",
+    "bank_name",
+    "iban",
+    "bic",
+    "account_details",
+    "payment_terms",
+    "payment_days",
+)
+
+
+def _legal_checked(data: dict) -> dict:
+    """``data`` tidied (IBAN and BIC without spaces, in capitals; text trimmed) and checked,
+    every field's refusal at once."""
+    tidy = {
+        field: (value.strip() if isinstance(value, str) else value) for field, value in data.items()
+    }
+    for field in ("iban", "bic"):
+        if field in tidy:
+            tidy[field] = validation.compact(tidy[field])
+    errors = _Errors()
+    checks = {
+        "iban": validation.validate_iban,
+        "bic": validation.validate_bic,
+        "tax_id": validation.validate_tax_id,
+        "payment_days": validation.validate_payment_days,
+    }
+    for field, check in checks.items():
+        if field in tidy:
+            errors.check(field, check, tidy[field])
+    limits = {field.name: field.max_length for field in LegalDetails._meta.concrete_fields}
+    for field, value in tidy.items():
+        limit = limits.get(field)
+        if isinstance(value, str) and limit and len(value) > limit:
+            errors.add(field, f"Keep this to {limit} characters.", "max_length")
+    errors.raise_any()
+    return tidy
+
+
+def legal_details_update(*, actor, request=None, **changes) -> LegalDetails:
+    """Change the details printed on invoices; give only what changes. Invoices already
+    rendered keep theirs; drafts take the new ones when next saved."""
+    unknown = set(changes) - set(LEGAL_FIELDS)
+    if unknown:
+        raise ValueError(f"Legal details have no {sorted(unknown)}")
+    tidy = _legal_checked(changes)
+    with transaction.atomic():
+        details, _ = LegalDetails.objects.select_for_update().get_or_create(pk=1)
+        diff = {
+            field: [getattr(details, field), value]
+            for field, value in tidy.items()
+            if getattr(details, field) != value
+        }
+        if not diff:
+            return details
+        for field, (_, value) in diff.items():
+            setattr(details, field, value)
+        details.updated_at = timezone.now()
+        details.save()
+        activity_record(
+            action=InvoiceAudit.LEGAL_DETAILS_UPDATED,
+            actor=actor,
+            target=details,
+            request=request,
+            changes={"fields": ", ".join(sorted(diff))},
+        )
+        return details
+
+
+def _rate_checked(name: str, percent, rate: TaxRate | None = None) -> str:
+    name = (name or "").strip()
+    errors = _Errors()
+    errors.check("name", validation.validate_tax_rate_name, name)
+    if len(name) > 60:
+        errors.add("name", "Keep the name to 60 characters.", "max_length")
+    errors.check("percent", validation.validate_tax_rate, percent)
+    if name and "name" not in errors.by_field:
+        taken = TaxRate.objects.filter(name__iexact=name, archived_at__isnull=True)
+        if rate is not None:
+            taken = taken.exclude(pk=rate.pk)
+        if taken.exists():
+            errors.add("name", f"There is a rate named {name} already.", "duplicate_name")
+    errors.raise_any()
+    return name
+
+
+def _rate_saved(rate: TaxRate) -> None:
+    try:
+        with transaction.atomic():
+            rate.save()
+    except IntegrityError as clash:  # named alike by someone else since the check
+        if "tax_rate_name_unique_active" in str(clash):
+            raise ValidationError(
+                {"name": f"There is a rate named {rate.name} already."}, code="duplicate_name"
+            ) from clash
+        raise
+
+
+def tax_rate_create(*, name, percent, actor, request=None) -> TaxRate:
+    name = _rate_checked(name, percent)
+    with transaction.atomic():
+        rate = TaxRate(name=name, percent=percent)
+        _rate_saved(rate)
+        activity_record(
+            action=InvoiceAudit.TAX_RATE_CREATED,
+            actor=actor,
+            target=rate,
+            request=request,
+            changes={"name": name, "percent": f"{percent.normalize():f}%"},
+        )
+        return rate
+
+
+def _rate_in_use(rate: TaxRate) -> bool:
+    return InvoiceLine.objects.filter(tax_rate=rate).exists()
+
+
+def tax_rate_update(*, rate: TaxRate, name=None, percent=None, actor, request=None) -> TaxRate:
+    """Rename or re-rate a rate no invoice uses yet; one in use is fixed (archive it and make
+    another)."""
+    with transaction.atomic():
+        rate = TaxRate.objects.select_for_update().get(pk=rate.pk)
+        name = rate.name if name is None else name
+        percent = rate.percent if percent is None else percent
+        checked = _rate_checked(name, percent, rate)
+        diff = {
+            field: [str(before), str(after)]
+            for field, before, after in (
+                ("name", rate.name, checked),
+                ("percent", rate.percent, percent),
+            )
+            if before != after
+        }
+        if not diff:
+            return rate
+        if _rate_in_use(rate):
+            raise ValidationError(
+                f"{rate} is on invoices already, so it cannot change: archive it and add "
+                "the new rate.",
+                code="rate_in_use",
+            )
+        rate.name, rate.percent = checked, percent
+        _rate_saved(rate)
+        activity_record(
+            action=InvoiceAudit.TAX_RATE_UPDATED,
+            actor=actor,
+            target=rate,
+            request=request,
+            changes=diff,
+        )
+        return rate
+
+
+def tax_rate_archive(*, rate: TaxRate, archived: bool = True, actor, request=None) -> TaxRate:
+    """Offer the rate no more (``archived``), or again; invoices that use it keep it."""
+    with transaction.atomic():
+        rate = TaxRate.objects.select_for_update().get(pk=rate.pk)
+        if rate.is_archived == archived:
+            return rate
+        if not archived:
+            _rate_checked(rate.name, rate.percent, rate)  # its name may have been reused
+        rate.archived_at = timezone.now() if archived else None
+        _rate_saved(rate)
+        activity_record(
+            action=InvoiceAudit.TAX_RATE_ARCHIVED if archived else InvoiceAudit.TAX_RATE_RESTORED,
+            actor=actor,
+            target=rate,
+            request=request,
+            changes={"name": rate.name},
+        )
+        return rate
+
+
+def tax_rate_delete(*, rate: TaxRate, actor, request=None) -> None:
+    """Delete a rate no invoice line uses; one in use can only be archived."""
+    with transaction.atomic():
+        rate = TaxRate.objects.select_for_update().get(pk=rate.pk)
+        if _rate_in_use(rate):
+            raise ValidationError(
+                f"{rate} is on invoices, so it cannot be deleted: archive it instead.",
+                code="rate_in_use",
+            )
+        activity_record(
+            action=InvoiceAudit.TAX_RATE_DELETED,
+            actor=actor,
+            target=rate,
+            request=request,
+            changes={"name": rate.name, "percent": f"{rate.percent.normalize():f}%"},
+        )
+        try:
+            with transaction.atomic():
+                rate.delete()
+        except ProtectedError as used:  # a line took it since the check
+            raise ValidationError(
+                f"{rate} is on invoices, so it cannot be deleted: archive it instead.",
+                code="rate_in_use",
+            ) from used
+
+
+# Credit notes
+
+CREDITABLE = (
+    InvoiceStatus.SENT,
+    InvoiceStatus.PENDING_PAYMENT,
+    InvoiceStatus.OVERDUE,
+    InvoiceStatus.PAID,
+)
+CREDIT_SERIES = "CN-"
+
+
+def _next_credit_number() -> str:
+    numbers = CreditNote.objects.values_list("number", flat=True)
+    latest = max((int(number.removeprefix(CREDIT_SERIES)) for number in numbers), default=0)
+    return f"{CREDIT_SERIES}{latest + 1:04d}"
+
+
+def _credit_rows(invoice: Invoice, lines, amount, currency: Currency, errors: _Errors):
+    """The credit note's unsaved lines and its (subtotal, tax): of ``lines`` (invoice lines
+    or their ids) each in full, or of ``amount`` (tax included) in the invoice's proportion
+    of tax, or, with neither, of all that is left to credit."""
+    remaining = invoice.total - credited_total(invoice)
+    if remaining <= 0:
+        errors.add("invoice", f"Invoice {invoice.number} is credited in full already.", "in_full")
+        return [], None
+    credited_lines = set(
+        CreditNoteLine.objects.filter(credit_note__invoice=invoice)
+        .exclude(invoice_line=None)
+        .values_list("invoice_line_id", flat=True)
+    )
+    if lines is None and amount is None:  # in full
+        untouched = not CreditNote.objects.filter(invoice=invoice).exists()
+        if untouched and invoice.kind == InvoiceKind.BUILT:
+            lines = list(invoice.lines.all())
+        else:
+            amount = remaining
+    if lines is not None:
+        if not lines:
+            errors.add("lines", "Choose at least one line to credit.", "no_lines")
+            return [], None
+        ids = [line.pk if isinstance(line, InvoiceLine) else line for line in lines]
+        chosen = {line.pk: line for line in invoice.lines.select_related("tax_rate")}
+        rows = []
+        for position, line_id in enumerate(dict.fromkeys(ids), start=1):
+            line = chosen.get(line_id)
+            if line is None:
+                errors.add("lines", f"Invoice {invoice.number} has no line {line_id}.", "no_line")
+            elif line.pk in credited_lines:
+                errors.add(
+                    "lines", f"Line {line.position} is credited already.", "credited_already"
+                )
+            else:
+                rows.append(
+                    CreditNoteLine(
+                        position=position,
+                        invoice_line=line,
+                        description=line.description,
+                        amount=line.amount,
+                        tax_rate=line.tax_rate,
+                        tax_percent=line.tax_percent,
+                    )
+                )
+        if errors.by_field:
+            return [], None
+        subtotal = sum((row.amount for row in rows), Decimal(0))
+        tax = sum((t.amount for t in tax_lines(rows, currency)), Decimal(0))
+    else:
+        try:
+            validation.validate_amount(amount, currency, "amount")
+        except ValidationError as error:
+            errors.add("amount", error.messages[0], error.code)
+            return [], None
+        if amount <= 0:
+            errors.add("amount", "Credit more than zero.", "not_positive")
+            return [], None
+        tax = money_round(amount * invoice.tax / invoice.total, currency) if invoice.total else 0
+        subtotal = amount - tax
+        rows = [
+            CreditNoteLine(
+                position=1,
+                description=f"Credit on invoice {invoice.number}",
+                amount=subtotal,
+            )
+        ]
+    if subtotal + tax > remaining:
+        field = "lines" if lines is not None else "amount"
+        left = format_money(remaining, invoice.currency)
+        errors.add(
+            field,
+            f"That is more than is left to credit on invoice {invoice.number} ({left}).",
+            "over_credit",
+        )
+        return [], None
+    return rows, (subtotal, tax)
+
+
+def _credit_pdf(note: CreditNote, rows: list[CreditNoteLine]) -> ContentFile:
+    from tenant_apps.invoices.pdf import credit_note_pdf_render
+
+    agency = connection.tenant
+    logo = brand_image(agency, ImageKind.LOGO, digest="")
+    with regional_for(agency=agency):
+        content = credit_note_pdf_render(
+            note,
+            rows,
+            brand=brand_for(agency),
+            company_name=note.invoice.company.name,
+            logo=bytes(logo.data) if logo else None,
+            legal=legal_details(),
+        )
+    return ContentFile(content, name=f"Credit note {note.number}.pdf")
+
+
+def credit_note_create(
+    *, invoice: Invoice, reason: str, actor, lines=None, amount=None, request=None
+) -> CreditNote:
+    """Reverse ``invoice`` in part or in full: its ``lines`` (InvoiceLines or ids, each in
+    full, with their tax), or an ``amount`` (tax included; its tax in the invoice's
+    proportion), or with neither all that is left to credit. Never more than is left; only
+    invoices the client has been sent (not void). Numbered CN-0001 on, with its PDF."""
+    if lines is not None and amount is not None:
+        raise ValueError("Credit lines or an amount, not both.")
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        invoice = _locked(invoice)  # two credits at once never pass the total between them
+        errors = _Errors()
+        if not reason:
+            errors.add("reason", "Say why the invoice is credited.", "required")
+        elif len(reason) > 500:
+            errors.add("reason", "Keep the reason to 500 characters.", "max_length")
+        if invoice.status not in CREDITABLE:
+            errors.add(
+                "invoice",
+                f"Invoice {invoice.number} is {invoice.get_status_display().lower()}: only an "
+                "invoice sent to the client (and not void) can be credited.",
+                "not_creditable",
+            )
+            errors.raise_any()
+        currency = currency_get(invoice.currency)
+        rows, figures = _credit_rows(invoice, lines, amount, currency, errors)
+        errors.raise_any()
+        subtotal, tax = figures
+        with connection.cursor() as cursor:  # one number at a time, per agency
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.cn"]
+            )
+        note = CreditNote(
+            invoice=invoice,
+            number=_next_credit_number(),
+            issue_date=agency_today(),
+            reason=reason,
+            subtotal=subtotal,
+            tax=tax,
+            total=subtotal + tax,
+            created_by=actor,
+        )
+        pdf = _credit_pdf(note, rows)
+        with _storing([pdf], actor) as [stored]:
+            note.pdf = stored
+            note.save()
+            for row in rows:
+                row.credit_note = note
+            CreditNoteLine.objects.bulk_create(rows)
+            activity_record(
+                action=InvoiceAudit.INVOICE_CREDITED,
+                actor=actor,
+                target=invoice,
+                request=request,
+                changes={
+                    "credit_note": note.number,
+                    "total": format_money(note.total, invoice.currency),
+                    "reason": reason,
+                },
+            )
+            invoice_notify_on_commit(NoticeKind.CREDITED, invoice, note.pk)
+        return note

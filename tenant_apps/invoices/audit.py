@@ -26,6 +26,32 @@ class InvoiceAudit(AuditEvent):
     INVOICE_MARKED_PAID = "invoice.marked_paid", "Invoice paid", "{actor} marked {object} paid"
     INVOICE_VOIDED = "invoice.voided", "Invoice voided", "{actor} voided {object}"
     INVOICE_BECAME_OVERDUE = "invoice.became_overdue", "Invoice overdue", "{object} became overdue"
+    INVOICE_CREDITED = (
+        "invoice.credited",
+        "Credit note issued",
+        "{actor} issued credit note {credit_note} on {object}",
+        "{actor} credited {object}",
+    )
+    # The agency's invoicing settings: not "invoice." codes, which an invoice's history reads.
+    LEGAL_DETAILS_UPDATED = (
+        "invoicing.legal_details_updated",
+        "Invoice details changed",
+        "{actor} changed the invoice details ({fields})",
+        "{actor} changed the invoice details",
+    )
+    TAX_RATE_CREATED = "invoicing.tax_rate_created", "Tax rate added", "{actor} added {object}"
+    TAX_RATE_UPDATED = "invoicing.tax_rate_updated", "Tax rate changed", "{actor} changed {object}"
+    TAX_RATE_ARCHIVED = (
+        "invoicing.tax_rate_archived",
+        "Tax rate archived",
+        "{actor} archived {object}",
+    )
+    TAX_RATE_RESTORED = (
+        "invoicing.tax_rate_restored",
+        "Tax rate restored",
+        "{actor} offered {object} again",
+    )
+    TAX_RATE_DELETED = "invoicing.tax_rate_deleted", "Tax rate deleted", "{actor} deleted {object}"
 
     fields = nonmember(
         {
@@ -39,6 +65,11 @@ class InvoiceAudit(AuditEvent):
             "currency": Field("Currency"),
             "note": Field("Note"),
             "pdf": Field("PDF"),
+            "fields": Field("Fields", clients=False),
+            "credit_note": Field("Credit note"),
+            "reason": Field("Reason"),
+            "name": Field("Name"),
+            "percent": Field("Rate"),
         }
     )
 

@@ -18,7 +18,7 @@ from branding.emails import branded_email
 from branding.selectors import brand_for
 from shared_apps.accounts.models import User
 from shared_apps.core.formatting import format_day, format_money
-from tenant_apps.invoices.models import Invoice, NoticeKind
+from tenant_apps.invoices.models import CreditNote, Invoice, NoticeKind
 from tenant_apps.invoices.selectors import agency_today, invoice_recipients
 from tenant_apps.kit.access import OWNER_OR_ADMIN
 from tenant_apps.people.models import TeamMember
@@ -58,6 +58,13 @@ NOTICES = {
         "Payment received: invoice {number}",
         "Thank you: we have received payment of {total} for invoice {number}.",
     ),
+    NoticeKind.CREDITED: Notice(
+        invoice_recipients,
+        "Credit note {credit_number} on invoice {number}",
+        "{agency} has issued credit note {credit_number} for {credited} on invoice {number} "
+        "({total}): {reason}",
+        for_client=False,  # no "Pay now" beside money given back
+    ),
     NoticeKind.PAYMENT_REPORTED: Notice(
         team_recipients,
         "{company} reports paying invoice {number}",
@@ -86,6 +93,7 @@ class InvoiceMail:
 
     kind: str
     invoice: Invoice
+    occurrence: int = 0  # for a credit note's notice, the credit note
 
     @property
     def notice(self) -> Notice:
@@ -106,6 +114,11 @@ class InvoiceMail:
         }
         if self.kind == NoticeKind.REMINDER:
             words["days_late"] = _days((agency_today() - invoice.due_date).days)
+        if self.kind == NoticeKind.CREDITED:
+            note = CreditNote.objects.get(pk=self.occurrence, invoice=invoice)
+            words["credit_number"] = note.number
+            words["credited"] = format_money(note.total, invoice.currency)
+            words["reason"] = note.reason
         return {
             "invoice": invoice,
             "total": words["total"],

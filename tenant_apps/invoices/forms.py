@@ -5,15 +5,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from shared_apps.core.dates import LocalDateField
+from shared_apps.core.formatting import format_money
 from tenant_apps.invoices import validation
 from tenant_apps.invoices.currencies import currency_choices
-from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus
-from tenant_apps.invoices.selectors import agency_today, invoice_number_suggest
+from tenant_apps.invoices.models import UNPAID_STATUSES, Invoice, InvoiceStatus, TaxRate
+from tenant_apps.invoices.selectors import (
+    agency_today,
+    invoice_number_suggest,
+    legal_details,
+)
 from tenant_apps.kit import words
 from tenant_apps.kit.widgets import QuickSelect
 from tenant_apps.people.models import ClientCompany
-
-PAYMENT_TERMS_DAYS = 30
 
 
 def _amount(label: str, **kwargs) -> forms.DecimalField:
@@ -88,7 +91,8 @@ class _InvoiceFields(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional: printed at the foot of the invoice (payment terms, bank details).",
+        help_text="Optional: printed at the foot of the invoice. Your bank details and "
+        "payment terms print from the invoicing settings.",
     )
 
     def __init__(self, data=None, files=None, *, companies=None, invoice=None, initial=None):
@@ -98,7 +102,7 @@ class _InvoiceFields(forms.Form):
             initial = {
                 "number": invoice_number_suggest(),
                 "issue_date": today,
-                "due_date": today + timedelta(days=PAYMENT_TERMS_DAYS),
+                "due_date": today + timedelta(days=legal_details().payment_days),
             }
         super().__init__(data, files, initial=initial)
         if companies is None:  # editing: the client stays as it is
@@ -116,18 +120,9 @@ class _InvoiceFields(forms.Form):
 
 
 class InvoiceForm(_InvoiceFields):
-    """An invoice built from lines (in LineFormSet beside it)."""
+    """An invoice built from lines (in LineFormSet beside it), each with its tax rate."""
 
-    tax_rate = forms.DecimalField(
-        label="Tax rate (%)",
-        max_digits=5,
-        decimal_places=2,
-        initial=Decimal(0),
-        validators=[validation.validate_tax_rate],
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-    )
-
-    field_order = ["company", "number", "currency", "issue_date", "due_date", "tax_rate"]
+    field_order = ["company", "number", "currency", "issue_date", "due_date"]
 
 
 class UploadForm(_InvoiceFields):
@@ -165,6 +160,25 @@ class LineForm(forms.Form):
         decimal_places=validation.UNIT_PRICE_PLACES,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
+    tax_rate = forms.ModelChoiceField(
+        queryset=TaxRate.objects.none(), required=False, label="Tax", empty_label="No tax"
+    )
+
+    def __init__(self, *args, rates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        rates = rates if rates is not None else offered_rates()
+        self.fields["tax_rate"].queryset = rates
+        offered = [rate for rate in rates if not rate.is_archived]
+        if len(offered) == 1:  # the agency's one rate is what a new line most likely bears
+            self.fields["tax_rate"].initial = offered[0].pk
+
+
+def offered_rates(invoice: Invoice | None = None):
+    """The rates a line may take: those offered, and any the draft bears already."""
+    rates = TaxRate.objects.filter(archived_at__isnull=True)
+    if invoice is not None:
+        rates = rates | TaxRate.objects.filter(lines__invoice=invoice)
+    return rates.distinct().order_by("percent", "name", "id")
 
 
 class BaseLineFormSet(forms.BaseFormSet):
@@ -182,7 +196,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         """The rows filled in well enough to bill: blank rows (which clean to {}) and rows
         ticked for removal are skipped. Usable before the whole set is valid (a preview)."""
         return [
-            {name: form.cleaned_data[name] for name in ("description", "quantity", "unit_price")}
+            {name: form.cleaned_data.get(name) for name in LINE_FIELDS}
             for form in self.forms
             if form.is_valid() and form.cleaned_data and not self._should_delete_form(form)
         ]
@@ -199,15 +213,22 @@ LineFormSet = forms.formset_factory(
     validate_max=True,
 )
 LINES_PREFIX = "lines"
+LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
 BLANK_ROWS = 3
 
 
-def line_formset(data=None, *, invoice: Invoice | None = None) -> BaseLineFormSet:
-    """The draft's lines to edit, or BLANK_ROWS empty rows for a new invoice."""
+def line_formset(data=None, *, invoice: Invoice | None = None, rates=None) -> BaseLineFormSet:
+    """The draft's lines to edit, or BLANK_ROWS empty rows for a new invoice; their rates
+    are those offered (and the draft's own), or ``rates``."""
     initial = None
     if invoice is not None:
-        initial = list(invoice.lines.values("description", "quantity", "unit_price"))
-    formset = LineFormSet(data, initial=initial, prefix=LINES_PREFIX)
+        initial = [
+            {"description": line.description, "quantity": line.quantity}
+            | {"unit_price": line.unit_price, "tax_rate": line.tax_rate_id}
+            for line in invoice.lines.all()
+        ]
+    rates = offered_rates(invoice) if rates is None else rates
+    formset = LineFormSet(data, initial=initial, prefix=LINES_PREFIX, form_kwargs={"rates": rates})
     if invoice is None:
         formset.extra = BLANK_ROWS  # "Add a line" appends more in place
     return formset
@@ -217,7 +238,10 @@ def line_row(index: int) -> LineForm:
     """A blank row to append to the lines (the "Add a line" button)."""
     formset = LineFormSet(prefix=LINES_PREFIX)
     row = LineForm(
-        prefix=formset.add_prefix(index), empty_permitted=True, use_required_attribute=False
+        prefix=formset.add_prefix(index),
+        empty_permitted=True,
+        use_required_attribute=False,
+        rates=offered_rates(),
     )
     formset.add_fields(row, index)
     return row
@@ -232,3 +256,131 @@ class MoveForm(forms.Form):
             attrs={"placeholder": "Why, or a payment reference: kept in the history"}
         ),
     )
+
+
+class LegalDetailsForm(forms.Form):
+    """What every invoice says about who issues it and how to pay it by transfer."""
+
+    company_name = forms.CharField(
+        required=False, max_length=200, label="Company name", help_text="Your legal name."
+    )
+    address = forms.CharField(
+        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tax_id = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Tax ID",
+        validators=[validation.validate_tax_id],
+        help_text="Your VAT or tax number, as it must appear on invoices.",
+    )
+    bank_name = forms.CharField(required=False, max_length=100, label="Bank")
+    iban = forms.CharField(
+        required=False,
+        max_length=42,  # spaced in fours
+        label="IBAN",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    bic = forms.CharField(
+        required=False,
+        max_length=14,
+        label="BIC / SWIFT",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    account_details = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Other bank details",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Without an IBAN: account number and sort code, routing number...",
+    )
+    payment_terms = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Payment terms",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Printed on every invoice, e.g. late payment fees.",
+    )
+    payment_days = forms.IntegerField(
+        min_value=0,
+        max_value=validation.MAX_PAYMENT_DAYS,
+        label="Days to pay",
+        help_text="A new invoice is due this many days after its issue date.",
+    )
+
+    def clean_iban(self):
+        value = validation.compact(self.cleaned_data["iban"])
+        validation.validate_iban(value)
+        return value
+
+    def clean_bic(self):
+        value = validation.compact(self.cleaned_data["bic"])
+        validation.validate_bic(value)
+        return value
+
+
+class TaxRateForm(forms.Form):
+    name = forms.CharField(max_length=60, help_text="As invoices print it, e.g. VAT.")
+    percent = forms.DecimalField(
+        label="Rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        validators=[validation.validate_tax_rate],
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+
+class CreditNoteForm(forms.Form):
+    """Credit an invoice: all that is left, some of its lines, or an amount."""
+
+    MODES = [
+        ("full", "All that is left to credit"),
+        ("lines", "Some lines"),
+        ("amount", "An amount"),
+    ]
+    mode = forms.ChoiceField(
+        choices=MODES, initial="full", widget=forms.RadioSelect, label="What to credit"
+    )
+    lines = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Lines"
+    )
+    amount = _amount("Amount (tax included)", required=False)
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Printed on the credit note, and seen by the client.",
+    )
+
+    def __init__(self, *args, invoice: Invoice, creditable_lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+        choices = [
+            (
+                line.pk,
+                f"{line.position}. {line.description} "
+                f"({format_money(line.amount, invoice.currency)})",
+            )
+            for line in creditable_lines
+        ]
+        self.fields["lines"].choices = choices
+        if not choices:
+            del self.fields["lines"]
+            self.fields["mode"].choices = [m for m in self.MODES if m[0] != "lines"]
+
+    def clean(self):
+        data = super().clean()
+        mode = data.get("mode")
+        if mode == "lines" and not data.get("lines"):
+            self.add_error("lines", "Choose at least one line to credit.")
+        if mode == "amount" and data.get("amount") is None:
+            self.add_error("amount", "Give the amount to credit.")
+        return data
+
+    def credit(self) -> dict:
+        """The action's lines or amount (neither: in full)."""
+        mode = self.cleaned_data["mode"]
+        if mode == "lines":
+            return {"lines": self.cleaned_data["lines"]}
+        if mode == "amount":
+            return {"amount": self.cleaned_data["amount"]}
+        return {}

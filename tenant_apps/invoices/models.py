@@ -137,13 +137,6 @@ class Invoice(models.Model):
     status = models.CharField(max_length=20, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
     issue_date = models.DateField()
     due_date = models.DateField()
-    tax_rate = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text="Percent, applied to the subtotal.",
-    )
     subtotal = _money(default=Decimal("0"))
     tax = _money(default=Decimal("0"))
     total = _money(default=Decimal("0"))
@@ -202,6 +195,43 @@ class Invoice(models.Model):
         ]
 
 
+class TaxRate(models.Model):
+    """A tax the agency charges (VAT 20%, reduced rate 5.5%...), chosen per invoice line.
+
+    A rate on some invoice line is fixed: its name and percentage are what those invoices
+    say. It can only be archived (offered no more), never changed or deleted."""
+
+    name = models.CharField(max_length=60)
+    percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Percent of the lines it applies to.",
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["percent", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("name"),
+                condition=Q(archived_at__isnull=True),
+                name="tax_rate_name_unique_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100), name="tax_rate_percent_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.percent.normalize():f}%)"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
@@ -212,6 +242,12 @@ class InvoiceLine(models.Model):
     # Finer than any currency, for rates like 0.125 an hour; the amount is rounded.
     unit_price = models.DecimalField(max_digits=16, decimal_places=4)
     amount = _money()
+    # The tax on this line, if any; its percentage as it was billed (a rate in use is fixed,
+    # but the line keeps its own copy so figures never need the rate).
+    tax_rate = models.ForeignKey(
+        TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
+    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
 
     class Meta:
         ordering = ["position"]
@@ -229,6 +265,7 @@ class NoticeKind(models.TextChoices):
     REMINDER = "reminder", "Overdue reminder"
     PAYMENT_REPORTED = "payment_reported", "Payment reported"
     PAID = "paid", "Payment received"
+    CREDITED = "credited", "Credit note issued"
 
 
 class InvoiceNotice(models.Model):
@@ -236,7 +273,8 @@ class InvoiceNotice(models.Model):
     or repeated task never sends it twice.
 
     ``occurrence`` tells repeats of a kind apart: the reminder's step (0 on becoming overdue,
-    then one a week), the activity entry of a payment report, else 0.
+    then one a week), the activity entry of a payment report, the credit note credited,
+    else 0.
     """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="notices")
@@ -256,3 +294,134 @@ class InvoiceNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.invoice_id} to {self.recipient_id}"
+
+
+class LegalDetails(models.Model):
+    """Who issues the agency's invoices and how to pay them by transfer: printed on every
+    invoice PDF and shown on the invoice's page. One row per agency (pk 1), made on first
+    save; until then every field is empty."""
+
+    company_name = models.CharField(max_length=200, blank=True)
+    address = models.TextField(max_length=500, blank=True)
+    tax_id = models.CharField(max_length=40, blank=True)
+    bank_name = models.CharField(max_length=100, blank=True)
+    iban = models.CharField(max_length=34, blank=True)
+    bic = models.CharField(max_length=11, blank=True)
+    account_details = models.TextField(
+        max_length=300,
+        blank=True,
+        help_text="Other bank details: account number and sort code, routing number...",
+    )
+    payment_terms = models.TextField(max_length=500, blank=True)
+    payment_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days from issue to due date on a new invoice."
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "legal details"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="legal_details_single_row"),
+            models.CheckConstraint(condition=Q(payment_days__lte=365), name="payment_days_range"),
+        ]
+
+    def __str__(self):
+        return "Invoice details"
+
+    @property
+    def pays_by_transfer(self) -> bool:
+        return bool(self.iban or self.account_details)
+
+    @property
+    def issuer_lines(self) -> list[str]:
+        """The issuer block: name, address lines, tax id."""
+        lines = [self.company_name] if self.company_name else []
+        lines += [line.strip() for line in self.address.splitlines() if line.strip()]
+        if self.tax_id:
+            lines.append(f"Tax ID: {self.tax_id}")
+        return lines
+
+    @property
+    def bank_lines(self) -> list[str]:
+        """How to pay by transfer, line by line."""
+        lines = []
+        if self.bank_name:
+            lines.append(f"Bank: {self.bank_name}")
+        if self.iban:
+            grouped = " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+            lines.append(f"IBAN: {grouped}")
+        if self.bic:
+            lines.append(f"BIC: {self.bic}")
+        lines += [line.strip() for line in self.account_details.splitlines() if line.strip()]
+        return lines
+
+
+credit_note_number = RegexValidator(r"^CN-\d{4,}$", "Credit notes are numbered CN-0001, CN-0002...")
+
+
+class CreditNote(models.Model):
+    """Reverses an invoice in part or in full: chosen lines of it (with their tax), or an
+    amount (its tax in the invoice's proportion). Numbered in its own series (CN-0001), with
+    its own PDF; the credits of an invoice never add up to more than its total."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField(max_length=20, validators=[credit_note_number])
+    issue_date = models.DateField()
+    reason = models.CharField(max_length=500)
+    subtotal = _money()
+    tax = _money()
+    total = _money()
+    pdf = models.OneToOneField(
+        "files.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="credit_note_number_unique"),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") + F("tax")), name="credit_note_total_adds_up"
+            ),
+            models.CheckConstraint(condition=Q(total__gt=0), name="credit_note_total_positive"),
+        ]
+
+    def __str__(self):
+        return f"Credit note {self.number}"
+
+
+class CreditNoteLine(models.Model):
+    """What a credit note gives back: an invoice line (all of it), or an amount."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    # The invoice line credited; None for an amount.
+    invoice_line = models.ForeignKey(
+        InvoiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="credits"
+    )
+    description = models.CharField(max_length=300)
+    amount = _money()  # before tax
+    tax_rate = models.ForeignKey(
+        TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_note", "position"], name="credit_note_line_position"
+            ),
+            # An invoice line is credited once at most.
+            models.UniqueConstraint(
+                fields=["invoice_line"],
+                condition=Q(invoice_line__isnull=False),
+                name="invoice_line_credited_once",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description

@@ -16,7 +16,15 @@ from fpdf.fonts import FontFace
 
 from branding.selectors import BrandView
 from shared_apps.core.formatting import format_day, format_money
-from tenant_apps.invoices.models import Invoice, InvoiceLine
+from tenant_apps.invoices.currencies import currency_get
+from tenant_apps.invoices.figures import tax_lines
+from tenant_apps.invoices.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    LegalDetails,
+)
 
 # fontTools logs every subsetting step at INFO, the level the project logs at.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -80,9 +88,13 @@ def invoice_pdf_render(
     brand: BrandView,
     company_name: str,
     logo: bytes | None = None,
+    legal: LegalDetails | None = None,
 ) -> bytes:
     """The PDF of ``invoice`` (saved or not) with ``lines``, from ``brand``'s agency, with
-    its ``logo`` (PNG bytes) when it has one."""
+    its ``logo`` (PNG bytes) when it has one, and its ``legal`` details: who issues it
+    (beside the client's name) and how to pay by transfer (at the foot)."""
+    legal = legal or LegalDetails()
+    currency = currency_get(invoice.currency)
     primary = _rgb(brand.primary_colour)
     pdf = PortalPdf(footer_text=f"{brand.portal_name} · Invoice {invoice.number}")
     pdf.set_title(f"Invoice {invoice.number}")
@@ -131,15 +143,28 @@ def invoice_pdf_render(
     pdf.cell(width / 2, 6, "Billed to", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
     pdf.set_font(FONT, "B", 13)
-    pdf.multi_cell(width / 2, 7, company_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_y(max(pdf.get_y(), top) + 8)
+    pdf.multi_cell(width / 2 - 4, 7, company_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = pdf.get_y()
+    issuer = legal.issuer_lines
+    if issuer:
+        pdf.set_xy(18 + width / 2, top + 2)
+        pdf.set_font(FONT, "", 11)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(width / 2, 6, "From", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+        pdf.set_font(FONT, "B", 10)
+        pdf.multi_cell(width / 2, 5, issuer[0], new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "", 9)
+        pdf.multi_cell(width / 2, 4.5, "\n".join(issuer[1:]), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        top = pdf.get_y()
+    pdf.set_y(max(bottom, top) + 8)
 
     pdf.set_font(FONT, "", 10)
     pdf.set_draw_color(*LINE)
     pdf.set_fill_color(255, 255, 255)
     with pdf.table(
-        col_widths=(width * 0.52, width * 0.12, width * 0.18, width * 0.18),
-        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
+        col_widths=(width * 0.40, width * 0.10, width * 0.17, width * 0.15, width * 0.18),
+        text_align=("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT"),
         headings_style=FontFace(emphasis="BOLD", color=_readable_on(primary), fill_color=primary),
         borders_layout="HORIZONTAL_LINES",
         cell_fill_color=ZEBRA,
@@ -147,31 +172,36 @@ def invoice_pdf_render(
         line_height=6,
         padding=1.5,
     ) as table:
-        table.row(["Description", "Quantity", "Unit price", "Amount"])
+        table.row(["Description", "Qty", "Unit price", "Tax", "Amount"])
         for line in lines:
+            rate = line.tax_rate
             table.row(
                 [
                     line.description,
                     _quantity(line.quantity),
                     format_money(line.unit_price, invoice.currency),
+                    f"{rate.name} {_quantity(line.tax_percent)}%" if rate else "None",
                     format_money(line.amount, invoice.currency),
                 ]
             )
 
     pdf.ln(4)
-    totals = [
-        ("Subtotal", format_money(invoice.subtotal, invoice.currency), ""),
-        (
-            f"Tax ({invoice.tax_rate.normalize():f}%)",
-            format_money(invoice.tax, invoice.currency),
-            "",
-        ),
-        ("Total due", format_money(invoice.total, invoice.currency), "B"),
-    ]
+    taxes = tax_lines(lines, currency)
+    totals = [("Subtotal", format_money(invoice.subtotal, invoice.currency), "")]
+    for tax_line in taxes:
+        label = tax_line.label
+        if len(taxes) > 1:
+            label += f" on {format_money(tax_line.base, invoice.currency)}"
+        totals.append((label, format_money(tax_line.amount, invoice.currency), ""))
+    if len(taxes) != 1:
+        totals.append(
+            ("Tax in all" if taxes else "Tax", format_money(invoice.tax, invoice.currency), "")
+        )
+    totals.append(("Total due", format_money(invoice.total, invoice.currency), "B"))
     for label, value, style in totals:
-        pdf.set_x(18 + width * 0.52)
+        pdf.set_x(18 + width * 0.40)
         pdf.set_font(FONT, style, 12 if style else 10)
-        pdf.cell(width * 0.24, 7, label)
+        pdf.cell(width * 0.36, 7, label)
         pdf.cell(width * 0.24, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     pdf.ln(6)
@@ -195,9 +225,140 @@ def invoice_pdf_render(
             new_y=YPos.NEXT,
         )
         pdf.set_text_color(*INK)
+    bank = legal.bank_lines
+    if bank:
+        pdf.ln(3)
+        pdf.set_font(FONT, "B", 10)
+        pdf.cell(width, 6, "Pay by bank transfer", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "", 10)
+        details = [*bank, f"Reference: {invoice.number}"]
+        if legal.company_name:
+            details.insert(0, f"Account holder: {legal.company_name}")
+        pdf.multi_cell(width, 5, "\n".join(details), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if legal.payment_terms:
+        pdf.ln(3)
+        pdf.set_font(FONT, "", 9)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(width, 4.5, legal.payment_terms, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
     if invoice.notes:
         pdf.ln(4)
         pdf.set_font(FONT, "", 10)
         pdf.set_text_color(*MUTED)
         pdf.multi_cell(width, 5, invoice.notes, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def credit_note_pdf_render(
+    note: CreditNote,
+    rows: Sequence[CreditNoteLine],
+    *,
+    brand: BrandView,
+    company_name: str,
+    logo: bytes | None = None,
+    legal: LegalDetails | None = None,
+) -> bytes:
+    """The PDF of credit note ``note`` (saved or not) with ``rows``: what it gives back on
+    which invoice, and why."""
+    legal = legal or LegalDetails()
+    invoice = note.invoice
+    currency = currency_get(invoice.currency)
+    primary = _rgb(brand.primary_colour)
+    pdf = PortalPdf(footer_text=f"{brand.portal_name} · Credit note {note.number}")
+    pdf.set_title(f"Credit note {note.number}")
+    pdf.set_author(brand.portal_name)
+    pdf.set_creator("Client Portal")
+    pdf.add_page()
+    width = pdf.epw
+    pdf.set_fill_color(*primary)
+    if logo:
+        pdf.rect(0, 0, pdf.w, 5, style="F")
+        pdf.image(BytesIO(logo), x=18, y=11, h=16, keep_aspect_ratio=True, w=width / 2)
+    else:
+        pdf.rect(0, 0, pdf.w, 30, style="F")
+        pdf.set_xy(18, 9)
+        pdf.set_font(FONT, "B", 18)
+        pdf.set_text_color(*_readable_on(primary))
+        pdf.cell(width, 12, brand.portal_name)
+
+    pdf.set_xy(18, 40)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, "B", 22)
+    pdf.cell(width / 2, 10, "Credit note")
+    facts = [
+        ("Number", note.number),
+        ("Issued", format_day(note.issue_date)),
+        ("For invoice", invoice.number),
+        ("Invoice dated", format_day(invoice.issue_date)),
+    ]
+    top = 40
+    for label, value in facts:
+        pdf.set_xy(18 + width / 2, top)
+        pdf.set_font(FONT, "", 11)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(32, 6, label)
+        pdf.set_text_color(*INK)
+        pdf.cell(width / 2 - 32, 6, value, align="R")
+        top += 7
+
+    pdf.set_xy(18, 56)
+    pdf.set_font(FONT, "", 11)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(width / 2, 6, "Credited to", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, "B", 13)
+    pdf.multi_cell(width / 2 - 4, 7, company_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = pdf.get_y()
+    issuer = legal.issuer_lines
+    if issuer:
+        pdf.set_xy(18 + width / 2, top + 2)
+        pdf.set_font(FONT, "", 9)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(width / 2, 4.5, "From: " + "\n".join(issuer), new_x=XPos.LEFT)
+        top = pdf.get_y()
+    pdf.set_y(max(bottom, top) + 8)
+
+    pdf.set_font(FONT, "", 10)
+    pdf.set_text_color(*INK)
+    pdf.set_draw_color(*LINE)
+    with pdf.table(
+        col_widths=(width * 0.6, width * 0.2, width * 0.2),
+        text_align=("LEFT", "LEFT", "RIGHT"),
+        headings_style=FontFace(emphasis="BOLD", color=_readable_on(primary), fill_color=primary),
+        borders_layout="HORIZONTAL_LINES",
+        cell_fill_color=ZEBRA,
+        cell_fill_mode="ROWS",
+        line_height=6,
+        padding=1.5,
+    ) as table:
+        table.row(["Credited", "Tax", "Amount"])
+        for row in rows:
+            rate = row.tax_rate
+            table.row(
+                [
+                    row.description,
+                    f"{rate.name} {_quantity(row.tax_percent)}%" if rate else "",
+                    format_money(row.amount, invoice.currency),
+                ]
+            )
+
+    pdf.ln(4)
+    taxes = tax_lines(rows, currency)
+    totals = [("Subtotal", format_money(note.subtotal, invoice.currency), "")]
+    totals += [(t.label, format_money(t.amount, invoice.currency), "") for t in taxes]
+    if len(taxes) != 1:
+        totals.append(
+            ("Tax in all" if taxes else "Tax", format_money(note.tax, invoice.currency), "")
+        )
+    totals.append(("Total credited", format_money(note.total, invoice.currency), "B"))
+    for label, value, style in totals:
+        pdf.set_x(18 + width * 0.40)
+        pdf.set_font(FONT, style, 12 if style else 10)
+        pdf.cell(width * 0.36, 7, label)
+        pdf.cell(width * 0.24, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(width, 6, "Reason", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(width, 5, note.reason, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

@@ -25,7 +25,7 @@ def invoice_notify(kind: str, invoice_id: int, occurrence: int = 0) -> int:
         return 0
     if kind == NoticeKind.REMINDER and invoice.status != InvoiceStatus.OVERDUE:
         return 0  # paid (or reported paid) since the sweep queued it
-    mail = InvoiceMail(kind, invoice)
+    mail = InvoiceMail(kind, invoice, occurrence)
     done = set(
         InvoiceNotice.objects.filter(invoice=invoice, kind=kind, occurrence=occurrence).values_list(
             "recipient_id", flat=True

@@ -1,6 +1,7 @@
 """What an invoice's fields may hold. Forms, serializers and the actions all check with these,
 so a page, the API and a direct call refuse the same input with the same words."""
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -101,3 +102,64 @@ def validate_pdf_upload(upload) -> None:
             code="not_pdf",
             params={"name": accepted.name, "kind": accepted.kind.label},
         )
+
+
+# The agency's legal details
+
+IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+BIC_SHAPE = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+TAX_ID_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$")
+
+
+def compact(value: str) -> str:
+    """An IBAN or BIC as typed ("de89 3704 0044 ...") → "DE89370400 ..." without spaces."""
+    return "".join((value or "").split()).upper()
+
+
+def validate_iban(value: str) -> None:
+    """Shape and the ISO 13616 check digits (mod 97), so a typo is caught before print."""
+    if not value:
+        return
+    if not IBAN_SHAPE.match(value):
+        raise ValidationError(
+            "An IBAN is a country code, two check digits and up to 30 letters or digits, "
+            "e.g. DE89 3704 0044 0532 0130 00.",
+            code="iban_shape",
+        )
+    digits = "".join(str(int(char, 36)) for char in value[4:] + value[:4])
+    if int(digits) % 97 != 1:
+        raise ValidationError(
+            "This IBAN's check digits do not match: check it for a typo.", code="iban_checksum"
+        )
+
+
+def validate_bic(value: str) -> None:
+    if value and not BIC_SHAPE.match(value):
+        raise ValidationError(
+            "A BIC (SWIFT code) has 8 or 11 letters and digits, e.g. COBADEFFXXX.", code="bic"
+        )
+
+
+def validate_tax_id(value: str) -> None:
+    if value and not TAX_ID_SHAPE.match(value):
+        raise ValidationError(
+            "Use letters, digits, spaces and . / - only, e.g. FR40303265045.", code="tax_id"
+        )
+
+
+MAX_PAYMENT_DAYS = 365
+
+
+def validate_payment_days(value: int) -> None:
+    if not 0 <= value <= MAX_PAYMENT_DAYS:
+        raise ValidationError(
+            f"Give a number of days from 0 to {MAX_PAYMENT_DAYS}.", code="payment_days"
+        )
+
+
+# Tax rates
+
+
+def validate_tax_rate_name(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Name the rate, e.g. VAT.", code="required")

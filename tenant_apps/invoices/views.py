@@ -5,11 +5,8 @@ The detail page's actions post with htmx and get back the header they change, wi
 history out of band; without htmx the same routes redirect, or show the refusal (400).
 """
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,28 +14,56 @@ from django.views.decorators.http import require_POST
 
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.invoices import actions
+from tenant_apps.invoices.actions import CREDITABLE
 from tenant_apps.invoices.currencies import currency_get
 from tenant_apps.invoices.forms import (
+    CreditNoteForm,
     InvoiceForm,
     InvoiceListForm,
+    LegalDetailsForm,
     MoveForm,
+    TaxRateForm,
     UploadForm,
     line_formset,
     line_row,
 )
-from tenant_apps.invoices.models import MOVE_PERMISSIONS, MOVES, Invoice, InvoiceKind, InvoiceStatus
+from tenant_apps.invoices.models import (
+    MOVE_PERMISSIONS,
+    MOVES,
+    CreditNote,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    TaxRate,
+)
 from tenant_apps.invoices.selectors import (
     agency_today,
+    credited_total,
+    invoice_credit_notes,
     invoice_history,
+    invoice_taxes,
     invoice_totals,
+    legal_details,
+    tax_rates,
     visible_invoices,
 )
-from tenant_apps.invoices.validation import MAX_LINES, validate_tax_rate
+from tenant_apps.invoices.validation import MAX_LINES
 from tenant_apps.kit.access import actor_for, can, permission_required, require
 from tenant_apps.kit.htmx import is_htmx, list_template
+from tenant_apps.kit.lists import CountedPaginator
 from tenant_apps.people.selectors import visible_companies
 
 PAGE_SIZE = 25
+ROW_FIELDS = [
+    "company",
+    "company__name",
+    "number",
+    "currency",
+    "status",
+    "issue_date",
+    "due_date",
+    "total",
+]
 
 
 def _posted(request):
@@ -60,14 +85,19 @@ def invoice_list(request):
     else:
         invoices = Invoice.objects.none()
         status = 200 if is_htmx(request) else 400
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = invoice_totals(invoices)
+    # The totals count every invoice listed: no COUNT query of its own.
+    # The columns a row shows, not the notes, amounts before tax and dates of each step.
+    rows = invoices.only(*ROW_FIELDS)
+    paginator = CountedPaginator(rows, PAGE_SIZE, count=sum(sums["count"] for sums in totals))
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "actor": actor,
         "form": form,
         "page": page,
-        "totals": invoice_totals(invoices),
+        "totals": totals,
         "page_query": query.urlencode(),
         "reads_invoices": can(actor, "invoices.view"),
         "may_create": can(actor, "invoices.create"),
@@ -181,22 +211,16 @@ def _preview(data, lines) -> dict | None:
     rows = lines.lines() if lines is not None and lines.is_bound else []
     if currency is None or not rows:
         return None
-    try:
-        tax_rate = Decimal(data.get("tax_rate") or 0)
-        validate_tax_rate(tax_rate)
-    except (ArithmeticError, ValidationError):
-        tax_rate = Decimal(0)
-    figures = actions.invoice_figures(
-        currency=currency, lines=actions.lines_from(rows), tax_rate=tax_rate
-    )
-    return {"currency": currency.code, "figures": figures, "tax_rate": tax_rate}
+    figures = actions.invoice_figures(currency=currency, lines=actions.lines_from(rows))
+    return {"currency": currency.code, "figures": figures}
 
 
 @require_POST
 @permission_required("invoices.create")
 def totals_preview(request):
     """The summary of what the form's lines add up to, swapped in as they change."""
-    totals = _preview(request.POST, line_formset(request.POST))
+    # Any rate, archived too: a draft's archived rate still counts (saving checks them).
+    totals = _preview(request.POST, line_formset(request.POST, rates=TaxRate.objects.all()))
     return render(request, "invoices/form.html#totals", {"totals": totals})
 
 
@@ -219,7 +243,16 @@ def _detail_context(request, actor, invoice, **extra) -> dict:
     return {
         "actor": actor,
         "invoice": invoice,
-        "lines": invoice.lines.all() if invoice.kind == InvoiceKind.BUILT else [],
+        "lines": invoice.lines.select_related("tax_rate")
+        if invoice.kind == InvoiceKind.BUILT
+        else [],
+        "taxes": invoice_taxes(invoice) if invoice.kind == InvoiceKind.BUILT else [],
+        "legal": legal_details(),
+        "credit_notes": invoice_credit_notes(invoice),
+        "credited": (credited := credited_total(invoice)),
+        "after_credits": invoice.total - credited,
+        "credit_form": extra.pop("credit_form", None)
+        or (_credit_form(invoice) if by == "team" and invoice.status in CREDITABLE else None),
         "history": invoice_history(actor, invoice),
         "moves": moves,
         "move_form": MoveForm(),
@@ -290,3 +323,127 @@ def _move_view(name: str):
 
 # The moves people make from the page; the system's (overdue) is the beat task's alone.
 move_views = {name: _move_view(name) for name, move in MOVES.items() if move.by in MOVE_PERMISSIONS}
+
+
+# Settings: the agency's legal details and tax rates (owners and admins)
+
+
+@permission_required("invoicing.configure")
+def legal_settings(request):
+    """Who issues the invoices and how clients pay them by transfer."""
+    details = legal_details()
+    initial = {field: getattr(details, field) for field in actions.LEGAL_FIELDS}
+    form = LegalDetailsForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.legal_details_update(
+                actor=actor_for(request).user, request=request, **form.cleaned_data
+            )
+        except ValidationError as refused:
+            _errors_onto(form, refused)
+        else:
+            messages.success(request, "Invoice details saved. New invoices print them.")
+            return redirect("invoices:legal_settings")
+    status = 400 if form.errors else 200
+    return render(request, "invoices/settings_legal.html", {"form": form}, status=status)
+
+
+def _rates_page(request, form=None, status=200):
+    context = {
+        "form": form or TaxRateForm(),
+        "rates": tax_rates(archived=None).order_by("archived_at", "percent", "name"),
+    }
+    return render(request, "invoices/settings_tax_rates.html", context, status=status)
+
+
+@permission_required("invoicing.configure")
+def tax_rate_list(request):
+    """The rates, and a form to add one (posted here)."""
+    if request.method != "POST":
+        return _rates_page(request)
+    form = TaxRateForm(request.POST)
+    if form.is_valid():
+        try:
+            rate = actions.tax_rate_create(
+                actor=actor_for(request).user, request=request, **form.cleaned_data
+            )
+        except ValidationError as refused:
+            _errors_onto(form, refused)
+        else:
+            messages.success(request, f"{rate} added: invoice lines can bear it now.")
+            return redirect("invoices:tax_rates")
+    return _rates_page(request, form, status=400)
+
+
+@require_POST
+@permission_required("invoicing.configure")
+def tax_rate_archive(request, rate_id):
+    """Archive a rate, or offer an archived one again."""
+    rate = get_object_or_404(TaxRate, pk=rate_id)
+    archived = not rate.is_archived
+    try:
+        actions.tax_rate_archive(
+            rate=rate, archived=archived, actor=actor_for(request).user, request=request
+        )
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"{rate} {'archived' if archived else 'offered again'}.")
+    return redirect("invoices:tax_rates")
+
+
+@require_POST
+@permission_required("invoicing.configure")
+def tax_rate_delete(request, rate_id):
+    """Delete a rate no line bears; one in use is refused with a word about archiving."""
+    rate = get_object_or_404(TaxRate, pk=rate_id)
+    try:
+        actions.tax_rate_delete(rate=rate, actor=actor_for(request).user, request=request)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"{rate} deleted.")
+    return redirect("invoices:tax_rates")
+
+
+# Credit notes
+
+
+def _credit_form(invoice: Invoice, data=None) -> CreditNoteForm:
+    credited = invoice.lines.filter(credits__isnull=False)
+    creditable = invoice.lines.exclude(pk__in=credited.values("pk"))
+    return CreditNoteForm(data, invoice=invoice, creditable_lines=creditable)
+
+
+@require_POST
+@permission_required("workspace.use")
+def credit_note_new(request, invoice_id):
+    """Issue a credit note on the invoice (the team); back to the invoice, or its page with
+    what is wrong (400)."""
+    actor, invoice = _visible_invoice(request, invoice_id)
+    require(actor, "invoice.manage", invoice, request=request)
+    form = _credit_form(invoice, request.POST)
+    if form.is_valid():
+        try:
+            note = actions.credit_note_create(
+                invoice=invoice,
+                reason=form.cleaned_data["reason"],
+                actor=actor.user,
+                request=request,
+                **form.credit(),
+            )
+        except ValidationError as refused:
+            _errors_onto(form, refused)
+        else:
+            messages.success(request, f"Credit note {note.number} issued.")
+            return redirect("invoices:detail", invoice.pk)
+    context = _detail_context(request, actor, invoice, credit_form=form)
+    return render(request, "invoices/detail.html", context, status=400)
+
+
+@permission_required("workspace.use")
+def credit_note_pdf(request, invoice_id, note_id):
+    """A credit note's PDF, for whoever sees its invoice."""
+    _, invoice = _visible_invoice(request, invoice_id)
+    note = get_object_or_404(CreditNote.objects.select_related("pdf"), invoice=invoice, pk=note_id)
+    return file_download_response(note.pdf)

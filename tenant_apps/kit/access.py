@@ -313,6 +313,8 @@ RULES: dict[str, Callable] = {
     "payment.refund": _owner_or_admin,
     # Pay an invoice online: the client's finance people and admins, as they report payment.
     "invoice.pay": lambda actor, obj: actor.is_client and _reads_invoices_of(actor, obj.company_id),
+    # The agency's legal details on invoices and its tax rates: owners and admins.
+    "invoicing.configure": _owner_or_admin,
     # --- branding and domains ---
     # The portal's look, words and emails, and the addresses it answers on: owners only.
     "brand.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),

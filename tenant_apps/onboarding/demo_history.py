@@ -43,7 +43,13 @@ from tenant_apps.documents.actions import document_upload, folder_create, versio
 from tenant_apps.documents.models import DocumentKind, DocumentVersion, ExtractionState
 from tenant_apps.documents.tasks import version_text_extract
 from tenant_apps.inbox.actions import file_request_create, file_request_fulfil
-from tenant_apps.invoices.actions import invoice_create, invoice_move
+from tenant_apps.invoices.actions import (
+    invoice_create,
+    invoice_move,
+    legal_details_update,
+    tax_rate_create,
+)
+from tenant_apps.invoices.models import TaxRate
 from tenant_apps.kit.roles import ClientRole, TeamRole
 from tenant_apps.messaging.actions import message_post, thread_mark_read
 from tenant_apps.messaging.selectors import thread_for
@@ -408,6 +414,19 @@ def invoice_story(cast: Cast, client: Client, month: date):
     days = Decimal(rng.randint(2, 9))
     issued = when.date()
     due = issued + timedelta(days=30)
+    vat = TaxRate.objects.filter(name="VAT", archived_at=None).first()
+    if vat is None:  # the agency's first invoice: its rate and the details it prints
+        vat = tax_rate_create(name="VAT", percent=Decimal(20), actor=cast.admin)
+        legal_details_update(
+            actor=cast.admin,
+            company_name=f"{cast.spec.name} Ltd",
+            address="14 Market Street\nBristol BS1 1AA",
+            tax_id="GB123456789",
+            bank_name="Harbour Bank",
+            iban="GB82 WEST 1234 5698 7654 32",
+            bic="WESTGB2L",
+            payment_terms="Payment within 30 days of the invoice date, quoting its number.",
+        )
     invoice = invoice_create(
         company=client.company,
         number=f"{cast.spec.invoice_prefix}-{month:%Y}-{next(cast.invoice_numbers):04}",
@@ -419,14 +438,15 @@ def invoice_story(cast: Cast, client: Client, month: date):
                 "description": f"{words.INVOICE_LINES[0]}, {month:%B}",
                 "quantity": days,
                 "unit_price": Decimal(cast.spec.day_rate),
+                "tax_rate": vat,
             },
             {
                 "description": words.INVOICE_LINES[2],
                 "quantity": Decimal(1),
                 "unit_price": Decimal("120.00"),
+                "tax_rate": vat,
             },
         ],
-        tax_rate=Decimal(20),
         actor=cast.admin,
     )
     invoice_move(invoice=invoice, move="send", actor=cast.admin)

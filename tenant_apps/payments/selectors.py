@@ -13,7 +13,7 @@ from billing.plans import billing_enabled
 from billing.selectors import billing_state
 from tenant_apps.invoices.currencies import currency_get, money_round
 from tenant_apps.invoices.models import Invoice
-from tenant_apps.invoices.selectors import visible_invoices
+from tenant_apps.invoices.selectors import credited_total, visible_invoices
 from tenant_apps.kit.access import Actor
 from tenant_apps.payments.models import (
     COUNTED,
@@ -26,13 +26,14 @@ from tenant_apps.payments.models import (
 
 
 def amount_due(invoice: Invoice) -> Decimal:
-    """What the client still owes: the total less what succeeded payments brought in. A
-    refund does not make it due again: the agency chose to give the money back (a credit
-    note, once invoices have them, says why). The one place to take credit notes off too."""
+    """What the client still owes: the total less its credit notes and what succeeded
+    payments brought in. A refund does not make it due again: the agency chose to give the
+    money back (a credit note says why, where there is one)."""
     paid = Payment.objects.filter(invoice=invoice, status__in=COUNTED).aggregate(
         total=Sum("amount", default=Decimal(0))
     )["total"]
-    return _in_currency(max(invoice.total - paid, Decimal(0)), invoice.currency)
+    owed = invoice.total - credited_total(invoice) - paid
+    return _in_currency(max(owed, Decimal(0)), invoice.currency)
 
 
 def _in_currency(amount: Decimal, code: str) -> Decimal:

@@ -41,7 +41,7 @@ class Navigation:
 class _Entry:
     key: str
     label: Callable  # (brand, actor) -> str
-    url: Callable  # (actor) -> str
+    url: Callable  # (actor, (urlconf, script prefix)) -> str
     sections: tuple[str, ...]  # view-name prefixes of the pages this link leads to
     shown: Callable  # (actor) -> bool
 
@@ -61,7 +61,7 @@ def _reversed(name: str, urlconf, prefix: str) -> str:
 
 def _url(name: str) -> Callable:
     # Reversed once per process: these URLs take no arguments (every page shows ~18 of them).
-    return lambda actor: _reversed(name, get_urlconf(), get_script_prefix())
+    return lambda actor, where: _reversed(name, *where)
 
 
 def _team(actor: Actor) -> bool:
@@ -149,6 +149,13 @@ SETTINGS = (
         _may("payments.manage"),
     ),
     _Entry(
+        "invoicing",
+        _named("Invoicing"),
+        _url("invoices:legal_settings"),
+        ("invoices:legal_settings", "invoices:tax_rate"),
+        _may("invoicing.configure"),
+    ),
+    _Entry(
         "webhooks",
         _named("Webhooks"),
         _url("webhooks:list"),
@@ -182,7 +189,7 @@ YOURS = (
     _Entry(
         "company",
         lambda brand, actor: str(actor.client.company),
-        lambda actor: reverse("people:company", args=[actor.client.company_id]),
+        lambda actor, where: reverse("people:company", args=[actor.client.company_id]),
         ("people:company", "people:client_role"),
         _client,
     ),
@@ -224,12 +231,15 @@ def navigation_for(actor: Actor, brand, view_name: str) -> Navigation:
         for key, label, entries in groups
     ]
     current = _current([entry for _, _, entries in shown for entry in entries], view_name)
+    where = (get_urlconf(), get_script_prefix())  # read once, not per link (thread-locals)
     built = tuple(
         Group(
             key,
             label,
             tuple(
-                Link(entry.key, entry.label(brand, actor), entry.url(actor), entry is current)
+                Link(
+                    entry.key, entry.label(brand, actor), entry.url(actor, where), entry is current
+                )
                 for entry in entries
             ),
         )

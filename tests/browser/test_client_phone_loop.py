@@ -35,6 +35,7 @@ from tenants.models import Agency
 from tests.browser.conftest import _with_database
 from tests.browser.pages import HEIGHTS, check_page
 from tests.browser.test_requests_flow import ACME, sign_in
+from tests.routes_invoices import tax_rate
 from tests.test_previews import pdf_pages
 
 CLIENT = "ca@northwind.example"
@@ -96,9 +97,9 @@ def run(django_db_blocker):
                         "description": "Menu design",
                         "quantity": Decimal(1),
                         "unit_price": Decimal("1250.50"),
+                        "tax_rate": tax_rate(Decimal(20)),
                     }
                 ],
-                tax_rate=Decimal(20),
                 actor=staff,
             )
             invoice_move(invoice=invoice, move="send", actor=staff)

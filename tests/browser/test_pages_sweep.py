@@ -52,6 +52,8 @@ TEAM_PAGES = [
     ("team-billing", "/billing/"),
     ("team-webhooks", "/settings/webhooks/"),
     ("team-request-settings", "/requests/settings/sla/"),
+    ("team-invoicing", "/invoices/settings/"),
+    ("team-tax-rates", "/invoices/settings/tax-rates/"),
     ("team-account", "/account/"),
     ("team-notifications", "/notifications/"),
 ]

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.files.storage import file_storage
-from tenant_apps.invoices.actions import invoice_create, invoice_move
+from tenant_apps.invoices.actions import invoice_create, invoice_move, tax_rate_create
 from tenant_apps.people.actions import client_company_create, client_member_create
 from tenants.models import Agency
 from tests.browser.conftest import _with_database
@@ -58,14 +58,14 @@ def kyoto(django_db_blocker, restore_agencies):
                 password_hash=make_password(PASSWORD),
                 actor=signup.owner,
             )
+            vat = tax_rate_create(name="VAT", percent=Decimal(20), actor=signup.owner)
             invoice = invoice_create(
                 company=company,
                 number="KY-001",
                 currency="EUR",
                 issue_date=date(2031, 3, 1),
                 due_date=date(2031, 3, 31),
-                lines=LINES,
-                tax_rate=Decimal(20),
+                lines=[line | {"tax_rate": vat} for line in LINES],
                 actor=signup.owner,
             )
             invoice_move(invoice=invoice, move="send", actor=signup.owner)

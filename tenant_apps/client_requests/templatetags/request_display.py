@@ -2,11 +2,13 @@ from datetime import date, timedelta
 
 from django import template
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
+from shared_apps.core.templatetags.formatting import day_month_year, iso
 from tenant_apps.client_requests.models import EventKind, Priority, Status
+from tenant_apps.kit.templatetags.lists import row_url
 
 register = template.Library()
 
@@ -111,3 +113,32 @@ def event_text(event) -> str:
             return f"set the due date to {_day(change.get('to'))}"
         case _:
             return "added files"
+
+
+@register.simple_tag
+def request_row(item, clock, actor) -> SafeString:
+    """``{% request_row item clock actor %}``: one row of the request list, written in Python
+    (two dozen template lookups, filters and tags a row were most of the list's rendering).
+    The same HTML as the template it replaced, every value escaped as the template did."""
+    escape = conditional_escape
+    client = actor.is_client
+    company = "" if client else f"<td>{escape(item.company)}</td>"
+    promise = sla_promise(item) if client else sla_clock(item, clock)
+    owner = item.owner or "Unassigned"
+    return SafeString(
+        "<tr>\n"
+        f'      <td><a href="{escape(row_url("client_requests:detail", item.pk))}">'
+        f'{escape(item.title)}</a> <span class="muted">#{item.pk}</span></td>\n'
+        f'      <td><time datetime="{escape(iso(item.created_at))}">'
+        f"{escape(day_month_year(item.created_at))}</time></td>\n"
+        f"      {company}\n"
+        f"      <td>{escape(item.type)}</td>\n"
+        f'      <td><span class="badge status-{escape(item.status)}">'
+        f"{escape(item.get_status_display())}</span></td>\n"
+        f'      <td><span class="priority priority-{escape(item.priority)}">'
+        f"{escape(item.get_priority_display())}</span></td>\n"
+        f"      <td>{escape(owner)}</td>\n"
+        f"      <td>{promise}</td>\n"
+        f"      <td>{due_date(item)}</td>\n"
+        "    </tr>"
+    )
