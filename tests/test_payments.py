@@ -632,3 +632,13 @@ def test_a_credit_note_takes_its_amount_off_what_is_due(world, billing_on):
         assert amount_due(invoice) == due_before - Decimal("100.00")
     payment, _ = client_pays(world, invoice)
     assert payment.amount == due_before - Decimal("100.00")
+
+
+def test_an_agency_without_a_stripe_account_shows_no_word_of_paying_online(world, billing_on):
+    invoice = sent_invoice(world)
+    for persona in ("finance", "owner"):
+        page = signed_in_client(world.personas[persona]).get(f"/invoices/{invoice.pk}/")
+        assert 'id="payments"' not in page.content.decode()
+    connect.account_ensure(agency=world.acme, email="owner@acme.example")  # not finished
+    finance_page = signed_in_client(world.personas["finance"]).get(f"/invoices/{invoice.pk}/")
+    assert "Online payment is not available" in finance_page.content.decode()

@@ -25,10 +25,13 @@ def payment_panel(context, invoice):
     manages = can(actor, "invoice.manage", invoice)
     payments = invoice_payments(actor, invoice)
     state = account_state()
+    offered = state.state in ("enabled", "pending", "restricted")
     counted = [payment for payment in payments if payment.status in COUNTED]
     return {
-        # The team hears only why clients cannot pay; a client, why not or the button.
-        "show": bool(payments) or may_pay or (manages and invoice.is_payable and not state.enabled),
+        # Where the agency takes payments online: its clients get the button, or (its account
+        # held up at Stripe) why not; the team hears why not. Elsewhere, only past payments.
+        "show": bool(payments)
+        or (offered and (may_pay or (manages and invoice.is_payable and not state.enabled))),
         "invoice": invoice,
         "payments": payments,
         "counted": counted,
