@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import stripe_api
+from billing.connect import connect_event_handle
 from billing.models import StripeEvent, Subscription
 from billing.plans import billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
@@ -241,6 +242,8 @@ def webhook_event_handle(*, event: dict) -> str:
     effect: a failure records nothing (Stripe delivers it again), and of concurrent
     deliveries one applies it and the others find it recorded.
     """
+    if event.get("account"):  # a connected account's: an agency's client paying it
+        return connect_event_handle(event=event)
     if event["type"] not in HANDLED_EVENTS:
         return "ignored"
     with transaction.atomic():

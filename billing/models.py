@@ -65,3 +65,29 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class ConnectedAccount(models.Model):
+    """The agency's own Stripe account (Connect), through which its clients pay it.
+
+    Kept in the public schema because a Connect event names only the account: this row maps
+    it to the agency whose schema the event is handled in. The state fields mirror Stripe's
+    account as last read (only ``connect.account_sync`` writes them).
+    """
+
+    agency = models.OneToOneField(
+        "tenants.Agency", on_delete=models.CASCADE, related_name="connected_account"
+    )
+    stripe_account_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=20)  # "standard" or "express"
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    # Stripe's requirements.disabled_reason, e.g. "requirements.past_due"; empty when none.
+    disabled_reason = models.CharField(max_length=100, blank=True)
+    default_currency = models.CharField(max_length=3, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"the Stripe account {self.stripe_account_id}"

@@ -1,6 +1,7 @@
 """The plans an agency can be on, read from settings.BILLING_PLANS (cheapest first)."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -17,6 +18,12 @@ class Plan:
     client_companies: int | None  # companies not archived
     storage_gb: int | None
     custom_domain: bool
+    # Percent of each client payment (tenant_apps.payments) the platform keeps: 0 on the top.
+    application_fee_percent: str = "0"
+
+    @property
+    def application_fee(self) -> Decimal:
+        return Decimal(self.application_fee_percent)
 
     @property
     def storage_bytes(self) -> int | None:

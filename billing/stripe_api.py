@@ -38,6 +38,10 @@ class StripeTransient(StripeUnreachable):
     """Worth trying again: Stripe unreachable, rate-limited or failing on its side."""
 
 
+class StripeNotFound(StripeUnreachable):
+    """Stripe has no such object (on the account asked): asking again will not find it."""
+
+
 class SignatureRefused(Exception):
     """A webhook body whose Stripe-Signature does not verify (or is too old)."""
 
@@ -53,6 +57,10 @@ def _translated(call):
             return call(*args, **kwargs)
         except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
             raise StripeTransient(str(error)) from error
+        except stripe.InvalidRequestError as error:
+            if error.code == "resource_missing":
+                raise StripeNotFound(str(error)) from error
+            raise StripeUnreachable(str(error)) from error
         except stripe.StripeError as error:
             raise StripeUnreachable(str(error)) from error
 
@@ -147,3 +155,112 @@ def current_subscription(customer_id: str) -> dict | None:
     if not ranked:
         return None
     return min(ranked, key=lambda sub: (STATUS_RANK.index(sub["status"]), -sub["created"]))
+
+
+# Connect: the agency's own account, and the calls made on it (the Stripe-Account header).
+
+
+def connect_account_idempotency_key(agency) -> str:
+    return f"agency-{agency.pk}-connect-account"
+
+
+@_translated
+def account_create(*, agency, email: str, account_type: str) -> dict:
+    account = client().v1.accounts.create(
+        params={
+            "type": account_type,
+            "email": email or None,
+            "metadata": {"agency_id": str(agency.pk), "schema": agency.schema_name},
+        },
+        options={"idempotency_key": connect_account_idempotency_key(agency)},
+    )
+    return account.to_dict()
+
+
+@_translated
+def account(account_id: str) -> dict:
+    return client().v1.accounts.retrieve(account_id).to_dict()
+
+
+@_translated
+def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -> dict:
+    link = client().v1.account_links.create(
+        params={
+            "account": account_id,
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+            "type": "account_onboarding",
+        }
+    )
+    return link.to_dict()
+
+
+@_translated
+def payment_checkout_create(
+    *,
+    account_id: str,
+    amount_minor: int,
+    currency: str,
+    description: str,
+    methods: list[str],
+    metadata: dict,
+    application_fee_minor: int,
+    success_url: str,
+    cancel_url: str,
+    idempotency_key: str,
+) -> dict:
+    """A payment-mode Checkout Session on the connected account: the money is the agency's,
+    less the platform's application fee (none when 0)."""
+    intent_data = {"metadata": metadata, "description": description}
+    if application_fee_minor:
+        intent_data["application_fee_amount"] = application_fee_minor
+    session = client().v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": amount_minor,
+                        "product_data": {"name": description},
+                    },
+                }
+            ],
+            "payment_method_types": methods,
+            "metadata": metadata,
+            "payment_intent_data": intent_data,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        },
+        options={"stripe_account": account_id, "idempotency_key": idempotency_key},
+    )
+    return session.to_dict()
+
+
+@_translated
+def connected_checkout_session(account_id: str, session_id: str) -> dict:
+    options = {"stripe_account": account_id}
+    return client().v1.checkout.sessions.retrieve(session_id, options=options).to_dict()
+
+
+@_translated
+def connected_payment_intent(account_id: str, intent_id: str) -> dict:
+    options = {"stripe_account": account_id}
+    return client().v1.payment_intents.retrieve(intent_id, options=options).to_dict()
+
+
+@_translated
+def connected_charge(account_id: str, charge_id: str) -> dict:
+    return client().v1.charges.retrieve(charge_id, options={"stripe_account": account_id}).to_dict()
+
+
+@_translated
+def connected_refund_create(
+    *, account_id: str, intent_id: str, amount_minor: int, idempotency_key: str
+) -> dict:
+    refund = client().v1.refunds.create(
+        params={"payment_intent": intent_id, "amount": amount_minor},
+        options={"stripe_account": account_id, "idempotency_key": idempotency_key},
+    )
+    return refund.to_dict()

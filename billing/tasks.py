@@ -4,9 +4,9 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from billing import actions
+from billing import actions, connect
 from billing.emails import trial_notice
-from billing.models import Subscription
+from billing.models import ConnectedAccount, Subscription
 from billing.plans import billing_enabled
 from billing.selectors import TRIAL_STATUSES
 from billing.stripe_api import StripeTransient
@@ -61,3 +61,23 @@ def _notify_once(subscription: Subscription, kind: str, sent_field: str, now) ->
             return 0
         trial_notice(subscription, kind).send()
         return 1
+
+
+@shared_task(ignore_result=True)
+def connect_accounts_refresh() -> int:
+    """Beat task: read again from Stripe each live agency's connected account that does not
+    take charges yet (onboarding, verification, restricted), so its state is never left
+    stale by a lost account.updated. Safe to repeat; returns how many were read."""
+    if not billing_enabled():
+        return 0
+    waiting = ConnectedAccount.objects.filter(
+        charges_enabled=False, agency__in=Agency.objects.live()
+    ).select_related("agency")
+    read = 0
+    for account in waiting:
+        try:
+            connect.account_sync(agency=account.agency)
+        except StripeTransient:
+            continue  # the next beat tries again
+        read += 1
+    return read

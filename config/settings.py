@@ -80,6 +80,7 @@ TENANT_APPS = [
     "tenant_apps.client_requests",
     "tenant_apps.documents",
     "tenant_apps.invoices",
+    "tenant_apps.payments",
     "tenant_apps.approvals",
     "tenant_apps.notifications",
     "tenant_apps.messaging",
@@ -441,6 +442,8 @@ BILLING_PLANS = [
         "name": "Starter",
         "monthly_price": "29",
         "price_id": env_str("STRIPE_PRICE_STARTER", ""),
+        # Percent of each client payment through Connect kept by the platform.
+        "application_fee_percent": "2",
         "seats": 3,
         "client_companies": 5,
         "storage_gb": 10,
@@ -451,6 +454,7 @@ BILLING_PLANS = [
         "name": "Growth",
         "monthly_price": "79",
         "price_id": env_str("STRIPE_PRICE_GROWTH", ""),
+        "application_fee_percent": "1",
         "seats": 10,
         "client_companies": 25,
         "storage_gb": 100,
@@ -461,6 +465,7 @@ BILLING_PLANS = [
         "name": "Scale",
         "monthly_price": "199",
         "price_id": env_str("STRIPE_PRICE_SCALE", ""),
+        "application_fee_percent": "0",
         "seats": None,
         "client_companies": None,
         "storage_gb": 1000,
@@ -474,9 +479,16 @@ if STRIPE_SECRET_KEY and not (
         "With STRIPE_SECRET_KEY set, also set STRIPE_WEBHOOK_SECRET and STRIPE_PRICE_STARTER, "
         "STRIPE_PRICE_GROWTH and STRIPE_PRICE_SCALE."
     )
-# Checkout and the Customer Portal are reached by a form post that redirects there.
+# Clients paying invoices (tenant_apps.payments): each agency connects its own Stripe
+# account through Account Links, "standard" or "express"; the platform never holds the money.
+STRIPE_CONNECT_ACCOUNT_TYPE = env_str("STRIPE_CONNECT_ACCOUNT_TYPE", "standard")
+if STRIPE_CONNECT_ACCOUNT_TYPE not in ("standard", "express"):
+    raise ImproperlyConfigured('STRIPE_CONNECT_ACCOUNT_TYPE is "standard" or "express".')
+# Checkout, the Customer Portal and Connect onboarding are reached by a form post that
+# redirects there.
 SECURE_CSP["form-action"] += env_list(
-    "STRIPE_REDIRECT_ORIGINS", ["https://checkout.stripe.com", "https://billing.stripe.com"]
+    "STRIPE_REDIRECT_ORIGINS",
+    ["https://checkout.stripe.com", "https://billing.stripe.com", "https://connect.stripe.com"],
 )
 
 CELERY_BROKER_URL = REDIS_URL
@@ -493,6 +505,11 @@ CELERY_BEAT_SCHEDULE = {
     "billing-trial-notices": {
         "task": "billing.tasks.trial_notices",
         "schedule": crontab(minute=40),
+    },
+    # Connected accounts not taking charges yet, read again in case an event went missing.
+    "billing-connect-accounts-refresh": {
+        "task": "billing.tasks.connect_accounts_refresh",
+        "schedule": crontab(minute=10),
     },
     "fill-schema-pool": {
         "task": "tenants.tasks.fill_schema_pool",

@@ -1,11 +1,14 @@
 """A small stand-in for the Stripe API on loopback, for tests that use the real stripe library.
 
 It keeps customers, Checkout Sessions, subscriptions and Customer Portal sessions in memory,
+and for Connect: connected accounts, Account Links, payment-mode Checkout Sessions made on a
+connected account (the Stripe-Account header), their payment intents, charges and refunds;
 answers the library's form-encoded requests with Stripe-shaped JSON, replays answers by
 Idempotency-Key, and records every request. Tests move subscriptions along (complete a
 Checkout, fail a payment, cancel) and get back the events Stripe would send, to sign with
-the stripe library's own helper and post to the webhook. ``deliver_to`` makes it post them
-itself, as Stripe does, when a browser "pays" on its Checkout page.
+the stripe library's own helper and post to the webhook; a connected account's events carry
+its id in ``account``, as Connect events do. ``webhook_target`` makes it post them itself, as
+Stripe does, when a browser "pays" on its Checkout page or finishes onboarding.
 """
 
 import itertools
@@ -69,6 +72,7 @@ class Recorded:
     path: str
     params: dict
     idempotency_key: str | None
+    account: str | None = None  # the Stripe-Account header: a call on a connected account
 
 
 @dataclass
@@ -79,10 +83,18 @@ class StripeStandIn:
     sessions: dict = field(default_factory=dict)
     subscriptions: dict = field(default_factory=dict)  # in creation order
     portal_sessions: dict = field(default_factory=dict)
+    accounts: dict = field(default_factory=dict)  # Connect: connected accounts
+    account_links: dict = field(default_factory=dict)
+    payment_intents: dict = field(default_factory=dict)
+    charges: dict = field(default_factory=dict)
+    refunds: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
     deliveries: list = field(default_factory=list)  # (event type, webhook's status) posted
     answers_to_drop: int = 0  # answer nothing to this many requests (a lost answer)
     webhook_target: tuple | None = None  # (port, host) the Checkout page's "Pay" delivers to
+    # Events of API calls (a refund) not yet sent; sent after the answer when webhook_target
+    # is set, as Stripe sends them after answering.
+    outbox: list = field(default_factory=list)
 
     def __post_init__(self):
         self._lock = threading.RLock()
@@ -102,18 +114,147 @@ class StripeStandIn:
 
     def reset(self) -> None:
         with self._lock:
-            for store in (self.customers, self.sessions, self.subscriptions, self.portal_sessions):
+            stores = (
+                self.customers,
+                self.sessions,
+                self.subscriptions,
+                self.portal_sessions,
+                self.accounts,
+                self.account_links,
+                self.payment_intents,
+                self.charges,
+                self.refunds,
+            )
+            for store in stores:
                 store.clear()
             self.requests.clear()
             self.deliveries.clear()
             self._replies.clear()
             self.answers_to_drop = 0
             self.webhook_target = None
+            self.outbox.clear()
 
     # What tests look at
 
     def calls(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path == path]
+
+    # Connect: moving a connected account and its payments along
+
+    def account_change(self, account_id: str, *, enabled=True, reason=None, submitted=True):
+        """Stripe's verdict on the account: charges enabled, or restricted for ``reason``
+        (Stripe's requirements.disabled_reason). Returns its account.updated event."""
+        with self._lock:
+            account = self.accounts[account_id]
+            account.update(
+                charges_enabled=enabled,
+                payouts_enabled=enabled,
+                details_submitted=submitted,
+            )
+            account["requirements"]["disabled_reason"] = None if enabled else reason
+            account["requirements"]["currently_due"] = [] if enabled else ["external_account"]
+            return self.event("account.updated", account, account=account_id)
+
+    def checkout_pay(self, session_id: str, *, outcome: str = "succeeded") -> list[dict]:
+        """The client paid a payment-mode session: ``outcome`` "succeeded", "processing" (a
+        bank debit still clearing) or "failed". Returns the events Stripe sends."""
+        with self._lock:
+            session = self.sessions[session_id]
+            account = session["_account"]
+            line = session["line_items"][0]["price_data"]
+            amount = int(line["unit_amount"]) * int(session["line_items"][0].get("quantity", 1))
+            status = {
+                "succeeded": "succeeded",
+                "processing": "processing",
+                "failed": "requires_payment_method",
+            }[outcome]
+            intent = {
+                "id": f"pi_{secrets.token_hex(12)}",
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_received": amount if outcome == "succeeded" else 0,
+                "currency": line["currency"],
+                "status": status,
+                "metadata": dict(session.get("payment_intent_data", {}).get("metadata", {})),
+                "application_fee_amount": _int_or_none(
+                    session.get("payment_intent_data", {}).get("application_fee_amount")
+                ),
+                "latest_charge": None,
+                "last_payment_error": None,
+                "created": int(time.time()),
+                "_account": account,
+            }
+            if outcome == "failed":
+                intent["last_payment_error"] = {
+                    "code": "card_declined",
+                    "message": "Your card was declined.",
+                }
+            else:
+                charge = {
+                    "id": f"ch_{secrets.token_hex(12)}",
+                    "object": "charge",
+                    "amount": amount,
+                    "amount_refunded": 0,
+                    "refunded": False,
+                    "currency": line["currency"],
+                    "payment_intent": intent["id"],
+                    "status": "succeeded" if outcome == "succeeded" else "pending",
+                    "_account": account,
+                }
+                self.charges[charge["id"]] = charge
+                intent["latest_charge"] = charge["id"]
+            self.payment_intents[intent["id"]] = intent
+            complete = outcome != "failed"
+            session.update(
+                status="complete" if complete else "open",
+                payment_status="paid" if outcome == "succeeded" else "unpaid",
+                payment_intent=intent["id"],
+            )
+            events = []
+            if complete:
+                events.append(self.event("checkout.session.completed", session, account=account))
+            kind = {
+                "succeeded": "payment_intent.succeeded",
+                "processing": "payment_intent.processing",
+                "failed": "payment_intent.payment_failed",
+            }[outcome]
+            events.append(self.event(kind, intent, account=account))
+            return events
+
+    def payment_settle(self, intent_id: str, *, succeeded: bool = True) -> list[dict]:
+        """A processing payment (a bank debit) clears, or bounces."""
+        with self._lock:
+            intent = self.payment_intents[intent_id]
+            charge = self.charges[intent["latest_charge"]]
+            if succeeded:
+                intent.update(status="succeeded", amount_received=intent["amount"])
+                charge["status"] = "succeeded"
+                kind = "payment_intent.succeeded"
+            else:
+                intent["status"] = "requires_payment_method"
+                intent["last_payment_error"] = {"code": "debit_failed", "message": "Debit failed."}
+                charge["status"] = "failed"
+                kind = "payment_intent.payment_failed"
+            return [self.event(kind, intent, account=intent["_account"])]
+
+    def refunded_event(self, intent_id: str) -> dict:
+        """charge.refunded for the intent's charge as it is now (after a refund made through
+        the API, as Stripe sends it)."""
+        with self._lock:
+            intent = self.payment_intents[intent_id]
+            charge = self.charges[intent["latest_charge"]]
+            return self.event("charge.refunded", charge, account=intent["_account"])
+
+    def refund(self, intent_id: str, amount: int | None = None) -> list[dict]:
+        """The agency refunds (from its own Stripe dashboard); returns charge.refunded."""
+        with self._lock:
+            intent = self.payment_intents[intent_id]
+            status, refund = self._refund_create(
+                {"payment_intent": intent_id, "amount": amount}, intent["_account"]
+            )
+            assert status == 200, refund
+            charge = self.charges[intent["latest_charge"]]
+            return [self.event("charge.refunded", charge, account=intent["_account"])]
 
     # Moving things along, as a customer or Stripe's billing engine would
 
@@ -195,17 +336,30 @@ class StripeStandIn:
             },
         }
 
-    def event(self, kind: str, payload: dict) -> dict:
-        """An event as Stripe sends it: a snapshot of ``payload`` taken now."""
-        return {
+    def event(self, kind: str, payload: dict, *, account: str | None = None) -> dict:
+        """An event as Stripe sends it: a snapshot of ``payload`` taken now; a connected
+        account's event names the ``account``."""
+        event = {
             "id": f"evt_{secrets.token_hex(12)}",
             "object": "event",
             "type": kind,
             "created": int(time.time()),
             "livemode": False,
             "api_version": stripe.api_version,
-            "data": {"object": json.loads(json.dumps(payload))},
+            "data": {"object": _public(payload)},
         }
+        if account:
+            event["account"] = account
+        return event
+
+    def outbox_flush(self) -> None:
+        """Send the events API calls made, in a thread of their own (the webhook they reach
+        may call the stand-in back)."""
+        with self._lock:
+            if not self.webhook_target or not self.outbox:
+                return
+            events, self.outbox[:] = list(self.outbox), []
+        threading.Thread(target=self.deliver, args=(events,), daemon=True).start()
 
     def deliver(self, events: list[dict]) -> list[int]:
         """Post ``events`` to ``webhook_target``, signed, as Stripe would; their statuses."""
@@ -229,12 +383,15 @@ class StripeStandIn:
 
     # The API
 
-    def answer(self, method: str, path: str, params: dict, key: str | None):
+    def answer(
+        self, method: str, path: str, params: dict, key: str | None, account: str | None = None
+    ):
         """(status, JSON) for one API request; replays a repeated Idempotency-Key."""
         with self._lock:
-            self.requests.append(Recorded(method, path, params, key))
-            if method == "POST" and key in self._replies:
-                first_params, reply = self._replies[key]
+            self.requests.append(Recorded(method, path, params, key, account))
+            replay = (account, key)
+            if method == "POST" and key and replay in self._replies:
+                first_params, reply = self._replies[replay]
                 if first_params != (path, params):  # as Stripe: one key, one request
                     return _error(
                         400,
@@ -243,12 +400,19 @@ class StripeStandIn:
                         code="idempotency_error",
                     )
                 return reply
-            reply = self._route(method, path.rstrip("/").split("/")[2:], params)
+            if account is not None and account not in self.accounts:
+                reply = _error(403, f"No such account: '{account}'", code="account_invalid")
+            else:
+                parts = path.rstrip("/").split("/")[2:]
+                status, found = self._route(method, parts, params, account)
+                reply = (status, _public(found))
             if method == "POST" and key:
-                self._replies[key] = ((path, params), reply)
+                self._replies[replay] = ((path, params), reply)
             return reply
 
-    def _route(self, method, parts, params):
+    def _route(self, method, parts, params, account=None):
+        if account is not None:
+            return self._connect_route(method, parts, params, account)
         match method, parts:
             case "POST", ["customers"]:
                 return 200, self._customer(params)
@@ -264,7 +428,99 @@ class StripeStandIn:
                 return 200, self._subscription_list(params)
             case "GET", ["subscriptions", found]:
                 return self._get(self.subscriptions, found, "subscription")
+            case "POST", ["accounts"]:
+                return 200, self._account(params)
+            case "GET", ["accounts", found]:
+                return self._get(self.accounts, found, "account")
+            case "POST", ["account_links"]:
+                return self._account_link(params)
         return _error(404, f"Unrecognized request URL ({method} /v1/{'/'.join(parts)}).")
+
+    def _connect_route(self, method, parts, params, account):
+        """Calls made on a connected account: they see only that account's objects."""
+
+        def own(store, object_id, kind):
+            found = store.get(object_id)
+            if found is None or found.get("_account") != account:
+                return _error(404, f"No such {kind}: '{object_id}'", code="resource_missing")
+            return 200, found
+
+        match method, parts:
+            case "POST", ["checkout", "sessions"]:
+                return self._checkout_session(params, account)
+            case "GET", ["checkout", "sessions", found]:
+                return own(self.sessions, found, "checkout.session")
+            case "GET", ["payment_intents", found]:
+                return own(self.payment_intents, found, "payment_intent")
+            case "GET", ["charges", found]:
+                return own(self.charges, found, "charge")
+            case "POST", ["refunds"]:
+                status, refund = self._refund_create(params, account)
+                if status == 200:
+                    charge = self.charges[refund["charge"]]
+                    self.outbox.append(self.event("charge.refunded", charge, account=account))
+                return status, refund
+        return _error(404, f"Unrecognized request URL ({method} /v1/{'/'.join(parts)}).")
+
+    def _account(self, params):
+        account = {
+            "id": f"acct_{secrets.token_hex(8)}",
+            "object": "account",
+            "type": params.get("type", "standard"),
+            "country": params.get("country", "US"),
+            "email": params.get("email"),
+            "default_currency": "usd",
+            "charges_enabled": False,
+            "payouts_enabled": False,
+            "details_submitted": False,
+            "requirements": {
+                "currently_due": ["external_account", "tos_acceptance.date"],
+                "disabled_reason": "requirements.past_due",
+            },
+            "metadata": params.get("metadata", {}),
+            "created": int(time.time()),
+        }
+        self.accounts[account["id"]] = account
+        return account
+
+    def _account_link(self, params):
+        if params.get("account") not in self.accounts:
+            return _error(400, "No such account", code="resource_missing")
+        link = {
+            "object": "account_link",
+            "created": int(time.time()),
+            "expires_at": int(time.time()) + 300,
+            "url": f"{self.url}/connect/{secrets.token_hex(8)}",
+            "_params": params,
+        }
+        self.account_links[link["url"].rsplit("/", 1)[1]] = link
+        return 200, link
+
+    def _refund_create(self, params, account):
+        intent = self.payment_intents.get(params.get("payment_intent"))
+        if intent is None or intent["_account"] != account:
+            return _error(400, "No such payment_intent", code="resource_missing")
+        charge = self.charges.get(intent["latest_charge"] or "")
+        if charge is None or charge["status"] != "succeeded":
+            return _error(400, "This PaymentIntent has no successful charge to refund.")
+        left = charge["amount"] - charge["amount_refunded"]
+        amount = int(params["amount"]) if params.get("amount") else left
+        if amount > left or amount <= 0:
+            return _error(400, f"Refund amount ({amount}) is greater than unrefunded amount.")
+        refund = {
+            "id": f"re_{secrets.token_hex(12)}",
+            "object": "refund",
+            "amount": amount,
+            "charge": charge["id"],
+            "payment_intent": intent["id"],
+            "currency": charge["currency"],
+            "status": "succeeded",
+            "_account": account,
+        }
+        self.refunds[refund["id"]] = refund
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        return 200, refund
 
     def _get(self, store, object_id, kind):
         if object_id not in store:
@@ -283,7 +539,9 @@ class StripeStandIn:
         self.customers[customer["id"]] = customer
         return customer
 
-    def _checkout_session(self, params):
+    def _checkout_session(self, params, account=None):
+        if account is not None:
+            return self._payment_session(params, account)
         if params.get("customer") not in self.customers:
             return _error(400, "No such customer", code="resource_missing")
         session_id = f"cs_test_{secrets.token_hex(12)}"
@@ -301,6 +559,43 @@ class StripeStandIn:
             "status": "open",
             "subscription": None,
             "url": f"{self.url}/pay/{session_id}",
+        }
+        self.sessions[session_id] = session
+        return 200, session
+
+    def _payment_session(self, params, account):
+        """A payment-mode session on a connected account, for one priced line."""
+        if params.get("mode") != "payment":
+            return _error(400, "Only payment mode is offered on a connected account here.")
+        if not self.accounts[account]["charges_enabled"]:
+            return _error(
+                400,
+                "Your account cannot currently make live charges.",
+                code="account_invalid",
+            )
+        line = params["line_items"][0]
+        if int(line["price_data"]["unit_amount"]) <= 0:
+            return _error(400, "unit_amount must be positive", code="parameter_invalid_integer")
+        session_id = f"cs_test_{secrets.token_hex(12)}"
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "customer": None,
+            "client_reference_id": params.get("client_reference_id"),
+            "line_items": params["line_items"],
+            "amount_total": int(line["price_data"]["unit_amount"]) * int(line.get("quantity", 1)),
+            "currency": line["price_data"]["currency"],
+            "metadata": params.get("metadata", {}),
+            "payment_intent_data": params.get("payment_intent_data", {}),
+            "payment_method_types": params.get("payment_method_types", []),
+            "success_url": params["success_url"],
+            "cancel_url": params["cancel_url"],
+            "status": "open",
+            "payment_status": "unpaid",
+            "payment_intent": None,
+            "url": f"{self.url}/pay/{session_id}",
+            "_account": account,
         }
         self.sessions[session_id] = session
         return 200, session
@@ -342,10 +637,19 @@ class StripeStandIn:
             case "GET", ["pay", session_id] if session_id in self.sessions:
                 return 200, {}, _CHECKOUT_PAGE.format(session=session_id)
             case "POST", ["pay", session_id] if session_id in self.sessions:
-                self.deliver(self.checkout_complete(session_id))
+                if self.sessions[session_id]["mode"] == "payment":
+                    self.deliver(self.checkout_pay(session_id))
+                else:
+                    self.deliver(self.checkout_complete(session_id))
                 success = self.sessions[session_id]["success_url"]
                 location = success.replace("{CHECKOUT_SESSION_ID}", session_id)
                 return 303, {"Location": location}, ""
+            case "GET", ["connect", link_id] if link_id in self.account_links:
+                return 200, {}, _ONBOARDING_PAGE.format(link=link_id)
+            case "POST", ["connect", link_id] if link_id in self.account_links:
+                params = self.account_links[link_id]["_params"]
+                self.deliver([self.account_change(params["account"])])
+                return 303, {"Location": params["return_url"]}, ""
             case "GET", ["portal", portal_id] if portal_id in self.portal_sessions:
                 back = self.portal_sessions[portal_id]["return_url"]
                 return 200, {}, _PORTAL_PAGE.format(back=back)
@@ -356,9 +660,26 @@ _CHECKOUT_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in Checkou
 <link rel="icon" href="data:,"></head>
 <body><h1>Stand-in Checkout</h1>
 <form method="post" action="/pay/{session}"><button>Pay</button></form></body></html>"""
+_ONBOARDING_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in onboarding</title>
+<link rel="icon" href="data:,"></head>
+<body><h1>Stand-in Connect onboarding</h1>
+<form method="post" action="/connect/{link}"><button>Submit details</button></form></body></html>"""
 _PORTAL_PAGE = """<!doctype html><html lang="en"><head><title>Stand-in portal</title>
 <link rel="icon" href="data:,"></head>
 <body><h1>Stand-in Customer Portal</h1><a href="{back}">Return</a></body></html>"""
+
+
+def _public(payload):
+    """A copy of ``payload`` as Stripe shows it: without the stand-in's own "_" keys."""
+    if isinstance(payload, dict):
+        return {k: _public(v) for k, v in payload.items() if not k.startswith("_")}
+    if isinstance(payload, list):
+        return [_public(v) for v in payload]
+    return payload
+
+
+def _int_or_none(value):
+    return None if value in (None, "") else int(value)
 
 
 def _error(status: int, message: str, *, code: str | None = None):
@@ -388,13 +709,16 @@ def _handler(standin: StripeStandIn):
                 status, reply = _error(401, "Invalid API Key provided.")
                 return self._send(status, json.dumps(reply).encode(), "application/json")
             key = self.headers.get("Idempotency-Key")
-            status, reply = standin.answer(method, path, params, key)
+            account = self.headers.get("Stripe-Account")
+            status, reply = standin.answer(method, path, params, key, account)
             with standin._lock:
                 if standin.answers_to_drop:
                     standin.answers_to_drop -= 1
                     self.close_connection = True  # the work is done, the answer lost
                     return None
-            return self._send(status, json.dumps(reply).encode(), "application/json")
+            self._send(status, json.dumps(reply).encode(), "application/json")
+            standin.outbox_flush()
+            return None
 
         def _send(self, status, body: bytes, content_type: str, headers=None):
             self.send_response(status)

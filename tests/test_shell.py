@@ -62,6 +62,7 @@ def test_the_owner_sees_every_group_and_setting(world):
             "clients",
             "branding",
             "billing",
+            "payments",
             "invoicing",
             "webhooks",
             "request_settings",

@@ -306,6 +306,13 @@ RULES: dict[str, Callable] = {
     "invoice.report_payment": lambda actor, obj: (
         actor.is_client and _reads_invoices_of(actor, obj.company_id)
     ),
+    # --- payments (online, through the agency's connected Stripe account) ---
+    # Connect the Stripe account, see its state, choose methods and part payments.
+    "payments.manage": _owner_or_admin,
+    # Give a client's payment back through Stripe (obj: the Payment).
+    "payment.refund": _owner_or_admin,
+    # Pay an invoice online: the client's finance people and admins, as they report payment.
+    "invoice.pay": lambda actor, obj: actor.is_client and _reads_invoices_of(actor, obj.company_id),
     # The agency's legal details on invoices and its tax rates: owners and admins.
     "invoicing.configure": _owner_or_admin,
     # --- branding and domains ---

@@ -83,6 +83,9 @@ KINDS: dict[str, Kind] = {
     ),
     "approval.decided": Kind("A client decides on an approval", Channel.IMMEDIATELY, Audience.TEAM),
     "invoice.sent": Kind("A new invoice", Channel.IMMEDIATELY, Audience.CLIENT),
+    "payment.succeeded": Kind("An invoice is paid online", Channel.IMMEDIATELY, Audience.EVERYONE),
+    "payment.failed": Kind("An online payment fails", Channel.IMMEDIATELY, Audience.EVERYONE),
+    "payment.refunded": Kind("A payment is refunded", Channel.IMMEDIATELY, Audience.EVERYONE),
     "file_request.created": Kind(
         "A file is requested from you", Channel.IMMEDIATELY, Audience.CLIENT
     ),

@@ -142,6 +142,13 @@ SETTINGS = (
         _may("billing.manage"),
     ),
     _Entry(
+        "payments",
+        _named("Payments"),
+        _url("payments:settings"),
+        ("payments:settings",),
+        _may("payments.manage"),
+    ),
+    _Entry(
         "invoicing",
         _named("Invoicing"),
         _url("invoices:legal_settings"),
