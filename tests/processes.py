@@ -64,12 +64,12 @@ def outbox_files(to: str) -> list[bytes]:
     return sent
 
 
-def wait_for_worker(condition, seconds=90.0):
-    """Wait until ``condition()`` holds: work a Celery worker does on a busy machine
-    (generous, since waiting costs only when it fails)."""
+def wait_until(condition, seconds=90.0):
+    """Wait until ``condition()`` holds: work another process (a Celery worker, the Stripe
+    stand-in) does on a busy machine. Generous, since waiting costs only when it fails."""
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the worker"
+        assert time.monotonic() < deadline, "timed out waiting for another process"
         time.sleep(0.1)
 
 

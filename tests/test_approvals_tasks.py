@@ -15,7 +15,7 @@ from tenant_apps.files.models import StoredFile
 from tenant_apps.notifications.models import ActionLink, Notification
 from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
-from tests.processes import wait_for_worker
+from tests.processes import wait_until
 
 
 @pytest.fixture
@@ -88,13 +88,13 @@ def test_the_beat_task_reminds_in_the_agencys_schema_once(db, celery_worker, dja
                     ).count()
 
             approval_reminders.delay()  # from the public schema, as beat sends it
-            wait_for_worker(lambda: notified() == 1)
+            wait_until(lambda: notified() == 1)
             assert reminded() == {("reminder:overdue_1", "approver@northwind.example")}
 
             approval_reminders.delay()
             # Wait for the second sweep to finish in acme, then nothing more was sent.
             sweeps = "approval_reminders_agency"
-            wait_for_worker(lambda: celery_worker.read_text().count(sweeps) >= 4)
+            wait_until(lambda: celery_worker.read_text().count(sweeps) >= 4)
             assert notified() == 1 and len(reminded()) == 1
         finally:
             with tenant_context(acme):

@@ -20,7 +20,7 @@ from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
 from tests.conftest import signed_in_client
 from tests.people_support import api_client
-from tests.processes import wait_for_worker
+from tests.processes import wait_until
 from tests.routes_documents import make_document, make_folder, pdf_file
 
 OPENXML = "application/vnd.openxmlformats-officedocument."
@@ -282,7 +282,7 @@ def test_a_worker_extracts_in_the_uploading_agencys_schema(committed, celery_wor
                 version.refresh_from_db()
                 return version.extraction != ExtractionState.PENDING
 
-            wait_for_worker(extracted)
+            wait_until(extracted)
             assert (version.extraction, version.extracted_text) == (
                 ExtractionState.DONE,
                 "Marmalade from the worker",

@@ -11,7 +11,7 @@ from tenant_apps.invoices.models import Invoice, InvoiceNotice, InvoiceStatus, N
 from tenant_apps.invoices.tasks import invoice_notify
 from tenant_apps.people.models import ClientCompany
 from tenants.models import Agency
-from tests.processes import wait_for_worker
+from tests.processes import wait_until
 from tests.test_tasks import db  # noqa: F401  (db: the worker sees committed rows)
 
 
@@ -43,7 +43,7 @@ def test_worker_sends_an_invoice_in_its_agencys_schema_once(db, celery_worker, d
                     )
 
             sent = [("sent", invoice.pk, "finance@northwind.example")]
-            wait_for_worker(lambda: recorded() == sent)
+            wait_until(lambda: recorded() == sent)
         finally:
             with tenant_context(acme):
                 invoice.delete()

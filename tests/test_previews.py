@@ -26,7 +26,7 @@ from tenant_apps.files.tasks import file_preview_make
 from tenants.models import Agency
 from tests.conftest import signed_in_client
 from tests.people_support import api_client
-from tests.processes import wait_for_worker
+from tests.processes import wait_until
 from tests.routes_approvals import ask
 from tests.routes_documents import PDF, make_document, pdf_file
 from tests.test_documents_search import docx_with
@@ -311,7 +311,7 @@ def test_a_worker_draws_the_preview_in_the_uploading_agencys_schema(
     try:
         with tenant_context(acme):
             # file_store queued the task on commit (outside a transaction: at once).
-            wait_for_worker(lambda: FilePreview.objects.filter(file=stored).exists())
+            wait_until(lambda: FilePreview.objects.filter(file=stored).exists())
             preview = FilePreview.objects.get(file=stored)
             assert (preview.state, preview.pages, preview.page_count) == (PreviewState.READY, 2, 2)
             with file_storage().open(page_key(stored.key, 2)) as page:

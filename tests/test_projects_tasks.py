@@ -13,7 +13,7 @@ from tenant_apps.projects.models import WeeklyReportDelivery
 from tenant_apps.weekly_report.report import monday_of
 from tenant_apps.weekly_report.tasks import weekly_reports
 from tenants.models import Agency
-from tests.processes import wait_for_worker
+from tests.processes import wait_until
 from tests.test_tasks import db  # noqa: F401  (db: the worker sees committed rows)
 
 
@@ -46,7 +46,7 @@ def test_the_beat_sends_each_agencys_reports_in_its_schema_once(
 
             last_week = monday_of(timezone.localdate() - timedelta(days=7))
             digest = [("Northwind", "ca@northwind.example", last_week)]
-            wait_for_worker(lambda: delivered() == digest)
+            wait_until(lambda: delivered() == digest)
         finally:
             with tenant_context(acme):
                 WeeklyReportDelivery.objects.all().delete()

@@ -12,7 +12,7 @@ from tenant_apps.people.models import ClientCompany
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.conftest import PASSWORD
-from tests.processes import wait_for_worker
+from tests.processes import wait_until
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_worker_refills_the_schema_pool_after_a_signup(db, celery_worker, django
             assert signup.from_pool
             # Committed, so the on_commit hook queued fill_schema_pool; the worker
             # (SCHEMA_POOL_SIZE=2) migrates new spares until the pool holds two.
-            wait_for_worker(lambda: Agency.objects.spares().count() == 2)
+            wait_until(lambda: Agency.objects.spares().count() == 2)
             for spare in Agency.objects.spares():
                 assert spare.domains.count() == 0
         finally:
@@ -87,9 +87,7 @@ def test_worker_runs_request_notifications_in_the_sending_agencys_schema(
                 },
                 globex: {("client_replied", theirs.pk, "owner@globex.example")},
             }
-            wait_for_worker(
-                lambda: all(recorded(agency) == rows for agency, rows in expected.items())
-            )
+            wait_until(lambda: all(recorded(agency) == rows for agency, rows in expected.items()))
         finally:
             for agency, request in [(acme, ours), (globex, theirs)]:
                 with tenant_context(agency):

@@ -10,7 +10,7 @@ from tenant_apps.webhooks.models import Delivery, DeliveryStatus, Endpoint, Even
 from tenant_apps.webhooks.signing import secret_new
 from tenant_apps.webhooks.tasks import webhook_deliver
 from tenants.models import Agency
-from tests.processes import wait_for_worker
+from tests.processes import wait_until
 from tests.test_webhooks import Receiver
 
 
@@ -46,7 +46,7 @@ def test_a_failing_receiver_is_retried_with_backoff_until_it_answers(
                 with tenant_context(acme):
                     return Delivery.objects.get(pk=delivery.pk).status
 
-            wait_for_worker(lambda: status() == DeliveryStatus.SUCCEEDED, seconds=60)
+            wait_until(lambda: status() == DeliveryStatus.SUCCEEDED, seconds=60)
             with tenant_context(acme):
                 attempts = list(
                     Delivery.objects.get(pk=delivery.pk)

@@ -6,7 +6,6 @@ Payments need Stripe keys: this runs on the billing flow's server, pointed at th
 which posts its events to that server's webhook as Stripe does.
 """
 
-import time
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -26,6 +25,7 @@ from tests.browser.conftest import _with_database
 from tests.browser.pages import check_page
 from tests.browser.test_billing_flow import billing_url, forget_events, stripe_standin
 from tests.conftest import PASSWORD
+from tests.processes import wait_until
 
 __all__ = ["billing_url", "forget_events", "stripe_standin"]  # fixtures
 
@@ -142,7 +142,7 @@ def test_the_owner_connects_stripe_and_the_client_pays_online(
     check_page(owner, "invoice-refund-form")
     owner.get_by_role("button", name="Refund through Stripe").click()
     expect(owner.locator(".messages")).to_contain_text("Refund of €100.00 asked for")
-    wait_for(lambda: ("charge.refunded", 200) in stripe_standin.deliveries)
+    wait_until(lambda: ("charge.refunded", 200) in stripe_standin.deliveries)
     for page in (client, owner):
         page.reload()
         expect(page.locator("#payments")).to_contain_text("(€100.00 refunded)")
@@ -200,10 +200,3 @@ def test_a_client_pays_part_of_an_invoice_and_the_rest_stays_due(
     check_page(client, "invoice-part-paid")
     session = list(stripe_standin.sessions.values())[-1]
     assert session["payment_method_types"] == ["card", "sepa_debit"]
-
-
-def wait_for(condition, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
