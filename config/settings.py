@@ -136,6 +136,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # A session opened by an emailed single-purpose link reaches only that link's item.
     "tenant_apps.notifications.middleware.ActionLinkScopeMiddleware",
+    # One cache round trip for the values every page reads (before the session guard).
+    "tenant_apps.workspace.middleware.ShellReadAheadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Keeps "My account" sessions fresh; holds team members at two-factor setup when required.
     "tenant_apps.security.middleware.SessionGuardMiddleware",
@@ -187,7 +189,8 @@ if XDIST_WORKER:
     REDIS_URL = urlunsplit(_redis._replace(path=f"/{_database}"))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache, reusing its Redis client and reading a page's keys ahead.
+        "BACKEND": "shared_apps.core.cache.RedisCache",
         "LOCATION": REDIS_URL,
         # Prefixes every key with the current schema, so no key is shared across agencies.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
@@ -310,6 +313,8 @@ DOCUMENT_TEXT_MAX_CHARS = env_int("DOCUMENT_TEXT_MAX_CHARS", 200_000)
 # Search ranks at most this many matches; past it (a very common word), newest first.
 DOCUMENT_SEARCH_RANKED_MAX = env_int("DOCUMENT_SEARCH_RANKED_MAX", 5000)
 
+# Django's database sessions, read with plain SQL (shared_apps/core/sessions.py).
+SESSION_ENGINE = "shared_apps.core.sessions"
 # Cookies are host-only (no *_COOKIE_DOMAIN), so a session on acme.<domain> never reaches globex.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None

@@ -75,3 +75,31 @@ def test_row_url_is_the_url_tag(name):
     template = Template("{% load lists %}{% row_url name pk %}")
     for pk in (1, 42, 10**12):
         assert template.render(Context({"name": name, "pk": pk})) == reverse(name, args=[pk])
+
+
+@pytest.mark.parametrize("tag", LOCALES)
+def test_day_is_what_babel_writes_in_each_locale_and_zone(tag):
+    from babel.dates import format_date
+
+    from shared_apps.core.formatting import format_day
+
+    moments = [date(2026, 12, 10), date(987, 1, 5), datetime(2026, 12, 10, 3, 3, tzinfo=UTC)]
+    for zone in ("UTC", "America/New_York", "Asia/Tokyo"):
+        with translation.override(tag), timezone.override(ZoneInfo(zone)):
+            for value in moments:
+                local = timezone.localtime(value) if isinstance(value, datetime) else value
+                expected = format_date(local, "medium", locale=Locale.parse(tag, sep="-"))
+                assert format_day(value) == expected  # twice: the second from the cache
+                assert format_day(value) == expected
+
+
+def test_row_escape_is_conditional_escape():
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from tenant_apps.kit.templatetags.lists import row_escape
+
+    values = ['<a href="x">&\'</a>', mark_safe("<b>kept</b>"), gettext_lazy("Draft"), 42, None]
+    for value in values:
+        assert row_escape(value) == str(conditional_escape(value))

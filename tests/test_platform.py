@@ -29,7 +29,7 @@ def test_healthz_reports_database_and_redis(db):
 def test_healthz_is_503_when_redis_is_unreachable(db):
     dead_redis = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "shared_apps.core.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",  # discard port: nothing listens
         }
     }

@@ -8,7 +8,7 @@ zone. The one place money becomes text: pages, emails, PDFs and both hosts use
 import copy
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
@@ -96,7 +96,16 @@ def format_day_month_year(value: date | datetime) -> str:
 
 def format_day(value: date | datetime) -> str:
     """Compact, for tables: "10 Dec 2026" (en-GB), "Dec 10, 2026" (en-US)."""
-    return format_date(_local(value), "medium", locale=current_locale())
+    value = _local(value)
+    if isinstance(value, datetime):
+        value = value.date()  # all format_date reads of a datetime
+    return _day(value, current_locale())
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, locale: Locale) -> str:
+    # A list page writes dozens, mostly the same few days; Babel parses the pattern each time.
+    return format_date(value, "medium", locale=locale)
 
 
 def format_day_long(value: date | datetime) -> str:

@@ -2,13 +2,13 @@ from datetime import date, timedelta
 
 from django import template
 from django.utils.dateformat import format as date_format
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 from shared_apps.core.templatetags.formatting import day_month_year, iso
 from tenant_apps.client_requests.models import EventKind, Priority, Status
-from tenant_apps.kit.templatetags.lists import row_url
+from tenant_apps.kit.templatetags.lists import row_escape, row_url
 
 register = template.Library()
 
@@ -120,7 +120,7 @@ def request_row(item, clock, actor) -> SafeString:
     """``{% request_row item clock actor %}``: one row of the request list, written in Python
     (two dozen template lookups, filters and tags a row were most of the list's rendering).
     The same HTML as the template it replaced, every value escaped as the template did."""
-    escape = conditional_escape
+    escape = row_escape
     client = actor.is_client
     company = "" if client else f"<td>{escape(item.company)}</td>"
     promise = sla_promise(item) if client else sla_clock(item, clock)

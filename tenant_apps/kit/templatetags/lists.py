@@ -1,9 +1,11 @@
 """``{% load lists %}``: what list pages write on every row, made cheap."""
 
+import html
 from functools import cache
 
 from django import template
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import Promise
 
 register = template.Library()
 
@@ -26,3 +28,14 @@ def row_url(name: str, pk) -> str:
     if around is None or not isinstance(pk, int):
         return reverse(name, args=[pk])
     return f"{around[0]}{pk}{around[1]}"
+
+
+def row_escape(value) -> str:
+    """Django's ``conditional_escape``, the same text, for rows written in Python: without
+    ``escape``'s check of every argument for lazy text (a list page escapes a few hundred
+    values)."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
