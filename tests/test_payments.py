@@ -219,7 +219,7 @@ def test_a_client_pays_in_full_and_only_the_verified_event_marks_it_paid(world, 
     assert call.account == account.stripe_account_id
     # The trial runs on Growth: the platform keeps 1%.
     assert call.params["payment_intent_data"]["application_fee_amount"] == "1200"
-    assert call.idempotency_key.endswith(f"-invoice-{invoice.pk}-due-119999-pay-119999")
+    assert call.idempotency_key.endswith(f"-invoice-{invoice.pk}-checkout-0-due-119999-pay-119999")
     # A second click pays through the same session.
     finance.post(f"/invoices/{invoice.pk}/pay/")
     with tenant_context(world.acme):
@@ -642,3 +642,91 @@ def test_an_agency_without_a_stripe_account_shows_no_word_of_paying_online(world
     connect.account_ensure(agency=world.acme, email="owner@acme.example")  # not finished
     finance_page = signed_in_client(world.personas["finance"]).get(f"/invoices/{invoice.pk}/")
     assert "Online payment is not available" in finance_page.content.decode()
+
+
+def _allow_partial(world):
+    with tenant_context(world.acme):
+        payment_settings_update(
+            methods=[Method.CARD], allow_partial=True, actor=world.personas["owner"].user
+        )
+
+
+def test_a_new_checkout_closes_the_other_open_one_so_only_one_can_be_paid(world, billing_on):
+    connected(world, billing_on)
+    _allow_partial(world)
+    invoice = sent_invoice(world)
+    part, _ = client_pays(world, invoice, amount="200")
+    whole, _ = client_pays(world, invoice)
+    [expired] = [call for call in billing_on.requests if call.path.endswith("/expire")]
+    assert expired.path == f"/v1/checkout/sessions/{part.stripe_checkout_session_id}/expire"
+    assert expired.account == part.stripe_account_id
+    assert session_of(part, billing_on)["status"] == "expired"
+    assert fresh(world, Payment, part.pk).status == PaymentStatus.EXPIRED
+    assert fresh(world, Payment, whole.pk).status == PaymentStatus.OPEN
+    # A click on the same amount again keeps the one open; re-opening the part opens anew.
+    again, _ = client_pays(world, invoice)
+    assert again.pk == whole.pk and session_of(whole, billing_on)["status"] == "open"
+    part_again, _ = client_pays(world, invoice, amount="200")
+    assert part_again.pk not in (part.pk, whole.pk)
+    assert session_of(whole, billing_on)["status"] == "expired"
+    assert fresh(world, Payment, whole.pk).status == PaymentStatus.EXPIRED
+    # Stripe's page takes nothing on a closed session; clients never see closed checkouts.
+    with pytest.raises(AssertionError):
+        billing_on.checkout_pay(whole.stripe_checkout_session_id)
+    deliver(billing_on.checkout_pay(part_again.stripe_checkout_session_id))
+    page = signed_in_client(world.personas["finance"]).get(f"/invoices/{invoice.pk}/")
+    assert "Checkout closed" not in page.content.decode()
+    owner_page = signed_in_client(world.personas["owner"]).get(f"/invoices/{invoice.pk}/")
+    assert "Checkout closed" in owner_page.content.decode()
+
+
+def test_a_checkout_paid_at_stripe_before_its_event_refuses_a_second(world, billing_on):
+    connected(world, billing_on)
+    _allow_partial(world)
+    invoice = sent_invoice(world)
+    first, _ = client_pays(world, invoice, amount="200")
+    events = billing_on.checkout_pay(first.stripe_checkout_session_id)  # not yet delivered
+    sessions_before = len(billing_on.sessions)
+    finance = signed_in_client(world.personas["finance"])
+    refused = finance.post(f"/invoices/{invoice.pk}/pay/", {"amount": "999.99"})
+    assert refused.status_code == 400
+    assert "already under way" in refused.content.decode()
+    api = Api(world, "finance").post(
+        f"invoices/{invoice.pk}/checkout-session", {"amount": "999.99"}
+    )
+    assert api.status_code == 409, api.content  # as every refusal to pay online
+    assert "already under way" in api.content.decode()
+    assert len(billing_on.sessions) == sessions_before
+    with tenant_context(world.acme):
+        assert list(Payment.objects.values_list("pk", flat=True)) == [first.pk]
+    assert fresh(world, Payment, first.pk).status == PaymentStatus.OPEN
+    deliver(events)
+    assert fresh(world, Payment, first.pk).status == PaymentStatus.SUCCEEDED
+
+
+def test_a_payment_taking_more_than_is_due_is_recorded_and_nothing_is_left_due(world, billing_on):
+    connected(world, billing_on)
+    invoice = sent_invoice(world)
+    payment, _ = client_pays(world, invoice)  # all 1,199.99
+    events = billing_on.checkout_pay(payment.stripe_checkout_session_id)
+    # The agency credits 100.00 while Stripe's events are on their way.
+    with tenant_context(world.acme):
+        credit_note_create(
+            invoice=invoice,
+            reason="One workshop hour less",
+            amount=Decimal("100.00"),
+            actor=world.personas["owner"].user,
+        )
+    deliver(events)
+    payment = fresh(world, Payment, payment.pk)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.amount == Decimal("1199.99")
+    paid = fresh(world, Invoice, invoice.pk)
+    assert paid.status == InvoiceStatus.PAID
+    with tenant_context(world.acme):
+        assert amount_due(paid) == 0
+    [succeeded] = entries(world, "payment.succeeded")
+    assert succeeded.changes["overpaid"] == "€100.00"
+    page = signed_in_client(world.personas["owner"]).get(f"/invoices/{invoice.pk}/")
+    text = text_of(page)
+    assert "Still due €0.00" in text and "-€" not in text
