@@ -249,6 +249,9 @@ def test_a_client_pays_in_full_and_only_the_verified_event_marks_it_paid(world, 
     assert succeeded.company_id == world.northwind.pk
     [marked] = entries(world, "invoice.marked_paid")
     assert marked.actor_id is None and marked.changes["note"] == "Paid online through Stripe"
+    log = text_of(signed_in_client(world.personas["owner"]).get("/activity/workspace/"))
+    assert f"Invoice {invoice.number} was marked paid after the payment through Stripe" in log
+    assert "Someone" not in log
     with tenant_context(world.acme):
         told = set(
             Notification.objects.filter(kind="payment.succeeded").values_list(

@@ -18,6 +18,7 @@ from billing.plans import billing_enabled
 from shared_apps.core.formatting import format_money
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.invoices.actions import invoice_move
+from tenant_apps.invoices.audit import STRIPE_PAID
 from tenant_apps.invoices.currencies import currency_get, money_round
 from tenant_apps.invoices.emails import team_recipients
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
@@ -395,7 +396,7 @@ def _invoice_settle(invoice: Invoice) -> None:
     if amount_due(invoice) > 0:
         return
     if invoice.status in (InvoiceStatus.SENT, InvoiceStatus.PENDING_PAYMENT, InvoiceStatus.OVERDUE):
-        invoice_move(invoice=invoice, move="mark_paid", note="Paid online through Stripe")
+        invoice_move(invoice=invoice, move="mark_paid", note=STRIPE_PAID)
 
 
 def _announce(payment: Payment, before: tuple, *, overpaid: Decimal | None = None) -> None:
