@@ -22,6 +22,7 @@ from tenant_apps.notifications.models import Notification
 from tenant_apps.payments.actions import payment_checkout_start, payment_settings_update
 from tenant_apps.payments.models import Method, Payment, PaymentSettings, PaymentStatus
 from tenant_apps.payments.selectors import account_state, amount_due
+from tests import notifications_fixtures
 from tests import stripe_standin as standin
 from tests.conftest import host_client, signed_in_client
 from tests.people_support import api_client
@@ -29,6 +30,7 @@ from tests.routes_invoices import make_invoice
 from tests.stripe_standin import signed
 
 stripe_standin, billing_on = standin.stripe_standin, standin.billing_on  # fixtures
+tasks_inline = notifications_fixtures.tasks_inline  # fixture
 
 WEBHOOK = "/billing/stripe-webhook"
 HOST = "acme.localhost"
@@ -733,3 +735,33 @@ def test_a_payment_taking_more_than_is_due_is_recorded_and_nothing_is_left_due(w
     page = signed_in_client(world.personas["owner"]).get(f"/invoices/{invoice.pk}/")
     text = text_of(page)
     assert "Still due €0.00" in text and "-€" not in text
+
+
+def test_paid_in_full_online_the_client_gets_one_email(
+    world, billing_on, mailoutbox, tasks_inline, django_capture_on_commit_callbacks
+):
+    connected(world, billing_on)
+    _allow_partial(world)
+    invoice = sent_invoice(world)
+    part, _ = client_pays(world, invoice, amount="200")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # the emails, as a worker sends
+        deliver(billing_on.checkout_pay(part.stripe_checkout_session_id))
+    # A part payment: the payment's own email (the invoice is not paid yet).
+    finance = [email for email in mailoutbox if email.to == ["finance@northwind.example"]]
+    assert len(finance) == 1 and "Payment received" not in finance[0].subject
+
+    mailoutbox.clear()
+    rest, _ = client_pays(world, invoice)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(billing_on.checkout_pay(rest.stripe_checkout_session_id))
+    assert fresh(world, Invoice, invoice.pk).status == InvoiceStatus.PAID
+    [receipt] = [email for email in mailoutbox if email.to == ["finance@northwind.example"]]
+    assert "Payment received" in receipt.subject
+    # The team still hears of the payment; the client still sees it in the app.
+    assert {"owner@acme.example", "admin@acme.example"} <= {email.to[0] for email in mailoutbox}
+    with tenant_context(world.acme):
+        told = Notification.objects.filter(
+            kind="payment.succeeded", recipient__email="finance@northwind.example"
+        )
+        assert told.count() == 2

@@ -391,11 +391,16 @@ def payment_event_apply(*, event: dict) -> str:
     return "handled"
 
 
+def _settles(invoice: Invoice) -> bool:
+    """Nothing is left due on an invoice still waiting for payment: it is to be marked paid."""
+    waiting = (InvoiceStatus.SENT, InvoiceStatus.PENDING_PAYMENT, InvoiceStatus.OVERDUE)
+    return invoice.status in waiting and amount_due(invoice) <= 0
+
+
 def _invoice_settle(invoice: Invoice) -> None:
-    """Paid once nothing is left due; only from here, after Stripe said so."""
-    if amount_due(invoice) > 0:
-        return
-    if invoice.status in (InvoiceStatus.SENT, InvoiceStatus.PENDING_PAYMENT, InvoiceStatus.OVERDUE):
+    """Paid once nothing is left due; only from here, after Stripe said so (its "Payment
+    received" email is the clients' receipt)."""
+    if _settles(invoice):
         invoice_move(invoice=invoice, move="mark_paid", note=STRIPE_PAID)
 
 
@@ -435,15 +440,29 @@ def _announce(payment: Payment, before: tuple, *, overpaid: Decimal | None = Non
     activity_record(action=code, actor=actor, target=payment, changes=changes)
     if kind is None:
         return
-    recipients = {user.pk: user for user in invoice_recipients(invoice) + team_recipients(invoice)}
+    clients = invoice_recipients(invoice)
+    recipients = {user.pk: user for user in clients + team_recipients(invoice)}
     if payment.started_by is not None:
         recipients[payment.started_by.pk] = payment.started_by
+    url = reverse("invoices:detail", args=[invoice.pk], urlconf=settings.ROOT_URLCONF)
+    receipted = set()
+    if kind == "payment.succeeded" and _settles(invoice):
+        # The invoice's own "Payment received" email tells its recipients: one email, not two.
+        receipted = {user.pk for user in clients}
+        notification_send(
+            recipients=[recipients[pk] for pk in receipted],
+            kind=kind,
+            target=invoice,
+            title=title,
+            url=url,
+            email=False,
+        )
     notification_send(
-        recipients=list(recipients.values()),
+        recipients=[user for pk, user in recipients.items() if pk not in receipted],
         kind=kind,
         target=invoice,
         title=title,
-        url=reverse("invoices:detail", args=[invoice.pk], urlconf=settings.ROOT_URLCONF),
+        url=url,
     )
 
 
