@@ -245,6 +245,14 @@ def connected_checkout_session(account_id: str, session_id: str) -> dict:
 
 
 @_translated
+def connected_checkout_expire(account_id: str, session_id: str) -> dict:
+    """Close an open Checkout Session on the connected account: it can no longer be paid.
+    Stripe refuses (StripeUnreachable) a session no longer open."""
+    options = {"stripe_account": account_id}
+    return client().v1.checkout.sessions.expire(session_id, options=options).to_dict()
+
+
+@_translated
 def connected_payment_intent(account_id: str, intent_id: str) -> dict:
     options = {"stripe_account": account_id}
     return client().v1.payment_intents.retrieve(intent_id, options=options).to_dict()

@@ -160,6 +160,7 @@ class StripeStandIn:
         bank debit still clearing) or "failed". Returns the events Stripe sends."""
         with self._lock:
             session = self.sessions[session_id]
+            assert session["status"] == "open", f"no payment on a {session['status']} session"
             account = session["_account"]
             line = session["line_items"][0]["price_data"]
             amount = int(line["unit_amount"]) * int(session["line_items"][0].get("quantity", 1))
@@ -450,6 +451,17 @@ class StripeStandIn:
                 return self._checkout_session(params, account)
             case "GET", ["checkout", "sessions", found]:
                 return own(self.sessions, found, "checkout.session")
+            case "POST", ["checkout", "sessions", found, "expire"]:
+                status, session = own(self.sessions, found, "checkout.session")
+                if status != 200:
+                    return status, session
+                if session["status"] != "open":  # as Stripe: only an open session expires
+                    return _error(
+                        400,
+                        'Only Checkout Sessions with a status in ["open"] can be expired.',
+                    )
+                session["status"] = "expired"
+                return 200, session
             case "GET", ["payment_intents", found]:
                 return own(self.payment_intents, found, "payment_intent")
             case "GET", ["charges", found]:
@@ -636,6 +648,10 @@ class StripeStandIn:
         match method, parts:
             case "GET", ["pay", session_id] if session_id in self.sessions:
                 return 200, {}, _CHECKOUT_PAGE.format(session=session_id)
+            case "POST", ["pay", session_id] if (
+                self.sessions.get(session_id, {}).get("status") == "expired"
+            ):
+                return 410, {}, "<!doctype html><p>This Checkout Session is no longer active.</p>"
             case "POST", ["pay", session_id] if session_id in self.sessions:
                 if self.sessions[session_id]["mode"] == "payment":
                     self.deliver(self.checkout_pay(session_id))

@@ -22,9 +22,11 @@ from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.actions import request_status_change
 from tenant_apps.documents.actions import document_upload, folder_create
 from tenant_apps.history.selectors import reader_for
+from tenant_apps.invoices.audit import STRIPE_PAID
 from tenant_apps.people.actions import client_company_create
 from tests.conftest import signed_in_client
 from tests.routes_approvals import ask, decide, deliverable, pdf_upload, user
+from tests.routes_invoices import make_invoice
 from tests.routes_messaging import post_message
 from tests.routes_requests import submit_request
 from tests.test_activity_api import api_get
@@ -294,3 +296,28 @@ def test_the_api_says_each_entry_in_words(world):
         == f"Northwind Viewer submitted the request #{client_request.pk} Logo refresh"
     )
     assert row["description"] == f"Submitted the request #{client_request.pk} Logo refresh"
+
+
+def test_what_no_one_did_reads_as_the_system_s_doing(world):
+    invoice = make_invoice(world, moves=["send"])
+    with tenant_context(world.acme):
+        # As payments records it when Stripe's event settles the invoice.
+        paid = activity_record(
+            action="invoice.marked_paid", target=invoice, changes={"note": STRIPE_PAID}
+        )
+        other = activity_record(action="invoice.marked_paid", target=invoice)
+        # A code without a sentence of its own for it: the system did it.
+        sent = activity_record(action="invoice.sent", target=invoice)
+        by_owner = activity_record(
+            action="invoice.marked_paid", target=invoice, actor=user(world, "owner")
+        )
+    name = f"Invoice {invoice.number}"
+    for persona in ("owner", "finance"):
+        lines = read(world, persona)
+        assert (
+            line_of(lines, paid).text == f"{name} was marked paid after the payment through Stripe"
+        )
+        assert line_of(lines, other).text == f"{name} was marked paid"
+        assert line_of(lines, sent).text == f"The system sent {name}"
+        assert line_of(lines, by_owner).text == f"Acme Owner marked {name} paid"
+        assert not any(found.text.startswith("Someone") for found in lines)

@@ -22,6 +22,7 @@ from tenant_apps.notifications.models import Notification
 from tenant_apps.payments.actions import payment_checkout_start, payment_settings_update
 from tenant_apps.payments.models import Method, Payment, PaymentSettings, PaymentStatus
 from tenant_apps.payments.selectors import account_state, amount_due
+from tests import notifications_fixtures
 from tests import stripe_standin as standin
 from tests.conftest import host_client, signed_in_client
 from tests.people_support import api_client
@@ -29,6 +30,7 @@ from tests.routes_invoices import make_invoice
 from tests.stripe_standin import signed
 
 stripe_standin, billing_on = standin.stripe_standin, standin.billing_on  # fixtures
+tasks_inline = notifications_fixtures.tasks_inline  # fixture
 
 WEBHOOK = "/billing/stripe-webhook"
 HOST = "acme.localhost"
@@ -219,7 +221,7 @@ def test_a_client_pays_in_full_and_only_the_verified_event_marks_it_paid(world, 
     assert call.account == account.stripe_account_id
     # The trial runs on Growth: the platform keeps 1%.
     assert call.params["payment_intent_data"]["application_fee_amount"] == "1200"
-    assert call.idempotency_key.endswith(f"-invoice-{invoice.pk}-due-119999-pay-119999")
+    assert call.idempotency_key.endswith(f"-invoice-{invoice.pk}-checkout-0-due-119999-pay-119999")
     # A second click pays through the same session.
     finance.post(f"/invoices/{invoice.pk}/pay/")
     with tenant_context(world.acme):
@@ -249,6 +251,9 @@ def test_a_client_pays_in_full_and_only_the_verified_event_marks_it_paid(world, 
     assert succeeded.company_id == world.northwind.pk
     [marked] = entries(world, "invoice.marked_paid")
     assert marked.actor_id is None and marked.changes["note"] == "Paid online through Stripe"
+    log = text_of(signed_in_client(world.personas["owner"]).get("/activity/workspace/"))
+    assert f"Invoice {invoice.number} was marked paid after the payment through Stripe" in log
+    assert "Someone" not in log
     with tenant_context(world.acme):
         told = set(
             Notification.objects.filter(kind="payment.succeeded").values_list(
@@ -642,3 +647,121 @@ def test_an_agency_without_a_stripe_account_shows_no_word_of_paying_online(world
     connect.account_ensure(agency=world.acme, email="owner@acme.example")  # not finished
     finance_page = signed_in_client(world.personas["finance"]).get(f"/invoices/{invoice.pk}/")
     assert "Online payment is not available" in finance_page.content.decode()
+
+
+def _allow_partial(world):
+    with tenant_context(world.acme):
+        payment_settings_update(
+            methods=[Method.CARD], allow_partial=True, actor=world.personas["owner"].user
+        )
+
+
+def test_a_new_checkout_closes_the_other_open_one_so_only_one_can_be_paid(world, billing_on):
+    connected(world, billing_on)
+    _allow_partial(world)
+    invoice = sent_invoice(world)
+    part, _ = client_pays(world, invoice, amount="200")
+    whole, _ = client_pays(world, invoice)
+    [expired] = [call for call in billing_on.requests if call.path.endswith("/expire")]
+    assert expired.path == f"/v1/checkout/sessions/{part.stripe_checkout_session_id}/expire"
+    assert expired.account == part.stripe_account_id
+    assert session_of(part, billing_on)["status"] == "expired"
+    assert fresh(world, Payment, part.pk).status == PaymentStatus.EXPIRED
+    assert fresh(world, Payment, whole.pk).status == PaymentStatus.OPEN
+    # A click on the same amount again keeps the one open; re-opening the part opens anew.
+    again, _ = client_pays(world, invoice)
+    assert again.pk == whole.pk and session_of(whole, billing_on)["status"] == "open"
+    part_again, _ = client_pays(world, invoice, amount="200")
+    assert part_again.pk not in (part.pk, whole.pk)
+    assert session_of(whole, billing_on)["status"] == "expired"
+    assert fresh(world, Payment, whole.pk).status == PaymentStatus.EXPIRED
+    # Stripe's page takes nothing on a closed session; clients never see closed checkouts.
+    with pytest.raises(AssertionError):
+        billing_on.checkout_pay(whole.stripe_checkout_session_id)
+    deliver(billing_on.checkout_pay(part_again.stripe_checkout_session_id))
+    page = signed_in_client(world.personas["finance"]).get(f"/invoices/{invoice.pk}/")
+    assert "Checkout closed" not in page.content.decode()
+    owner_page = signed_in_client(world.personas["owner"]).get(f"/invoices/{invoice.pk}/")
+    assert "Checkout closed" in owner_page.content.decode()
+
+
+def test_a_checkout_paid_at_stripe_before_its_event_refuses_a_second(world, billing_on):
+    connected(world, billing_on)
+    _allow_partial(world)
+    invoice = sent_invoice(world)
+    first, _ = client_pays(world, invoice, amount="200")
+    events = billing_on.checkout_pay(first.stripe_checkout_session_id)  # not yet delivered
+    sessions_before = len(billing_on.sessions)
+    finance = signed_in_client(world.personas["finance"])
+    refused = finance.post(f"/invoices/{invoice.pk}/pay/", {"amount": "999.99"})
+    assert refused.status_code == 400
+    assert "already under way" in refused.content.decode()
+    api = Api(world, "finance").post(
+        f"invoices/{invoice.pk}/checkout-session", {"amount": "999.99"}
+    )
+    assert api.status_code == 409, api.content  # as every refusal to pay online
+    assert "already under way" in api.content.decode()
+    assert len(billing_on.sessions) == sessions_before
+    with tenant_context(world.acme):
+        assert list(Payment.objects.values_list("pk", flat=True)) == [first.pk]
+    assert fresh(world, Payment, first.pk).status == PaymentStatus.OPEN
+    deliver(events)
+    assert fresh(world, Payment, first.pk).status == PaymentStatus.SUCCEEDED
+
+
+def test_a_payment_taking_more_than_is_due_is_recorded_and_nothing_is_left_due(world, billing_on):
+    connected(world, billing_on)
+    invoice = sent_invoice(world)
+    payment, _ = client_pays(world, invoice)  # all 1,199.99
+    events = billing_on.checkout_pay(payment.stripe_checkout_session_id)
+    # The agency credits 100.00 while Stripe's events are on their way.
+    with tenant_context(world.acme):
+        credit_note_create(
+            invoice=invoice,
+            reason="One workshop hour less",
+            amount=Decimal("100.00"),
+            actor=world.personas["owner"].user,
+        )
+    deliver(events)
+    payment = fresh(world, Payment, payment.pk)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.amount == Decimal("1199.99")
+    paid = fresh(world, Invoice, invoice.pk)
+    assert paid.status == InvoiceStatus.PAID
+    with tenant_context(world.acme):
+        assert amount_due(paid) == 0
+    [succeeded] = entries(world, "payment.succeeded")
+    assert succeeded.changes["overpaid"] == "€100.00"
+    page = signed_in_client(world.personas["owner"]).get(f"/invoices/{invoice.pk}/")
+    text = text_of(page)
+    assert "Still due €0.00" in text and "-€" not in text
+
+
+def test_paid_in_full_online_the_client_gets_one_email(
+    world, billing_on, mailoutbox, tasks_inline, django_capture_on_commit_callbacks
+):
+    connected(world, billing_on)
+    _allow_partial(world)
+    invoice = sent_invoice(world)
+    part, _ = client_pays(world, invoice, amount="200")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # the emails, as a worker sends
+        deliver(billing_on.checkout_pay(part.stripe_checkout_session_id))
+    # A part payment: the payment's own email (the invoice is not paid yet).
+    finance = [email for email in mailoutbox if email.to == ["finance@northwind.example"]]
+    assert len(finance) == 1 and "Payment received" not in finance[0].subject
+
+    mailoutbox.clear()
+    rest, _ = client_pays(world, invoice)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(billing_on.checkout_pay(rest.stripe_checkout_session_id))
+    assert fresh(world, Invoice, invoice.pk).status == InvoiceStatus.PAID
+    [receipt] = [email for email in mailoutbox if email.to == ["finance@northwind.example"]]
+    assert "Payment received" in receipt.subject
+    # The team still hears of the payment; the client still sees it in the app.
+    assert {"owner@acme.example", "admin@acme.example"} <= {email.to[0] for email in mailoutbox}
+    with tenant_context(world.acme):
+        told = Notification.objects.filter(
+            kind="payment.succeeded", recipient__email="finance@northwind.example"
+        )
+        assert told.count() == 2

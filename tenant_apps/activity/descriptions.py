@@ -41,6 +41,8 @@ PLAIN_WORDS = {
     "requests": "requests",
 }
 ALWAYS = {"actor", "count", *PLAIN_WORDS}
+# Who did what no person did, where the code has no sentence without {actor}.
+SYSTEM_ACTOR = "The system"
 SIGN_IN_CHOICES = [("folded", "One line a day"), ("hidden", "Hidden"), ("all", "Each one")]
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -150,8 +152,11 @@ def _sentence(
     is_client: bool,
     url=None,
     count=1,
+    by_system: bool = False,
 ) -> tuple[str, SafeString]:
-    """The entry's sentence; with ``actor`` None, without who did it."""
+    """The entry's sentence; with ``actor`` None, without who did it. ``by_system``: no one
+    did it (a task, Stripe's event): a sentence of the code without {actor} where one fits,
+    else the code's sentence with SYSTEM_ACTOR doing it."""
     event = audit_events().get(action)
     if not isinstance(event, AuditEvent):
         return action, escape(action)  # a code no app defines any more
@@ -165,6 +170,11 @@ def _sentence(
     if object_label:
         values["object"] = object_label
     template = _template(event, set(values), changes, count)
+    if by_system:
+        unattended = _template(event, set(values) - {"actor"}, changes, count)
+        if "actor" not in _names(unattended) and _names(unattended) <= set(values):
+            template = unattended
+        values["actor"] = SYSTEM_ACTOR
     if actor is None:
         template = template.removeprefix("{actor} ")
     text, html = _render(template, values, url)
@@ -175,6 +185,12 @@ def actor_name(entry) -> str:
     """Who did it: their name now, else their email then, else "Someone"."""
     name = entry.actor.full_name if entry.actor_id and entry.actor else ""
     return name or entry.actor_label or "Someone"
+
+
+def by_system(entry) -> bool:
+    """No person did it: recorded without an actor (a person's entry keeps their email in
+    ``actor_label`` even once their account is gone)."""
+    return not entry.actor_id and not entry.actor_label
 
 
 def describe(action: str, object_label: str, changes: dict | None = None) -> str:
@@ -235,6 +251,7 @@ def line(entry, reader: Reader) -> Line:
         is_client=reader.is_client,
         url=url,
         count=count,
+        by_system=by_system(entry),
     )
     changes = change_lines(
         entry.action, entry.changes, is_client=reader.is_client, words=reader.words

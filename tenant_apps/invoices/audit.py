@@ -2,8 +2,10 @@
 
 from enum import nonmember
 
-from tenant_apps.activity.events import AuditEvent, Field, Item, link_items
+from tenant_apps.activity.events import AuditEvent, By, Field, Item, link_items
 
+# The note the system marks an invoice paid with after Stripe's event (payments.actions).
+STRIPE_PAID = "Paid online through Stripe"
 # Dotted: invoices.models imports this module.
 STATUS = "tenant_apps.invoices.models.InvoiceStatus"
 
@@ -23,7 +25,17 @@ class InvoiceAudit(AuditEvent):
         "Payment not received",
         "{actor} found no payment for {object}",
     )
-    INVOICE_MARKED_PAID = "invoice.marked_paid", "Invoice paid", "{actor} marked {object} paid"
+    INVOICE_MARKED_PAID = (
+        "invoice.marked_paid",
+        "Invoice paid",
+        "{actor} marked {object} paid",
+        # Without an actor: marked paid by the system, after Stripe's event (payments).
+        By(
+            "note",
+            {STRIPE_PAID: "{object} was marked paid after the payment through Stripe"},
+            "{object} was marked paid",
+        ),
+    )
     INVOICE_VOIDED = "invoice.voided", "Invoice voided", "{actor} voided {object}"
     INVOICE_BECAME_OVERDUE = "invoice.became_overdue", "Invoice overdue", "{object} became overdue"
     INVOICE_CREDITED = (

@@ -38,6 +38,7 @@ def notification_send(
     url: str,
     actor=None,
     body: str = "",
+    email: bool = True,
 ) -> list[Notification]:
     """Tell ``recipients`` (users) about ``target``, in the app and by email per their choice.
 
@@ -45,6 +46,7 @@ def notification_send(
     (the item's page, a path). Then the email follows each person's preference for ``kind``:
     immediately (a task, safe to retry, after the commit), in the daily digest, or not at all.
     Call it inside the action's transaction: nothing is sent if that rolls back.
+    ``email=False``: in the app only, where the caller's own email already tells them.
     """
     kind_for(kind)  # an unknown kind is a programming error, caught here, not in the worker
     people = {user.pk: user for user in recipients if user is not None and user.is_active}
@@ -66,7 +68,7 @@ def notification_send(
                     title=title[:200],
                     body=body,
                     url=url,
-                    channel=channels[user_id, kind],
+                    channel=channels[user_id, kind] if email else Channel.OFF,
                 )
                 for user_id, user in people.items()
             ]

@@ -18,13 +18,20 @@ from billing.plans import billing_enabled
 from shared_apps.core.formatting import format_money
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.invoices.actions import invoice_move
+from tenant_apps.invoices.audit import STRIPE_PAID
 from tenant_apps.invoices.currencies import currency_get, money_round
 from tenant_apps.invoices.emails import team_recipients
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tenant_apps.invoices.selectors import invoice_recipients
 from tenant_apps.notifications.actions import notification_send
 from tenant_apps.payments.audit import PaymentAudit
-from tenant_apps.payments.models import Method, Payment, PaymentSettings, PaymentStatus
+from tenant_apps.payments.models import (
+    COUNTED,
+    Method,
+    Payment,
+    PaymentSettings,
+    PaymentStatus,
+)
 from tenant_apps.payments.selectors import (
     account_state,
     amount_due,
@@ -49,6 +56,10 @@ class PaymentRefused(Exception):
         "not_payable": "This invoice is not waiting for a payment.",
         "nothing_due": "Nothing is left to pay on this invoice.",
         "off": "Online payments need Stripe, which is not set up on this platform.",
+        "under_way": (
+            "A payment on this invoice is already under way at Stripe. Wait until it is "
+            "confirmed here before paying again."
+        ),
     }
 
     def __init__(self, reason: str):
@@ -168,10 +179,17 @@ def payment_checkout_start(
         due = amount_due(invoice)
         amount_minor = minor_units(paying, invoice.currency)
         fee_minor = int((amount_minor * application_fee_percent() / 100).to_integral_value())
-        key = (
-            f"{connection.schema_name}-invoice-{invoice.pk}-due-"
-            f"{minor_units(due, invoice.currency)}-pay-{amount_minor}"
-        )
+
+        def attempt_key() -> str:
+            # The count of closed checkouts: re-opening one closed for another makes a new one.
+            closed = Payment.objects.filter(invoice=invoice, status=PaymentStatus.EXPIRED).count()
+            return (
+                f"{connection.schema_name}-invoice-{invoice.pk}-checkout-{closed}-due-"
+                f"{minor_units(due, invoice.currency)}-pay-{amount_minor}"
+            )
+
+        _other_checkouts_close(invoice=invoice, keep=attempt_key())
+        key = attempt_key()
         payment, created = Payment.objects.get_or_create(
             attempt_key=key,
             defaults={
@@ -215,6 +233,44 @@ def payment_checkout_start(
                 },
             )
         return payment, session["url"]
+
+
+def _other_checkouts_close(*, invoice: Invoice, keep: str) -> None:
+    """Only one Checkout may be paid on an invoice: the other sessions still open here are
+    expired at Stripe (and their payments marked so) before a new one opens. Where Stripe
+    says one was paid (or is being paid) already, the new one is refused: paying twice is
+    worse than waiting for that payment's event."""
+    others = list(
+        Payment.objects.select_for_update(of=("self",))
+        .filter(invoice=invoice, status=PaymentStatus.OPEN)
+        .exclude(attempt_key=keep)
+        .exclude(stripe_checkout_session_id="")
+    )
+    sessions = {}
+    for other in others:  # all read first: refuse before closing any
+        session = stripe_api.connected_checkout_session(
+            other.stripe_account_id, other.stripe_checkout_session_id
+        )
+        if session.get("status") == "complete":
+            raise PaymentRefused("under_way")
+        sessions[other.pk] = session
+    for other in others:
+        if sessions[other.pk].get("status") == "open":
+            try:
+                stripe_api.connected_checkout_expire(
+                    other.stripe_account_id, other.stripe_checkout_session_id
+                )
+            except stripe_api.StripeTransient:
+                raise
+            except stripe_api.StripeUnreachable:
+                # Refused: no longer open. Paid in the meantime, or expired after all.
+                again = stripe_api.connected_checkout_session(
+                    other.stripe_account_id, other.stripe_checkout_session_id
+                )
+                if again.get("status") != "expired":
+                    raise PaymentRefused("under_way") from None
+        other.status = PaymentStatus.EXPIRED
+        other.save(update_fields=["status", "updated_at"])
 
 
 def payment_return_status(*, payment: Payment) -> str:
@@ -312,6 +368,13 @@ def payment_event_apply(*, event: dict) -> str:
         PaymentStatus.FAILED,
     ):
         return "handled"  # Stripe never takes a succeeded payment back but by refunding it
+    # A race (Stripe took a payment while another, or a credit note, settled the invoice):
+    # the payment is recorded as Stripe took it, and what it took beyond the due is told.
+    overpaid = None
+    if status == PaymentStatus.SUCCEEDED and payment.status not in COUNTED:
+        due_before = amount_due(payment.invoice)
+        if payment.amount > due_before:
+            overpaid = payment.amount - due_before
     payment.status = status
     payment.amount_refunded = refunded
     payment.stripe_payment_intent_id = intent["id"]
@@ -322,21 +385,26 @@ def payment_event_apply(*, event: dict) -> str:
         payment.succeeded_at = timezone.now()
     payment.save()
     if (payment.status, payment.amount_refunded) != before:
-        _announce(payment, before)
+        _announce(payment, before, overpaid=overpaid)
     if payment.status == PaymentStatus.SUCCEEDED:
         _invoice_settle(payment.invoice)
     return "handled"
 
 
+def _settles(invoice: Invoice) -> bool:
+    """Nothing is left due on an invoice still waiting for payment: it is to be marked paid."""
+    waiting = (InvoiceStatus.SENT, InvoiceStatus.PENDING_PAYMENT, InvoiceStatus.OVERDUE)
+    return invoice.status in waiting and amount_due(invoice) <= 0
+
+
 def _invoice_settle(invoice: Invoice) -> None:
-    """Paid once nothing is left due; only from here, after Stripe said so."""
-    if amount_due(invoice) > 0:
-        return
-    if invoice.status in (InvoiceStatus.SENT, InvoiceStatus.PENDING_PAYMENT, InvoiceStatus.OVERDUE):
-        invoice_move(invoice=invoice, move="mark_paid", note="Paid online through Stripe")
+    """Paid once nothing is left due; only from here, after Stripe said so (its "Payment
+    received" email is the clients' receipt)."""
+    if _settles(invoice):
+        invoice_move(invoice=invoice, move="mark_paid", note=STRIPE_PAID)
 
 
-def _announce(payment: Payment, before: tuple) -> None:
+def _announce(payment: Payment, before: tuple, *, overpaid: Decimal | None = None) -> None:
     """The change in both sides' activity and notifications."""
     invoice = payment.invoice
     money = format_money(payment.amount, payment.currency)
@@ -364,21 +432,37 @@ def _announce(payment: Payment, before: tuple) -> None:
         changes["refunded"] = format_money(payment.amount_refunded, payment.currency)
     if payment.status == PaymentStatus.FAILED and payment.failure_message:
         changes["reason"] = payment.failure_message
+    if overpaid and payment.status == PaymentStatus.SUCCEEDED:
+        changes["overpaid"] = format_money(overpaid, payment.currency)
     # The client who paid made (or tried) the payment; the rest happened at Stripe.
     tried = (PaymentAudit.PAYMENT_SUCCEEDED, PaymentAudit.PAYMENT_FAILED)
     actor = payment.started_by if code in tried else None
     activity_record(action=code, actor=actor, target=payment, changes=changes)
     if kind is None:
         return
-    recipients = {user.pk: user for user in invoice_recipients(invoice) + team_recipients(invoice)}
+    clients = invoice_recipients(invoice)
+    recipients = {user.pk: user for user in clients + team_recipients(invoice)}
     if payment.started_by is not None:
         recipients[payment.started_by.pk] = payment.started_by
+    url = reverse("invoices:detail", args=[invoice.pk], urlconf=settings.ROOT_URLCONF)
+    receipted = set()
+    if kind == "payment.succeeded" and _settles(invoice):
+        # The invoice's own "Payment received" email tells its recipients: one email, not two.
+        receipted = {user.pk for user in clients}
+        notification_send(
+            recipients=[recipients[pk] for pk in receipted],
+            kind=kind,
+            target=invoice,
+            title=title,
+            url=url,
+            email=False,
+        )
     notification_send(
-        recipients=list(recipients.values()),
+        recipients=[user for pk, user in recipients.items() if pk not in receipted],
         kind=kind,
         target=invoice,
         title=title,
-        url=reverse("invoices:detail", args=[invoice.pk], urlconf=settings.ROOT_URLCONF),
+        url=url,
     )
 
 

@@ -53,6 +53,7 @@ class PaymentAudit(AuditEvent):
             "amount": Field("Amount"),
             "refunded": Field("Refunded"),
             "reason": Field("Reason"),
+            "overpaid": Field("Paid beyond what was due"),
             "methods": Field("Methods", clients=False),
             "allow_partial": Field("Part payments", clients=False),
             "charges_enabled": Field("Charges enabled", clients=False),

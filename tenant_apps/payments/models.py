@@ -59,6 +59,8 @@ class PaymentSettings(models.Model):
 class PaymentStatus(models.TextChoices):
     # Checkout opened; nothing paid yet. Only the team sees these.
     OPEN = "open", "Checkout opened"
+    # Closed unpaid at Stripe when the client opened another Checkout on the invoice.
+    EXPIRED = "expired", "Checkout closed"
     PROCESSING = "processing", "Payment processing"
     SUCCEEDED = "succeeded", "Paid"
     FAILED = "failed", "Payment failed"

@@ -132,12 +132,13 @@ def checkout_methods(currency: str) -> list[str]:
 
 
 def visible_payments(actor: Actor) -> QuerySet[Payment]:
-    """Payments on invoices ``actor`` sees; a client never sees a checkout merely opened."""
+    """Payments on invoices ``actor`` sees; a client never sees a checkout merely opened (or
+    closed unpaid)."""
     payments = Payment.objects.select_related("invoice", "invoice__company").filter(
         invoice__in=visible_invoices(actor)
     )
     if not actor.is_team:
-        payments = payments.exclude(status=PaymentStatus.OPEN)
+        payments = payments.exclude(status__in=[PaymentStatus.OPEN, PaymentStatus.EXPIRED])
     return payments
 
 
