@@ -388,6 +388,16 @@ def test_a_refund_shows_on_both_sides(world, billing_on):
     for persona in ("finance", "owner"):
         page = signed_in_client(world.personas[persona]).get(f"/invoices/{invoice.pk}/")
         assert "Refunded" in page.content.decode()
+    # Both sides read what happened in the card's history; clients not the checkout's start.
+    paid = f"Northwind Finance made a payment of €1,199.99 on Invoice {invoice.number}"
+    refunded = f"Stripe refunded a payment of €1,199.99 on Invoice {invoice.number}"
+    started = "Northwind Finance started a payment of"
+    finance, owner = (
+        text_of(signed_in_client(world.personas[key]).get(f"/invoices/{invoice.pk}/"))
+        for key in ("finance", "owner")
+    )
+    assert finance.count(refunded) == 2 and paid in finance and started not in finance
+    assert owner.count(refunded) == 2 and paid in owner and started in owner
     # The agency gave the money back: nothing becomes due again, the invoice stays paid.
     with tenant_context(world.acme):
         assert amount_due(Invoice.objects.get(pk=invoice.pk)) == 0

@@ -11,10 +11,14 @@ from billing.connect import connected_account_of
 from billing.models import ConnectedAccount
 from billing.plans import billing_enabled
 from billing.selectors import billing_state
+from tenant_apps.activity.descriptions import Line, line
+from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.history.selectors import reader_for
 from tenant_apps.invoices.currencies import currency_get, money_round
 from tenant_apps.invoices.models import Invoice
 from tenant_apps.invoices.selectors import credited_total, visible_invoices
 from tenant_apps.kit.access import Actor
+from tenant_apps.payments.audit import PaymentAudit
 from tenant_apps.payments.models import (
     COUNTED,
     Method,
@@ -144,3 +148,25 @@ def visible_payments(actor: Actor) -> QuerySet[Payment]:
 
 def invoice_payments(actor: Actor, invoice: Invoice) -> list[Payment]:
     return list(visible_payments(actor).filter(invoice=invoice).order_by("created_at", "id"))
+
+
+# What clients read of a payment's history; the team also reads checkouts started and
+# refunds asked for.
+CLIENT_PAYMENT_CODES = [
+    PaymentAudit.PAYMENT_SUCCEEDED,
+    PaymentAudit.PAYMENT_FAILED,
+    PaymentAudit.PAYMENT_REFUNDED,
+]
+
+
+def payment_history(actor: Actor, payments: list[Payment]) -> list[Line]:
+    """The activity entries of ``payments`` (as ``invoice_payments`` gives them to
+    ``actor``) in sentences, oldest first: one query, whatever the number of payments."""
+    entries = ActivityEntry.objects.filter(
+        object_type=Payment._meta.label_lower,
+        object_id__in=[str(payment.pk) for payment in payments],
+    ).select_related("actor")
+    if actor.is_client:
+        entries = entries.filter(action__in=CLIENT_PAYMENT_CODES)
+    reader = reader_for(actor)
+    return [line(entry, reader) for entry in entries.order_by("id")]

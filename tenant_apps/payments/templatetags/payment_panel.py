@@ -12,6 +12,7 @@ from tenant_apps.payments.selectors import (
     amount_due,
     amount_payable,
     invoice_payments,
+    payment_history,
     payment_settings,
 )
 
@@ -34,6 +35,7 @@ def payment_panel(context, invoice):
         or (offered and (may_pay or (manages and invoice.is_payable and not state.enabled))),
         "invoice": invoice,
         "payments": payments,
+        "history": payment_history(actor, payments) if payments else [],
         "counted": counted,
         "paid": sum((payment.amount for payment in counted), Decimal(0)),
         "refunded": sum((payment.amount_refunded for payment in counted), Decimal(0)),
