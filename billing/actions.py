@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from billing import stripe_api
@@ -250,14 +250,9 @@ def webhook_event_handle(*, event: dict) -> str:
         # The row lock first: deliveries for one agency queue here, and each later one
         # finds the event already recorded by the time it gets the lock.
         subscription = _subscription_for_event(event)
-        try:
-            with transaction.atomic():
-                StripeEvent.objects.create(
-                    event_id=event["id"],
-                    type=event["type"],
-                    agency_id=subscription.agency_id if subscription else None,
-                )
-        except IntegrityError:
+        if not StripeEvent.record_once(
+            event, agency_id=subscription.agency_id if subscription else None
+        ):
             return "duplicate"
         if subscription is None:
             return "ignored"

@@ -7,7 +7,7 @@ imports it. The event id is recorded in the same transaction as the receivers' e
 """
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from billing import stripe_api
@@ -139,14 +139,7 @@ def connect_event_handle(*, event: dict) -> str:
             .filter(stripe_account_id=event["account"], agency__in=Agency.objects.live())
             .first()
         )
-        try:
-            with transaction.atomic():
-                StripeEvent.objects.create(
-                    event_id=event["id"],
-                    type=event["type"],
-                    agency_id=account.agency_id if account else None,
-                )
-        except IntegrityError:
+        if not StripeEvent.record_once(event, agency_id=account.agency_id if account else None):
             return "duplicate"
         if account is None:
             return "ignored"

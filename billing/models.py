@@ -1,7 +1,7 @@
 """An agency's subscription and the Stripe events already handled, in the public schema."""
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 
 class Status(models.TextChoices):
@@ -65,6 +65,17 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+    @classmethod
+    def record_once(cls, event: dict, *, agency_id: int | None) -> bool:
+        """Record ``event`` as handled, in the caller's transaction; False when it already
+        was (another delivery got there first), leaving that transaction usable."""
+        try:
+            with transaction.atomic():
+                cls.objects.create(event_id=event["id"], type=event["type"], agency_id=agency_id)
+        except IntegrityError:
+            return False
+        return True
 
 
 class ConnectedAccount(models.Model):

@@ -81,6 +81,26 @@ class PortalPdf(FPDF):
         self.cell(0, 5, f"{self.footer_text} · page {self.page_no()}/{{nb}}", align="C")
 
 
+def _totals(pdf, width, invoice, taxes, *, figures, total_label: str) -> None:
+    """The right-hand block of sums: ``figures``' subtotal, each rate's tax (on what, when
+    there are several), the tax in all and the total, in the invoice's currency."""
+    currency = invoice.currency
+    totals = [("Subtotal", format_money(figures.subtotal, currency), "")]
+    for tax_line in taxes:
+        label = tax_line.label
+        if len(taxes) > 1:
+            label += f" on {format_money(tax_line.base, currency)}"
+        totals.append((label, format_money(tax_line.amount, currency), ""))
+    if len(taxes) != 1:
+        totals.append(("Tax in all" if taxes else "Tax", format_money(figures.tax, currency), ""))
+    totals.append((total_label, format_money(figures.total, currency), "B"))
+    for label, value, style in totals:
+        pdf.set_x(18 + width * 0.40)
+        pdf.set_font(FONT, style, 12 if style else 10)
+        pdf.cell(width * 0.36, 7, label)
+        pdf.cell(width * 0.24, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def invoice_pdf_render(
     invoice: Invoice,
     lines: Sequence[InvoiceLine],
@@ -187,22 +207,7 @@ def invoice_pdf_render(
 
     pdf.ln(4)
     taxes = tax_lines(lines, currency)
-    totals = [("Subtotal", format_money(invoice.subtotal, invoice.currency), "")]
-    for tax_line in taxes:
-        label = tax_line.label
-        if len(taxes) > 1:
-            label += f" on {format_money(tax_line.base, invoice.currency)}"
-        totals.append((label, format_money(tax_line.amount, invoice.currency), ""))
-    if len(taxes) != 1:
-        totals.append(
-            ("Tax in all" if taxes else "Tax", format_money(invoice.tax, invoice.currency), "")
-        )
-    totals.append(("Total due", format_money(invoice.total, invoice.currency), "B"))
-    for label, value, style in totals:
-        pdf.set_x(18 + width * 0.40)
-        pdf.set_font(FONT, style, 12 if style else 10)
-        pdf.cell(width * 0.36, 7, label)
-        pdf.cell(width * 0.24, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _totals(pdf, width, invoice, taxes, figures=invoice, total_label="Total due")
 
     pdf.ln(6)
     pdf.set_font(FONT, "B", 11)
@@ -344,18 +349,7 @@ def credit_note_pdf_render(
 
     pdf.ln(4)
     taxes = tax_lines(rows, currency)
-    totals = [("Subtotal", format_money(note.subtotal, invoice.currency), "")]
-    totals += [(t.label, format_money(t.amount, invoice.currency), "") for t in taxes]
-    if len(taxes) != 1:
-        totals.append(
-            ("Tax in all" if taxes else "Tax", format_money(note.tax, invoice.currency), "")
-        )
-    totals.append(("Total credited", format_money(note.total, invoice.currency), "B"))
-    for label, value, style in totals:
-        pdf.set_x(18 + width * 0.40)
-        pdf.set_font(FONT, style, 12 if style else 10)
-        pdf.cell(width * 0.36, 7, label)
-        pdf.cell(width * 0.24, 7, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _totals(pdf, width, invoice, taxes, figures=note, total_label="Total credited")
     pdf.ln(6)
     pdf.set_font(FONT, "B", 10)
     pdf.cell(width, 6, "Reason", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
