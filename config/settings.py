@@ -56,6 +56,11 @@ SHARED_APPS = [
     "drf_spectacular",
     "django.contrib.postgres",
     "axes",  # also guards the operator admin's login
+    # Operators sign in on the platform host with mandatory two-factor.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "operators",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",

@@ -22,6 +22,8 @@ urlpatterns = [
     path("dev/mail/", core.dev_mailbox, name="dev_mailbox"),
     path("dev/mail/<str:name>", core.dev_mail_html, name="dev_mail_html"),
     path("api/v1/signup", signup.SignupApi.as_view(), name="api-signup"),
+    path("operator/", include("operators.urls")),
+    path("api/v1/operator/", include("operators.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("admin/", admin.site.urls),
     path("", include("billing.urls_public")),

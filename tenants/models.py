@@ -18,6 +18,14 @@ class AgencyQuerySet(models.QuerySet):
         return self.filter(is_spare=True)
 
 
+class SuspensionCategory(models.TextChoices):
+    BILLING = "billing", "Billing"
+    ABUSE = "abuse", "Abuse"
+    SECURITY = "security", "Security"
+    REQUESTED = "requested", "At the agency's request"
+    OTHER = "other", "Other"
+
+
 class Agency(TenantMixin):
     """An agency: one PostgreSQL schema holding its people, clients and work.
 
@@ -40,6 +48,18 @@ class Agency(TenantMixin):
         max_length=16, default=regional.DEFAULT_LOCALE, validators=[regional.validate_locale]
     )
 
+    # Suspended by an operator (operators.suspension): the portal shows why, the API
+    # answers 403 with the category as its code; owners still reach billing.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_category = models.CharField(
+        max_length=20, choices=SuspensionCategory.choices, blank=True
+    )
+    suspension_reason = models.TextField(blank=True)
+    # Deletion asked for (by an operator or the owner): the schema, files and public rows are
+    # removed by a task once ``deletion_due_at`` has passed, unless cancelled before.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    deletion_due_at = models.DateTimeField(null=True, blank=True)
+
     auto_create_schema = True
     auto_drop_schema = True
 
@@ -51,6 +71,10 @@ class Agency(TenantMixin):
 
     def __str__(self):
         return self.name or self.schema_name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 class Domain(DomainMixin):

@@ -11,8 +11,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
+from operators.models import Operator
+from operators.roles import Role
 from shared_apps.accounts.models import User
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.people.actions import (
@@ -27,6 +31,39 @@ from tenants.models import Agency
 from tests.processes import app_process, celery_worker_args
 
 PASSWORD = "correct-horse-battery-staple"
+# One platform operator per role; "operator" in the access matrix is the admin.
+OPERATOR_EMAILS = {role: f"{role}@platform.example" for role in Role.values}
+# Every test operator's TOTP secret (hex), so a test can compute a current code.
+OPERATOR_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def operator_create(*, email, full_name, role, password=PASSWORD):
+    """A public-schema operator with a confirmed TOTP device (key OPERATOR_TOTP_KEY)."""
+    connection.set_schema_to_public()
+    user = User.objects.create_user(
+        email,
+        password,
+        full_name=full_name,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    Operator.objects.create(user=user, role=role)
+    TOTPDevice.objects.create(
+        user=user, name="Authenticator", key=OPERATOR_TOTP_KEY, confirmed=True
+    )
+    return user
+
+
+def operator_sign_in(client: Client, user: User) -> Client:
+    """Give ``client`` a platform-host session for ``user`` that passed two-factor."""
+    connection.set_schema_to_public()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 @dataclass
@@ -118,13 +155,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _sign_up("globex", "owner@globex.example")
         _populate_acme(acme)
         schema_pool_fill(size=1)
-        User.objects.create_user(
-            "operator@platform.example",
-            PASSWORD,
-            full_name="Opal Operator",
-            is_staff=True,
-            is_superuser=True,
-        )
+        for role in Role.values:
+            operator_create(
+                email=OPERATOR_EMAILS[role],
+                full_name=f"Opal {role.title()}",
+                role=role,
+                password=PASSWORD,
+            )
     yield
 
 
@@ -132,7 +169,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def world(db) -> World:
     acme = Agency.objects.get(subdomain="acme")
     globex = Agency.objects.get(subdomain="globex")
-    operator = User.objects.get(email="operator@platform.example")
+    operator = User.objects.get(email=OPERATOR_EMAILS[Role.ADMIN])
     personas = {"operator": Persona("operator", None, operator)}
     with tenant_context(acme):
         for key, (email, *_rest) in ACME_PEOPLE.items():
@@ -172,7 +209,7 @@ def signed_in_client(persona: Persona, host: str | None = None) -> Client:
     """A browser holding ``persona``'s session, pointed at ``host`` (their own by default)."""
     client = host_client(host or persona.host)
     if persona.agency is None:
-        client.force_login(persona.user)
+        operator_sign_in(client, persona.user)
     else:
         with tenant_context(persona.agency):
             client.force_login(persona.user)

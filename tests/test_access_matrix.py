@@ -14,6 +14,10 @@ from tests import (
     routes_invoices,
     routes_messaging,
     routes_notifications,
+    routes_operator_agencies,
+    routes_operator_console,
+    routes_operator_support,
+    routes_operator_suspension,
     routes_payments,
     routes_people,
     routes_projects,
@@ -44,6 +48,10 @@ AREAS = [
     routes_webhooks,
     routes_projects,
     routes_reports,
+    routes_operator_console,
+    routes_operator_agencies,
+    routes_operator_suspension,
+    routes_operator_support,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"

@@ -25,4 +25,9 @@ def test_every_agency_app_has_its_layer():
 
 def test_every_public_app_has_its_layer():
     shared = {f"shared_apps.{name}" for name in _packages("shared_apps")}
-    assert _layered("The public core in layers") == shared | {"tenants", "billing", "branding"}
+    assert _layered("The public core in layers") == shared | {
+        "tenants",
+        "billing",
+        "branding",
+        "operators",
+    }
