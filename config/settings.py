@@ -97,6 +97,9 @@ TENANT_APPS = [
     "tenant_apps.subscription",
     "tenant_apps.brand_settings",
     "tenant_apps.custom_domains",
+    "tenant_apps.usage",
+    "tenant_apps.support_access",
+    "tenant_apps.announcements",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

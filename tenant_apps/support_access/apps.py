@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SupportAccessConfig(AppConfig):
+    name = "tenant_apps.support_access"
+    label = "support_access"
