@@ -112,6 +112,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # How long a process trusts its host → agency cache; changes in this process clear it at once.
 TENANT_HOST_CACHE_SECONDS = env_int("TENANT_HOST_CACHE_SECONDS", 30)
 SCHEMA_POOL_SIZE = env_int("SCHEMA_POOL_SIZE", 3)
+# How long each process shows its copy of the platform's announcements before reading them
+# again (operators.announcements): a change reaches every portal within this time.
+ANNOUNCEMENTS_REFRESH_SECONDS = env_int("ANNOUNCEMENTS_REFRESH_SECONDS", 30)
 # --- custom domains (tenant_apps.custom_domains; TLS in deploy/Caddyfile) ---
 # Agencies point their own domains at this name with a CNAME. A subdomain of the platform's
 # here is kept from agency signups (tenants.validators).
@@ -170,6 +173,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "branding.context_processors.brand",
                 "tenant_apps.workspace.context_processors.actor",
+                "tenant_apps.announcements.context_processors.announcements",
             ],
         },
     },

@@ -15,6 +15,7 @@ from tests import (
     routes_messaging,
     routes_notifications,
     routes_operator_agencies,
+    routes_operator_announcements,
     routes_operator_console,
     routes_operator_support,
     routes_operator_suspension,
@@ -52,6 +53,7 @@ AREAS = [
     routes_operator_agencies,
     routes_operator_suspension,
     routes_operator_support,
+    routes_operator_announcements,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"
