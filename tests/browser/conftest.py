@@ -100,6 +100,8 @@ def live_url(django_db_setup, tmp_path_factory) -> Callable[..., str]:
         log_path,
         ready=lambda: _healthy(port),
         PUBLIC_PORT=str(port),
+        # Announcements a test publishes show on the next page, not within the usual 30 s.
+        ANNOUNCEMENTS_REFRESH_SECONDS="0",
     )
     with server:
         yield lambda host, path="/": f"http://{host}:{port}{path}"
