@@ -344,8 +344,8 @@ def _change(request, agency_id, key, form_class, act, done):
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, problems)
-        except BillingRefused as refused:
-            form.add_error(None, refused.message)
+        except BillingRefused as refused:  # said at the top: the form may not be shown
+            messages.error(request, refused.message)
         else:
             messages.success(request, done)
             return redirect("operator:agency", agency_id=agency.pk)
