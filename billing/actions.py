@@ -123,6 +123,10 @@ def subscription_overrides_set(
         subscription.overrides_set_at = timezone.now()
         subscription.save(update_fields=["plan_override", "limit_overrides", "overrides_set_at"])
         billing_state_forget(agency)
+        # The agency's own log shows what the platform changed, as it shows Stripe's changes.
+        subscription_changed.send(
+            sender=Subscription, agency=agency, subscription=subscription, changes=changes
+        )
     return changes
 
 
@@ -139,7 +143,11 @@ def subscription_trial_extend(*, agency: Agency, days: int) -> dict:
     subscription.trial_ends_at = old + timedelta(days=days)
     subscription.save(update_fields=["trial_ends_at"])
     billing_state_forget(agency)
-    return {"trial_ends_at": [old.isoformat(), subscription.trial_ends_at.isoformat()]}
+    changes = {"trial_ends_at": [old.isoformat(), subscription.trial_ends_at.isoformat()]}
+    subscription_changed.send(
+        sender=Subscription, agency=agency, subscription=subscription, changes=changes
+    )
+    return changes
 
 
 def customer_ensure(*, agency: Agency) -> str:

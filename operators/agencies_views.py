@@ -109,6 +109,14 @@ def sortable_columns(query, sort: str) -> list[dict]:
     return columns
 
 
+def sort_label(sort: str) -> str:
+    named = dict(SORT_CHOICES).get(sort)
+    if named:
+        return named
+    label = next((label for label, key, _ in COLUMNS if key == sort.lstrip("-")), "name")
+    return f"{label}, {'descending' if sort.startswith('-') else 'ascending'}"
+
+
 @console_view(Capability.VIEW)
 def agencies(request):
     form, rows = _filtered(request)
@@ -130,7 +138,7 @@ def agencies(request):
         "rows": listed,
         "page_query": query.urlencode(),
         "columns": sortable_columns(query, sort),
-        "sort_label": dict(SORT_CHOICES).get(sort, sort),
+        "sort_label": sort_label(sort),
         "list_url": reverse("operator:agencies"),
         "csv_url": f"{reverse('operator:agencies_csv')}?{query.urlencode()}",
         "results_id": RESULTS_ID,

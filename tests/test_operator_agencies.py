@@ -21,6 +21,7 @@ from operators.agencies import AgencyFilters, agencies_listed
 from operators.models import AgencyUsageDay, OperatorLogEntry
 from operators.roles import Role
 from shared_apps.accounts.models import User
+from tenant_apps.activity.models import ActivityEntry
 from tenants.models import Agency, CustomDomain, Domain, DomainStatus
 from tests import stripe_standin as standin
 from tests.conftest import OPERATOR_EMAILS, host_client, operator_sign_in, signed_in_client
@@ -319,6 +320,10 @@ def test_plan_override_applies_everywhere_and_is_logged(world, billing_on):
     assert "were set by the Client Portal team" in theirs
     page = client.get(page_url("operator:agency", world.acme)).content.decode()
     assert "Comped for the conference" in page  # recent operator actions
+    # ...and the agency's own activity log shows the change.
+    with tenant_context(world.acme):
+        logged = ActivityEntry.objects.filter(action="billing.subscription_changed").first()
+    assert logged.changes == {"plan_override": ["", "scale"]}
 
 
 def test_a_change_without_a_reason_changes_nothing(world, billing_on):
