@@ -159,6 +159,10 @@ def test_page_filters_and_bad_filters(world, usage):
     client = operator_client()
     body = client.get(LIST, {"q": "globex"}).content.decode()
     assert ">Globex<" in body and ">Acme<" not in body
+    # htmx, as the filters change: only the results.
+    swap = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "agency-results"}
+    body = client.get(LIST, {"q": "acme"}, **swap).content.decode()
+    assert ">Acme<" in body and "<html" not in body
     response = client.get(LIST, {"seats_min": "lots", "mrr_min": "5", "mrr_max": "1"})
     assert response.status_code == 400
     body = response.content.decode()
