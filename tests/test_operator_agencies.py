@@ -7,8 +7,10 @@ import io
 import re
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -241,6 +243,19 @@ def test_list_queries_are_constant(world, django_assert_num_queries):
         response = client.get(LIST, {"sort": "-seats"})
     assert response.status_code == 200
     assert "1000 agencies" in response.content.decode()
+
+
+# Usage gathered in this process (the worker's run: tests/test_usage_gathering.py)
+
+
+def test_the_usage_command_gathers_every_live_agency(world):
+    out = StringIO()
+    call_command("usage_gather", stdout=out)
+    assert "Usage gathered for 2 agencies." in out.getvalue()
+    assert set(AgencyUsageDay.objects.values_list("agency__subdomain", flat=True)) == {
+        "acme",
+        "globex",
+    }
 
 
 # The agency page
