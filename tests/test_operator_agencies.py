@@ -170,6 +170,7 @@ def test_page_filters_and_bad_filters(world, usage):
     body = response.content.decode()
     assert "Enter a whole number." in body
     assert "Give an upper bound at least the lower one." in body
+    assert client.get(CSV, {"seats_min": "lots"}).status_code == 400
 
 
 def test_csv_has_the_filtered_agencies(world, usage, globex_pays_scale):
