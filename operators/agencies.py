@@ -10,9 +10,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     OuterRef,
@@ -96,6 +98,15 @@ def agencies_annotated() -> QuerySet[Agency]:
         primary_domain=Subquery(primary.values("domain")[:1]),
         has_custom_domain=Exists(
             CustomDomain.objects.filter(agency_id=OuterRef("pk"), status=DomainStatus.VERIFIED)
+        ),
+        # A platform operator set its plan or limits (billing's overrides).
+        set_by_platform=ExpressionWrapper(
+            Q(subscription__plan_override__gt="")
+            | (
+                Q(subscription__limit_overrides__isnull=False)
+                & ~Q(subscription__limit_overrides={})
+            ),
+            output_field=BooleanField(),
         ),
         owner_emails_text=Func(
             F("subscription__owner_emails"),

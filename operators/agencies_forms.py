@@ -3,7 +3,8 @@ an agency's plan, trial and limits."""
 
 from django import forms
 
-from billing.plans import all_plans
+from billing.plans import all_plans, plan_named
+from billing.selectors import billing_state
 from operators.agencies import SORTS, AgencyFilters, ConsoleStatus
 
 ACTIVITY_CHOICES = [
@@ -109,6 +110,12 @@ class AgencyFilterForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
+    """A change to ``agency``, with the reason the operator log keeps."""
+
+    def __init__(self, *args, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+
     reason = forms.CharField(
         label="Reason",
         max_length=1000,
@@ -167,6 +174,24 @@ class LimitsForm(ReasonForm):
     )
 
     field_order = ["seats", "client_companies", "storage_gb", "custom_domain", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.agency is not None:
+            # The plan before the agency's own limits: what an empty field keeps.
+            state = billing_state(self.agency)
+            plan = plan_named(state.plan.key) or state.plan
+            for key in ("seats", "client_companies", "storage_gb"):
+                own = getattr(plan, key)
+                own = "no limit" if own is None else f"{own}{' GB' if key == 'storage_gb' else ''}"
+                self.fields[
+                    key
+                ].help_text = f'Empty: the plan\'s own ({own}). A number, or "no limit".'
+            included = "allowed" if plan.custom_domain else "not allowed"
+            self.fields["custom_domain"].choices = [
+                ("", f"As the plan says ({included})"),
+                *self.fields["custom_domain"].choices[1:],
+            ]
 
     @classmethod
     def initial_from(cls, overrides: dict) -> dict:

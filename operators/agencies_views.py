@@ -329,7 +329,7 @@ def _agency_page(request, agency, *, forms=None, status=200):
         ),
         "trial_form": forms.get("trial") or TrialExtendForm(prefix="trial", initial={"days": 14}),
         "limits_form": forms.get("limits")
-        or LimitsForm(prefix="limits", initial=LimitsForm.initial_from(overrides)),
+        or LimitsForm(prefix="limits", initial=LimitsForm.initial_from(overrides), agency=agency),
         "recent_days": 7,
         "stale": usage is not None and usage.day < timezone.localdate() - timedelta(days=1),
     }
@@ -345,7 +345,7 @@ def _change(request, agency_id, key, form_class, act, done):
     """Validate ``form_class``, ``act(agency, data)`` and come back with ``done`` said;
     errors (the form's, the action's) are shown on the agency page, with nothing changed."""
     agency = _agency_or_404(agency_id)
-    form = form_class(request.POST, prefix=key)
+    form = form_class(request.POST, prefix=key, agency=agency)
     if form.is_valid():
         try:
             act(agency, form)

@@ -340,6 +340,8 @@ def test_plan_override_applies_everywhere_and_is_logged(world, billing_on):
     assert "were set by the Client Portal team" in theirs
     page = client.get(page_url("operator:agency", world.acme)).content.decode()
     assert "Comped for the conference" in page  # recent operator actions
+    listed = client.get(LIST, {"q": "acme"}).content.decode()
+    assert "set by an operator" in listed
     # ...and the agency's own activity log shows the change.
     with tenant_context(world.acme):
         logged = ActivityEntry.objects.filter(action="billing.subscription_changed").first()
@@ -373,6 +375,7 @@ def test_limits_override_reaches_the_limit_checks(world, billing_on):
 
 
 def test_bad_limits_are_field_errors(world, billing_on):
+    subscription_set(world, status=Status.ACTIVE, plan="starter")
     response = _post(
         operator_client(),
         "operator:agency_limits",
@@ -380,7 +383,9 @@ def test_bad_limits_are_field_errors(world, billing_on):
         {"limits-seats": "many", "limits-reason": "x"},
     )
     assert response.status_code == 400
-    assert "Write a whole number" in response.content.decode()
+    body = response.content.decode()
+    assert "Write a whole number" in body
+    assert "Empty: the plan&#x27;s own (3)." in body  # Starter's seats
 
 
 def test_trial_extension_only_in_the_trial(world, billing_on):
