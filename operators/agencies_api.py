@@ -59,6 +59,9 @@ def _form_parameters() -> list[OpenApiParameter]:
             )
         )
     parameters.append(OpenApiParameter("page", OpenApiTypes.INT, description="Page, from 1"))
+    parameters.append(
+        OpenApiParameter("page_size", OpenApiTypes.INT, description="Agencies a page, at most 200")
+    )
     return parameters
 
 
@@ -119,6 +122,9 @@ class AgenciesApi(OperatorApi):
         usage_day = serializers.DateField(allow_null=True)
         created_at = serializers.DateTimeField()
 
+    # Read by the OpenAPI schema too, which then describes the paged answer.
+    pagination_class = AgenciesPagination
+
     @extend_schema(
         parameters=_form_parameters(),
         responses={200: Output(many=True)},
@@ -128,7 +134,7 @@ class AgenciesApi(OperatorApi):
         form = AgencyFilterForm(request.query_params)
         if not form.is_valid():
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
-        paginator = AgenciesPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(agencies_listed(form.filters()), request, view=self)
         return paginator.get_paginated_response(self.Output(page, many=True).data)
 
