@@ -346,6 +346,10 @@ def test_plan_override_applies_everywhere_and_is_logged(world, billing_on):
     with tenant_context(world.acme):
         logged = ActivityEntry.objects.filter(action="billing.subscription_changed").first()
     assert logged.changes == {"plan_override": ["", "scale"]}
+    log_page = signed_in_client(world.personas["owner"]).get("/activity/workspace/")
+    assert "Plan set by the platform: none (the subscription&#x27;s plan) → Scale" in (
+        log_page.content.decode()
+    )
 
 
 def test_a_change_without_a_reason_changes_nothing(world, billing_on):
@@ -372,6 +376,11 @@ def test_limits_override_reaches_the_limit_checks(world, billing_on):
         seat_check(used=lambda: 2)
     entry = OperatorLogEntry.objects.get(agency_id=world.acme.pk, action="agency.limits_set")
     assert entry.changes == {"limit_overrides": [{}, {"seats": 2, "storage_gb": None}]}
+    log_page = signed_in_client(world.personas["owner"]).get("/activity/workspace/")
+    assert (
+        "Limits set by the platform: none (the plan&#x27;s) → team seats 2, storage (GB) no limit"
+        in (log_page.content.decode())
+    )
 
 
 def test_bad_limits_are_field_errors(world, billing_on):
