@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing import stripe_api
 from billing.connect import connect_event_handle
-from billing.models import StripeEvent, Subscription
+from billing.models import LIMIT_KEYS, StripeEvent, Subscription
 from billing.plans import billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
 from billing.signals import subscription_changed
@@ -37,6 +37,10 @@ class BillingRefused(Exception):
 
     MESSAGES = {
         "off": "Billing is off here: every agency is on the top plan, with nothing to pay.",
+        "not_in_trial": (
+            "This agency is not in its trial (it subscribed, or the trial ended), so there is "
+            "no trial to extend. Override its plan or limits instead."
+        ),
         "subscribed": (
             "This workspace already has a subscription. Change its plan, card or invoices in "
             "the Stripe Customer Portal."
@@ -92,6 +96,58 @@ def subscription_owner_emails_set(*, agency: Agency, emails: Callable[[], list[s
         if subscription.owner_emails != owners:
             subscription.owner_emails = owners
             subscription.save(update_fields=["owner_emails"])
+
+
+def subscription_overrides_set(
+    *, agency: Agency, plan_override: str | None = None, limit_overrides: dict | None = None
+) -> dict:
+    """A platform operator's plan (a plan key, "" for Stripe's) or limits (keys of
+    LIMIT_KEYS, None meaning no limit), whatever Stripe says; None leaves that part as it is.
+    Call it in the operator action's transaction. Returns the changes, {field: [old, new]}."""
+    if not billing_enabled():
+        raise BillingRefused("off")
+    subscription = _subscription_of(agency, lock=True)
+    changes = {}
+    if plan_override is not None and plan_override != subscription.plan_override:
+        if plan_override and plan_named(plan_override) is None:
+            raise ValidationError({"plan": "No plan has that name."})
+        changes["plan_override"] = [subscription.plan_override, plan_override]
+        subscription.plan_override = plan_override
+    if limit_overrides is not None and limit_overrides != subscription.limit_overrides:
+        unknown = set(limit_overrides) - set(LIMIT_KEYS)
+        if unknown:
+            raise ValidationError({"limits": f"Unknown limits: {', '.join(sorted(unknown))}."})
+        changes["limit_overrides"] = [subscription.limit_overrides, limit_overrides]
+        subscription.limit_overrides = limit_overrides
+    if changes:
+        subscription.overrides_set_at = timezone.now()
+        subscription.save(update_fields=["plan_override", "limit_overrides", "overrides_set_at"])
+        billing_state_forget(agency)
+        # The agency's own log shows what the platform changed, as it shows Stripe's changes.
+        subscription_changed.send(
+            sender=Subscription, agency=agency, subscription=subscription, changes=changes
+        )
+    return changes
+
+
+def subscription_trial_extend(*, agency: Agency, days: int) -> dict:
+    """Move the running trial's end ``days`` days later; only while the agency is in its
+    trial. Returns the change, {"trial_ends_at": [old, new]}."""
+    if not billing_enabled():
+        raise BillingRefused("off")
+    subscription = _subscription_of(agency, lock=True)
+    billing_state_forget(agency)  # judged on the row as locked, not a cached copy
+    if not billing_state(agency).in_trial:
+        raise BillingRefused("not_in_trial")
+    old = subscription.trial_ends_at
+    subscription.trial_ends_at = old + timedelta(days=days)
+    subscription.save(update_fields=["trial_ends_at"])
+    billing_state_forget(agency)
+    changes = {"trial_ends_at": [old.isoformat(), subscription.trial_ends_at.isoformat()]}
+    subscription_changed.send(
+        sender=Subscription, agency=agency, subscription=subscription, changes=changes
+    )
+    return changes
 
 
 def customer_ensure(*, agency: Agency) -> str:

@@ -44,10 +44,19 @@ class Subscription(models.Model):
     # the Stripe customer's email). The owners live in the agency's schema; its people actions
     # keep this current (subscription_owner_emails_set), so billing never reads tenant tables.
     owner_emails = ArrayField(models.EmailField(), default=list, blank=True)
+    # Set by a platform operator (operators.agencies_actions), whatever Stripe says: the plan
+    # whose limits apply, and single limits (keys of LIMIT_KEYS; null means no limit).
+    plan_override = models.CharField(max_length=20, blank=True)
+    limit_overrides = models.JSONField(default=dict, blank=True)
+    overrides_set_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
         return f"Subscription of {self.agency_id}: {self.plan}, {self.status}"
+
+
+# The plan limits an operator may set one by one (billing.plans.Plan fields).
+LIMIT_KEYS = ("seats", "client_companies", "storage_gb", "custom_domain")
 
 
 class StripeEvent(models.Model):

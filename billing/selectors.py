@@ -5,20 +5,32 @@ reads it without a query; every write forgets the cache. Time alone ends a trial
 is computed against the clock on each read, so no task has to flip it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import (
+    Case,
+    DateTimeField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_tenants.utils import tenant_context
 
-from billing.models import Status, Subscription
+from billing.models import LIMIT_KEYS, Status, Subscription
 from billing.plans import Plan, all_plans, billing_enabled, plan_named, top_plan, trial_plan
 from shared_apps.core.caching import cache_forget
 
-CACHE_KEY = "billing:v1"
+CACHE_KEY = "billing:v2"
 CACHE_SECONDS = 300
 PAID_STATUSES = {Status.ACTIVE, Status.TRIALING}
 # Never paid yet: the trial runs on, even while a first payment fails. Once a subscription
@@ -58,6 +70,14 @@ class BillingState:
     current_period_end: datetime | None = None
     cancel_at_period_end: bool = False
     has_customer: bool = False
+    # What a platform operator set, whatever Stripe says (billing.models.Subscription).
+    plan_set_by_platform: bool = False
+    limits_set_by_platform: tuple[str, ...] = field(default=())
+    platform_set_at: datetime | None = None
+
+    @property
+    def set_by_platform(self) -> bool:
+        return self.plan_set_by_platform or bool(self.limits_set_by_platform)
 
     @property
     def read_only(self) -> bool:
@@ -113,7 +133,8 @@ class BillingState:
     @property
     def upgrade_plans(self) -> list[Plan]:
         plans = all_plans()
-        return plans[plans.index(self.plan) + 1 :] if self.plan in plans else plans
+        keys = [plan.key for plan in plans]
+        return plans[keys.index(self.plan.key) + 1 :] if self.plan.key in keys else plans
 
 
 def days_until(moment: datetime) -> int:
@@ -136,16 +157,24 @@ def billing_state(agency) -> BillingState:
         access = Access.TRIAL
     else:
         access = Access.READ_ONLY
-    plan = trial_plan() if access == Access.TRIAL else plan_named(row["plan"]) or trial_plan()
+    overridden = plan_named(row["plan_override"]) if row["plan_override"] else None
+    if overridden is not None:
+        plan = overridden
+    else:
+        plan = trial_plan() if access == Access.TRIAL else plan_named(row["plan"]) or trial_plan()
+    limits = {key: value for key, value in row["limit_overrides"].items() if key in LIMIT_KEYS}
     return BillingState(
         enabled=True,
-        plan=plan,
+        plan=replace(plan, **limits),
         status=status,
         access=access,
         trial_ends_at=row["trial_ends_at"] if status not in PAID_STATUSES else None,
         current_period_end=row["current_period_end"],
         cancel_at_period_end=row["cancel_at_period_end"],
         has_customer=row["has_customer"],
+        plan_set_by_platform=overridden is not None,
+        limits_set_by_platform=tuple(sorted(limits)),
+        platform_set_at=row["overrides_set_at"],
     )
 
 
@@ -168,6 +197,9 @@ def _row(agency) -> dict:
             "current_period_end": None,
             "cancel_at_period_end": False,
             "has_customer": False,
+            "plan_override": "",
+            "limit_overrides": {},
+            "overrides_set_at": None,
         }
     return {
         "status": subscription.status,
@@ -176,6 +208,9 @@ def _row(agency) -> dict:
         "current_period_end": subscription.current_period_end,
         "cancel_at_period_end": subscription.cancel_at_period_end,
         "has_customer": bool(subscription.stripe_customer_id),
+        "plan_override": subscription.plan_override,
+        "limit_overrides": subscription.limit_overrides,
+        "overrides_set_at": subscription.overrides_set_at,
     }
 
 
@@ -183,3 +218,66 @@ def billing_state_forget(agency) -> None:
     """Drop the agency's cached row; the next billing_state reads it afresh."""
     with tenant_context(agency):
         cache_forget(CACHE_KEY)
+
+
+# Subscriptions that bring money in each month (MRR): paid, or paid before and being retried.
+PAYING_STATUSES = {Status.ACTIVE, Status.PAST_DUE}
+
+
+def with_billing_state(agencies: QuerySet) -> QuerySet:
+    """Annotate Agency rows with billing_state's answers, in SQL, for lists of many agencies:
+    ``billing_access`` (an Access), ``billing_plan`` (the plan key whose limits apply),
+    ``billing_trial_ends_at`` and ``billing_mrr`` (the plan's monthly price while paying).
+    It mirrors billing_state; tests/test_operator_agencies.py holds the two together."""
+    if not billing_enabled():
+        top = top_plan()
+        return agencies.annotate(
+            billing_access=Value(Access.FULL),
+            billing_plan=Value(top.key),
+            billing_trial_ends_at=Value(None, output_field=DateTimeField()),
+            billing_mrr=Value(Decimal(0), output_field=DecimalField()),
+        )
+    # An agency older than billing (no row): its trial ran from its creation.
+    agencies = agencies.annotate(
+        billing_trial_ends_at=Coalesce(
+            F("subscription__trial_ends_at"),
+            ExpressionWrapper(
+                F("created_at") + timedelta(days=settings.BILLING_TRIAL_DAYS),
+                output_field=DateTimeField(),
+            ),
+        )
+    )
+    status = Coalesce(F("subscription__status"), Value(Status.TRIAL))
+    agencies = agencies.annotate(
+        billing_status=status,
+        billing_access=Case(
+            When(billing_status__in=PAID_STATUSES, then=Value(Access.FULL)),
+            When(billing_status=Status.PAST_DUE, then=Value(Access.GRACE)),
+            When(
+                billing_status__in=TRIAL_STATUSES,
+                billing_trial_ends_at__gt=timezone.now(),
+                then=Value(Access.TRIAL),
+            ),
+            default=Value(Access.READ_ONLY),
+        ),
+    )
+    agencies = agencies.annotate(
+        billing_plan=Case(
+            When(subscription__plan_override__gt="", then=F("subscription__plan_override")),
+            When(billing_access=Access.TRIAL, then=Value(trial_plan().key)),
+            default=Coalesce(F("subscription__plan"), Value(trial_plan().key)),
+        )
+    )
+    prices = [
+        When(billing_plan=plan.key, then=Value(Decimal(plan.monthly_price))) for plan in all_plans()
+    ]
+    return agencies.annotate(
+        billing_mrr=Case(
+            When(
+                billing_status__in=PAYING_STATUSES,
+                then=Case(*prices, default=Value(Decimal(0)), output_field=DecimalField()),
+            ),
+            default=Value(Decimal(0)),
+            output_field=DecimalField(),
+        )
+    )

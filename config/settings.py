@@ -573,6 +573,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenant_apps.approvals.tasks.approval_reminders",
         "schedule": crontab(minute=22),
     },
+    # Each agency's usage (seats, clients, storage, requests, failures) into the public
+    # schema, one row a day updated hourly: the operator console reads only those rows.
+    "usage-gather": {
+        "task": "tenant_apps.usage.tasks.usage_gather",
+        "schedule": crontab(minute=50),
+    },
     # Each client company's admins: what the team did last week and what waits on them.
     "weekly-client-reports": {
         "task": "tenant_apps.weekly_report.tasks.weekly_reports",

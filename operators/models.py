@@ -92,6 +92,12 @@ class AgencyUsageDay(models.Model):
     failed_tasks = models.PositiveIntegerField(default=0)
     webhook_failures = models.PositiveIntegerField(default=0)
     bounced_emails = models.PositiveIntegerField(default=0)
+    # Whom to contact, as the agency's people were that day (they live in its schema): the
+    # longest-serving active owner, and every active owner and admin as
+    # [{"name", "email", "role"}].
+    owner_name = models.CharField(max_length=150, blank=True)
+    owner_email = models.EmailField(blank=True)
+    contacts = models.JSONField(default=list, blank=True)
     gathered_at = models.DateTimeField()
 
     class Meta:

@@ -18,5 +18,5 @@ urlpatterns = [
     *suspension_views.urlpatterns,
     *impersonation_views.urlpatterns,
     *announcements_views.urlpatterns,
-    *placeholder_views.urlpatterns,
+    *placeholder_views.urlpatterns,  # replaced at merge
 ]

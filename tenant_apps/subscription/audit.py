@@ -1,8 +1,45 @@
 """The codes subscription writes to the activity log, with their words."""
 
+from datetime import datetime
 from enum import nonmember
 
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from billing.plans import plan_named
 from tenant_apps.activity.events import AuditEvent, Field
+
+LIMIT_LABELS = {
+    "seats": "team seats",
+    "client_companies": "client companies",
+    "storage_gb": "storage (GB)",
+    "custom_domain": "custom domain",
+}
+
+
+def _plan_words(key: str) -> str:
+    plan = plan_named(key) if key else None
+    return plan.name if plan else "none (the subscription's plan)"
+
+
+def _limit_value(value) -> str:
+    if value is None:
+        return "no limit"
+    if isinstance(value, bool):
+        return "allowed" if value else "not allowed"
+    return str(value)
+
+
+def _limit_words(limits: dict) -> str:
+    if not limits:
+        return "none (the plan's)"
+    return ", ".join(
+        f"{LIMIT_LABELS.get(k, k)} {_limit_value(v)}" for k, v in sorted(limits.items())
+    )
+
+
+def _moment_words(iso: str) -> str:
+    return date_format(timezone.localtime(datetime.fromisoformat(iso)), "j M Y")
 
 
 class SubscriptionAudit(AuditEvent):
@@ -23,4 +60,12 @@ class SubscriptionAudit(AuditEvent):
         "The subscription changed",
     )
 
-    fields = nonmember({"plan": Field("Plan")})
+    fields = nonmember(
+        {
+            "plan": Field("Plan"),
+            # Set by a platform operator (operators.agencies_actions).
+            "plan_override": Field("Plan set by the platform", _plan_words, clients=False),
+            "limit_overrides": Field("Limits set by the platform", _limit_words, clients=False),
+            "trial_ends_at": Field("Trial ends", _moment_words, clients=False),
+        }
+    )
