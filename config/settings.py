@@ -147,6 +147,8 @@ MIDDLEWARE = [
     # One cache round trip for the values every page reads (before the session guard).
     "tenant_apps.workspace.middleware.ShellReadAheadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A platform operator's support session: its banner, its end, what it may not do.
+    "tenant_apps.support_access.middleware.SupportSessionMiddleware",
     # Keeps "My account" sessions fresh; holds team members at two-factor setup when required.
     "tenant_apps.security.middleware.SessionGuardMiddleware",
     # request.billing; a read-only workspace (trial over, cancelled, unpaid) refuses writes.

@@ -82,6 +82,7 @@ api_patterns = [
     path("", include("tenant_apps.brand_settings.api_urls")),
     path("", include("tenant_apps.custom_domains.api_urls")),
     path("", include("tenant_apps.subscription.api_urls")),
+    path("", include("tenant_apps.support_access.api_urls")),
 ]
 
 urlpatterns = [
@@ -104,6 +105,7 @@ urlpatterns = [
     path("", include("tenant_apps.reports.urls")),
     path("", include(branding_patterns)),
     path("", include("tenant_apps.subscription.urls")),
+    path("", include("tenant_apps.support_access.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
 ]

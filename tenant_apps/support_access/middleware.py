@@ -1,0 +1,143 @@
+"""Support sessions on an agency's host: the banner's record, their end, and what they may not do.
+
+Place after the authentication, OTP and messages middleware. A browser without a support
+session pays nothing; one with it pays one query (its record and grant) per request.
+"""
+
+from django.contrib import messages
+from django.db import connection, transaction
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
+from django_tenants.utils import get_public_schema_name
+
+from operators.impersonation import EndedHow, impersonation_end, session_end_reason
+from operators.models import ImpersonationSession
+from tenant_apps.activity.actions import activity_record
+from tenant_apps.support_access.audit import SupportAudit
+from tenant_apps.support_access.session import SESSION_KEY, sign_out
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Never in a support session, whatever the method: passwords, two-factor, money, consent.
+REFUSED = {
+    "security:password_change",
+    "security:two_factor_setup",
+    "security:two_factor_disable",
+    "security:recovery_codes",
+    "billing:checkout",
+    "billing:portal",
+    "payments:connect",
+    "payments:refresh",
+    "payments:pay",
+    "payments:refund",
+    "api-account-password",
+    "api-billing-checkout-session",
+    "api-billing-portal-session",
+    "api-payments-connect",
+    "api-payments-account-refresh",
+    "api-payment-refund",
+    "api-support-grants",
+    "api-support-grant-revoke",
+    # A client's decision is their own signature: support may look, never decide for them.
+    "approvals:decide",
+}
+# Read-only in a support session: the person's own account and security pages, the
+# agency's sign-in rules, billing and payment settings, support access itself.
+READ_ONLY_NAMESPACES = {"security", "billing", "payments", "support_access"}
+READ_ONLY = {
+    "api-account-session",
+    "api-account-sessions",
+    "api-auth-logout-all",
+    "api-billing",
+    "api-payment-settings",
+    "api-approval-decisions",
+}
+# Ways out, which end the support session rather than the person's own sign-in.
+SIGN_OUTS = {"accounts:logout", "api-auth-logout"}
+ALLOWED = {"support_access:end"}
+
+ENDED_MESSAGE = "The support session has ended: {how}."
+REFUSED_MESSAGE = (
+    "Not during a support session: passwords, two-factor authentication, billing, payments, "
+    "approval decisions and support access stay with the agency's own people."
+)
+
+
+def refused(name: str, method: str) -> bool:
+    if name in ALLOWED:
+        return False
+    if name in REFUSED:
+        return True
+    if method in SAFE_METHODS:
+        return False
+    return name in READ_ONLY or name.split(":")[0] in READ_ONLY_NAMESPACES
+
+
+def _view_name(request) -> str:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+class SupportSessionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if connection.schema_name == get_public_schema_name():
+            return self.get_response(request)
+        session_id = request.session.get(SESSION_KEY)
+        if session_id is None:
+            return self.get_response(request)
+        support = (
+            ImpersonationSession.objects.select_related("grant")
+            .filter(pk=session_id, agency_id=connection.tenant.pk)
+            .first()
+        )
+        how = session_end_reason(support) if support is not None else EndedHow.OPERATOR
+        if how is None and request.user.pk != support.target_user_id:
+            how = EndedHow.SIGNED_OUT  # the person's own credentials changed meanwhile
+        name = _view_name(request)
+        if how is None and name in SIGN_OUTS:
+            how = EndedHow.SIGNED_OUT
+        if how is not None:
+            return self._end(request, support, how)
+        request.support_session = support
+        if refused(name, request.method):
+            return self._refuse(request, support, name)
+        return self.get_response(request)
+
+    @staticmethod
+    def _end(request, support, how):
+        if support is not None:
+            impersonation_end(session=support, how=how, request=request)
+        sign_out(request)
+        text = ENDED_MESSAGE.format(how=EndedHow.WORDS[how])
+        if _is_api(request):
+            return JsonResponse({"detail": text, "code": "support_session_ended"}, status=401)
+        messages.info(request, text)
+        return redirect("accounts:login")
+
+    @staticmethod
+    def _refuse(request, support, name):
+        with transaction.atomic():
+            activity_record(
+                action=SupportAudit.SUPPORT_SESSION_REFUSED,
+                actor=request.user,
+                target=request.user,
+                changes={
+                    "operator": support.operator_label,
+                    "session": support.pk,
+                    "page": f"{request.method} {request.path}",
+                },
+                request=request,
+            )
+        if _is_api(request):
+            body = {"detail": REFUSED_MESSAGE, "code": "support_session_forbidden"}
+            return JsonResponse(body, status=403)
+        return render(request, "support_access/refused.html", {"name": name}, status=403)
