@@ -26,7 +26,7 @@ from shared_apps.core.text import JSONParser
 from tenants.models import Agency
 
 
-class GrantOutput(serializers.Serializer):
+class OperatorSupportGrantOutput(serializers.Serializer):
     id = serializers.IntegerField()
     granted_by = serializers.CharField(source="granted_by_label")
     note = serializers.CharField()
@@ -34,7 +34,7 @@ class GrantOutput(serializers.Serializer):
     ends_at = serializers.DateTimeField()
 
 
-class SessionOutput(serializers.Serializer):
+class OperatorSupportSessionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     operator = serializers.CharField(source="operator_label")
     signed_in_as = serializers.CharField(source="target_label")
@@ -50,17 +50,17 @@ class SessionOutput(serializers.Serializer):
         return session_end_reason(session)
 
 
-class PersonOutput(serializers.Serializer):
+class OperatorSupportPersonOutput(serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
     email = serializers.EmailField()
 
 
-class SupportStateOutput(serializers.Serializer):
-    grant = GrantOutput(allow_null=True, help_text="The grant in force, else null.")
-    people = PersonOutput(many=True, help_text="Whom a session may act as.")
-    live = SessionOutput(many=True)
-    recent = SessionOutput(many=True)
+class OperatorSupportStateOutput(serializers.Serializer):
+    grant = OperatorSupportGrantOutput(allow_null=True, help_text="The grant in force, else null.")
+    people = OperatorSupportPersonOutput(many=True, help_text="Whom a session may act as.")
+    live = OperatorSupportSessionOutput(many=True)
+    recent = OperatorSupportSessionOutput(many=True)
 
 
 def _agency(agency_id) -> Agency:
@@ -72,13 +72,13 @@ class SupportStateApi(APIView):
     capability = Capability.VIEW
 
     @extend_schema(
-        responses=SupportStateOutput,
+        responses=OperatorSupportStateOutput,
         summary="An agency's support access: its grant, its people and its support sessions",
     )
     def get(self, request, agency_id):
         agency = _agency(agency_id)
         data = {**support_state(agency), "people": agency_people(agency)}
-        return Response(SupportStateOutput(data).data)
+        return Response(OperatorSupportStateOutput(data).data)
 
 
 class SupportSessionsApi(APIView):
@@ -90,7 +90,7 @@ class SupportSessionsApi(APIView):
         person = serializers.IntegerField(help_text="The id of one of the agency's people.")
         reason = serializers.CharField(max_length=1000, help_text="Why; the agency reads it.")
 
-    class Output(SessionOutput):
+    class Output(OperatorSupportSessionOutput):
         handoff_url = serializers.URLField(
             help_text="Open it in a browser within a minute, once: it signs that browser in "
             "on the agency's host as the person."
@@ -125,14 +125,16 @@ class SupportSessionEndApi(APIView):
     permission_classes = [OperatorCapability]
     capability = Capability.IMPERSONATE
 
-    @extend_schema(request=None, responses=SessionOutput, summary="End a support session now")
+    @extend_schema(
+        request=None, responses=OperatorSupportSessionOutput, summary="End a support session now"
+    )
     def post(self, request, session_id):
         session = get_object_or_404(
             ImpersonationSession.objects.select_related("grant"), pk=session_id
         )
         impersonation_end(session=session, how=EndedHow.OPERATOR, request=request)
         session.refresh_from_db()
-        return Response(SessionOutput(session).data)
+        return Response(OperatorSupportSessionOutput(session).data)
 
 
 urlpatterns = [

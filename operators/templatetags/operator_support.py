@@ -16,7 +16,7 @@ def support_panel(context, agency, form=None):
     operator = operator_of(request)
     may = operator is not None and role_may(operator.role, Capability.IMPERSONATE)
     state = support_state(agency)
-    if may and state["grant"] is not None and form is None:
+    if may and state["grant"] is not None and not form:  # "" when the page passed none
         form = start_form(agency)
     return {
         "agency": agency,

@@ -17,7 +17,7 @@ from tenant_apps.support_access.selectors import SHOWN, grants, support_sessions
 MANAGE = [Allowed.to("support_access.manage")]
 
 
-class GrantOutput(serializers.Serializer):
+class SupportGrantOutput(serializers.Serializer):
     id = serializers.IntegerField()
     granted_by = serializers.CharField(source="granted_by_label")
     note = serializers.CharField()
@@ -30,7 +30,7 @@ class GrantOutput(serializers.Serializer):
         return grant.revoked_at is None and grant.ends_at > self.context["now"]
 
 
-class SessionOutput(serializers.Serializer):
+class SupportSessionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     grant = serializers.IntegerField(source="grant_id")
     operator = serializers.CharField(source="operator_label", help_text="The operator's email.")
@@ -48,8 +48,8 @@ class SessionOutput(serializers.Serializer):
 
 
 class SupportAccessOutput(serializers.Serializer):
-    grants = GrantOutput(many=True)
-    sessions = SessionOutput(many=True)
+    grants = SupportGrantOutput(many=True)
+    sessions = SupportSessionOutput(many=True)
 
 
 class SupportGrantsApi(APIView):
@@ -73,7 +73,7 @@ class SupportGrantsApi(APIView):
 
     @extend_schema(
         request=Input,
-        responses={201: GrantOutput},
+        responses={201: SupportGrantOutput},
         summary="Grant platform support access for a while (owner)",
         description="Refused (400) while a grant is in force: revoke it first.",
     )
@@ -87,7 +87,9 @@ class SupportGrantsApi(APIView):
             request=request,
         )
         context = {"now": grant.starts_at}
-        return Response(GrantOutput(grant, context=context).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SupportGrantOutput(grant, context=context).data, status=status.HTTP_201_CREATED
+        )
 
 
 class SupportGrantRevokeApi(APIView):
@@ -95,10 +97,10 @@ class SupportGrantRevokeApi(APIView):
 
     @extend_schema(
         request=None,
-        responses=GrantOutput,
+        responses=SupportGrantOutput,
         summary="Revoke support access now, ending its support sessions (owner)",
     )
     def post(self, request, grant_id):
         grant = get_object_or_404(grants(), pk=grant_id)
         grant = support_grant_revoke(grant=grant, actor=actor_for(request).user, request=request)
-        return Response(GrantOutput(grant, context={"now": grant.revoked_at}).data)
+        return Response(SupportGrantOutput(grant, context={"now": grant.revoked_at}).data)
