@@ -526,6 +526,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.connect_accounts_refresh",
         "schedule": crontab(minute=10),
     },
+    # Support sessions whose time or grant ran out unseen: closed in both logs.
+    "support-sessions-close": {
+        "task": "operators.tasks.support_sessions_close",
+        "schedule": crontab(minute="*"),
+    },
     "fill-schema-pool": {
         "task": "tenants.tasks.fill_schema_pool",
         "schedule": crontab(minute="*/5"),

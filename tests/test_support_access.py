@@ -16,6 +16,7 @@ from django_tenants.utils import tenant_context
 from operators.impersonation import HANDOFF_SECONDS, EndedHow
 from operators.models import ImpersonationSession, OperatorLogEntry, SupportGrant
 from operators.roles import Role
+from operators.tasks import support_sessions_close
 from shared_apps.accounts.models import User
 from tenant_apps.activity.models import ActivityEntry
 from tests.conftest import OPERATOR_EMAILS, host_client, operator_sign_in, signed_in_client
@@ -418,3 +419,21 @@ def test_a_browser_without_a_support_session_pays_no_query(world, django_assert_
     assert not any(
         "operators_impersonationsession" in query["sql"] for query in plain.captured_queries
     )
+
+
+def test_sessions_that_ran_out_unseen_are_closed_in_both_logs(world):
+    grant(world)
+    impersonate(world)
+    impersonate(world, "staff")  # replaces the first
+    ImpersonationSession.objects.filter(ended_at__isnull=True).update(
+        ends_at=timezone.now() - timedelta(minutes=5)
+    )
+    support_sessions_close()
+    support_sessions_close()  # nothing left to close
+    closed = ImpersonationSession.objects.get(ended_how=EndedHow.EXPIRED)
+    assert closed.target_label == "staff@acme.example"
+    assert [entry.changes["how"] for entry in acme_entries(world, "support.session_ended")] == [
+        EndedHow.REPLACED,
+        EndedHow.EXPIRED,
+    ]
+    assert OperatorLogEntry.objects.filter(action="impersonation.ended").count() == 2
