@@ -19,6 +19,7 @@ from operators.roles import Role
 from operators.tasks import support_sessions_close
 from shared_apps.accounts.models import User
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.support_access.middleware import refused as support_refused
 from tests.conftest import OPERATOR_EMAILS, host_client, operator_sign_in, signed_in_client
 from tests.test_isolation import obtain_tokens
 
@@ -189,6 +190,7 @@ def test_a_support_session_from_grant_to_revocation(world):
         ("post", reverse("billing:checkout")),
         ("post", reverse("support_access:settings")),
         ("post", reverse("support_access:revoke", args=[given.pk])),
+        ("post", reverse("people:team_invite")),
     ]:
         refused = getattr(browser, method)(path)
         assert refused.status_code == 403, (method, path)
@@ -198,6 +200,7 @@ def test_a_support_session_from_grant_to_revocation(world):
         ("post", "/api/v1/billing/checkout-session"),
         ("get", "/api/v1/support-grants"),
         ("post", f"/api/v1/support-grants/{given.pk}/revoke"),
+        ("post", "/api/v1/webhooks"),
     ]:
         refused = getattr(browser, method)(path, content_type="application/json")
         assert refused.status_code == 403, (method, path)
@@ -216,7 +219,7 @@ def test_a_support_session_from_grant_to_revocation(world):
     assert started.description.startswith(
         f"Platform support ({OPERATOR_EMAILS[Role.SUPPORT]}) signed in as"
     )
-    assert len(acme_entries(world, "support.session_refused")) == 10
+    assert len(acme_entries(world, "support.session_refused")) == 12
     assert not acme_entries(world, "auth.signed_in") or all(
         entry.occurred_at < session.started_at for entry in acme_entries(world, "auth.signed_in")
     )
@@ -437,3 +440,27 @@ def test_sessions_that_ran_out_unseen_are_closed_in_both_logs(world):
         EndedHow.EXPIRED,
     ]
     assert OperatorLogEntry.objects.filter(action="impersonation.ended").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "refused"),
+    [
+        ("security:account", "GET", False),
+        ("security:account", "POST", True),
+        ("security:password_change", "GET", True),
+        ("billing:overview", "GET", False),
+        ("payments:pay", "POST", True),
+        ("approvals:decide", "POST", True),
+        ("approvals:detail", "GET", False),
+        ("people:team_invite", "POST", True),
+        ("people:team", "GET", False),
+        ("client_requests:list", "POST", False),  # the work itself is what support is for
+        ("support_access:settings", "GET", False),
+        ("support_access:settings", "POST", True),
+        ("support_access:end", "POST", False),
+        ("api-support-grants", "GET", True),
+        ("api-webhook-ping", "POST", False),
+    ],
+)
+def test_what_a_support_session_may_not_do(name, method, refused):
+    assert support_refused(name, method) is refused

@@ -51,6 +51,27 @@ READ_ONLY = {
     "api-billing",
     "api-payment-settings",
     "api-approval-decisions",
+    # Nothing that outlasts the session: no new people or roles, no new webhook address or
+    # secret, no new address for the portal.
+    "people:team_invite",
+    "people:company_invite",
+    "people:team_role",
+    "people:client_role",
+    "api-invitations",
+    "api-team",
+    "webhooks:list",
+    "webhooks:detail",
+    "webhooks:rotate",
+    "api-webhooks",
+    "api-webhook",
+    "api-webhook-rotate-secret",
+    "branding:domains",
+    "branding:domain",
+    "branding:domain_primary",
+    "branding:domain_primary_reset",
+    "api-domains",
+    "api-domain",
+    "api-domain-primary",
 }
 # Ways out, which end the support session rather than the person's own sign-in.
 SIGN_OUTS = {"accounts:logout", "api-auth-logout"}
@@ -59,7 +80,8 @@ ALLOWED = {"support_access:end"}
 ENDED_MESSAGE = "The support session has ended: {how}."
 REFUSED_MESSAGE = (
     "Not during a support session: passwords, two-factor authentication, billing, payments, "
-    "approval decisions and support access stay with the agency's own people."
+    "approval decisions, invitations and roles, webhook and domain settings, and support "
+    "access stay with the agency's own people."
 )
 
 
