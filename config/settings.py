@@ -139,6 +139,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A platform operator's support session: its banner, its end, what it may not do (before
+    # anything reads request.user, which may end the session and drop its record's id).
+    "tenant_apps.support_access.middleware.SupportSessionMiddleware",
     # The viewer's time zone and locale (theirs, else their agency's).
     "shared_apps.core.regional.RegionalMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -147,8 +150,6 @@ MIDDLEWARE = [
     # One cache round trip for the values every page reads (before the session guard).
     "tenant_apps.workspace.middleware.ShellReadAheadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # A platform operator's support session: its banner, its end, what it may not do.
-    "tenant_apps.support_access.middleware.SupportSessionMiddleware",
     # Keeps "My account" sessions fresh; holds team members at two-factor setup when required.
     "tenant_apps.security.middleware.SessionGuardMiddleware",
     # request.billing; a read-only workspace (trial over, cancelled, unpaid) refuses writes.

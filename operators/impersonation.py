@@ -47,6 +47,7 @@ class EndedHow:
     GRANT_REVOKED = "grant_revoked"
     GRANT_EXPIRED = "grant_expired"
     REPLACED = "replaced"
+    PERSON_CHANGED = "person_changed"
 
     WORDS = {
         OPERATOR: "ended by the operator",
@@ -55,6 +56,7 @@ class EndedHow:
         GRANT_REVOKED: "the owner revoked support access",
         GRANT_EXPIRED: "support access expired",
         REPLACED: "the operator started another session",
+        PERSON_CHANGED: "the person's sign-in changed (a new password, or deactivated)",
     }
 
 

@@ -464,3 +464,14 @@ def test_sessions_that_ran_out_unseen_are_closed_in_both_logs(world):
 )
 def test_what_a_support_session_may_not_do(name, method, refused):
     assert support_refused(name, method) is refused
+
+
+def test_a_new_password_for_the_person_ends_the_session(world):
+    grant(world)
+    browser, _ = impersonate(world, "staff")
+    with tenant_context(world.acme):
+        person = User.objects.get(email="staff@acme.example")
+        person.set_password("another-long-passphrase")
+        person.save()
+    assert browser.get("/").status_code == 302
+    assert ImpersonationSession.objects.get().ended_how == EndedHow.PERSON_CHANGED

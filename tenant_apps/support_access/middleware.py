@@ -1,7 +1,7 @@
 """Support sessions on an agency's host: the banner's record, their end, and what they may not do.
 
-Place after the authentication, OTP and messages middleware. A browser without a support
-session pays nothing; one with it pays one query (its record and grant) per request.
+Place right after the authentication middleware. A browser without a support session pays
+nothing; one with it pays one query (its record and grant) per request.
 """
 
 from django.contrib import messages
@@ -107,6 +107,12 @@ def _is_api(request) -> bool:
 
 
 class SupportSessionMiddleware:
+    """Right after the authentication middleware, before anything reads ``request.user``: a
+    new password or a deactivation would otherwise drop the session (and the support session's
+    id with it) before the end could be recorded. What needs the messages framework and the
+    resolved view waits for ``process_view``, which runs after every middleware's first half.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -123,22 +129,29 @@ class SupportSessionMiddleware:
         )
         how = session_end_reason(support) if support is not None else EndedHow.OPERATOR
         if how is None and request.user.pk != support.target_user_id:
-            how = EndedHow.SIGNED_OUT  # the person's own credentials changed meanwhile
-        name = _view_name(request)
-        if how is None and name in SIGN_OUTS:
+            how = EndedHow.PERSON_CHANGED
+        if how is None and _view_name(request) in SIGN_OUTS:
             how = EndedHow.SIGNED_OUT
-        if how is not None:
-            return self._end(request, support, how)
-        request.support_session = support
-        if refused(name, request.method):
-            return self._refuse(request, support, name)
+        if how is None:
+            request.support_session = support
+        else:
+            if support is not None:
+                impersonation_end(session=support, how=how, request=request)
+            sign_out(request)
+            request.support_session_ended = how
         return self.get_response(request)
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        ended = getattr(request, "support_session_ended", None)
+        if ended is not None:
+            return self._ended(request, ended)
+        support = getattr(request, "support_session", None)
+        if support is not None and refused(request.resolver_match.view_name, request.method):
+            return self._refuse(request, support, request.resolver_match.view_name)
+        return None
+
     @staticmethod
-    def _end(request, support, how):
-        if support is not None:
-            impersonation_end(session=support, how=how, request=request)
-        sign_out(request)
+    def _ended(request, how):
         text = ENDED_MESSAGE.format(how=EndedHow.WORDS[how])
         if _is_api(request):
             return JsonResponse({"detail": text, "code": "support_session_ended"}, status=401)
