@@ -6,9 +6,9 @@ and ``session_ended``, both sent inside the action's transaction, so either both
 or neither does. The operator's browser reaches the agency's host with a single-use secret
 (its SHA-256 in ``handoff_digest``) that works for HANDOFF_SECONDS.
 
-Ending and the handoff run on the agency's host too: they read sessions in the public schema
-(``_public``), since on an agency's search path ``accounts_user`` is the agency's own table
-and a join to the operator would find the wrong person.
+Ending runs on the agency's host too, so it reads the session in the public schema
+(``_public``): on an agency's search path ``accounts_user`` is the agency's own table, and a
+join to the operator would find the wrong person (the handoff never joins it).
 """
 
 import hashlib
@@ -137,7 +137,8 @@ def impersonation_start(*, operator, agency, person_id, reason, request=None):
         grant = grant.first()
         if grant is None:
             raise ImpersonationRefused(NO_GRANT)
-        person = next((p for p in agency_people(agency) if p.pk == person_id), None)
+        with tenant_context(agency):
+            person = User.objects.filter(pk=person_id, is_active=True).first()
         if person is None:
             raise ValidationError({"person": "Choose one of the agency's people."})
         for earlier in open_sessions().filter(operator=operator, agency=agency):
