@@ -142,6 +142,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A platform operator's support session: its banner, its end, what it may not do (before
+    # anything reads request.user, which may end the session and drop its record's id).
+    "tenant_apps.support_access.middleware.SupportSessionMiddleware",
     # The viewer's time zone and locale (theirs, else their agency's).
     "shared_apps.core.regional.RegionalMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -527,6 +530,11 @@ CELERY_BEAT_SCHEDULE = {
     "billing-connect-accounts-refresh": {
         "task": "billing.tasks.connect_accounts_refresh",
         "schedule": crontab(minute=10),
+    },
+    # Support sessions whose time or grant ran out unseen: closed in both logs.
+    "support-sessions-close": {
+        "task": "operators.tasks.support_sessions_close",
+        "schedule": crontab(minute="*"),
     },
     "fill-schema-pool": {
         "task": "tenants.tasks.fill_schema_pool",

@@ -83,6 +83,7 @@ api_patterns = [
     path("", include("tenant_apps.custom_domains.api_urls")),
     path("", include("tenant_apps.subscription.api_urls")),
     path("", include("tenant_apps.announcements.api_urls")),
+    path("", include("tenant_apps.support_access.api_urls")),
 ]
 
 urlpatterns = [
@@ -106,6 +107,7 @@ urlpatterns = [
     path("", include(branding_patterns)),
     path("", include("tenant_apps.subscription.urls")),
     path("", include("tenant_apps.announcements.urls")),
+    path("", include("tenant_apps.support_access.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
 ]

@@ -138,6 +138,9 @@ class ImpersonationSession(models.Model):
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # The operator's email then: read on the agency's host, where ``operator`` (a public-schema
+    # user) cannot be joined (the agency's own user table shadows it on the search path).
+    operator_label = models.CharField(max_length=254, blank=True)
     agency = models.ForeignKey("tenants.Agency", on_delete=models.CASCADE, related_name="+")
     grant = models.ForeignKey(SupportGrant, on_delete=models.PROTECT, related_name="sessions")
     # The person acted as, in the agency's schema.
@@ -147,6 +150,8 @@ class ImpersonationSession(models.Model):
     started_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # How it ended (operators.impersonation.EndedHow), as both logs say.
+    ended_how = models.CharField(max_length=32, blank=True)
     # A single-use secret the operator's browser trades for a session on the agency's host.
     handoff_digest = models.CharField(max_length=64, blank=True)
 

@@ -68,6 +68,7 @@ def test_the_owner_sees_every_group_and_setting(world):
             "request_settings",
             "weekly_report",
             "security",
+            "support_access",
         ],
         "yours": ["account"],
     }
@@ -116,6 +117,7 @@ def test_a_client_sees_their_portal_their_company_and_shortcuts(world):
         ("activity:export", ["log"]),
         ("security:two_factor", ["account"]),
         ("security:settings", ["security"]),
+        ("support_access:settings", ["support_access"]),
         ("notifications:list", []),
         ("", []),
     ],

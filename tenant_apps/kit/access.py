@@ -365,6 +365,10 @@ RULES: dict[str, Callable] = {
     ),
     # The weekly client report: the owner switches it on or off and previews it.
     "weekly_report.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    # --- support access ---
+    # Let platform support sign in as the agency's people for a while, revoke it, and read
+    # every support session: the owner's consent alone.
+    "support_access.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
 }
 
 

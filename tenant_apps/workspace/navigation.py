@@ -183,6 +183,13 @@ SETTINGS = (
         ("security:settings",),
         _may("security.manage"),
     ),
+    _Entry(
+        "support_access",
+        _named("Support access"),
+        _url("support_access:settings"),
+        ("support_access:",),
+        _may("support_access.manage"),
+    ),
 )
 # A client's own company page and activity, then everyone's account.
 YOURS = (
