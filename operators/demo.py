@@ -37,7 +37,7 @@ def dev_code_view(request):
         raise Http404
     devices = TOTPDevice.objects.filter(user__email=DEMO_OPERATOR_EMAIL).order_by("-confirmed")
     codes = [
-        (device, f"{totp(device.bin_key, device.step, device.t0, device.digits):0{device.digits}d}")
+        (device, f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}")
         for device in devices
     ]
     context = {"email": DEMO_OPERATOR_EMAIL, "codes": codes}
