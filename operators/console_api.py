@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +16,7 @@ from operators.health import platform_health
 from operators.models import OperatorLogEntry
 from operators.roles import Capability
 from operators.selectors import log_csv_lines, log_filter
+from operators.tokens import OPERATOR_AUTHENTICATION
 
 
 class LogPager(CursorPagination):
@@ -49,9 +51,11 @@ class LogFilters(serializers.Serializer):
         }
 
 
-class OperatorLogApi(APIView):
+class OperatorLogApi(ListAPIView):
+    authentication_classes = OPERATOR_AUTHENTICATION
     permission_classes = [OperatorCapability]
     capability = Capability.VIEW
+    pagination_class = LogPager
 
     class Output(serializers.ModelSerializer):
         class Meta:
@@ -72,22 +76,25 @@ class OperatorLogApi(APIView):
                 "entry_hash",
             ]
 
+    serializer_class = Output
+
+    def get_queryset(self):
+        filters = LogFilters(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return log_filter(**filters.filters())
+
     @extend_schema(
         operation_id="operator_log_list",
         tags=["operator"],
         parameters=[LogFilters],
-        responses={200: Output(many=True)},
         summary="The operator log, newest first",
     )
-    def get(self, request):
-        filters = LogFilters(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        pager = LogPager()
-        page = pager.paginate_queryset(log_filter(**filters.filters()), request, view=self)
-        return pager.get_paginated_response(self.Output(page, many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class OperatorLogCsvApi(APIView):
+    authentication_classes = OPERATOR_AUTHENTICATION
     permission_classes = [OperatorCapability]
     capability = Capability.VIEW
 
@@ -114,6 +121,7 @@ class OperatorLogCsvApi(APIView):
 
 
 class HealthApi(APIView):
+    authentication_classes = OPERATOR_AUTHENTICATION
     permission_classes = [OperatorCapability]
     capability = Capability.VIEW
 

@@ -28,12 +28,12 @@ LOG_CSV_HEADER = [
 
 
 def operators_all() -> QuerySet[Operator]:
-    """Every operator, with ``two_factor``: whether their authenticator is set up."""
+    """Every operator, active first, with ``two_factor``: whether their authenticator is set up."""
     confirmed = TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
     return (
         Operator.objects.select_related("user")
         .annotate(two_factor=Exists(confirmed))
-        .order_by("user__email")
+        .order_by("-user__is_active", "user__email")
     )
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import connection
 from django.utils.crypto import salted_hmac
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 from rest_framework_simplejwt.tokens import Token
@@ -77,6 +78,14 @@ class OperatorJWTAuthentication(JWTAuthentication):
         # The token was issued after a second factor (see the module's docstring).
         user.is_verified = _verified
         return user, token
+
+
+# For operator API views: an operator's token or a console session (an agency's token is
+# not read, so it authenticates no one: 401). Documents only the operator's token.
+OPERATOR_AUTHENTICATION = [
+    OperatorJWTAuthentication,
+    SessionAuthentication,
+]
 
 
 class OperatorJWTScheme(OpenApiAuthenticationExtension):
