@@ -3,14 +3,17 @@ admin. Two-factor is mandatory; agency people, their tokens and the anonymous ge
 
 import os
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from billing.models import Subscription
 from operators.actions import (
     operator_create,
     operator_deactivate,
@@ -388,3 +391,19 @@ def test_the_admin_sign_in_goes_through_the_console(world):
     assert done.url == "/admin/"
     assert client.get("/admin/").status_code == 200
     assert connection.schema_name == "public"
+
+
+def test_a_change_in_the_emergency_admin_is_in_the_operator_log(world):
+    admin = operator(Role.ADMIN)
+    client = operator_sign_in(host_client(PLATFORM), admin)
+    subscription = Subscription.objects.get(agency=world.acme)
+    later = timezone.now() + timedelta(days=7)
+    response = client.post(
+        f"/admin/billing/subscription/{subscription.pk}/change/",
+        {"trial_ends_at_0": f"{later:%Y-%m-%d}", "trial_ends_at_1": f"{later:%H:%M:%S}"},
+    )
+    assert response.status_code == 302
+    entry = OperatorLogEntry.objects.order_by("-id").first()
+    assert entry.action == "admin.change" and entry.operator == admin
+    assert entry.changes["object"] == f"billing.subscription {subscription.pk}"
+    assert "Trial ends at" in entry.changes["change"] or "trial" in entry.changes["change"].lower()
