@@ -7,6 +7,8 @@ management command, whose connection starts in public).
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from operators.log import operator_log_record
 from operators.models import Operator
@@ -22,6 +24,7 @@ class OperatorAction:
     ROLE_CHANGED = "operator.role_changed"
     DEACTIVATED = "operator.deactivated"
     TWO_FACTOR_ENABLED = "operator.two_factor_enabled"
+    TWO_FACTOR_RESET = "operator.two_factor_reset"
     SIGNED_IN = "operator.signed_in"
     TOKEN_ISSUED = "operator.token_issued"
 
@@ -131,12 +134,30 @@ def operator_deactivate(*, operator: Operator, actor, request=None) -> Operator:
     return operator
 
 
+def operator_two_factor_reset(*, operator: Operator, actor, request=None) -> Operator:
+    """For an operator who lost their phone and codes: their authenticator and recovery codes
+    go, they are signed out everywhere, and their next sign-in sets two-factor up again."""
+    _in_public_schema()
+    with transaction.atomic():
+        operator = Operator.objects.select_for_update().select_related("user").get(pk=operator.pk)
+        TOTPDevice.objects.filter(user=operator.user).delete()
+        StaticDevice.objects.filter(user=operator.user).delete()
+        User.objects.filter(pk=operator.user_id).update(security_stamp=new_security_stamp())
+        operator_log_record(
+            operator=actor,
+            action=OperatorAction.TWO_FACTOR_RESET,
+            changes={"email": operator.user.email},
+            request=request,
+        )
+    return operator
+
+
 def operator_two_factor_enable(*, device, code: str, request=None) -> list[str]:
     """Confirm the operator's authenticator with its first code; returns the recovery codes,
     shown once. Raises shared_apps.accounts.two_factor.CodeRejected."""
     totp_confirm(device, code)
     with transaction.atomic():
-        type(device).objects.filter(user=device.user).exclude(pk=device.pk).delete()
+        TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = recovery_codes_replace(device.user)

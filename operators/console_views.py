@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from operators.access import console_view
-from operators.actions import operator_create, operator_deactivate, operator_role_change
+from operators.actions import (
+    operator_create,
+    operator_deactivate,
+    operator_role_change,
+    operator_two_factor_reset,
+)
 from operators.forms import OperatorAddForm, OperatorRoleForm
 from operators.health import platform_health
 from operators.models import Operator
@@ -92,6 +97,20 @@ def operator_deactivate_view(request, pk):
         messages.error(request, " ".join(invalid.messages))
         return redirect("operator:operators")
     messages.success(request, f"{operator.user.email} is deactivated and signed out everywhere.")
+    return redirect("operator:operators")
+
+
+@require_POST
+@console_view(Capability.OPERATORS)
+def operator_two_factor_reset_view(request, pk):
+    operator = get_object_or_404(Operator.objects.select_related("user"), pk=pk)
+    operator_two_factor_reset(operator=operator, actor=request.user, request=request)
+    if operator.user_id == request.user.pk:
+        return redirect("operator:login")  # signed out: set it up again now
+    messages.success(
+        request,
+        f"{operator.user.email} is signed out and sets up two-factor again at their next sign-in.",
+    )
     return redirect("operator:operators")
 
 
@@ -185,6 +204,11 @@ urlpatterns = [
     path("operators/", operators_page, name="operators"),
     path("operators/<int:pk>/role/", operator_role, name="operator_role"),
     path("operators/<int:pk>/deactivate/", operator_deactivate_view, name="operator_deactivate"),
+    path(
+        "operators/<int:pk>/two-factor-reset/",
+        operator_two_factor_reset_view,
+        name="operator_two_factor_reset",
+    ),
     path("log/", log_page, name="log"),
     path("log.csv", log_csv, name="log_csv"),
     path("health/", health_page, name="health"),

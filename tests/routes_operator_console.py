@@ -31,6 +31,9 @@ PUBLIC_ROUTES = {
     "operator:operator_deactivate": allow(
         ["operator"], 404, 302, method="post", args=NO_SUCH_OPERATOR
     ),
+    "operator:operator_two_factor_reset": allow(
+        ["operator"], 404, 302, method="post", args=NO_SUCH_OPERATOR
+    ),
     "operator:log": CONSOLE_PAGE,
     "operator:log_csv": CONSOLE_PAGE,
     "operator:health": CONSOLE_PAGE,

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from billing.models import Subscription
@@ -22,6 +23,7 @@ from operators.actions import (
 from operators.models import Operator, OperatorLogEntry
 from operators.roles import Role
 from shared_apps.accounts.models import User
+from shared_apps.accounts.two_factor import recovery_codes_replace
 from tests.browser.operator_support import totp_code
 from tests.conftest import (
     OPERATOR_EMAILS,
@@ -407,3 +409,40 @@ def test_a_change_in_the_emergency_admin_is_in_the_operator_log(world):
     assert entry.action == "admin.change" and entry.operator == admin
     assert entry.changes["object"] == f"billing.subscription {subscription.pk}"
     assert "Trial ends at" in entry.changes["change"] or "trial" in entry.changes["change"].lower()
+
+
+def test_an_admin_resets_a_lost_second_factor(world):
+    admin = operator(Role.ADMIN)
+    billing = operator(Role.BILLING)
+    recovery_codes_replace(billing)
+    billings_browser = operator_sign_in(host_client(PLATFORM), billing)
+    assert billings_browser.get("/operator/health/").status_code == 200
+    client = operator_sign_in(host_client(PLATFORM), admin)
+    reset = client.post(f"/operator/operators/{billing.operator.pk}/two-factor-reset/")
+    assert reset.status_code == 302
+    assert not TOTPDevice.objects.filter(user=billing).exists()
+    assert not StaticDevice.objects.filter(user=billing).exists()
+    assert billings_browser.get("/operator/health/").status_code == 302  # signed out
+    again = host_client(PLATFORM)
+    assert sign_in_with_password(again, billing.email).url == "/operator/login/two-factor/"
+    entry = OperatorLogEntry.objects.order_by("-id").first()
+    assert entry.action == "operator.two_factor_reset" and entry.operator == admin
+
+
+def test_the_demo_operator_is_made_once_and_dev_code_shows_their_code(world, settings):
+    from operators.demo import DEMO_OPERATOR_EMAIL, demo_operator_ensure
+
+    lines = demo_operator_ensure(password=PASSWORD)
+    assert demo_operator_ensure(password=PASSWORD) == lines
+    user = User.objects.get(email=DEMO_OPERATOR_EMAIL)
+    assert user.operator.role == Role.ADMIN and user.is_superuser
+    assert any("/operator/dev/code/" in line for line in lines)
+    client = host_client(PLATFORM)
+    settings.DEBUG = True
+    assert "no authenticator yet" in client.get("/operator/dev/code/").content.decode()
+    sign_in_with_password(client, DEMO_OPERATOR_EMAIL)
+    client.get("/operator/login/two-factor/")
+    device = TOTPDevice.objects.get(user=user)
+    assert device_code(device) in client.get("/operator/dev/code/").content.decode()
+    settings.DEBUG = False
+    assert client.get("/operator/dev/code/").status_code == 404
