@@ -92,6 +92,12 @@ class OperatorJWTScheme(OpenApiAuthenticationExtension):
     target_class = OperatorJWTAuthentication
     name = "operatorJWT"
 
+    def get_security_requirement(self, auto_schema):
+        # It is a default authentication, but only the operator API takes operator tokens.
+        if auto_schema.path.startswith("/api/v1/operator/"):
+            return {self.name: []}
+        return None
+
     def get_security_definition(self, auto_schema):
         return {
             "type": "http",
