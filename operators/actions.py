@@ -26,6 +26,7 @@ class OperatorAction:
     TWO_FACTOR_ENABLED = "operator.two_factor_enabled"
     TWO_FACTOR_RESET = "operator.two_factor_reset"
     SIGNED_IN = "operator.signed_in"
+    TWO_FACTOR_FAILED = "operator.two_factor_failed"
     TOKEN_ISSUED = "operator.token_issued"
 
 
@@ -172,3 +173,15 @@ def operator_signed_in(*, user, via: str, request=None) -> None:
     action = OperatorAction.TOKEN_ISSUED if via == "api" else OperatorAction.SIGNED_IN
     with transaction.atomic():
         operator_log_record(operator=user, action=action, changes={"via": via}, request=request)
+
+
+def operator_code_refused(*, user, via: str, request=None) -> None:
+    """Record a wrong second-factor code after a right password: someone may hold the
+    password."""
+    with transaction.atomic():
+        operator_log_record(
+            operator=user,
+            action=OperatorAction.TWO_FACTOR_FAILED,
+            changes={"via": via},
+            request=request,
+        )

@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from operators.actions import operator_signed_in
+from operators.actions import operator_code_refused, operator_signed_in
 from operators.models import Operator
 from operators.tokens import OperatorAccessToken
 from shared_apps.accounts.two_factor import CodeRejected, has_two_factor, two_factor_verify
@@ -98,6 +98,7 @@ class OperatorTokenApi(APIView):
         try:
             two_factor_verify(user, data.validated_data["otp"])
         except CodeRejected as rejected:
+            operator_code_refused(user=user, via="api", request=request)
             raise exceptions.AuthenticationFailed(str(rejected), "otp_invalid") from None
         AxesProxyHandler.user_logged_in(sender=type(self), request=request, user=user)
         operator_signed_in(user=user, via="api", request=request)

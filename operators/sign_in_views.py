@@ -19,7 +19,11 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from operators.access import operator_of
-from operators.actions import operator_signed_in, operator_two_factor_enable
+from operators.actions import (
+    operator_code_refused,
+    operator_signed_in,
+    operator_two_factor_enable,
+)
 from operators.demo import dev_code_view
 from operators.forms import OperatorSignInForm
 from shared_apps.accounts.models import User
@@ -113,6 +117,8 @@ def verify_view(request):
                 "your two-factor authentication before they run out.",
             )
         return redirect(next_url)
+    if form.has_error("code", "rejected"):
+        operator_code_refused(user=user, via="sign-in page", request=request)
     return render(request, "operators/verify.html", {"form": form, "person": user})
 
 

@@ -180,6 +180,8 @@ def test_sign_in_with_a_code_and_a_wrong_code(world):
     assert sign_in_with_password(client, user.email).url == "/operator/login/code/"
     wrong = client.post("/operator/login/code/", {"code": "123456"})
     assert wrong.status_code == 200 and "didn" in wrong.content.decode()
+    refused = OperatorLogEntry.objects.order_by("-id").first()
+    assert refused.action == "operator.two_factor_failed" and refused.operator == user
     assert client.get("/operator/health/").status_code == 302
     # django-otp pauses a device after a wrong code; let the next one through.
     TOTPDevice.objects.get(user=user).throttle_reset()
