@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -448,3 +449,23 @@ def test_the_demo_operator_is_made_once_and_dev_code_shows_their_code(world, set
     assert device_code(device) in client.get("/operator/dev/code/").content.decode()
     settings.DEBUG = False
     assert client.get("/operator/dev/code/").status_code == 404
+
+
+def test_the_operators_page_lists_in_constant_queries(world):
+    client = operator_sign_in(host_client(PLATFORM), operator(Role.ADMIN))
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/operator/operators/").status_code == 200
+        return len(captured)
+
+    before = queries()
+    for n in range(5):
+        created = operator_create(
+            email=f"more-{n}@platform.example",
+            full_name=f"More {n}",
+            role=Role.SUPPORT,
+            password=PASSWORD,
+        )
+        TOTPDevice.objects.create(user=created.user, name="Phone", confirmed=True)
+    assert queries() == before
