@@ -50,7 +50,8 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    # Django's admin, for emergencies: admin operators past two-factor only.
+    "operators.admin_config.OperatorAdminConfig",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -400,6 +401,8 @@ WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 1 if TESTING 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Reads operator tokens only, on the platform host; leaves the rest to the next.
+        "operators.tokens.OperatorJWTAuthentication",
         "tenant_apps.security.tokens.TenantJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -5,7 +5,6 @@ from operators import (
     announcements_views,
     console_views,
     impersonation_views,
-    placeholder_views,
     sign_in_views,
     suspension_views,
 )
@@ -18,5 +17,4 @@ urlpatterns = [
     *suspension_views.urlpatterns,
     *impersonation_views.urlpatterns,
     *announcements_views.urlpatterns,
-    *placeholder_views.urlpatterns,  # replaced at merge
 ]

@@ -26,8 +26,27 @@ class AgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "subdomain", "schema_name", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "subdomain"]
-    readonly_fields = ["schema_name", "created_at"]
+    # Routing, the spare pool, suspension and deletion change only through the operator
+    # console, which logs them and tells every process.
+    readonly_fields = [
+        "schema_name",
+        "subdomain",
+        "is_spare",
+        "is_active",
+        "suspended_at",
+        "suspension_category",
+        "suspension_reason",
+        "deletion_requested_at",
+        "deletion_due_at",
+        "created_at",
+    ]
     inlines = [DomainInline, CustomDomainInline]
+
+    def has_add_permission(self, request):
+        return False  # agencies sign up
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deletion is a request with a grace period, in the console
 
     def get_queryset(self, request):
         return super().get_queryset(request).live()

@@ -15,8 +15,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
+from operators.actions import operator_create as create_operator_account
 from operators.announcements import current_announcements
-from operators.models import Operator
 from operators.roles import Role
 from shared_apps.accounts.models import User
 from shared_apps.signup.actions import agency_signup
@@ -39,16 +39,12 @@ OPERATOR_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
 def operator_create(*, email, full_name, role, password=PASSWORD):
-    """A public-schema operator with a confirmed TOTP device (key OPERATOR_TOTP_KEY)."""
+    """A public-schema operator (operators.actions.operator_create) with a confirmed TOTP
+    device (key OPERATOR_TOTP_KEY)."""
     connection.set_schema_to_public()
-    user = User.objects.create_user(
-        email,
-        password,
-        full_name=full_name,
-        is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN,
-    )
-    Operator.objects.create(user=user, role=role)
+    user = create_operator_account(
+        email=email, full_name=full_name, role=role, password=password
+    ).user
     TOTPDevice.objects.create(
         user=user, name="Authenticator", key=OPERATOR_TOTP_KEY, confirmed=True
     )

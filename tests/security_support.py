@@ -9,7 +9,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
-from tenant_apps.security.actions import two_factor_enable, two_factor_setup_start
+from shared_apps.accounts.two_factor import totp_setup_device
+from tenant_apps.security.actions import two_factor_enable
 from tests.conftest import PASSWORD, host_client
 
 ACME = "acme.localhost"
@@ -67,6 +68,6 @@ def unthrottle(persona):
 def enable_two_factor(persona):
     """Turn two-factor on for ``persona`` as the setup page does; returns (device, codes)."""
     with tenant_context(persona.agency):
-        device = two_factor_setup_start(user=persona.user)
+        device = totp_setup_device(persona.user)
         codes = two_factor_enable(device=device, code=totp_code(device))
     return device, codes

@@ -26,3 +26,19 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"fields": ["email", "full_name", "password1", "password2"]})]
     filter_horizontal = ["groups"]
+    # Operators are added, given roles and deactivated in the console (operator:operators),
+    # which writes the operator log and signs a deactivated operator out everywhere.
+    readonly_fields = [
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "last_login",
+        "date_joined",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

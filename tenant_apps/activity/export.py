@@ -1,11 +1,11 @@
 """The activity log as CSV, written row by row so an export of any size streams."""
 
-import csv
 import json
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
+from shared_apps.core.csv_export import csv_lines as export_lines
 from tenant_apps.activity.models import ActivityEntry
 
 HEADER = [
@@ -21,13 +21,6 @@ HEADER = [
     "user_agent",
     "entry_hash",
 ]
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _row(entry: ActivityEntry) -> list:
@@ -46,15 +39,6 @@ def _row(entry: ActivityEntry) -> list:
     ]
 
 
-class _Line:
-    """A file whose write() hands the formatted line back, for csv.writer."""
-
-    def write(self, line: str) -> str:
-        return line
-
-
 def csv_lines(entries: QuerySet[ActivityEntry]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(HEADER)
-    for entry in entries.order_by("-id").iterator(chunk_size=1000):
-        yield writer.writerow([_cell(value) for value in _row(entry)])
+    rows = (_row(entry) for entry in entries.order_by("-id").iterator(chunk_size=1000))
+    return export_lines(HEADER, rows)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
+from shared_apps.accounts.two_factor import has_two_factor
 from tenant_apps.kit.access import actor_for, permission_required, require
 from tenant_apps.kit.htmx import is_htmx, list_template
 from tenant_apps.notifications import actions
@@ -30,7 +31,6 @@ from tenant_apps.notifications.selectors import (
     unread_count,
 )
 from tenant_apps.security.selectors import two_factor_setup_required
-from tenant_apps.security.two_factor import has_two_factor
 
 PAGE_SIZE = 30
 

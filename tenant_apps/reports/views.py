@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from tenant_apps.activity.export import FORMULA_STARTS
+from shared_apps.core.csv_export import FORMULA_STARTS
 from tenant_apps.kit.access import actor_for, permission_required
 from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.reports.catalogue import REPORTS, ReportSpec, report_from_query

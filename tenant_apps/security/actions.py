@@ -12,6 +12,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from shared_apps.accounts.models import User, new_security_stamp
+from shared_apps.accounts.two_factor import recovery_codes_replace, totp_confirm
 from shared_apps.core.client_ip import client_ip
 from shared_apps.core.regional import validate_regional
 from shared_apps.core.tasks import enqueue_on_commit
@@ -25,7 +26,6 @@ from tenant_apps.security.models import (
     SecurityPolicy,
     SignedInSession,
 )
-from tenant_apps.security.two_factor import recovery_code_digest, recovery_codes_new, totp_confirm
 
 SEEN_KEY = "security:seen-at"
 SEEN_EVERY_SECONDS = 300
@@ -222,22 +222,6 @@ def magic_link_use(*, secret: str, request):
     return link.user
 
 
-def two_factor_setup_start(*, user) -> TOTPDevice:
-    """The authenticator being set up: reused, so reloading keeps the scanned QR valid."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-
-
-def _recovery_codes_replace(user) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="Recovery codes")
-    codes = recovery_codes_new()
-    device.token_set.bulk_create(
-        [device.token_set.model(device=device, token=recovery_code_digest(c)) for c in codes]
-    )
-    return codes
-
-
 def two_factor_enable(*, device: TOTPDevice, code: str, request=None) -> list[str]:
     """Confirm ``device`` with its first code; returns the recovery codes, shown once.
 
@@ -248,7 +232,7 @@ def two_factor_enable(*, device: TOTPDevice, code: str, request=None) -> list[st
         TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        codes = _recovery_codes_replace(device.user)
+        codes = recovery_codes_replace(device.user)
         activity_record(
             action=SecurityAudit.AUTH_TWO_FACTOR_ENABLED,
             actor=device.user,
@@ -270,7 +254,7 @@ def two_factor_disable(*, user, actor, request=None) -> None:
 def recovery_codes_regenerate(*, user, request=None) -> list[str]:
     """New recovery codes, shown once; the old ones stop working."""
     with transaction.atomic():
-        codes = _recovery_codes_replace(user)
+        codes = recovery_codes_replace(user)
         activity_record(
             action=SecurityAudit.AUTH_RECOVERY_CODES_REGENERATED,
             actor=user,

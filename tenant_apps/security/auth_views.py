@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.two_factor import CodeForm, two_factor_verify
 from shared_apps.signup.handoff import MAX_AGE_SECONDS, handoff_read
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.security.actions import (
@@ -21,11 +22,10 @@ from tenant_apps.security.actions import (
     password_reset_request,
 )
 from tenant_apps.security.audit import SecurityAudit
-from tenant_apps.security.forms import CodeForm, EmailForm, PasswordResetForm, SignInForm
+from tenant_apps.security.forms import EmailForm, PasswordResetForm, SignInForm
 from tenant_apps.security.models import MAGIC_LINK_MINUTES
 from tenant_apps.security.selectors import magic_link_for
 from tenant_apps.security.sign_in import pending_sign_in_user, sign_in_begin, sign_in_complete
-from tenant_apps.security.two_factor import two_factor_verify
 
 # Emailed-link requests answer no sooner than this, known address or not, so
 # response times say nothing about which addresses have accounts.

@@ -4,7 +4,6 @@ from django.contrib.auth import forms as auth_forms
 
 from tenant_apps.security.actions import password_change
 from tenant_apps.security.models import SecurityPolicy
-from tenant_apps.security.two_factor import CodeRejected
 
 WRONG_SIGN_IN = (
     "That email and password don't match an account here. Check them and try again, "
@@ -33,36 +32,6 @@ class EmailForm(forms.Form):
 
     def clean_email(self):
         return self.cleaned_data["email"].lower()
-
-
-class CodeForm(forms.Form):
-    """A 6-digit app code or a recovery code, checked by ``check(code)``.
-
-    ``check`` raises CodeRejected or returns what the view needs (the
-    device that accepted it, the new recovery codes), kept as ``result``.
-    """
-
-    code = forms.CharField(
-        label="Code",
-        max_length=20,
-        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
-        widget=forms.TextInput(
-            attrs={"autofocus": True, "autocomplete": "one-time-code", "spellcheck": "false"}
-        ),
-    )
-
-    def __init__(self, *args, check, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.check = check
-        self.result = None
-
-    def clean_code(self):
-        code = self.cleaned_data["code"]
-        try:
-            self.result = self.check(code)
-        except CodeRejected as rejected:
-            raise forms.ValidationError(str(rejected), code="rejected") from None
-        return code
 
 
 class _SavedThroughAction:

@@ -7,9 +7,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.two_factor import has_two_factor
 from tenant_apps.security.link_secrets import secret_digest
 from tenant_apps.security.models import MagicLink, SecurityPolicy, SignedInSession
-from tenant_apps.security.two_factor import has_two_factor
 
 TEAM_TWO_FACTOR_CACHE_KEY = "security:team-2fa:v1"  # the cache's key function adds the schema
 

@@ -13,8 +13,8 @@ from django.shortcuts import redirect
 from django_otp import login as otp_login
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.two_factor import has_two_factor
 from tenant_apps.security.tokens import stamp_claim
-from tenant_apps.security.two_factor import has_two_factor
 
 PENDING_KEY = "security:pending-sign-in"
 PENDING_SECONDS = 300

@@ -22,11 +22,11 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.two_factor import CodeRejected, has_two_factor, two_factor_verify
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.security.audit import SecurityAudit
 from tenant_apps.security.lockout import AccountLocked, sign_in_succeeded
 from tenant_apps.security.selectors import two_factor_setup_required
-from tenant_apps.security.two_factor import CodeRejected, has_two_factor, two_factor_verify
 
 SCHEMA_CLAIM = "schema"
 STAMP_CLAIM = "stamp"

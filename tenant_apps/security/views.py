@@ -7,6 +7,14 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticToken
 
+from shared_apps.accounts.two_factor import (
+    CodeForm,
+    has_two_factor,
+    totp_qr_data_uri,
+    totp_secret_for_typing,
+    totp_setup_device,
+    two_factor_verify,
+)
 from shared_apps.core.regional import RegionalForm
 from tenant_apps.kit.access import permission_required
 from tenant_apps.security.actions import (
@@ -18,10 +26,8 @@ from tenant_apps.security.actions import (
     sessions_end_all,
     two_factor_disable,
     two_factor_enable,
-    two_factor_setup_start,
 )
 from tenant_apps.security.forms import (
-    CodeForm,
     PasswordChangeForm,
     PasswordSetForm,
     SecurityPolicyForm,
@@ -33,12 +39,6 @@ from tenant_apps.security.selectors import (
     team_without_two_factor,
     two_factor_required_for,
     two_factor_setup_required,
-)
-from tenant_apps.security.two_factor import (
-    has_two_factor,
-    totp_qr_data_uri,
-    totp_secret_for_typing,
-    two_factor_verify,
 )
 
 APP_CODE_HELP = "The 6-digit code your authenticator app shows now."
@@ -143,7 +143,7 @@ def two_factor(request):
 def two_factor_setup(request):
     if has_two_factor(request.user):
         return redirect("security:two_factor")
-    device = two_factor_setup_start(user=request.user)
+    device = totp_setup_device(request.user)
     form = CodeForm(
         request.POST or None,
         check=lambda code: two_factor_enable(device=device, code=code, request=request),

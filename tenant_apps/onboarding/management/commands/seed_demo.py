@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from operators.demo import demo_operator_ensure
 from shared_apps.accounts.models import User
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.kit.roles import ClientRole, TeamRole
@@ -48,6 +49,7 @@ class Command(BaseCommand):
                         f"{time.monotonic() - started:.1f} s"
                     )
             lines += [f"  {spec.name + ':':<19} {agency_url(spec.subdomain)}", *_logins(spec)]
+        lines += demo_operator_ensure(password=DEMO_PASSWORD)
         lines.append(f"  Every demo person's password: {DEMO_PASSWORD}")
         self.stdout.write("\n" + "\n".join(lines) + "\n")
 
