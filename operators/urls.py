@@ -5,6 +5,7 @@ from operators import (
     announcements_views,
     console_views,
     impersonation_views,
+    placeholder_views,
     sign_in_views,
     suspension_views,
 )
@@ -17,4 +18,5 @@ urlpatterns = [
     *suspension_views.urlpatterns,
     *impersonation_views.urlpatterns,
     *announcements_views.urlpatterns,
+    *placeholder_views.urlpatterns,  # REPLACED AT MERGE: drop with operators/placeholder_views
 ]

@@ -1,0 +1,23 @@
+from celery import shared_task
+from django.db import connection
+from django.utils import timezone
+
+from operators.suspension import agency_delete_due
+from shared_apps.core.tasks import enqueue_on_commit
+from tenants.models import Agency
+
+
+@shared_task(ignore_result=True)
+def agencies_delete_due():
+    """Beat: queue the deletion of each agency whose grace period is over. One that failed
+    (a lock, a storage outage) is still due and is queued again by the next run."""
+    connection.set_schema_to_public()
+    due = Agency.objects.filter(deletion_due_at__lte=timezone.now(), is_spare=False)
+    for agency_id in due.values_list("pk", flat=True):
+        enqueue_on_commit("operators.tasks.agency_delete", agency_id)
+
+
+@shared_task(ignore_result=True)
+def agency_delete(agency_id: int):
+    """Delete one due agency (idempotent: nothing happens if it is gone or was cancelled)."""
+    agency_delete_due(agency_id=agency_id)
