@@ -34,8 +34,9 @@ _generation = 0
 _lock = threading.Lock()
 # Set while this process's listener is subscribed: only then may entries be kept.
 _subscribed = threading.Event()
-_listener_pid: int | None = None
-_publisher: tuple[int, redis.Redis] | None = None
+# This process has its listener (reset in a forked child, which inherits no threads).
+_listening = False
+_publisher: redis.Redis | None = None
 RECONNECT_SECONDS = 0.5
 
 
@@ -49,7 +50,7 @@ class Route:
 
 
 def route_for_host(hostname: str) -> Route | None:
-    if _listener_pid != os.getpid():
+    if not _listening:
         _start_listener()
     now = time.monotonic()
     entry = _entries.get(hostname)
@@ -107,28 +108,31 @@ def _client(**options) -> redis.Redis:
     )
 
 
+def listener_name() -> str:
+    """This process's subscription as Redis's CLIENT LIST names it."""
+    return f"{channel()}:{os.getpid()}"
+
+
 def _publish() -> None:
     global _publisher
     try:
-        if _publisher is None or _publisher[0] != os.getpid():
-            _publisher = (os.getpid(), _client(socket_timeout=2))
-        _publisher[1].publish(channel(), b"clear")
+        if _publisher is None:
+            _publisher = _client(socket_timeout=2)
+        _publisher.publish(channel(), b"clear")
     except redis.RedisError:
         # The other processes' listeners lost Redis too, so they cache nothing until back.
         logger.warning("Could not publish a host cache change", exc_info=True)
 
 
 def _start_listener() -> None:
-    """Subscribe for this process (once per pid: a forked child starts its own), then keep
-    listening in a daemon thread. The first subscription is made here, so the process caches
-    from its first request; if Redis is down the thread keeps trying."""
-    global _listener_pid
+    """Subscribe for this process, then keep listening in a daemon thread. The first
+    subscription is made here, so the process caches from its first request; if Redis is
+    down the thread keeps trying."""
+    global _listening
     with _lock:
-        if _listener_pid == os.getpid():
+        if _listening:
             return
-        _listener_pid = os.getpid()
-        _subscribed.clear()  # a forked child inherits the parent's flag, not its thread
-        _entries.clear()
+        _listening = True
     try:
         pubsub = _subscribe()
     except redis.RedisError:
@@ -137,8 +141,22 @@ def _start_listener() -> None:
     threading.Thread(target=_listen, args=(pubsub,), name="host-cache", daemon=True).start()
 
 
+def _after_fork_in_child() -> None:
+    """A forked child has none of its parent's threads or connections: it starts afresh."""
+    global _listening, _publisher, _lock, _subscribed
+    # New locks: another thread of the parent may have held the old ones.
+    _lock, _subscribed = threading.Lock(), threading.Event()
+    _listening = False
+    _publisher = None
+    _entries.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _subscribe():
-    pubsub = _client(socket_timeout=30, health_check_interval=10).pubsub()
+    options = {"socket_timeout": 30, "health_check_interval": 10, "client_name": listener_name()}
+    pubsub = _client(**options).pubsub()
     pubsub.subscribe(channel())
     confirmation = pubsub.get_message(timeout=5)
     if not confirmation or confirmation["type"] != "subscribe":

@@ -14,6 +14,11 @@ class AgencyQuerySet(models.QuerySet):
         """Agencies in service: provisioned and active."""
         return self.provisioned().filter(is_active=True)
 
+    def serving(self):
+        """Live and not suspended: whom the agency side's periodic work (reminders, digests,
+        reports, webhooks) runs for. A suspended agency's billing still runs (live)."""
+        return self.live().filter(suspended_at__isnull=True)
+
     def spares(self):
         return self.filter(is_spare=True)
 

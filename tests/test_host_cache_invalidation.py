@@ -15,12 +15,15 @@ from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 
 import pytest
+import redis
+from django.conf import settings
 from django.db import connection
 
 from operators.models import Operator
 from operators.roles import Role
 from operators.suspension import agency_restore, agency_suspend
 from shared_apps.signup.actions import agency_signup
+from tenants import host_cache
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.browser.conftest import _free_port, _healthy
@@ -148,3 +151,26 @@ def test_suspension_and_restore_reach_both_workers_within_a_second(relay, server
     time.sleep(max(0.0, committed + 1.0 - time.monotonic()))
     answers = prober.on_every_worker()
     assert all(portal(answer) for answer in answers), answers
+
+
+def test_a_lost_subscription_clears_the_cache_and_is_made_again(db):
+    """This process's own listener: its connection is killed; meanwhile nothing is cached;
+    once it has subscribed again, a published change clears the cache again."""
+    host_cache.route_for_host("acme.localhost")
+    assert "acme.localhost" in host_cache._entries
+    admin = redis.Redis.from_url(settings.REDIS_URL)
+    mine = [
+        client["id"]
+        for client in admin.client_list(_type="pubsub")
+        if client["name"] == host_cache.listener_name()
+    ]
+    assert mine, "no listener subscribed in this process"
+    for client_id in mine:
+        admin.client_kill_filter(_id=client_id)
+    wait_until(lambda: "acme.localhost" not in host_cache._entries, seconds=5)
+    wait_until(host_cache._subscribed.is_set, seconds=5)
+
+    host_cache.route_for_host("acme.localhost")
+    assert "acme.localhost" in host_cache._entries
+    host_cache._publish()  # as another process's commit would
+    wait_until(lambda: "acme.localhost" not in host_cache._entries, seconds=1)

@@ -339,6 +339,12 @@ def test_the_api_answers_403_with_the_reason_code_and_restore_brings_it_back(wor
     assert signed_in(world, "viewer").get("/").status_code == 200
 
 
+def test_periodic_work_skips_a_suspended_agency_but_billing_does_not(world):
+    suspend(world.acme)
+    assert world.acme.pk not in Agency.objects.serving().values_list("pk", flat=True)
+    assert world.acme.pk in Agency.objects.live().values_list("pk", flat=True)
+
+
 def test_a_switched_off_agency_still_has_no_portal(world):
     Agency.objects.filter(pk=world.acme.pk).update(is_active=False)
     assert host_client(ACME).get("/").status_code == 404

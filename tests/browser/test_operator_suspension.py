@@ -46,7 +46,11 @@ def _agency_and_sessions(django_db_blocker) -> tuple[int, str, str]:
         operator = operator_sign_in(
             Client(HTTP_HOST=PLATFORM), User.objects.get(email=OPERATOR_EMAILS[Role.ADMIN])
         )
-        return signup.agency.pk, staff.cookies["sessionid"].value, operator.cookies["sessionid"].value
+        return (
+            signup.agency.pk,
+            staff.cookies["sessionid"].value,
+            operator.cookies["sessionid"].value,
+        )
 
     return _with_database(django_db_blocker, make)
 
