@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
-from operators.models import Operator, OperatorLogEntry
+from operators.models import (
+    AgencyUsageDay,
+    ImpersonationSession,
+    Operator,
+    OperatorLogEntry,
+    SupportGrant,
+)
 from operators.roles import Role
 from operators.suspension import (
     agency_delete_due,
@@ -408,6 +414,16 @@ def _doomed_agency(subdomain="doomed") -> Agency:
 def test_the_deletion_drops_the_schema_purges_files_and_logs_what_went(world):
     agency = _doomed_agency()
     schema, storage = agency.schema_name, file_storage()
+    now = timezone.now()
+    grant = SupportGrant.objects.create(
+        agency=agency, granted_by_id=1, granted_by_label="d@doomed.example",
+        starts_at=now, ends_at=now + timedelta(hours=1),
+    )  # fmt: skip
+    ImpersonationSession.objects.create(
+        operator=operator(Role.SUPPORT).user, agency=agency, grant=grant, target_user_id=1,
+        target_label="d@doomed.example", reason="Help", started_at=now, ends_at=now,
+    )  # fmt: skip
+    AgencyUsageDay.objects.create(agency=agency, day=now.date(), gathered_at=now)
     assert len(list(storage.listing(schema))) == 1
     with connection.cursor() as cursor:
         # Rows written in this test's transaction have their checks pending, which would stop
@@ -424,12 +440,18 @@ def test_the_deletion_drops_the_schema_purges_files_and_logs_what_went(world):
     assert entry.agency_label == "Doomed Co"
     assert entry.changes["subdomain"] == "doomed" and entry.changes["schema"] == schema
     counted = entry.changes["deleted"]
-    assert (counted["domains"], counted["subscriptions"], counted["brands"], counted["files"]) == (
-        1,
-        1,
-        1,
-        1,
-    )
+    assert counted == {
+        "domains": 1,
+        "custom_domains": 0,
+        "subscriptions": 1,
+        "connected_accounts": 0,
+        "brands": 1,
+        "usage_days": 1,
+        "support_grants": 1,
+        "impersonation_sessions": 1,
+        "files": 1,
+    }
+    assert not SupportGrant.objects.filter(pk=grant.pk).exists()
     # Again: nothing left to do.
     assert agency_delete_due(agency_id=agency.pk) is None
     assert host_client("doomed.localhost").get("/").status_code == 404
