@@ -21,6 +21,7 @@ from operators.log import operator_log_record
 from operators.models import AgencyUsageDay, ImpersonationSession, Operator, SupportGrant
 from operators.roles import Capability, role_may
 from operators.signals import agency_files_purge, agency_standing_changed
+from shared_apps.core.tasks import enqueue_on_commit
 from tenants.models import Agency, DeletionRequester, SuspensionCategory
 
 # What the agency's people read for each category. The operator's reason stays internal.
@@ -303,4 +304,6 @@ def _locked(agency) -> Agency:
 
 
 def _tell_agency(agency, event: str, *, owner=None, changes: dict) -> None:
+    """Its log (in this transaction) and its owners (by email, once committed)."""
     agency_standing_changed.send(Agency, agency=agency, event=event, owner=owner, changes=changes)
+    enqueue_on_commit("operators.tasks.standing_notify", agency.pk, event)

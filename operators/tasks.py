@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 
+from operators.emails import standing_email
 from operators.suspension import agency_delete_due
 from shared_apps.core.tasks import enqueue_on_commit
 from tenants.models import Agency
@@ -21,3 +22,14 @@ def agencies_delete_due():
 def agency_delete(agency_id: int):
     """Delete one due agency (idempotent: nothing happens if it is gone or was cancelled)."""
     agency_delete_due(agency_id=agency_id)
+
+
+@shared_task(ignore_result=True)
+def standing_notify(agency_id: int, event: str):
+    """Email the owners that their agency was suspended, restored, or its deletion scheduled
+    or cancelled, written from the agency as it is now."""
+    connection.set_schema_to_public()
+    agency = Agency.objects.filter(pk=agency_id).first()
+    message = standing_email(agency, event) if agency is not None else None
+    if message is not None:
+        message.send()

@@ -7,11 +7,12 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
+from operators.emails import standing_email
 from operators.models import (
     AgencyUsageDay,
     ImpersonationSession,
@@ -32,12 +33,9 @@ from shared_apps.signup.actions import agency_signup
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.files.actions import file_store
 from tenant_apps.files.storage import file_storage
-from tenants.actions import schema_pool_fill
 from tenants.models import Agency, Domain
 from tests.conftest import OPERATOR_EMAILS, PASSWORD, host_client, operator_sign_in
-from tests.processes import wait_until
 from tests.test_isolation import obtain_tokens
-from tests.test_tasks import db as committed_db  # noqa: F401  (the worker sees committed rows)
 
 ACME = "acme.localhost"
 
@@ -177,6 +175,26 @@ def test_a_due_deletion_cannot_be_cancelled_any_more(world):
     Agency.objects.filter(pk=agency.pk).update(deletion_due_at=timezone.now())
     with pytest.raises(ValidationError, match="under way"):
         agency_deletion_cancel(agency=agency, reason="Too late", operator=operator())
+
+
+def test_the_owners_are_emailed_what_happened_and_what_they_can_do(world):
+    agency = suspend(world.acme, message="Please update your card.")
+    email = standing_email(agency, "suspended")
+    assert email.to == ["owner@acme.example"] and email.subject == "Acme is suspended"
+    assert "because of a billing problem" in email.body and "Please update your card." in email.body
+    assert "Card declined" not in email.body  # the operator's reason stays internal
+    agency = agency_restore(agency=agency, reason="Paid", operator=operator())
+    assert standing_email(agency, "suspended") is None  # overtaken: not sent
+    assert standing_email(agency, "restored").subject == "Acme is open again"
+
+    owner = world.personas["owner"].user
+    agency = agency_deletion_schedule(agency=agency, reason="Closing", owner=owner)
+    body = standing_email(agency, "deletion_scheduled").body
+    assert "Keep the workspace" in body and settings.PLATFORM_SUPPORT_EMAIL not in body
+    agency = agency_deletion_cancel(agency=agency, reason="Staying", owner=owner)
+    agency = agency_deletion_schedule(agency=agency, reason="Unpaid", operator=operator())
+    body = standing_email(agency, "deletion_scheduled").body
+    assert settings.PLATFORM_SUPPORT_EMAIL in body and "Keep the workspace" not in body
 
 
 # --- the console's pages and API ---
@@ -394,7 +412,7 @@ def test_an_owner_keeps_the_workspace_whose_deletion_they_asked_for(world):
 # --- the deletion task ---
 
 
-def _doomed_agency(subdomain="doomed") -> Agency:
+def doomed_agency(subdomain="doomed") -> Agency:
     signup = agency_signup(
         name="Doomed Co",
         subdomain=subdomain,
@@ -412,7 +430,7 @@ def _doomed_agency(subdomain="doomed") -> Agency:
 
 
 def test_the_deletion_drops_the_schema_purges_files_and_logs_what_went(world):
-    agency = _doomed_agency()
+    agency = doomed_agency()
     schema, storage = agency.schema_name, file_storage()
     now = timezone.now()
     grant = SupportGrant.objects.create(
@@ -463,43 +481,3 @@ def test_an_agency_not_due_yet_or_cancelled_is_not_deleted(world):
     agency_deletion_cancel(agency=agency, reason="Kept", operator=operator())
     assert agency_delete_due(agency_id=agency.pk) is None
     assert schema_exists(agency.schema_name) and Agency.objects.get(pk=agency.pk).is_active
-
-
-def test_a_schema_that_failed_to_drop_is_deleted_by_the_next_run(
-    committed_db,  # noqa: F811
-    celery_worker,
-    django_db_blocker,
-):
-    with django_db_blocker.unblock():
-        connection.set_schema_to_public()
-        spares_before = Agency.objects.spares().count()
-        agency = _doomed_agency("doomed-retry")
-        schema = agency.schema_name
-        blocker = connections.create_connection("default")
-        try:
-            # Another session holds a lock on a table of the schema: the drop times out.
-            with blocker.cursor() as cursor:
-                cursor.execute("BEGIN")
-                cursor.execute(f'LOCK TABLE "{schema}".accounts_user IN ACCESS SHARE MODE')
-            with pytest.raises(Exception, match="lock timeout"):
-                agency_delete_due(agency_id=agency.pk)
-            # Nothing half-done: the schema, its rows and no "deleted" entry; offline, still due.
-            assert schema_exists(schema)
-            kept = Agency.objects.get(pk=agency.pk)
-            assert not kept.is_active and kept.deletion_due_at is not None
-            assert Domain.objects.filter(tenant=kept).exists()
-            assert "agency.deleted" not in log_actions(kept)
-            with blocker.cursor() as cursor:
-                cursor.execute("ROLLBACK")
-            # The beat task's next run, on the real worker.
-            from operators.tasks import agencies_delete_due
-
-            agencies_delete_due.delay()
-            wait_until(lambda: not Agency.objects.filter(pk=agency.pk).exists())
-            assert not schema_exists(schema)
-            assert log_actions(kept)[-1] == "agency.deleted"
-        finally:
-            blocker.close()
-            for left in Agency.objects.filter(pk=agency.pk):
-                left.delete(force_drop=True)
-            schema_pool_fill(size=spares_before)
