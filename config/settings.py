@@ -110,12 +110,17 @@ TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
-# How long a process trusts its host → agency cache; changes in this process clear it at once.
+# The longest a process trusts its host → agency cache. Changes clear it at once in every
+# process through Redis pub/sub (tenants.host_cache); this only bounds a lost message.
 TENANT_HOST_CACHE_SECONDS = env_int("TENANT_HOST_CACHE_SECONDS", 30)
 SCHEMA_POOL_SIZE = env_int("SCHEMA_POOL_SIZE", 3)
 # How long each process shows its copy of the platform's announcements before reading them
 # again (operators.announcements): a change reaches every portal within this time.
 ANNOUNCEMENTS_REFRESH_SECONDS = env_int("ANNOUNCEMENTS_REFRESH_SECONDS", 30)
+# Where agencies write about a suspension or a scheduled deletion (shown on those pages).
+PLATFORM_SUPPORT_EMAIL = env_str("PLATFORM_SUPPORT_EMAIL", f"support@{PLATFORM_DOMAIN}")
+# How long an agency has to change its mind once its deletion is asked for.
+AGENCY_DELETION_GRACE_DAYS = env_int("AGENCY_DELETION_GRACE_DAYS", 30)
 # --- custom domains (tenant_apps.custom_domains; TLS in deploy/Caddyfile) ---
 # Agencies point their own domains at this name with a CNAME. A subdomain of the platform's
 # here is kept from agency signups (tenants.validators).
@@ -156,6 +161,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Keeps "My account" sessions fresh; holds team members at two-factor setup when required.
     "tenant_apps.security.middleware.SessionGuardMiddleware",
+    # A suspended agency's host answers "This workspace is suspended", but for signing in and
+    # billing (before the read-only guard, which would answer writes with its own page).
+    "tenant_apps.subscription.middleware.SuspensionMiddleware",
     # request.billing; a read-only workspace (trial over, cancelled, unpaid) refuses writes.
     "tenant_apps.subscription.middleware.BillingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -178,6 +186,7 @@ TEMPLATES = [
                 "branding.context_processors.brand",
                 "tenant_apps.workspace.context_processors.actor",
                 "tenant_apps.announcements.context_processors.announcements",
+                "tenant_apps.subscription.context_processors.platform_support",
             ],
         },
     },
@@ -538,6 +547,11 @@ CELERY_BEAT_SCHEDULE = {
     "support-sessions-close": {
         "task": "operators.tasks.support_sessions_close",
         "schedule": crontab(minute="*"),
+    },
+    # Agencies whose deletion grace has run out: schema dropped, files purged, rows removed.
+    "agencies-delete-due": {
+        "task": "operators.tasks.agencies_delete_due",
+        "schedule": crontab(minute=50),
     },
     "fill-schema-pool": {
         "task": "tenants.tasks.fill_schema_pool",

@@ -14,6 +14,11 @@ class AgencyQuerySet(models.QuerySet):
         """Agencies in service: provisioned and active."""
         return self.provisioned().filter(is_active=True)
 
+    def serving(self):
+        """Live and not suspended: whom the agency side's periodic work (reminders, digests,
+        reports, webhooks) runs for. A suspended agency's billing still runs (live)."""
+        return self.live().filter(suspended_at__isnull=True)
+
     def spares(self):
         return self.filter(is_spare=True)
 
@@ -24,6 +29,11 @@ class SuspensionCategory(models.TextChoices):
     SECURITY = "security", "Security"
     REQUESTED = "requested", "At the agency's request"
     OTHER = "other", "Other"
+
+
+class DeletionRequester(models.TextChoices):
+    OPERATOR = "operator", "A platform operator"
+    OWNER = "owner", "The agency's owner"
 
 
 class Agency(TenantMixin):
@@ -54,11 +64,17 @@ class Agency(TenantMixin):
     suspension_category = models.CharField(
         max_length=20, choices=SuspensionCategory.choices, blank=True
     )
-    suspension_reason = models.TextField(blank=True)
+    suspension_reason = models.TextField(blank=True)  # the operator's, internal
+    # What the agency's people are told besides the category's own sentence; may be empty.
+    suspension_message = models.TextField(max_length=500, blank=True)
     # Deletion asked for (by an operator or the owner): the schema, files and public rows are
     # removed by a task once ``deletion_due_at`` has passed, unless cancelled before.
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
     deletion_due_at = models.DateTimeField(null=True, blank=True)
+    # Who asked: an owner may cancel their own request; an operator's only support can.
+    deletion_requested_by = models.CharField(
+        max_length=10, choices=DeletionRequester.choices, blank=True
+    )
 
     auto_create_schema = True
     auto_drop_schema = True
@@ -75,6 +91,10 @@ class Agency(TenantMixin):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_at is not None
+
+    @property
+    def is_deletion_scheduled(self) -> bool:
+        return self.deletion_due_at is not None
 
 
 class Domain(DomainMixin):

@@ -9,4 +9,4 @@ from tenants.models import Agency, CustomDomain, Domain
 @receiver([post_save, post_delete], sender=Domain)
 @receiver([post_save, post_delete], sender=CustomDomain)
 def clear_host_cache(**kwargs):
-    host_cache.clear()
+    host_cache.changed()

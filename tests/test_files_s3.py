@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from moto.server import ThreadedMotoServer
 
+from operators.signals import agency_files_purge
 from tenant_apps.documents.extraction import version_text
 from tenant_apps.documents.models import ExtractionState
 from tenant_apps.files.actions import file_orphans_delete, file_store
@@ -23,6 +24,7 @@ from tenant_apps.files.models import PreviewState, StoredFile, page_key
 from tenant_apps.files.responses import file_download_response
 from tenant_apps.files.storage import S3_PART_SIZE, S3FileStorage, file_storage
 from tenant_apps.files.tasks import file_preview_make
+from tenants.models import Agency
 from tests.conftest import signed_in_client
 from tests.routes_documents import PDF, make_document, pdf_file
 from tests.test_documents_search import pdf_with_text
@@ -191,6 +193,17 @@ def test_the_sweep_lists_the_bucket_and_removes_only_orphans(bucket, owner):
     assert file_orphans_delete(older_than=timezone.now() - timedelta(hours=1)) == 0
     assert file_orphans_delete(older_than=timezone.now() + timedelta(minutes=1)) == 1
     assert keys(bucket) == [kept.key]
+
+
+def test_deleting_an_agency_purges_only_its_objects(bucket, owner, world):
+    mine = file_store(upload=SimpleUploadedFile("mine.pdf", PDF), uploaded_by=owner)
+    # Another schema whose name starts with acme's: a prefix, not a folder of acme's.
+    other = f"{world.acme.schema_name}2/2026/12/x"
+    file_storage().save(other, [PDF])
+    answers = agency_files_purge.send(Agency, agency=world.acme)
+    assert [count for _receiver, count in answers] == [1]
+    assert keys(bucket) == [other]
+    assert mine.key not in keys(bucket)
 
 
 def test_text_is_extracted_from_an_object_in_the_bucket(bucket, world):

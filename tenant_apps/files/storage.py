@@ -68,6 +68,14 @@ class LocalFileStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def delete_all(self, prefix: str) -> int:
+        """Remove everything under the folder ``prefix``; returns how many files there were."""
+        top = self._path(prefix)
+        count = sum(1 for _ in self.listing(prefix))
+        if top.exists():
+            shutil.rmtree(top)
+        return count
+
     def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         """Each object (or abandoned partial write) under ``prefix`` with its modification time."""
         top = self._path(prefix)
@@ -140,6 +148,13 @@ class S3FileStorage:
 
     def delete(self, key: str) -> None:
         self._s3.delete(key)
+
+    def delete_all(self, prefix: str) -> int:
+        """Remove every object under ``prefix``/; returns how many there were."""
+        keys = [key for key, _modified in self.listing(prefix)]
+        for key in keys:
+            self._s3.delete(key)
+        return len(keys)
 
     def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         paginator = self._s3.connection.meta.client.get_paginator("list_objects_v2")

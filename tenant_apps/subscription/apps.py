@@ -9,8 +9,12 @@ class SubscriptionConfig(AppConfig):
 
     def ready(self):
         from billing.signals import subscription_changed
+        from operators.signals import agency_standing_changed
         from tenant_apps.subscription import receivers
 
         subscription_changed.connect(
             receivers.on_subscription_changed, dispatch_uid="subscription-activity"
+        )
+        agency_standing_changed.connect(
+            receivers.on_agency_standing_changed, dispatch_uid="subscription-standing-activity"
         )

@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 
 from billing.limits import PlanLimitReached
 from billing.selectors import billing_state
+from operators.suspension import public_notice
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Still open in a read-only workspace: signing in and out, one's own account security, and
@@ -24,6 +25,52 @@ def _stays_open(match) -> bool:
         or name in OPEN_ROUTES
         or name.startswith(OPEN_ROUTE_PREFIX)
     )
+
+
+# Still open while suspended, besides the above: what any page needs to draw (brand images,
+# the app manifest and its service worker).
+SUSPENDED_OPEN_ROUTES = {
+    "branding:image",
+    "branding:manifest",
+    "branding:icon",
+    "branding:service_worker",
+    "branding:offline",
+}
+
+
+class SuspensionMiddleware:
+    """On a suspended agency's host, every page answers "This workspace is suspended" and the
+    API 403 ``agency_suspended``, except signing in and out, one's own account security and
+    billing, so the owner can settle a billing suspension. 403, not 503: the workspace is not
+    down, access is withheld, and monitors and crawlers must not retry it as an outage."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or tenant.pk is None or not tenant.is_suspended:
+            return None
+        match = request.resolver_match
+        if _stays_open(match) or (match and match.view_name in SUSPENDED_OPEN_ROUTES):
+            return None
+        return suspended_response(request, tenant)
+
+
+def suspended_response(request, agency):
+    notice = public_notice(agency.suspension_category)
+    if request.path.startswith("/api/"):
+        detail = f"This workspace is suspended. {notice}"
+        body = {"detail": detail, "code": "agency_suspended", "reason": agency.suspension_category}
+        return JsonResponse(body, status=403)
+    context = {"notice": notice, "message": agency.suspension_message}
+    response = render(request, "subscription/suspended.html", context, status=403)
+    if request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # htmx swaps no error page in: show the whole page
+    return response
 
 
 class BillingMiddleware:

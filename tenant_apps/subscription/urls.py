@@ -7,4 +7,6 @@ urlpatterns = [
     path("billing/", views.overview, name="overview"),
     path("billing/checkout/", views.checkout, name="checkout"),
     path("billing/portal/", views.portal, name="portal"),
+    # An owner keeps the workspace whose deletion an owner asked for (see the deletion banner).
+    path("billing/deletion/cancel/", views.deletion_cancel, name="deletion_cancel"),
 ]

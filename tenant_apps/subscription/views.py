@@ -13,6 +13,7 @@ from billing import stripe_api
 from billing.actions import BillingRefused, checkout_return
 from billing.plans import GB, all_plans
 from billing.selectors import Access, billing_state
+from operators.suspension import agency_deletion_cancel
 from tenant_apps.kit.access import actor_for, permission_required
 from tenant_apps.subscription import actions
 from tenant_apps.subscription.forms import CheckoutForm
@@ -148,4 +149,21 @@ def _to_stripe(request, start):
         messages.error(request, STRIPE_UNREACHABLE)
     else:
         return redirect(url)
+    return redirect("billing:overview")
+
+
+@require_POST
+@permission_required("billing.manage")
+def deletion_cancel(request):
+    try:
+        agency_deletion_cancel(
+            agency=request.tenant,
+            owner=request.user,
+            reason="Cancelled by the owner",
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "The deletion is cancelled: the workspace stays.")
     return redirect("billing:overview")
