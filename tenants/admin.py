@@ -36,7 +36,9 @@ class AgencyAdmin(admin.ModelAdmin):
         "suspended_at",
         "suspension_category",
         "suspension_reason",
+        "suspension_message",
         "deletion_requested_at",
+        "deletion_requested_by",
         "deletion_due_at",
         "created_at",
     ]
