@@ -82,13 +82,13 @@ def server(relay, tmp_path_factory):
 
 
 class Prober:
-    def __init__(self, port, log_path):
-        self.port, self.log_path, self.sent = port, log_path, 0
+    def __init__(self, port, log_path, host=HOST):
+        self.port, self.log_path, self.host, self.sent = port, log_path, host, 0
 
     def one(self, number: int) -> tuple[int, str]:
         conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            conn.request("GET", f"/?probe={number}", headers={"Host": HOST})
+            conn.request("GET", f"/?probe={number}", headers={"Host": self.host})
             response = conn.getresponse()
             return response.status, response.read().decode()
         finally:
