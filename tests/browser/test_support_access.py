@@ -1,7 +1,7 @@
-"""Support access in a real browser: the owner grants it, a support operator signs in as one
-of the agency's people with a reason, the banner shows on a phone and a laptop, the agency's
-log says so, and once the grant has expired the next page ends the session and a new one is
-refused."""
+"""Support access in a real browser: the owner grants it, a support operator signs in to the
+console (password and two-factor code) and then as one of the agency's people with a reason,
+the banner shows on a phone and a laptop, the agency's log says so, and once the grant has
+expired the next page ends the session and a new one is refused."""
 
 from datetime import timedelta
 
@@ -16,9 +16,10 @@ from operators.roles import Role
 from shared_apps.accounts.models import User
 from tenants.models import Agency
 from tests.browser.conftest import _with_database
+from tests.browser.operator_support import operator_browser_sign_in
 from tests.browser.pages import check_page
 from tests.browser.test_activity_flow import sign_in
-from tests.conftest import OPERATOR_EMAILS, host_client, operator_sign_in
+from tests.conftest import OPERATOR_EMAILS, PASSWORD
 
 HOST = "acme.localhost"
 OPERATOR = OPERATOR_EMAILS[Role.SUPPORT]
@@ -43,27 +44,6 @@ def acme_person(email) -> int:
         return User.objects.get(email=email).pk
 
 
-def operator_page(new_page, live_url, django_db_blocker):
-    """A browser holding a support operator's verified console session (the test client's
-    sign-in, its cookie handed to the browser; area A's real sign-in page replaces this)."""
-
-    def session_key():
-        client = operator_sign_in(host_client("localhost"), User.objects.get(email=OPERATOR))
-        return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-    page = new_page()
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": _with_database(django_db_blocker, session_key),
-                "url": live_url("localhost"),
-            }
-        ]
-    )
-    return page
-
-
 def test_owner_grants_support_signs_in_as_a_person_until_the_grant_expires(
     new_page, live_url, django_db_blocker, acme_id
 ):
@@ -78,7 +58,8 @@ def test_owner_grants_support_signs_in_as_a_person_until_the_grant_expires(
     expect(owner.get_by_text("Support can sign in until").first).to_be_visible()
 
     admin_id = _with_database(django_db_blocker, lambda: acme_person("admin@acme.example"))
-    operator = operator_page(new_page, live_url, django_db_blocker)
+    operator = new_page()
+    operator_browser_sign_in(operator, live_url, OPERATOR, PASSWORD)
     operator.goto(live_url("localhost", f"/operator/agencies/{acme_id}/"))
     expect(operator.get_by_text("Dashboard totals look wrong")).to_be_visible()
     check_page(operator, "operator-agency-support")
