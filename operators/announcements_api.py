@@ -14,6 +14,7 @@ from operators import announcements as actions
 from operators.access import OperatorCapability
 from operators.models import Announcement
 from operators.roles import Capability
+from operators.tokens import OPERATOR_AUTHENTICATION
 
 
 class AnnouncementOutput(serializers.Serializer):
@@ -55,6 +56,7 @@ class AnnouncementInput(serializers.Serializer):
 
 
 class _Announcements(APIView):
+    authentication_classes = OPERATOR_AUTHENTICATION
     permission_classes = [OperatorCapability]
 
     def get_permissions(self):

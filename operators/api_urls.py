@@ -5,6 +5,7 @@ from operators import (
     announcements_api,
     console_api,
     impersonation_api,
+    operators_api,
     sign_in_api,
     suspension_api,
 )
@@ -12,6 +13,7 @@ from operators import (
 urlpatterns = [
     *sign_in_api.urlpatterns,
     *console_api.urlpatterns,
+    *operators_api.urlpatterns,
     *agencies_api.urlpatterns,
     *suspension_api.urlpatterns,
     *impersonation_api.urlpatterns,

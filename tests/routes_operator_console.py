@@ -43,4 +43,14 @@ PUBLIC_ROUTES = {
     "operator-api-log": CONSOLE_API,
     "operator-api-log-csv": CONSOLE_API,
     "operator-api-health": CONSOLE_API,
+    "operator-api-operators": CONSOLE_API,
+    "operator-api-operator-role": allow(
+        ["operator"], 404, 401, method="post", args=NO_SUCH_OPERATOR, data={"role": "support"}
+    ),
+    "operator-api-operator-deactivate": allow(
+        ["operator"], 404, 401, method="post", args=NO_SUCH_OPERATOR
+    ),
+    "operator-api-operator-two-factor-reset": allow(
+        ["operator"], 404, 401, method="post", args=NO_SUCH_OPERATOR
+    ),
 }

@@ -469,3 +469,91 @@ def test_the_operators_page_lists_in_constant_queries(world):
         )
         TOTPDevice.objects.create(user=created.user, name="Phone", confirmed=True)
     assert queries() == before
+
+
+def test_the_operators_api_adds_changes_deactivates_and_resets(world):
+    bearer = {
+        "HTTP_AUTHORIZATION": "Bearer "
+        + obtain_operator_token(OPERATOR_EMAILS[Role.ADMIN]).json()["access"]
+    }
+    api = host_client(PLATFORM)
+    refused = api.post(
+        "/api/v1/operator/operators",
+        {"email": "not-an-email", "full_name": "", "role": "wizard", "password": "x"},
+        content_type="application/json",
+        **bearer,
+    )
+    assert refused.status_code == 400
+    assert {"email", "full_name", "role"} <= set(refused.json())
+    weak = api.post(
+        "/api/v1/operator/operators",
+        {"email": "ivy@platform.example", "full_name": "Ivy", "role": "support", "password": "1"},
+        content_type="application/json",
+        **bearer,
+    )
+    assert weak.status_code == 400 and "password" in weak.json()
+    assert not User.objects.filter(email="ivy@platform.example").exists()
+
+    added = api.post(
+        "/api/v1/operator/operators",
+        {
+            "email": "Ivy@Platform.example",
+            "full_name": "Ivy Ops",
+            "role": "support",
+            "password": PASSWORD,
+        },
+        content_type="application/json",
+        **bearer,
+    )
+    assert added.status_code == 201, added.content
+    body = added.json()
+    assert (body["email"], body["role"], body["two_factor"], body["is_active"]) == (
+        "ivy@platform.example",
+        "support",
+        False,
+        True,
+    )
+    operator_id = body["id"]
+    listed = api.get("/api/v1/operator/operators", **bearer).json()
+    assert "ivy@platform.example" in [row["email"] for row in listed]
+
+    changed = api.post(
+        f"/api/v1/operator/operators/{operator_id}/role",
+        {"role": "billing"},
+        content_type="application/json",
+        **bearer,
+    )
+    assert (changed.status_code, changed.json()["role"]) == (200, "billing")
+    reset = api.post(f"/api/v1/operator/operators/{operator_id}/two-factor-reset", **bearer)
+    assert reset.status_code == 200
+    gone = api.post(f"/api/v1/operator/operators/{operator_id}/deactivate", **bearer)
+    assert (gone.status_code, gone.json()["is_active"]) == (200, False)
+    own_id = operator(Role.ADMIN).operator.pk
+    itself = api.post(f"/api/v1/operator/operators/{own_id}/deactivate", **bearer)
+    assert itself.status_code == 400
+
+    actions = OperatorLogEntry.objects.filter(changes__email="ivy@platform.example")
+    assert list(actions.order_by("id").values_list("action", flat=True)) == [
+        "operator.created",
+        "operator.role_changed",
+        "operator.two_factor_reset",
+        "operator.deactivated",
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT, Role.BILLING])
+def test_only_admins_use_the_operators_api(world, role):
+    client = operator_sign_in(host_client(PLATFORM), operator(role))
+    assert client.get("/api/v1/operator/operators").status_code == 403
+    response = client.post(
+        "/api/v1/operator/operators",
+        {
+            "email": "eve@platform.example",
+            "full_name": "Eve",
+            "role": "admin",
+            "password": PASSWORD,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(email="eve@platform.example").exists()
