@@ -2,7 +2,10 @@
 sign-in, the console's landing, operators, the operator log and health. Role differences
 (support and billing against admin) are in tests/test_operator_sign_in.py."""
 
+from operators.models import Operator
+from operators.roles import Role
 from tests.access_matrix import PERSONAS, Case, allow, everyone
+from tests.conftest import OPERATOR_EMAILS
 
 TENANT_ROUTES = {}
 
@@ -13,6 +16,11 @@ CONSOLE_PAGE = allow(["operator"], 200, 302)
 CONSOLE_API = allow(["operator"], 200, 401)
 _AGENCY_TOKEN_REFUSED = {p: 401 for p in PERSONAS if p not in ("anon", "operator")}
 NO_SUCH_OPERATOR = (999_999,)
+
+
+def _support_operator(world) -> tuple[int]:
+    return (Operator.objects.get(user__email=OPERATOR_EMAILS[Role.SUPPORT]).pk,)
+
 
 PUBLIC_ROUTES = {
     # An operator already signed in goes on to the console.
@@ -44,8 +52,9 @@ PUBLIC_ROUTES = {
     "operator-api-log-csv": CONSOLE_API,
     "operator-api-health": CONSOLE_API,
     "operator-api-operators": CONSOLE_API,
+    # The support operator's role, set to what it is (nothing changes).
     "operator-api-operator-role": allow(
-        ["operator"], 404, 401, method="post", args=NO_SUCH_OPERATOR, data={"role": "support"}
+        ["operator"], 200, 401, method="post", args=_support_operator, data={"role": "support"}
     ),
     "operator-api-operator-deactivate": allow(
         ["operator"], 404, 401, method="post", args=NO_SUCH_OPERATOR

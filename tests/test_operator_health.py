@@ -85,18 +85,22 @@ def test_migrations_pending_are_found_per_schema_in_a_bounded_number_of_queries(
     assert "1 schema behind" in body and f"{app_label}.{name}" in body
 
 
-def test_queue_depth_counts_the_tasks_waiting_in_redis(client):
-    app.control.purge()
+def test_queue_depth_counts_the_tasks_waiting_in_redis(client, settings):
+    # A queue of its own: a worker another test started may be reading this process's.
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-depth"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)  # an earlier run's, stopped half-way
+    before = client.get("/api/v1/operator/health").json()["celery"]["queues"]
+    assert before == [{"name": queue, "waiting": 0}]
     try:
-        before = client.get("/api/v1/operator/health").json()["celery"]["queues"]
-        assert before == [{"name": settings.CELERY_TASK_DEFAULT_QUEUE, "waiting": 0}]
-        # No worker reads this test process's queue: the tasks wait there.
-        app.send_task("tenants.tasks.fill_schema_pool")
-        app.send_task("tenants.tasks.fill_schema_pool", priority=9)
+        app.send_task("tenants.tasks.fill_schema_pool", queue=queue)
+        app.send_task("tenants.tasks.fill_schema_pool", queue=queue, priority=9)
         after = client.get("/api/v1/operator/health").json()["celery"]["queues"]
-        assert after[0]["waiting"] == 2
+        assert after == [{"name": queue, "waiting": 2}]
     finally:
-        app.control.purge()
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)
 
 
 def test_a_task_that_fails_in_the_worker_is_counted(client, celery_worker):
