@@ -5,16 +5,17 @@ agency side to log; opening Checkout or the portal is logged by the agency's own
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import stripe_api
 from billing.connect import connect_event_handle
-from billing.models import LIMIT_KEYS, StripeEvent, Subscription
-from billing.plans import billing_enabled, plan_for_price, plan_named
+from billing.models import LIMIT_KEYS, AccountCredit, StripeEvent, Subscription
+from billing.plans import PLAN_CURRENCY, billing_enabled, plan_for_price, plan_named
 from billing.selectors import billing_state, billing_state_forget
 from billing.signals import subscription_changed
 from shared_apps.core.tasks import enqueue_on_commit
@@ -148,6 +149,59 @@ def subscription_trial_extend(*, agency: Agency, days: int) -> dict:
         sender=Subscription, agency=agency, subscription=subscription, changes=changes
     )
     return changes
+
+
+CREDIT_MOST = Decimal("10000")
+
+
+def account_credit_grant(
+    *,
+    agency: Agency,
+    amount: Decimal,
+    reason: str,
+    granted_by: str,
+    idempotency_key: str,
+    then: Callable[[AccountCredit], None] | None = None,
+) -> AccountCredit:
+    """Credit ``amount`` (PLAN_CURRENCY) to the agency's Stripe balance, which Stripe takes
+    off its next invoices, and record it. The same ``idempotency_key`` grants once however
+    often it is sent. ``then(credit)`` runs in the transaction that records it (the
+    operator's log entry)."""
+    if not billing_enabled():
+        raise BillingRefused("off")
+    if not Decimal(0) < amount <= CREDIT_MOST:
+        raise ValidationError({"amount": f"Give between 0.01 and {CREDIT_MOST:,} {PLAN_CURRENCY}."})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": "Give the amount in dollars and cents."})
+    granted = AccountCredit.objects.filter(idempotency_key=idempotency_key).first()
+    if granted is not None:
+        if granted.agency_id != agency.pk or granted.amount != amount:
+            raise ValidationError("This form was already used for another credit; reload it.")
+        return granted
+    customer_id = customer_ensure(agency=agency)
+    transaction_made = stripe_api.customer_credit_create(
+        customer_id=customer_id,
+        amount_minor=int(amount * 100),
+        currency=PLAN_CURRENCY,
+        description="Credit from the platform",  # the reason is the operators' own
+        idempotency_key=idempotency_key,
+    )
+    try:
+        with transaction.atomic():
+            credit = AccountCredit.objects.create(
+                agency=agency,
+                amount=amount,
+                currency=PLAN_CURRENCY,
+                reason=reason,
+                granted_by=granted_by,
+                idempotency_key=idempotency_key,
+                stripe_balance_transaction_id=transaction_made["id"],
+            )
+            if then is not None:
+                then(credit)
+    except IntegrityError:  # the same form sent twice at once: Stripe answered both alike
+        return AccountCredit.objects.get(idempotency_key=idempotency_key)
+    return credit
 
 
 def customer_ensure(*, agency: Agency) -> str:

@@ -111,3 +111,26 @@ class ConnectedAccount(models.Model):
 
     def __str__(self):
         return f"the Stripe account {self.stripe_account_id}"
+
+
+class AccountCredit(models.Model):
+    """Credit the platform gave an agency toward its subscription: a Stripe customer balance
+    transaction, which Stripe takes off the agency's next invoices."""
+
+    agency = models.ForeignKey(
+        "tenants.Agency", on_delete=models.CASCADE, related_name="account_credits"
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    reason = models.TextField()
+    granted_by = models.CharField(max_length=254)  # the operator's email
+    # One grant per form or API call, however often it is sent (Stripe's Idempotency-Key).
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    stripe_balance_transaction_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.currency} {self.amount} for agency {self.agency_id}"

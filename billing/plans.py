@@ -8,6 +8,10 @@ from django.conf import settings
 GB = 1024**3
 
 
+# What subscriptions are priced and credited in.
+PLAN_CURRENCY = "USD"
+
+
 @dataclass(frozen=True)
 class Plan:
     key: str

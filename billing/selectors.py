@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_tenants.utils import tenant_context
 
-from billing.models import LIMIT_KEYS, Status, Subscription
+from billing.models import LIMIT_KEYS, AccountCredit, Status, Subscription
 from billing.plans import Plan, all_plans, billing_enabled, plan_named, top_plan, trial_plan
 from shared_apps.core.caching import cache_forget
 
@@ -281,3 +281,8 @@ def with_billing_state(agencies: QuerySet) -> QuerySet:
             output_field=DecimalField(),
         )
     )
+
+
+def account_credits(agency, *, limit: int = 10) -> list:
+    """The credits the platform gave ``agency``, newest first."""
+    return list(AccountCredit.objects.filter(agency_id=agency.pk).order_by("-created_at")[:limit])

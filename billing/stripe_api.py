@@ -114,6 +114,20 @@ def customer_create(*, agency, email: str) -> dict:
 
 
 @_translated
+def customer_credit_create(
+    *, customer_id: str, amount_minor: int, currency: str, description: str, idempotency_key: str
+) -> dict:
+    """Credit the customer's balance by ``amount_minor`` (cents): Stripe takes it off their
+    next invoices."""
+    transaction = client().v1.customers.balance_transactions.create(
+        customer_id,
+        params={"amount": -amount_minor, "currency": currency.lower(), "description": description},
+        options={"idempotency_key": f"credit-{idempotency_key}"},
+    )
+    return transaction.to_dict()
+
+
+@_translated
 def checkout_session_create(*, agency, customer_id, price_id, success_url, cancel_url) -> dict:
     session = client().v1.checkout.sessions.create(
         params={

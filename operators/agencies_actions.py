@@ -4,7 +4,11 @@ the operator log in the transaction that makes it (billing.actions does the bill
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from billing.actions import subscription_overrides_set, subscription_trial_extend
+from billing.actions import (
+    account_credit_grant,
+    subscription_overrides_set,
+    subscription_trial_extend,
+)
 from operators.log import operator_log_record
 from tenants.models import Agency
 
@@ -69,3 +73,34 @@ def agency_trial_extend(*, operator, agency: Agency, days: int, reason: str, req
             changes=changes,
             request=request,
         )
+
+
+def agency_credit_grant(
+    *, operator, agency: Agency, amount, reason: str, idempotency_key: str, request=None
+):
+    """Credit the agency's subscription balance (Stripe takes it off its next invoices); the
+    operator log has it in the transaction that records the credit."""
+    reason = _reason_required(reason)
+
+    def logged(credit):
+        operator_log_record(
+            operator=operator,
+            action="agency.credit_granted",
+            agency=agency,
+            reason=reason,
+            changes={
+                "amount": str(credit.amount),
+                "currency": credit.currency,
+                "stripe_balance_transaction": credit.stripe_balance_transaction_id,
+            },
+            request=request,
+        )
+
+    return account_credit_grant(
+        agency=agency,
+        amount=amount,
+        reason=reason,
+        granted_by=operator.email,
+        idempotency_key=idempotency_key,
+        then=logged,
+    )

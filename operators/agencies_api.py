@@ -1,6 +1,8 @@
 """The console's agencies over the API: the list (the pages' filters and sort), one agency
 with its usage history, and the changes to its plan, trial and limits."""
 
+from decimal import Decimal
+
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -10,8 +12,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.actions import BillingRefused
+from billing.actions import CREDIT_MOST, BillingRefused
+from billing.plans import PLAN_CURRENCY
 from billing.selectors import billing_state
+from billing.stripe_api import StripeUnreachable
 from operators import agencies_actions as actions
 from operators.access import OperatorCapability
 from operators.agencies import (
@@ -345,6 +349,59 @@ class AgencyLimitsApi(_Change):
         return self.answer(agency_id)
 
 
+class AgencyCreditApi(_Change):
+    class Input(serializers.Serializer):
+        amount = serializers.DecimalField(
+            max_digits=10,
+            decimal_places=2,
+            min_value=Decimal("0.01"),
+            max_value=CREDIT_MOST,
+            help_text=f"In {PLAN_CURRENCY}; Stripe takes it off the agency's next invoices.",
+        )
+        reason = serializers.CharField(max_length=1000, help_text="Kept in the operator log.")
+        idempotency_key = serializers.UUIDField(
+            help_text="A new UUID per credit: sent again, the same credit is granted once."
+        )
+
+    class Output(serializers.Serializer):
+        id = serializers.IntegerField()
+        amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+        currency = serializers.CharField()
+        reason = serializers.CharField()
+        granted_by = serializers.EmailField()
+        stripe_balance_transaction_id = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(
+        request=Input,
+        responses={
+            201: Output,
+            409: REFUSED,
+            503: OpenApiResponse(description="Stripe did not take it; nothing was credited."),
+        },
+        summary="Credit an agency's subscription",
+    )
+    def post(self, request, agency_id: int):
+        agency = self.agency(agency_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            credit = actions.agency_credit_grant(
+                operator=request.user,
+                agency=agency,
+                amount=data.validated_data["amount"],
+                reason=data.validated_data["reason"],
+                idempotency_key=str(data.validated_data["idempotency_key"]),
+                request=request,
+            )
+        except BillingRefused as refused:
+            return _refused(refused)
+        except StripeUnreachable:
+            body = {"detail": "Stripe did not take it; nothing was credited.", "code": "stripe"}
+            return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(self.Output(credit).data, status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
     path("agencies", AgenciesApi.as_view(), name="api-operator-agencies"),
     path("agencies/<int:agency_id>", AgencyApi.as_view(), name="api-operator-agency"),
@@ -356,5 +413,10 @@ urlpatterns = [
         "agencies/<int:agency_id>/limits",
         AgencyLimitsApi.as_view(),
         name="api-operator-agency-limits",
+    ),
+    path(
+        "agencies/<int:agency_id>/credit",
+        AgencyCreditApi.as_view(),
+        name="api-operator-agency-credit",
     ),
 ]

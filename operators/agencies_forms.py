@@ -1,9 +1,12 @@
 """The console's agencies forms: the list's filters (pages and API alike) and the changes to
 an agency's plan, trial and limits."""
 
+from decimal import Decimal
+
 from django import forms
 
-from billing.plans import all_plans, plan_named
+from billing.actions import CREDIT_MOST
+from billing.plans import PLAN_CURRENCY, all_plans, plan_named
 from billing.selectors import billing_state
 from operators.agencies import SORTS, AgencyFilters, ConsoleStatus
 
@@ -138,6 +141,20 @@ class TrialExtendForm(ReasonForm):
     days = forms.IntegerField(label="Extend the trial by (days)", min_value=1, max_value=90)
 
     field_order = ["days", "reason"]
+
+
+class CreditForm(ReasonForm):
+    amount = forms.DecimalField(
+        label=f"Credit ({PLAN_CURRENCY})",
+        min_value=Decimal("0.01"),
+        max_value=CREDIT_MOST,
+        decimal_places=2,
+        help_text="Taken off the agency's next subscription invoices by Stripe.",
+    )
+    # A new one each time the form is shown: the same form sent twice credits once.
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    field_order = ["amount", "reason", "key"]
 
 
 NO_LIMIT_WORDS = {"no limit", "none", "unlimited"}

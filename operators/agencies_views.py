@@ -3,6 +3,7 @@ plan, trial and limits."""
 
 import csv
 from datetime import timedelta
+from uuid import uuid4
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from billing.actions import BillingRefused
 from billing.plans import GB, all_plans, plan_named
 from billing.selectors import billing_state
+from billing.stripe_api import StripeUnreachable
 from operators import agencies_actions as actions
 from operators.access import console_view
 from operators.agencies import (
@@ -30,6 +32,7 @@ from operators.agencies import (
 from operators.agencies_forms import (
     SORT_CHOICES,
     AgencyFilterForm,
+    CreditForm,
     LimitsForm,
     PlanOverrideForm,
     TrialExtendForm,
@@ -328,6 +331,8 @@ def _agency_page(request, agency, *, forms=None, status=200):
             prefix="plan", initial={"plan": subscription.plan_override if subscription else ""}
         ),
         "trial_form": forms.get("trial") or TrialExtendForm(prefix="trial", initial={"days": 14}),
+        "credit_form": forms.get("credit") or CreditForm(prefix="credit", initial={"key": uuid4()}),
+        "credits": agency.account_credits.all()[:10],
         "limits_form": forms.get("limits")
         or LimitsForm(prefix="limits", initial=LimitsForm.initial_from(overrides), agency=agency),
         "recent_days": 7,
@@ -354,6 +359,8 @@ def _change(request, agency_id, key, form_class, act, done):
                 form.add_error(field if field in form.fields else None, problems)
         except BillingRefused as refused:  # said at the top: the form may not be shown
             messages.error(request, refused.message)
+        except StripeUnreachable:
+            messages.error(request, "Stripe did not take the change; nothing was done. Try again.")
         else:
             messages.success(request, done)
             return redirect("operator:agency", agency_id=agency.pk)
@@ -405,6 +412,22 @@ def agency_limits(request, agency_id: int):
     return _change(request, agency_id, "limits", LimitsForm, act, "Limits saved.")
 
 
+@require_POST
+@console_view(Capability.BILLING)
+def agency_credit(request, agency_id: int):
+    def act(agency, form):
+        actions.agency_credit_grant(
+            operator=request.user,
+            agency=agency,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            idempotency_key=str(form.cleaned_data["key"]),
+            request=request,
+        )
+
+    return _change(request, agency_id, "credit", CreditForm, act, "Credit granted.")
+
+
 urlpatterns = [
     path("agencies/", agencies, name="agencies"),
     path("agencies.csv", agencies_csv, name="agencies_csv"),
@@ -412,4 +435,5 @@ urlpatterns = [
     path("agencies/<int:agency_id>/plan/", agency_plan, name="agency_plan"),
     path("agencies/<int:agency_id>/trial/", agency_trial, name="agency_trial"),
     path("agencies/<int:agency_id>/limits/", agency_limits, name="agency_limits"),
+    path("agencies/<int:agency_id>/credit/", agency_credit, name="agency_credit"),
 ]

@@ -35,6 +35,10 @@ PUBLIC_ROUTES = {
     "operator:agency_limits": _page(
         400, method="post", args=_acme, data={"limits-seats": "9", "limits-reason": "matrix"}
     ),
+    # Without a key the form is refused before anything is credited.
+    "operator:agency_credit": _page(
+        400, method="post", args=_acme, data={"credit-amount": "5", "credit-reason": "matrix"}
+    ),
     "api-operator-agencies": _api(200),
     "api-operator-agency": _api(200, args=_acme),
     "api-operator-agency-plan": _api(
@@ -42,6 +46,9 @@ PUBLIC_ROUTES = {
     ),
     "api-operator-agency-trial": _api(
         409, method="post", args=_acme, data={"days": 7, "reason": "matrix"}
+    ),
+    "api-operator-agency-credit": _api(
+        400, method="post", args=_acme, data={"amount": "5", "reason": "matrix"}
     ),
     "api-operator-agency-limits": _api(
         409, method="post", args=_acme, data={"limits": {"seats": 9}, "reason": "matrix"}

@@ -88,6 +88,7 @@ class StripeStandIn:
     payment_intents: dict = field(default_factory=dict)
     charges: dict = field(default_factory=dict)
     refunds: dict = field(default_factory=dict)
+    balance_transactions: dict = field(default_factory=dict)  # customer balance (credits)
     requests: list = field(default_factory=list)
     deliveries: list = field(default_factory=list)  # (event type, webhook's status) posted
     answers_to_drop: int = 0  # answer nothing to this many requests (a lost answer)
@@ -124,6 +125,7 @@ class StripeStandIn:
                 self.payment_intents,
                 self.charges,
                 self.refunds,
+                self.balance_transactions,
             )
             for store in stores:
                 store.clear()
@@ -419,6 +421,8 @@ class StripeStandIn:
                 return 200, self._customer(params)
             case "GET", ["customers", found]:
                 return self._get(self.customers, found, "customer")
+            case "POST", ["customers", found, "balance_transactions"]:
+                return self._balance_transaction(found, params)
             case "POST", ["checkout", "sessions"]:
                 return self._checkout_session(params)
             case "GET", ["checkout", "sessions", found]:
@@ -550,6 +554,26 @@ class StripeStandIn:
         }
         self.customers[customer["id"]] = customer
         return customer
+
+    def _balance_transaction(self, customer_id, params):
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            return _error(404, f"No such customer: '{customer_id}'", code="resource_missing")
+        balance = customer.get("balance", 0) + int(params["amount"])
+        customer["balance"] = balance
+        transaction = {
+            "id": f"cbtxn_{secrets.token_hex(8)}",
+            "object": "customer_balance_transaction",
+            "customer": customer_id,
+            "amount": int(params["amount"]),
+            "currency": params["currency"],
+            "description": params.get("description"),
+            "ending_balance": balance,
+            "type": "adjustment",
+            "created": int(time.time()),
+        }
+        self.balance_transactions[transaction["id"]] = transaction
+        return 200, transaction
 
     def _checkout_session(self, params, account=None):
         if account is not None:

@@ -5,6 +5,7 @@ operator log, pages and API, for each operator role."""
 import csv
 import io
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.limits import PlanLimitReached, seat_check
-from billing.models import Status, Subscription
+from billing.models import AccountCredit, Status, Subscription
 from billing.selectors import billing_state, billing_state_forget, with_billing_state
 from operators.agencies import AgencyFilters, agencies_listed
 from operators.models import AgencyUsageDay, OperatorLogEntry
@@ -532,3 +533,99 @@ def test_the_operator_api_is_in_the_public_schema(world):
         "/api/v1/operator/agencies/{agency_id}/limits:",
     ):
         assert path in schema
+
+
+# --- credit ----------------------------------------------------------------------------
+
+
+def _credit_form(amount="50.00", reason="Outage on 3 December", key=None) -> dict:
+    return {
+        "credit-amount": amount,
+        "credit-reason": reason,
+        "credit-key": key or str(uuid.uuid4()),
+    }
+
+
+def test_a_credit_goes_to_the_agency_s_stripe_balance_once_and_is_logged(world, billing_on):
+    client = operator_client(Role.BILLING)
+    form = _credit_form()
+    response = _post(client, "operator:agency_credit", world.acme, form)
+    assert response.status_code == 302
+    again = _post(client, "operator:agency_credit", world.acme, form)  # sent twice
+    assert again.status_code == 302
+
+    credit = AccountCredit.objects.get(agency=world.acme)
+    assert (credit.amount, credit.currency, credit.granted_by) == (
+        Decimal("50.00"),
+        "USD",
+        OPERATOR_EMAILS[Role.BILLING],
+    )
+    [made] = billing_on.balance_transactions.values()
+    assert (made["amount"], made["currency"], made["id"]) == (
+        -5000,
+        "usd",
+        credit.stripe_balance_transaction_id,
+    )
+    customer = Subscription.objects.get(agency=world.acme).stripe_customer_id
+    assert made["customer"] == customer and billing_on.customers[customer]["balance"] == -5000
+    assert "Outage" not in (made["description"] or "")  # the reason stays the operators'
+    entry = OperatorLogEntry.objects.get(agency_id=world.acme.pk, action="agency.credit_granted")
+    assert entry.reason == "Outage on 3 December"
+    assert entry.changes["amount"] == "50.00"
+
+    theirs = _agency_billing_page(world)
+    assert "credited your subscription" in theirs and "US$50.00" in theirs
+    assert "Outage" not in theirs
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason", "field"),
+    [
+        ("0", "x", "amount"),
+        ("-5", "x", "amount"),
+        ("10000.01", "x", "amount"),
+        ("1.234", "x", "amount"),
+        ("12", "", "reason"),
+    ],
+)
+def test_a_bad_credit_is_a_form_error_and_credits_nothing(world, billing_on, amount, reason, field):
+    response = _post(
+        operator_client(Role.BILLING),
+        "operator:agency_credit",
+        world.acme,
+        _credit_form(amount=amount, reason=reason),
+    )
+    assert response.status_code == 400
+    assert response.context["credit_form"].errors[field]
+    assert not AccountCredit.objects.exists() and not billing_on.balance_transactions
+
+
+def test_support_cannot_credit_and_billing_off_refuses(world, settings):
+    response = _post(
+        operator_client(Role.SUPPORT), "operator:agency_credit", world.acme, _credit_form()
+    )
+    assert response.status_code == 403
+    client = operator_client(Role.BILLING)
+    api = client.post(
+        f"/api/v1/operator/agencies/{world.acme.pk}/credit",
+        {"amount": "10.00", "reason": "Goodwill", "idempotency_key": str(uuid.uuid4())},
+        content_type="application/json",
+    )
+    assert (api.status_code, api.json()["code"]) == (409, "off")
+    assert not AccountCredit.objects.exists()
+
+
+def test_the_api_credits_once_per_key(world, billing_on):
+    client = operator_client(Role.BILLING)
+    body = {"amount": "25.50", "reason": "Goodwill", "idempotency_key": str(uuid.uuid4())}
+    url = f"/api/v1/operator/agencies/{world.acme.pk}/credit"
+    first = client.post(url, body, content_type="application/json")
+    assert first.status_code == 201, first.content
+    assert first.json()["amount"] == "25.50"
+    second = client.post(url, body, content_type="application/json")
+    assert second.json()["id"] == first.json()["id"]
+    assert len(billing_on.balance_transactions) == 1
+    other = client.post(url, body | {"amount": "99.00"}, content_type="application/json")
+    assert other.status_code == 400
+    bad = client.post(url, {"amount": "x", "reason": ""}, content_type="application/json")
+    assert bad.status_code == 400 and {"amount", "reason", "idempotency_key"} <= set(bad.json())

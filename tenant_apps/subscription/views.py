@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from billing import stripe_api
 from billing.actions import BillingRefused, checkout_return
 from billing.plans import GB, all_plans
-from billing.selectors import Access, billing_state
+from billing.selectors import Access, account_credits, billing_state
 from operators.suspension import agency_deletion_cancel
 from tenant_apps.kit.access import actor_for, permission_required
 from tenant_apps.subscription import actions
@@ -84,6 +84,7 @@ def overview(request):
         "rows": usage_rows(state.plan, usage_of(agency)),
         "plans": all_plans(),
         "checkout_form": CheckoutForm(),
+        "credits": account_credits(agency) if state.enabled else [],
     }
     return render(request, "subscription/overview.html", context)
 
