@@ -58,6 +58,8 @@ def branded_email(
         to=to,
         reply_to=reply_to or brand_reply_to,
     )
+    # anymail sends it to the ESP, which echoes it in bounce reports (operators.email_events).
+    message.metadata = {"agency": connection.schema_name}
     if html_template:
         message.attach_alternative(render_to_string(html_template, context), "text/html")
     return message

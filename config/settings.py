@@ -394,6 +394,9 @@ else:
 # ANYMAIL_WEBHOOK_SECRET; without a secret the endpoint refuses everything.
 MESSAGING_REPLY_DOMAIN = env_str("MESSAGING_REPLY_DOMAIN", f"reply.{PLATFORM_DOMAIN}").lower()
 INBOUND_EMAIL_ESP = env_str("INBOUND_EMAIL_ESP", ANYMAIL_ESP or "postmark")
+# Bounces and complaints of agencies' emails: the sending ESP's tracking webhook posts to
+# /email-events/ on the platform host, with the same basic auth (operators.email_events).
+EMAIL_TRACKING_ESP = env_str("EMAIL_TRACKING_ESP", ANYMAIL_ESP or "postmark")
 ANYMAIL_WEBHOOK_SECRET = env_list(
     "ANYMAIL_WEBHOOK_SECRET", ["portal:dev-only-inbound-secret"] if DEBUG else []
 )

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from operators.email_events import email_events
 from shared_apps.core import api_errors
 from shared_apps.core import views as core
 from shared_apps.signup import views as signup
@@ -23,6 +24,7 @@ urlpatterns = [
     path("dev/mail/<str:name>", core.dev_mail_html, name="dev_mail_html"),
     path("api/v1/signup", signup.SignupApi.as_view(), name="api-signup"),
     path("operator/", include("operators.urls")),
+    path("email-events/", email_events, name="email-events"),
     path("api/v1/operator/", include("operators.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
     path("admin/", admin.site.urls),

@@ -161,12 +161,9 @@ class AgencyApi(OperatorApi):
             last_activity_at = serializers.DateTimeField(allow_null=True)
             failed_tasks = serializers.IntegerField()
             webhook_failures = serializers.IntegerField()
-            bounced_emails = serializers.SerializerMethodField(
-                help_text="Not tracked: the platform does not record bounces (always null)."
+            bounced_emails = serializers.IntegerField(
+                help_text="Emails bounced, rejected or complained of in the last 7 days."
             )
-
-            def get_bounced_emails(self, day) -> int | None:
-                return None
 
         class Domain(serializers.Serializer):
             name = serializers.CharField()

@@ -6,10 +6,14 @@ class OperatorsConfig(AppConfig):
     verbose_name = "Platform operators"
 
     def ready(self):
+        from anymail.signals import tracking
         from celery.signals import task_failure
         from django.contrib.admin.models import LogEntry
         from django.db.models.signals import post_save
 
+        from operators.email_events import tracking_event_record
+
+        tracking.connect(tracking_event_record, dispatch_uid="operators.email_events")
         task_failure.connect(_count_task_failure, dispatch_uid="operators.task_failure")
         post_save.connect(_log_admin_change, sender=LogEntry, dispatch_uid="operators.admin_log")
 

@@ -220,3 +220,26 @@ class AnnouncementDismissal(models.Model):
 
     def __str__(self):
         return f"{self.announcement_id} dismissed by {self.user_id} in agency {self.agency_id}"
+
+
+class EmailBounce(models.Model):
+    """An agency's email that bounced, was rejected or drew a spam complaint, as the ESP's
+    tracking webhook reported it (operators.email_events)."""
+
+    # Null: the message carried no agency (a platform email) or the agency is gone.
+    agency = models.ForeignKey(
+        "tenants.Agency", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    event_type = models.CharField(max_length=20)  # anymail's: bounced, rejected, complained
+    recipient = models.CharField(max_length=254, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    # The ESP's id of the event, so a webhook sent again records it once.
+    esp_event_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["agency", "occurred_at"], name="bounce_agency_time_idx")]
+
+    def __str__(self):
+        return f"{self.event_type} to {self.recipient} ({self.agency_id})"

@@ -93,7 +93,11 @@ TENANT_ROUTES = {
 }
 
 # Anymail refuses a post without the webhook's basic auth (400), whoever sends it.
-PUBLIC_ROUTES = {"inbound-email": everyone(400, method="post")}
+PUBLIC_ROUTES = {
+    "inbound-email": everyone(400, method="post"),
+    # Likewise the tracking webhook (bounces; operators.email_events).
+    "email-events": everyone(400, method="post"),
+}
 
 # Second methods and second objects of the routes above (the matrix holds one case per route);
 # tests/test_messaging_pages.py and tests/test_messaging_api.py walk them.

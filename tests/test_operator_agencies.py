@@ -301,7 +301,7 @@ def test_agency_page_shows_contacts_usage_chart_domains_and_health(world, usage)
     assert "The figures as a table" in body
     assert "portal.acme.test" in body and "Waiting for DNS" in body
     assert "None until verified" in body
-    assert "Bounced emails" in body and "Not tracked" in body
+    assert "Bounced emails" in body and "0 in the last 7 days" in body
     assert "No operator has acted on this agency." in body
 
 
@@ -490,7 +490,7 @@ def test_api_agency_detail_has_billing_and_usage_history(world, usage):
     assert data["billing"]["plan"] == billing_state(world.acme).plan.key
     assert data["billing"]["enabled"] is False
     assert [day["seats"] for day in data["usage_history"]] == [2, 3]
-    assert data["usage_history"][0]["bounced_emails"] is None  # not tracked
+    assert data["usage_history"][0]["bounced_emails"] == 0
     assert data["contacts"][1]["email"] == "admin@acme.example"
     assert {d["name"] for d in data["domains"]} == {"acme.localhost"}
 

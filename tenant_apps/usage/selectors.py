@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from operators.models import EmailBounce
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.models import ClientRequest
 from tenant_apps.documents.models import DocumentVersion, ExtractionState
@@ -21,7 +23,7 @@ CONTACT_ROLES = (TeamRole.OWNER, TeamRole.ADMIN)
 
 def usage_figures() -> dict:
     """Today's figures for the agency whose schema is current: the fields of
-    operators.AgencyUsageDay. Bounced emails are not recorded anywhere, so not counted."""
+    operators.AgencyUsageDay."""
     now = timezone.now()
     contacts = [
         {"name": name, "email": email, "role": role}
@@ -53,6 +55,10 @@ def usage_figures() -> dict:
         "webhook_failures": Delivery.objects.filter(
             Q(status=DeliveryStatus.FAILED, completed_at__gte=now - RECENT)
             | Q(status=DeliveryStatus.RETRYING)
+        ).count(),
+        # Emails the ESP reported bounced, rejected or complained of (public table).
+        "bounced_emails": EmailBounce.objects.filter(
+            agency_id=connection.tenant.pk, occurred_at__gte=now - RECENT
         ).count(),
         "owner_name": owner["name"] if owner else "",
         "owner_email": owner["email"] if owner else "",

@@ -1,0 +1,66 @@
+"""What the ESP says became of agencies' emails: bounces, rejections and spam complaints,
+posted to anymail's tracking webhook on the platform host (/email-events/, HTTP basic auth
+from ANYMAIL_WEBHOOK_SECRET, like the inbound webhook). Each agency email carries its
+agency's schema in its metadata (branding.emails.branded_email), which the ESP echoes back."""
+
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.http import HttpResponseForbidden
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from operators.models import EmailBounce
+from tenants.models import Agency
+
+# anymail's normalised event types that mean the email did not reach the person.
+NOT_DELIVERED = {"bounced", "rejected", "complained"}
+AGENCY_METADATA_KEY = "agency"
+
+
+@cache
+def _esp_view(esp: str):
+    from anymail.urls import urlpatterns
+
+    name = f"{esp}_tracking_webhook"
+    for pattern in urlpatterns:
+        if pattern.name == name:
+            return pattern.callback
+    raise ImproperlyConfigured(f"EMAIL_TRACKING_ESP={esp!r}: anymail has no webhook {name}")
+
+
+@csrf_exempt
+def email_events(request, *args, **kwargs):
+    """anymail checks the basic auth, parses the ESP's post and sends its ``tracking`` signal
+    (``tracking_event_record``); without a configured secret nothing is accepted."""
+    if not settings.ANYMAIL_WEBHOOK_SECRET:
+        return HttpResponseForbidden("Email events are not configured (ANYMAIL_WEBHOOK_SECRET).")
+    return _esp_view(settings.EMAIL_TRACKING_ESP)(request, *args, **kwargs)
+
+
+def tracking_event_record(sender, event, esp_name, **kwargs) -> None:
+    """anymail's ``tracking`` signal: keep the emails that did not reach their person."""
+    if event.event_type not in NOT_DELIVERED:
+        return
+    connection.set_schema_to_public()
+    schema = (event.metadata or {}).get(AGENCY_METADATA_KEY)
+    agency_id = (
+        Agency.objects.filter(schema_name=schema).values_list("pk", flat=True).first()
+        if schema
+        else None
+    )
+    fields = {
+        "agency_id": agency_id,
+        "event_type": event.event_type,
+        "recipient": (event.recipient or "")[:254],
+        "description": (event.description or event.mta_response or "")[:300],
+        "occurred_at": event.timestamp or timezone.now(),
+    }
+    if event.event_id:
+        EmailBounce.objects.get_or_create(
+            esp_event_id=f"{esp_name}:{event.event_id}", defaults=fields
+        )
+    else:
+        EmailBounce.objects.create(**fields)
