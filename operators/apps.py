@@ -19,10 +19,17 @@ class OperatorsConfig(AppConfig):
 
 
 def _count_task_failure(sender=None, exception=None, **kwargs):
-    """Every task that fails for good, for the health page (operators.health)."""
+    """Every task that fails for good, for the health page and, by the schema it ran in
+    (tenant-schemas-celery's header), for its agency's (operators.health)."""
+    from tenant_schemas_celery.app import get_schema_name_from_task
+
     from operators.health import task_failure_count
 
-    task_failure_count(getattr(sender, "name", str(sender)), exception)
+    try:
+        schema = get_schema_name_from_task(sender, kwargs.get("kwargs") or {}) or ""
+    except AttributeError:  # not a task with a request (sent from elsewhere)
+        schema = ""
+    task_failure_count(getattr(sender, "name", str(sender)), exception, schema)
 
 
 def _log_admin_change(sender, instance, created, **kwargs):

@@ -42,9 +42,14 @@ def _failure_key(suffix: str) -> str:
     return f"{settings.CACHES['default']['KEY_PREFIX']}:operators:task-failures:{suffix}"
 
 
-def task_failure_count(task_name: str, error: BaseException) -> None:
-    """Celery's task_failure signal (operators.apps): one more failure today, and the last
-    few failures' task, time and error class. Never raises: it runs in the worker."""
+def _agency_failure_key(schema: str, day: str) -> str:
+    return _failure_key(f"agency:{schema}:{day}")
+
+
+def task_failure_count(task_name: str, error: BaseException, schema: str = "") -> None:
+    """Celery's task_failure signal (operators.apps): one more failure today (and for the
+    agency whose schema the task ran in, if any), and the last few failures' task, time and
+    error class. Never raises: it runs in the worker."""
     now = timezone.now()
     day_key = _failure_key(now.date().isoformat())
     recent_key = _failure_key("recent")
@@ -53,11 +58,29 @@ def task_failure_count(task_name: str, error: BaseException) -> None:
         pipe = _redis().pipeline()
         pipe.incr(day_key)
         pipe.expire(day_key, timedelta(days=FAILURE_DAYS + 1))
+        if schema and schema != "public":
+            agency_key = _agency_failure_key(schema, now.date().isoformat())
+            pipe.incr(agency_key)
+            pipe.expire(agency_key, timedelta(days=FAILURE_DAYS + 1))
         pipe.lpush(recent_key, recent)
         pipe.ltrim(recent_key, 0, RECENT_FAILURES - 1)
         pipe.execute()
     except redis.RedisError:
         logger.warning("Could not count the failure of task %s", task_name, exc_info=True)
+
+
+def agency_task_failures(schema: str, *, days: int = FAILURE_DAYS) -> int | None:
+    """How many tasks failed for good in ``schema``'s agency over the last ``days`` days;
+    None when Redis does not answer."""
+    today = timezone.now().date()
+    keys = [
+        _agency_failure_key(schema, (today - timedelta(days=n)).isoformat()) for n in range(days)
+    ]
+    try:
+        return sum(int(value) for value in _redis().mget(keys) if value is not None)
+    except redis.RedisError:
+        logger.warning("Could not read the task failures of %s", schema, exc_info=True)
+        return None
 
 
 @dataclass

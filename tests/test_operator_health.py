@@ -8,12 +8,16 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from config.celery import app
 from operators import health
+from operators.health import agency_task_failures
 from operators.models import AgencyUsageDay
 from operators.roles import Role
 from shared_apps.accounts.models import User
+from tenant_apps.documents.models import DocumentVersion, ExtractionState
+from tenant_apps.usage.tasks import usage_gather_agency
 from tenants.models import Agency
 from tests.conftest import OPERATOR_EMAILS, host_client, operator_sign_in
 from tests.processes import wait_until
@@ -128,3 +132,17 @@ def test_redis_down_is_unknown_not_zero(client, monkeypatch):
         assert client.get("/api/v1/operator/health").json()["celery"]["queues"] is None
     finally:
         health._redis.cache_clear()
+
+
+def test_a_task_that_fails_for_an_agency_is_counted_for_it(client, celery_worker, world):
+    acme, globex = world.acme.schema_name, world.globex.schema_name
+    before, globex_before = agency_task_failures(acme), agency_task_failures(globex)
+    with tenant_context(world.acme):  # sent from the agency: it runs in its schema
+        app.send_task("tenants.tasks.fill_schema_pool", args=["unexpected"])
+    wait_until(lambda: agency_task_failures(acme) == before + 1, seconds=60)
+    assert agency_task_failures(globex) == globex_before
+    with tenant_context(world.acme):
+        usage_gather_agency()
+        unreadable = DocumentVersion.objects.filter(extraction=ExtractionState.FAILED).count()
+    row = AgencyUsageDay.objects.get(agency=world.acme)
+    assert row.failed_tasks == before + 1 + unreadable

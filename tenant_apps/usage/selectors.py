@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from operators.health import agency_task_failures
 from operators.models import EmailBounce
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.models import ClientRequest
@@ -47,8 +48,10 @@ def usage_figures() -> dict:
         "last_activity_at": ActivityEntry.objects.order_by("-occurred_at")
         .values_list("occurred_at", flat=True)
         .first(),
-        # The background work that records its failure: documents' text extraction.
-        "failed_tasks": DocumentVersion.objects.filter(
+        # Tasks run for the agency that failed for good (counted by the workers), and
+        # documents whose text could not be extracted.
+        "failed_tasks": (agency_task_failures(connection.schema_name, days=RECENT.days) or 0)
+        + DocumentVersion.objects.filter(
             extraction=ExtractionState.FAILED, created_at__gte=now - RECENT
         ).count(),
         # Deliveries that gave up lately, and those failing and still being retried.
