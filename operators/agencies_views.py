@@ -1,7 +1,6 @@
 """The console's agencies pages: the list (with its CSV), one agency, and the changes to its
 plan, trial and limits."""
 
-import csv
 from datetime import timedelta
 from uuid import uuid4
 
@@ -39,6 +38,7 @@ from operators.agencies_forms import (
 )
 from operators.charts import first_day_of, line_chart
 from operators.roles import Capability, role_may
+from shared_apps.core.csv_export import csv_lines
 
 PAGE_SIZE = 50
 HISTORY_DAYS = 90
@@ -153,11 +153,6 @@ def agencies(request):
     return render(request, template, context, status=400 if rows is None else 200)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @console_view(Capability.VIEW)
 def agencies_csv(request):
     """The list as CSV, with the page's filters and sort, every row (not one page)."""
@@ -169,15 +164,12 @@ def agencies_csv(request):
             {"console_section": "agencies", "form": form, "rows": [], "results_id": RESULTS_ID},
             status=400,
         )
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow([name for name, _ in CSV_COLUMNS])
-        for agency in rows.iterator(chunk_size=500):
-            yield writer.writerow([value(agency) for _, value in CSV_COLUMNS])
-
+    lines = csv_lines(
+        [name for name, _ in CSV_COLUMNS],
+        ([value(agency) for _, value in CSV_COLUMNS] for agency in rows.iterator(chunk_size=500)),
+    )
     stamp = timezone.now().strftime("%Y-%m-%d")
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="agencies-{stamp}.csv"'
     return response
 

@@ -3,16 +3,13 @@ posted to anymail's tracking webhook on the platform host (/email-events/, HTTP 
 from ANYMAIL_WEBHOOK_SECRET, like the inbound webhook). Each agency email carries its
 agency's schema in its metadata (branding.emails.branded_email), which the ESP echoes back."""
 
-from functools import cache
-
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.http import HttpResponseForbidden
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from operators.models import EmailBounce
+from shared_apps.core.anymail_hooks import anymail_webhook
 from tenants.models import Agency
 
 # anymail's normalised event types that mean the email did not reach the person.
@@ -20,24 +17,10 @@ NOT_DELIVERED = {"bounced", "rejected", "complained"}
 AGENCY_METADATA_KEY = "agency"
 
 
-@cache
-def _esp_view(esp: str):
-    from anymail.urls import urlpatterns
-
-    name = f"{esp}_tracking_webhook"
-    for pattern in urlpatterns:
-        if pattern.name == name:
-            return pattern.callback
-    raise ImproperlyConfigured(f"EMAIL_TRACKING_ESP={esp!r}: anymail has no webhook {name}")
-
-
 @csrf_exempt
-def email_events(request, *args, **kwargs):
-    """anymail checks the basic auth, parses the ESP's post and sends its ``tracking`` signal
-    (``tracking_event_record``); without a configured secret nothing is accepted."""
-    if not settings.ANYMAIL_WEBHOOK_SECRET:
-        return HttpResponseForbidden("Email events are not configured (ANYMAIL_WEBHOOK_SECRET).")
-    return _esp_view(settings.EMAIL_TRACKING_ESP)(request, *args, **kwargs)
+def email_events(request):
+    """anymail sends its ``tracking`` signal (``tracking_event_record``)."""
+    return anymail_webhook(request, esp=settings.EMAIL_TRACKING_ESP, kind="tracking")
 
 
 def tracking_event_record(sender, event, esp_name, **kwargs) -> None:

@@ -184,6 +184,13 @@ def test_csv_has_the_filtered_agencies(world, usage, globex_pays_scale):
     assert rows[0]["owner_emails"] == "owner@globex.example"
 
 
+def test_csv_cells_a_spreadsheet_would_run_are_defused(world, usage):
+    Agency.objects.filter(pk=world.globex.pk).update(name='=HYPERLINK("https://evil.example")')
+    response = operator_client().get(CSV, {"q": "globex"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["name"] for row in rows] == ['\'=HYPERLINK("https://evil.example")']
+
+
 def test_list_state_is_billing_state(world, billing_on):
     """The list's SQL says what billing_state says, in every kind of subscription."""
     cases = [
