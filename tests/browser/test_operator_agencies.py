@@ -1,14 +1,12 @@
 """The operator console's agencies list and agency page in a real browser, at 390 and 1280
 px: no sideways scrolling, no axe-core violation, no console or CSP error.
 
-The browser is signed in by a session cookie made with ``operator_sign_in`` on a test Client
-(an operator who passed two-factor), until the console's own sign-in page is in."""
+The browser holds an operator's session made by the test client (tests/browser/
+operator_sessions.py); the console's own sign-in is tests/browser/test_operator_sign_in.py."""
 
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -16,31 +14,16 @@ from billing.models import Subscription
 from billing.selectors import billing_state_forget
 from operators.models import AgencyUsageDay
 from operators.roles import Role
-from shared_apps.accounts.models import User
 from tenants.models import Agency
 from tests.browser import test_billing_flow
 from tests.browser.conftest import _with_database
+from tests.browser.operator_sessions import operator_session_key, with_session
 from tests.browser.pages import check_page
-from tests.conftest import OPERATOR_EMAILS, PASSWORD, operator_sign_in
+from tests.conftest import OPERATOR_EMAILS, PASSWORD
 
 HOST = "localhost"
 # A server with billing on (Stripe's stand-in), as the billing flow runs it.
 billing_url, stripe_standin = test_billing_flow.billing_url, test_billing_flow.stripe_standin
-
-
-def session_of(role: str) -> str:
-    """A session key of the operator with ``role``, past two-factor (run with the database)."""
-    user = User.objects.get(email=OPERATOR_EMAILS[role])
-    client = operator_sign_in(Client(HTTP_HOST=HOST), user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-def signed_in_page(new_page, url: str, session_key: str):
-    page = new_page()
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": url}]
-    )
-    return page
 
 
 @pytest.fixture
@@ -68,7 +51,7 @@ def console(django_db_blocker):
             )
             for n in range(90)
         )
-        return acme.pk, session_of(Role.ADMIN)
+        return acme.pk, operator_session_key(OPERATOR_EMAILS[Role.ADMIN])
 
     agency_id, session_key = _with_database(django_db_blocker, make)
     yield agency_id, session_key
@@ -77,7 +60,7 @@ def console(django_db_blocker):
 
 def test_agencies_list_and_agency_page_fit_and_pass_axe(new_page, live_url, console):
     agency_id, session_key = console
-    page = signed_in_page(new_page, live_url(HOST), session_key)
+    page = with_session(new_page(), live_url(HOST), session_key)
     page.goto(live_url(HOST, "/operator/agencies/"))
     expect(page.get_by_role("heading", name="Agencies")).to_be_visible()
     expect(page.get_by_role("link", name="Acme", exact=True)).to_be_visible()
@@ -112,8 +95,10 @@ def test_a_billing_operator_overrides_the_plan_and_the_agency_sees_it(
     new_page, billing_url, django_db_blocker, acme_overrides_undone
 ):
     agency_id = acme_overrides_undone
-    session_key = _with_database(django_db_blocker, lambda: session_of(Role.BILLING))
-    page = signed_in_page(new_page, billing_url(HOST), session_key)
+    session_key = _with_database(
+        django_db_blocker, lambda: operator_session_key(OPERATOR_EMAILS[Role.BILLING])
+    )
+    page = with_session(new_page(), billing_url(HOST), session_key)
     page.goto(billing_url(HOST, f"/operator/agencies/{agency_id}/"))
     expect(page.locator("#billing-facts")).to_contain_text("Free trial, with Growth limits")
 

@@ -1,8 +1,9 @@
 """An operator suspends an agency from its page in the console; the agency's people see the
 suspended page in its branding; the operator restores it and the portal is back.
 
-The operator's session (signed in with two-factor) is made in the database and handed to the
-browser as its cookie; signing in through the console's own pages is area A's flow."""
+The operator's session (signed in with two-factor) is made by the test client and handed to
+the browser as its cookie (tests/browser/operator_sessions.py); signing in through the
+console's own pages is tests/browser/test_operator_sign_in.py's."""
 
 from django.contrib.auth.hashers import make_password
 from django.test import Client
@@ -11,12 +12,12 @@ from playwright.sync_api import expect
 
 from operators.roles import Role
 from operators.suspension import agency_deletion_schedule
-from shared_apps.accounts.models import User
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.people.actions import team_member_create
 from tests.browser.conftest import _with_database
+from tests.browser.operator_sessions import operator_session_key, with_session
 from tests.browser.pages import check_page
-from tests.conftest import OPERATOR_EMAILS, PASSWORD, operator_sign_in
+from tests.conftest import OPERATOR_EMAILS, PASSWORD
 
 PLATFORM = "localhost"
 HOST = "haltco.localhost"
@@ -43,21 +44,13 @@ def _agency_and_sessions(django_db_blocker) -> tuple[int, str, str]:
                 actor=signup.owner,
             )
             staff.force_login(member.user)
-        operator = operator_sign_in(
-            Client(HTTP_HOST=PLATFORM), User.objects.get(email=OPERATOR_EMAILS[Role.ADMIN])
-        )
         return (
             signup.agency.pk,
             staff.cookies["sessionid"].value,
-            operator.cookies["sessionid"].value,
+            operator_session_key(OPERATOR_EMAILS[Role.ADMIN]),
         )
 
     return _with_database(django_db_blocker, make)
-
-
-def with_session(page, url: str, session_key: str):
-    page.context.add_cookies([{"name": "sessionid", "value": session_key, "url": url}])
-    return page
 
 
 def test_an_operator_suspends_and_restores_an_agency(
