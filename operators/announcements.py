@@ -22,6 +22,7 @@ from operators.log import operator_log_record
 from operators.models import Announcement, AnnouncementDismissal
 
 LONGEST = timedelta(days=90)
+END_BEFORE_START = "The end must come after the start."
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _clean(*, title, body, starts_at, ends_at, plans, audiences) -> dict:
     if not body:
         errors["body"] = "Write what the announcement says."
     if starts_at and ends_at and ends_at <= starts_at:
-        errors["ends_at"] = "The end must come after the start."
+        errors["ends_at"] = END_BEFORE_START
     elif starts_at and ends_at and ends_at - starts_at > LONGEST:
         errors["ends_at"] = "An announcement runs at most 90 days."
     known_plans = {plan["key"] for plan in settings.BILLING_PLANS}

@@ -81,7 +81,7 @@ class AnnouncementForm(forms.Form):
         if all(data.get(name) for name in ("starts_on", "starts_time", "ends_on", "ends_time")):
             starts_at, ends_at = self.moments()
             if ends_at <= starts_at:
-                self.add_error("ends_on", "The end must come after the start.")
+                self.add_error("ends_on", actions.END_BEFORE_START)
         return data
 
     def moments(self) -> tuple[datetime, datetime]:
