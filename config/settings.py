@@ -62,6 +62,7 @@ SHARED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "operators",
+    "shared_apps.backups",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -101,6 +102,10 @@ TENANT_APPS = [
     "tenant_apps.usage",
     "tenant_apps.support_access",
     "tenant_apps.announcements",
+    "tenant_apps.data_export",
+    "tenant_apps.erasure",
+    "tenant_apps.agency_archive",
+    "tenant_apps.retention",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

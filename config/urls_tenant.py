@@ -84,6 +84,10 @@ api_patterns = [
     path("", include("tenant_apps.subscription.api_urls")),
     path("", include("tenant_apps.announcements.api_urls")),
     path("", include("tenant_apps.support_access.api_urls")),
+    path("", include("tenant_apps.data_export.api_urls")),
+    path("", include("tenant_apps.erasure.api_urls")),
+    path("", include("tenant_apps.agency_archive.api_urls")),
+    path("", include("tenant_apps.retention.api_urls")),
 ]
 
 urlpatterns = [
@@ -108,6 +112,10 @@ urlpatterns = [
     path("", include("tenant_apps.subscription.urls")),
     path("", include("tenant_apps.announcements.urls")),
     path("", include("tenant_apps.support_access.urls")),
+    path("", include("tenant_apps.data_export.urls")),
+    path("", include("tenant_apps.erasure.urls")),
+    path("", include("tenant_apps.agency_archive.urls")),
+    path("", include("tenant_apps.retention.urls")),
     path("api/v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
 ]

@@ -5,11 +5,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import (
     routes_activity,
+    routes_agency_archive,
     routes_approvals,
     routes_billing,
     routes_branding,
     routes_core,
+    routes_data_export,
     routes_documents,
+    routes_erasure,
     routes_inbox,
     routes_invoices,
     routes_messaging,
@@ -24,6 +27,7 @@ from tests import (
     routes_projects,
     routes_reports,
     routes_requests,
+    routes_retention,
     routes_security,
     routes_webhooks,
 )
@@ -54,6 +58,10 @@ AREAS = [
     routes_operator_suspension,
     routes_operator_support,
     routes_operator_announcements,
+    routes_data_export,
+    routes_erasure,
+    routes_agency_archive,
+    routes_retention,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"

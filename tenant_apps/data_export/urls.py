@@ -1,0 +1,2 @@
+app_name = "data_export"
+urlpatterns = []

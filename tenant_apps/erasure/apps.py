@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ErasureConfig(AppConfig):
+    name = "tenant_apps.erasure"
+    label = "erasure"
+    verbose_name = "erasing a person"

@@ -1,0 +1,4 @@
+"""Matrix entries for the agency's full export (see tests/access_matrix.py)."""
+
+TENANT_ROUTES = {}
+PUBLIC_ROUTES = {}

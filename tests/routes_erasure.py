@@ -1,0 +1,4 @@
+"""Matrix entries for erasing a person (see tests/access_matrix.py)."""
+
+TENANT_ROUTES = {}
+PUBLIC_ROUTES = {}
