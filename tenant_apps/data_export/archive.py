@@ -19,6 +19,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from shared_apps.core.regional import regional_for
 from tenant_apps.data_export import selectors
 from tenant_apps.files.storage import CHUNK_SIZE, file_storage
 
@@ -78,9 +79,8 @@ def archive_write(person, out) -> None:
             with storage.open(stored.key) as source, archive.open(path, "w") as target:
                 shutil.copyfileobj(source, target, CHUNK_SIZE)
         archive.writestr("files.json", _json(listing))
-        archive.writestr(
-            "README.txt",
-            render_to_string(
+        with regional_for(person):
+            readme = render_to_string(
                 "data_export/archive_readme.txt",
                 {
                     "person": person,
@@ -88,8 +88,8 @@ def archive_write(person, out) -> None:
                     "made_at": timezone.now(),
                     "file_count": len(files),
                 },
-            ),
-        )
+            )
+        archive.writestr("README.txt", readme)
 
 
 @dataclass(frozen=True)
