@@ -31,7 +31,7 @@ class LinkExpired(APIException):
     default_code = "link_expired"
 
 
-class ExportOutput(serializers.Serializer):
+class PersonExportOutput(serializers.Serializer):
     id = serializers.IntegerField()
     state = serializers.ChoiceField(ExportState.choices)
     requested_at = serializers.DateTimeField()
@@ -47,7 +47,7 @@ class ExportOutput(serializers.Serializer):
 class DataExportsApi(ListAPIView):
     permission_classes = [Allowed.to(PERMISSION)]
     pagination_class = cursor_pager("-requested_at", "-id")
-    serializer_class = ExportOutput
+    serializer_class = PersonExportOutput
 
     class Input(serializers.Serializer):
         person = serializers.IntegerField(
@@ -68,7 +68,7 @@ class DataExportsApi(ListAPIView):
 
     @extend_schema(
         request=Input,
-        responses={201: ExportOutput},
+        responses={201: PersonExportOutput},
         summary="Ask for an export of my own data",
         description="Prepared in the background; a single-use download link is emailed when "
         "it is ready. One at a time: 400 while another is being prepared.",
@@ -77,7 +77,7 @@ class DataExportsApi(ListAPIView):
         form = self.Input(data=request.data, context={"request": request})
         form.is_valid(raise_exception=True)
         export = person_export_request(person=request.user, actor=request.user, request=request)
-        return Response(ExportOutput(export).data, status=status.HTTP_201_CREATED)
+        return Response(PersonExportOutput(export).data, status=status.HTTP_201_CREATED)
 
 
 class DataExportDownloadApi(FileDownloadApi):
