@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -300,3 +302,27 @@ def test_the_account_page_links_to_your_data(world):
     ours = signed_in_client(world.personas["viewer"]).get("/account/data/")
     assert "Export my data" in ours.content.decode()
     assert re.search(r"haven.t asked for an export yet", ours.content.decode())
+
+
+def test_the_page_costs_the_same_queries_at_1_and_5_exports(world):
+    """Session, user, the actor, and the newest five exports (one query, no joins); the brand
+    and the bell's count come from the cache."""
+    client = signed_in_client(world.personas["finance"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/account/data/").status_code == 200
+        return len(captured)
+
+    def failed_exports(count: int) -> None:
+        with tenant_context(world.acme):
+            PersonExport.objects.bulk_create(
+                PersonExport(person=user(world, "finance"), state=ExportState.FAILED)
+                for _ in range(count)
+            )
+
+    failed_exports(1)
+    queries()  # warms the brand and the bell's count
+    one = queries()
+    failed_exports(4)
+    assert queries() == one
