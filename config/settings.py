@@ -126,6 +126,8 @@ ANNOUNCEMENTS_REFRESH_SECONDS = env_int("ANNOUNCEMENTS_REFRESH_SECONDS", 30)
 PLATFORM_SUPPORT_EMAIL = env_str("PLATFORM_SUPPORT_EMAIL", f"support@{PLATFORM_DOMAIN}")
 # How long an agency has to change its mind once its deletion is asked for.
 AGENCY_DELETION_GRACE_DAYS = env_int("AGENCY_DELETION_GRACE_DAYS", 30)
+# How long the emailed link to a person's own data export works (it also works only once).
+PERSON_EXPORT_LINK_HOURS = env_int("PERSON_EXPORT_LINK_HOURS", 72)
 # --- custom domains (tenant_apps.custom_domains; TLS in deploy/Caddyfile) ---
 # Agencies point their own domains at this name with a CNAME. A subdomain of the platform's
 # here is kept from agency signups (tenants.validators).
@@ -613,6 +615,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=50),
     },
     # Each client company's admins: what the team did last week and what waits on them.
+    # People's own data exports past their link's life (or downloaded): bytes removed, per agency.
+    "person-exports-expire": {
+        "task": "tenant_apps.data_export.tasks.person_exports_expire_all",
+        "schedule": crontab(minute=35, hour=3),
+    },
     "weekly-client-reports": {
         "task": "tenant_apps.weekly_report.tasks.weekly_reports",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),

@@ -460,6 +460,11 @@ def test_sessions_that_ran_out_unseen_are_closed_in_both_logs(world):
         ("support_access:end", "POST", False),
         ("api-support-grants", "GET", True),
         ("api-webhook-ping", "POST", False),
+        # A person's own data leaves only in their own hands.
+        ("data_export:page", "GET", False),
+        ("data_export:request", "POST", True),
+        ("data_export:download", "GET", True),
+        ("api-data-exports", "POST", True),
     ],
 )
 def test_what_a_support_session_may_not_do(name, method, refused):

@@ -40,6 +40,12 @@ REFUSED = {
     "api-support-grant-revoke",
     # A client's decision is their own signature: support may look, never decide for them.
     "approvals:decide",
+    # A person's own data leaves the portal only in their own hands.
+    "data_export:request",
+    "data_export:archive",
+    "data_export:download",
+    "api-data-exports",
+    "api-data-export-download",
 }
 # Read-only in a support session: the person's own account and security pages, the
 # agency's sign-in rules, billing and payment settings, support access itself.
@@ -80,8 +86,8 @@ ALLOWED = {"support_access:end"}
 ENDED_MESSAGE = "The support session has ended: {how}."
 REFUSED_MESSAGE = (
     "Not during a support session: passwords, two-factor authentication, billing, payments, "
-    "approval decisions, invitations and roles, webhook and domain settings, and support "
-    "access stay with the agency's own people."
+    "approval decisions, exports of a person's own data, invitations and roles, webhook and "
+    "domain settings, and support access stay with the agency's own people."
 )
 
 
