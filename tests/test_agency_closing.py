@@ -20,6 +20,7 @@ from operators.suspension import agency_delete_due, agency_deletion_schedule
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.files.actions import file_store
 from tenant_apps.files.storage import file_storage
+from tenant_apps.support_access.middleware import refused
 from tenants.models import Agency, Domain
 from tests.conftest import PASSWORD, host_client, signed_in_client
 from tests.test_isolation import obtain_tokens
@@ -149,3 +150,10 @@ def test_a_closed_agency_goes_after_the_grace_with_its_schema_files_and_rows(wor
     assert not Domain.objects.filter(domain="closeco.localhost").exists()
     assert not Subscription.objects.filter(agency_id=agency.pk).exists()
     assert not Brand.objects.filter(agency_id=agency.pk).exists()
+
+
+def test_a_support_session_may_look_but_neither_close_nor_change_retention():
+    for name in ("billing:close", "api-billing-closure", "retention:settings", "api-retention"):
+        assert not refused(name, "GET")
+        for method in ("POST", "PUT", "DELETE"):
+            assert refused(name, method), (name, method)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from tenant_apps.activity.actions import activity_record
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.actions import request_status_change, request_submit
 from tenant_apps.client_requests.models import (
@@ -226,6 +227,8 @@ def test_the_settings_page_saves_periods_and_refuses_nonsense(world):
         entry = ActivityEntry.objects.get(action="retention.policy_changed")
         assert entry.actor.email == "admin@acme.example"
         assert entry.changes == {"closed_requests_days": [None, 365], "sign_ins_days": [None, 90]}
+    log = admin.get(reverse("activity:workspace")).content.decode()
+    assert "Keep closed requests: for good → 365 days" in log
     # The navigation leads there, for owners and admins only.
     assert f'href="{url}"' in admin.get("/").content.decode()
     staff_home = signed_in_client(world.personas["staff"]).get("/").content.decode()
@@ -257,3 +260,16 @@ def test_the_retention_and_closing_apis_are_in_the_openapi_schema(world):
     assert {"get", "put"} <= set(paths["/api/v1/retention"])
     assert {"get", "post", "delete"} <= set(paths["/api/v1/billing/closure"])
     assert "409" in paths["/api/v1/billing/closure"]["post"]["responses"]
+
+
+def test_the_workspace_log_says_what_retention_removed(world):
+    with tenant_context(world.acme):
+        activity_record(
+            action="retention.applied",
+            changes={"closed_requests": 2, "old_versions": 0, "sign_ins": 5, "files": 3},
+        )
+    page = signed_in_client(world.personas["owner"]).get(reverse("activity:workspace"))
+    assert (
+        "Old records were removed under the retention settings: closed requests 2, old file "
+        "versions 0, sign-in records 5"
+    ) in page.content.decode()

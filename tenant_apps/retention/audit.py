@@ -6,12 +6,8 @@ from tenant_apps.activity.events import AuditEvent, Field
 
 
 def _kept_for(days) -> str:
+    # Each side of a [before, after] change in turn.
     return "for good" if days is None else f"{days} days"
-
-
-def _period_change(values) -> str:
-    before, after = values
-    return f"{_kept_for(before)} → {_kept_for(after)}"
 
 
 class RetentionAudit(AuditEvent):
@@ -26,13 +22,14 @@ class RetentionAudit(AuditEvent):
         "Old records removed",
         "Old records were removed under the retention settings: closed {requests} "
         "{closed_requests}, old file versions {old_versions}, sign-in records {sign_ins}",
+        "Old records were removed under the retention settings",
     )
 
     fields = nonmember(
         {
-            "closed_requests_days": Field("Keep closed requests", _period_change, clients=False),
-            "old_versions_days": Field("Keep old file versions", _period_change, clients=False),
-            "sign_ins_days": Field("Keep sign-in records", _period_change, clients=False),
+            "closed_requests_days": Field("Keep closed requests", _kept_for, clients=False),
+            "old_versions_days": Field("Keep old file versions", _kept_for, clients=False),
+            "sign_ins_days": Field("Keep sign-in records", _kept_for, clients=False),
             "closed_requests": Field("Closed requests removed", clients=False),
             "old_versions": Field("Old file versions removed", clients=False),
             "sign_ins": Field("Sign-in records removed", clients=False),
