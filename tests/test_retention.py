@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -29,7 +30,7 @@ from tenant_apps.messaging.models import MessageAttachment
 from tenant_apps.messaging.selectors import thread_for
 from tenant_apps.retention.actions import retention_apply, retention_policy_update
 from tenant_apps.retention.models import RetentionPolicy
-from tenant_apps.retention.tasks import retention_apply_agency
+from tenant_apps.retention.tasks import retention_apply_agency, retention_sweep
 from tenant_apps.security.models import MagicLink, SignedInSession
 from tests.conftest import host_client, signed_in_client
 from tests.routes_approvals import ask, deliverable, new_version, user
@@ -273,3 +274,9 @@ def test_the_workspace_log_says_what_retention_removed(world):
         "Old records were removed under the retention settings: closed requests 2, old file "
         "versions 0, sign-in records 5"
     ) in page.content.decode()
+
+
+def test_the_sweep_runs_daily_for_every_agency():
+    beat = settings.CELERY_BEAT_SCHEDULE["retention-sweep"]
+    assert beat["task"] == retention_sweep.name
+    assert beat["schedule"].hour == {3} and beat["schedule"].minute == {20}
