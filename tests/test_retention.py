@@ -267,7 +267,7 @@ def test_the_retention_and_closing_apis_are_in_the_openapi_schema(world):
     assert "409" in paths["/api/v1/billing/closure"]["post"]["responses"]
 
 
-def test_the_workspace_log_says_what_retention_removed(world):
+def test_the_log_and_the_settings_page_say_what_retention_removed(world):
     with tenant_context(world.acme):
         activity_record(
             action="retention.applied",
@@ -278,6 +278,10 @@ def test_the_workspace_log_says_what_retention_removed(world):
         "Old records were removed under the retention settings: closed requests 2, old file "
         "versions 0, sign-in records 5"
     ) in page.content.decode()
+    settings_page = signed_in_client(world.personas["owner"]).get(reverse("retention:settings"))
+    assert "2 closed requests, 0 old file versions and 5 sign-in records" in (
+        settings_page.content.decode()
+    )
 
 
 def test_the_sweep_runs_daily_for_every_agency():

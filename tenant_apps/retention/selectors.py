@@ -4,9 +4,11 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.approvals.models import ApprovalRequest
 from tenant_apps.client_requests.models import ClientRequest, Status
 from tenant_apps.documents.models import Document, DocumentVersion
+from tenant_apps.retention.audit import RetentionAudit
 from tenant_apps.retention.models import RetentionPolicy
 
 
@@ -33,4 +35,13 @@ def old_versions_before(cutoff: datetime) -> QuerySet[DocumentVersion]:
         DocumentVersion.objects.filter(Exists(replaced))
         .exclude(Exists(current))
         .exclude(Exists(approved_on))
+    )
+
+
+def last_removal() -> ActivityEntry | None:
+    """The latest run that removed something, as the log recorded it."""
+    return (
+        ActivityEntry.objects.filter(action=RetentionAudit.RETENTION_APPLIED)
+        .order_by("-id")
+        .first()
     )

@@ -6,7 +6,7 @@ from tenant_apps.kit.access import permission_required
 from tenant_apps.retention.actions import retention_policy_update
 from tenant_apps.retention.forms import RetentionForm
 from tenant_apps.retention.models import KEEP_MAX_DAYS
-from tenant_apps.retention.selectors import retention_policy
+from tenant_apps.retention.selectors import last_removal, retention_policy
 
 
 @permission_required("retention.manage")
@@ -20,5 +20,5 @@ def retention_settings(request):
         else:
             messages.success(request, "The retention settings are saved.")
             return redirect("retention:settings")
-    context = {"form": form, "keep_max_days": KEEP_MAX_DAYS}
+    context = {"form": form, "keep_max_days": KEEP_MAX_DAYS, "last_removal": last_removal()}
     return render(request, "retention/settings.html", context)
