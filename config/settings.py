@@ -614,6 +614,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenant_apps.usage.tasks.usage_gather",
         "schedule": crontab(minute=50),
     },
+    # Each agency's retention settings: closed requests, old file versions and sign-in
+    # records past their time are removed, once a day at a quiet hour.
+    "retention-sweep": {
+        "task": "tenant_apps.retention.tasks.retention_sweep",
+        "schedule": crontab(minute=20, hour=3),
+    },
     # Each client company's admins: what the team did last week and what waits on them.
     # People's own data exports past their link's life (or downloaded): bytes removed, per agency.
     "person-exports-expire": {

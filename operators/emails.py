@@ -42,6 +42,8 @@ def standing_email(agency: Agency, event: str) -> EmailMessage | None:
         "notice": public_notice(agency.suspension_category),
         "due": due,
         "portal_url": agency_url(agency.subdomain),
+        # The owner's full export on the agency's host (tenant_apps.agency_archive).
+        "export_url": agency_url(agency.subdomain, "/settings/export/"),
         "support_email": settings.PLATFORM_SUPPORT_EMAIL,
         "owner_asked": agency.deletion_requested_by == "owner",
     }

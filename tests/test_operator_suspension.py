@@ -381,7 +381,7 @@ def test_a_scheduled_deletion_shows_on_every_page_with_how_to_keep_it(world):
     assert f"mailto:{settings.PLATFORM_SUPPORT_EMAIL}" in owner_page
     assert "Keep the workspace" not in owner_page
     client_page = signed_in(world, "client_admin").get("/").content.decode()
-    assert "scheduled for deletion on" in client_page
+    assert "This portal is closing on" in client_page  # in a client's words
     assert settings.PLATFORM_SUPPORT_EMAIL not in client_page
     # Not before signing in.
     assert "scheduled for deletion" not in host_client(ACME).get("/auth/login/").content.decode()

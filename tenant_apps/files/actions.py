@@ -115,6 +115,28 @@ def file_preview_save(*, stored_file: StoredFile, drawn: Drawn) -> FilePreview:
     return preview
 
 
+def stored_files_delete(*, file_ids) -> int:
+    """Delete the rows of ``file_ids`` (nothing may point at them any more: PROTECT says so)
+    and, once the transaction commits, their bytes and preview pages: a rollback keeps both.
+    Returns how many rows went. Three queries, however many files."""
+    keys = [
+        key
+        for file_key, pages in StoredFile.objects.filter(pk__in=file_ids).values_list(
+            "key", "preview__pages"
+        )
+        for key in (file_key, *(page_key(file_key, n) for n in range(1, (pages or 0) + 1)))
+    ]
+    deleted = StoredFile.objects.filter(pk__in=file_ids).delete()[1].get(StoredFile._meta.label, 0)
+
+    def delete_bytes():
+        storage = file_storage()
+        for key in keys:
+            storage.delete(key)
+
+    transaction.on_commit(delete_bytes, robust=True)
+    return deleted
+
+
 def file_orphans_delete(*, older_than: datetime) -> int:
     """Delete the current agency's stored objects that no row names, last written before
     ``older_than``; returns how many. Leave uploads in flight alone with a generous cutoff."""

@@ -270,6 +270,8 @@ RULES: dict[str, Callable] = {
     "request.work": lambda actor, obj: actor.is_team and actor.sees_company(obj.company_id),
     "requests.configure": _owner_or_admin,  # request types and the SLA policy
     "security.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    # How long closed requests, old file versions and sign-in records are kept.
+    "retention.manage": _owner_or_admin,
     # --- documents (document hub) ---
     # obj: the ClientCompany whose space is browsed.
     "documents.view": lambda actor, obj: actor.sees_company(obj.pk),

@@ -1,6 +1,8 @@
 """Billing over /api/v1/billing: the plan with usage, and sessions for Checkout and the
 Customer Portal. The owner's alone, like the page."""
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -11,10 +13,17 @@ from billing import stripe_api
 from billing.actions import BillingRefused
 from billing.plans import all_plans
 from billing.selectors import billing_state
+from operators.suspension import (
+    REASON_MAX_LENGTH,
+    agency_deletion_cancel,
+    agency_deletion_schedule,
+)
 from tenant_apps.kit.access import Allowed, actor_for
 from tenant_apps.subscription import actions
+from tenant_apps.subscription.forms import confirmed_subdomain
 from tenant_apps.subscription.selectors import usage_of
 from tenant_apps.subscription.views import (
+    AGENCY_EXPORT_PATH,
     STRIPE_UNREACHABLE,
     billing_page_url,
     checkout_return_urls,
@@ -142,3 +151,102 @@ class PortalSessionApi(APIView):
                 request=request,
             )
         )
+
+
+class ClosureApi(APIView):
+    """The owner closes the agency (deleted after AGENCY_DELETION_GRACE_DAYS), or keeps it."""
+
+    permission_classes = [Allowed.to("billing.manage")]
+
+    class Input(serializers.Serializer):
+        confirm = serializers.CharField(help_text="The workspace's subdomain, typed to confirm.")
+        reason = serializers.CharField(
+            max_length=REASON_MAX_LENGTH, help_text="Why; read by the platform team."
+        )
+
+        def validate_confirm(self, value):
+            try:
+                return confirmed_subdomain(self.context["agency"], value)
+            except DjangoValidationError as wrong:
+                raise serializers.ValidationError(wrong.messages) from wrong
+
+    class Output(serializers.Serializer):
+        closing = serializers.BooleanField(help_text="A deletion is scheduled.")
+        deletion_due_at = serializers.DateTimeField(allow_null=True)
+        requested_by = serializers.ChoiceField(
+            ["owner", "operator", ""], help_text='"" when nothing is scheduled.'
+        )
+        grace_days = serializers.IntegerField()
+        export_url = serializers.CharField(help_text="The page with the agency's full export.")
+
+    def _state(self, request, agency, status_code=status.HTTP_200_OK) -> Response:
+        data = {
+            "closing": agency.is_deletion_scheduled,
+            "deletion_due_at": agency.deletion_due_at,
+            "requested_by": agency.deletion_requested_by,
+            "grace_days": settings.AGENCY_DELETION_GRACE_DAYS,
+            "export_url": request.build_absolute_uri(AGENCY_EXPORT_PATH),
+        }
+        return Response(self.Output(data).data, status=status_code)
+
+    @extend_schema(responses=Output, summary="Whether the workspace is closing, and when")
+    def get(self, request):
+        return self._state(request, request.tenant)
+
+    @extend_schema(
+        request=Input,
+        responses={
+            201: Output,
+            409: OpenApiResponse(description="A deletion is already scheduled."),
+        },
+        summary="Close the workspace",
+        description="Schedules its deletion after the grace period; every page shows the "
+        "date and the owners are emailed. Export first (export_url).",
+    )
+    def post(self, request):
+        agency = request.tenant
+        form = self.Input(data=request.data, context={"agency": agency})
+        form.is_valid(raise_exception=True)
+        try:
+            agency = agency_deletion_schedule(
+                agency=agency,
+                owner=request.user,
+                reason=form.validated_data["reason"],
+                request=request,
+            )
+        except DjangoValidationError as refused:
+            return _conflict(refused, "already_scheduled")
+        return self._state(request, agency, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: Output,
+            403: OpenApiResponse(description="The platform scheduled it: write to support."),
+            409: OpenApiResponse(description="Nothing is scheduled, or it is under way."),
+        },
+        summary="Keep the workspace",
+        description="Cancels a deletion the owner asked for, before its date.",
+    )
+    def delete(self, request):
+        try:
+            agency = agency_deletion_cancel(
+                agency=request.tenant,
+                owner=request.user,
+                reason="Cancelled by the owner",
+                request=request,
+            )
+        except PermissionDenied as refused:
+            return Response(
+                {"detail": str(refused), "code": "platform_deletion"},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        except DjangoValidationError as refused:
+            return _conflict(refused, "not_cancellable")
+        return self._state(request, agency)
+
+
+def _conflict(refused: DjangoValidationError, code: str) -> Response:
+    return Response(
+        {"detail": " ".join(refused.messages), "code": code}, status=status.HTTP_409_CONFLICT
+    )

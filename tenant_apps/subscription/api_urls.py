@@ -9,6 +9,7 @@ urlpatterns = [
         api.CheckoutSessionApi.as_view(),
         name="api-billing-checkout-session",
     ),
+    path("billing/closure", api.ClosureApi.as_view(), name="api-billing-closure"),
     path(
         "billing/portal-session", api.PortalSessionApi.as_view(), name="api-billing-portal-session"
     ),

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -13,12 +14,14 @@ from billing import stripe_api
 from billing.actions import BillingRefused, checkout_return
 from billing.plans import GB, all_plans
 from billing.selectors import Access, account_credits, billing_state
-from operators.suspension import agency_deletion_cancel
+from operators.suspension import agency_deletion_cancel, agency_deletion_schedule
 from tenant_apps.kit.access import actor_for, permission_required
 from tenant_apps.subscription import actions
-from tenant_apps.subscription.forms import CheckoutForm
+from tenant_apps.subscription.forms import CheckoutForm, CloseForm
 from tenant_apps.subscription.selectors import usage_of
 
+# The agency's full export (tenant_apps.agency_archive), offered before closing.
+AGENCY_EXPORT_PATH = "/settings/export/"
 STRIPE_UNREACHABLE = "Stripe could not be reached just now. Nothing was changed; try again."
 
 
@@ -85,6 +88,7 @@ def overview(request):
         "plans": all_plans(),
         "checkout_form": CheckoutForm(),
         "credits": account_credits(agency) if state.enabled else [],
+        "grace_days": settings.AGENCY_DELETION_GRACE_DAYS,
     }
     return render(request, "subscription/overview.html", context)
 
@@ -168,3 +172,30 @@ def deletion_cancel(request):
     else:
         messages.success(request, "The deletion is cancelled: the workspace stays.")
     return redirect("billing:overview")
+
+
+@permission_required("billing.manage")
+def close(request):
+    """The owner closes the agency: the export first, then the grace period explained, then
+    the typed confirmation. The deletion is the operators' (operators.suspension)."""
+    agency = request.tenant
+    form = CloseForm(request.POST or None, agency=agency)
+    if request.method == "POST" and not agency.is_deletion_scheduled and form.is_valid():
+        try:
+            agency_deletion_schedule(
+                agency=agency,
+                owner=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(request, "The workspace is closing; you can keep it until then.")
+            return redirect("billing:close")
+    context = {
+        "form": form,
+        "export_path": AGENCY_EXPORT_PATH,
+        "grace_days": settings.AGENCY_DELETION_GRACE_DAYS,
+    }
+    return render(request, "subscription/close.html", context)

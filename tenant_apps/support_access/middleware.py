@@ -78,6 +78,10 @@ READ_ONLY = {
     "api-domains",
     "api-domain",
     "api-domain-primary",
+    # Nor closing the agency or setting what the nightly retention deletes.
+    "api-billing-closure",
+    "retention:settings",
+    "api-retention",
 }
 # Ways out, which end the support session rather than the person's own sign-in.
 SIGN_OUTS = {"accounts:logout", "api-auth-logout"}

@@ -184,6 +184,13 @@ SETTINGS = (
         _may("security.manage"),
     ),
     _Entry(
+        "retention",
+        _named("Retention"),
+        _url("retention:settings"),
+        ("retention:",),
+        _may("retention.manage"),
+    ),
+    _Entry(
         "support_access",
         _named("Support access"),
         _url("support_access:settings"),
