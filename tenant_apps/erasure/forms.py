@@ -12,7 +12,7 @@ class EraseForm(forms.Form):
     confirm_name = forms.CharField(
         label="Type their name to confirm",
         max_length=150,
-        help_text="Erasing cannot be undone.",
+        help_text="Their full name, as shown above.",
     )
 
     def __init__(self, *args, person, **kwargs):

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from shared_apps.accounts.models import User
 from tenants.models import Agency
 from tests.browser.conftest import _with_database
-from tests.browser.pages import check_page
+from tests.browser.pages import assert_accessible, check_page
 from tests.browser.test_requests_flow import ACME, sign_in
 
 
@@ -39,10 +39,13 @@ def test_the_erase_page_says_what_goes_and_asks_for_the_name(
     else:  # a client admin finds their people under Clients
         page.goto(live_url(ACME, "/clients/"))
         page.get_by_role("link", name="Northwind").first.click()
+    # The list with its Erase links is as accessible as before, at a phone's width too.
+    page.set_viewport_size({"width": 390, "height": 900})
+    assert_accessible(page, f"{page.url} for {signed_in}")
     page.locator(f"a[href='/people/{person_id}/erase/']").click()
     expect(page.get_by_role("heading", name="What is kept")).to_be_visible()
 
     page.get_by_label("Type their name to confirm").fill("Someone Else")
-    page.get_by_role("button", name="Erase").click()
+    page.get_by_role("button", name="Erase this person").click()
     expect(page.get_by_text("Type the person's name exactly as shown above.")).to_be_visible()
     check_page(page, name)
