@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
@@ -18,6 +19,7 @@ from shared_apps.backups.models import PersonErasure
 from shared_apps.backups.signals import agency_restored
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.actions import request_reply_add
+from tenant_apps.client_requests.models import ClientRequest
 from tenant_apps.erasure.actions import person_erase
 from tenant_apps.kit.roles import ClientRole
 from tenant_apps.notifications.models import Notification
@@ -91,6 +93,7 @@ def test_an_erased_client_is_named_nowhere_yet_their_work_and_the_log_stand(worl
         )
         assert Notification.objects.filter(recipient=approver).exists()
         assert where_named(email, name)
+        assert ClientRequest.objects.filter(search=SearchQuery(name, config="english")).exists()
 
     erased = api_post(
         world, "owner", f"/api/v1/people/{approver.pk}/erase", {"confirm_name": name.upper()}
@@ -101,6 +104,8 @@ def test_an_erased_client_is_named_nowhere_yet_their_work_and_the_log_stand(worl
 
     with tenant_context(world.acme):
         assert where_named(email, name) == []
+        # Nor in a search index: the request's words were indexed again.
+        assert not ClientRequest.objects.filter(search=SearchQuery(name, config="english"))
         approver.refresh_from_db()
         assert (approver.email, approver.full_name) == (
             f"erased-{approver.pk}@erased.invalid",

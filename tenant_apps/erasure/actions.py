@@ -5,6 +5,7 @@ person, and why the activity log still verifies", lists each category)."""
 import re
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import CASCADE, Q, TextField
@@ -15,6 +16,10 @@ from shared_apps.accounts.models import User, new_security_stamp
 from shared_apps.backups.models import PersonErasure
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.activity.models import ActivityEntry
+from tenant_apps.client_requests.actions import request_search_refresh
+from tenant_apps.client_requests.models import ClientRequest
+from tenant_apps.documents.actions import document_search_refresh
+from tenant_apps.documents.models import Document
 from tenant_apps.erasure.audit import ErasureAudit
 from tenant_apps.kit.roles import TeamRole
 from tenant_apps.people.actions import billing_owners_store
@@ -178,6 +183,24 @@ def _text_sweep(*, needles: list[str], tombstone: str) -> dict[str, int]:
     return changed
 
 
+def _holding_words(vector: str, needles: list[str]) -> Q:
+    """Rows whose search vector ``vector`` holds every word of one of the needles."""
+    found = Q(pk__in=[])
+    for needle in needles:
+        found |= Q(**{vector: SearchQuery(needle, config="english")})
+    return found
+
+
+def _search_indexes_refresh(needles: list[str]) -> None:
+    """Rebuild the search vectors that still hold the person's email or name (as words of
+    a request's or a document's text, swept by now), found through the vectors' own index."""
+    for client_request in ClientRequest.objects.filter(_holding_words("search", needles)):
+        request_search_refresh(client_request)
+    documents = Document.objects.filter(_holding_words("search_vector", needles))
+    for document_id in documents.values_list("pk", flat=True):
+        document_search_refresh(document_id)
+
+
 def _owned_rows_delete(user) -> None:
     """Delete what exists for the person alone: every row whose foreign key to them cascades
     (memberships, sessions, two-factor devices, magic links, notifications to them, their
@@ -228,6 +251,7 @@ def _erase(*, person, tombstone: str) -> None:
     person.last_login = None
     person.save()
     _text_sweep(needles=needles, tombstone=tombstone)
+    _search_indexes_refresh(needles)
     billing_owners_store()  # an erased owner's address leaves billing's list
 
 
