@@ -2,9 +2,11 @@
 billing, what others need stays naming the tombstone, the log and exported decision records
 still verify, the policy, and a restore of an older backup erasing them again."""
 
+import importlib
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
@@ -253,3 +255,23 @@ def test_the_log_refuses_every_change_but_an_erasure(world):
         )
     report = log_verifies(world)
     assert "intact" in report and "1 erased entry" in report
+
+
+def test_the_migration_rechains_an_old_log_so_that_it_verifies(world):
+    """Migration activity.0005 on a log in the old form (hashes over every field, no salt)."""
+    migration = importlib.import_module(
+        "tenant_apps.activity.migrations.0005_rechain_and_allow_only_erasure"
+    )
+    with tenant_context(world.acme), connection.cursor() as cursor:
+        # As the migration runs: before its new trigger exists.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE activity_activityentry DISABLE TRIGGER USER")
+        cursor.execute(
+            "UPDATE activity_activityentry SET personal_salt = NULL, personal_digest = '', "
+            "entry_hash = md5(id::text) || md5(action), prev_hash = md5(action) || md5(id::text)"
+        )
+        migration.rechain(django_apps, None)
+        cursor.execute("ALTER TABLE activity_activityentry ENABLE TRIGGER USER")
+        assert not ActivityEntry.objects.filter(personal_salt__isnull=True).exists()
+    report = log_verifies(world)
+    assert "intact" in report and "erased" not in report
