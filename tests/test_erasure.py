@@ -228,12 +228,27 @@ def test_a_restore_of_an_older_backup_erases_them_again(world):
         PersonErasure.objects.create(
             schema_name=world.acme.schema_name, user_id=person.pk, tombstone="Former client 99"
         )
+        # A sandbox copy names the schema it came from; the copy's own name has no records.
+        copied = client_member_create(
+            email="copied@northwind.example",
+            full_name="Carl Copied",
+            company=world.northwind,
+            role=ClientRole.VIEWER,
+            password_hash=None,
+            actor=user(world, "owner"),
+        ).user
+        PersonErasure.objects.create(
+            schema_name="agency_original", user_id=copied.pk, tombstone="Former client 98"
+        )
         agency_restored.send(sender=None, agency=world.acme)
         agency_restored.send(sender=None, agency=world.acme)  # idempotent
+        agency_restored.send(sender=None, agency=world.acme, source_schema="agency_original")
         person.refresh_from_db()
+        copied.refresh_from_db()
         assert person.full_name == "Former client 99" and not person.is_active
+        assert copied.full_name == "Former client 98"
         assert where_named("returning@northwind.example", "Rita Returning") == []
-        assert ActivityEntry.objects.filter(action="person.erased_again").count() == 1
+        assert ActivityEntry.objects.filter(action="person.erased_again").count() == 2
     assert "intact" in log_verifies(world)
 
 

@@ -291,10 +291,11 @@ def person_erase(*, person, actor, request=None) -> User:
         return person
 
 
-def erasure_reapply() -> list[int]:
-    """Erase again everyone recorded as erased from the current agency who is back (a backup
-    taken before their erasure was restored); idempotent. Returns their ids."""
-    recorded = PersonErasure.objects.filter(schema_name=connection.schema_name)
+def erasure_reapply(*, schema_name: str) -> list[int]:
+    """Erase again, in the current agency, everyone recorded as erased from ``schema_name``
+    (its own, or the one a sandbox copy came from) who is back: a backup taken before their
+    erasure was restored. Idempotent. Returns their ids."""
+    recorded = PersonErasure.objects.filter(schema_name=schema_name)
     again = []
     with transaction.atomic():
         for erasure in recorded.order_by("pk"):
