@@ -460,6 +460,9 @@ def test_sessions_that_ran_out_unseen_are_closed_in_both_logs(world):
         ("support_access:end", "POST", False),
         ("api-support-grants", "GET", True),
         ("api-webhook-ping", "POST", False),
+        ("erasure:confirm", "GET", False),  # what erasing would do may be looked at
+        ("erasure:confirm", "POST", True),
+        ("api-person-erase", "POST", True),
     ],
 )
 def test_what_a_support_session_may_not_do(name, method, refused):
