@@ -324,7 +324,8 @@ def dashboard_data(schema: str) -> dict:
         previous = ActivityEntry.objects.order_by("-id").values_list("entry_hash", flat=True)[0]
         for entry in entries:
             entry.prev_hash = previous
-            entry.entry_hash = previous = entry.compute_hash()
+            entry.seal()
+            previous = entry.entry_hash
         ActivityEntry.objects.bulk_create(entries, batch_size=5000)
         overdue = Invoice.objects.filter(status="overdue").count()
         entries_total = ActivityEntry.objects.count()

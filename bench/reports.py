@@ -372,7 +372,8 @@ def client_activity_insert(rand: random.Random, now, team, companies) -> dict:
             company=company,
             prev_hash=previous,
         )
-        entry.entry_hash = previous = entry.compute_hash()
+        entry.seal()
+        previous = entry.entry_hash
         entries.append(entry)
     ActivityEntry.objects.bulk_create(entries, batch_size=5000)
     decided_entries = iter(entry for entry in entries if entry.action == "approval.decided")

@@ -4,7 +4,7 @@ Run by run.py against the bench database: ``python -m bench.seed_requests N``. T
 team, the client companies and their people are made by the real actions; the
 requests, their timelines and pauses are bulk-inserted, each one's lifecycle drawn
 at random (seeded) and cut off at now, so old requests are closed and recent ones
-open. The search vectors are then filled by one UPDATE (the one _search_refresh runs
+open. The search vectors are then filled by one UPDATE (the one request_search_refresh runs
 per request, checked against it on a sample), and the SLA columns are computed by
 the app's own sla_fields and written in batches.
 
@@ -35,7 +35,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from shared_apps.signup.actions import agency_signup
-from tenant_apps.client_requests.actions import _search_refresh
+from tenant_apps.client_requests.actions import request_search_refresh
 from tenant_apps.client_requests.models import (
     OPEN_STATUSES,
     ClientRequest,
@@ -303,7 +303,7 @@ def insert(drafts: list[Draft]) -> None:
 
 
 def search_vectors_fill() -> None:
-    """actions._search_refresh's UPDATE for every request at once."""
+    """actions.request_search_refresh's UPDATE for every request at once."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -325,10 +325,10 @@ def search_vectors_fill() -> None:
     sample = list(ClientRequest.objects.filter(events__kind=EventKind.REPLY).distinct()[:20])
     filled = {row.pk: row.search for row in sample}
     for row in sample:
-        _search_refresh(row)
+        request_search_refresh(row)
     refreshed = dict(ClientRequest.objects.filter(pk__in=filled).values_list("pk", "search"))
     if refreshed != filled:
-        raise SystemExit("the bulk search vectors differ from actions._search_refresh's")
+        raise SystemExit("the bulk search vectors differ from actions.request_search_refresh's")
 
 
 def sla_columns_fill(now) -> None:

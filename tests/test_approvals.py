@@ -447,6 +447,7 @@ def test_a_record_whose_hashes_were_recomputed_is_not_in_the_log(world, acme, tm
         prev_hash=proof["prev_hash"],
         **{name: proof[name] for name in HASHED_FIELDS},
     )
+    proof["personal_digest"] = forged.personal_digest = forged.compute_personal_digest()
     proof["entry_hash"] = forged.compute_hash()
     with pytest.raises(CommandError) as failure:
         verify_record(record, tmp_path)

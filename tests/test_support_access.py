@@ -465,6 +465,9 @@ def test_sessions_that_ran_out_unseen_are_closed_in_both_logs(world):
         ("data_export:request", "POST", True),
         ("data_export:download", "GET", True),
         ("api-data-exports", "POST", True),
+        ("erasure:confirm", "GET", False),  # what erasing would do may be looked at
+        ("erasure:confirm", "POST", True),
+        ("api-person-erase", "POST", True),
     ],
 )
 def test_what_a_support_session_may_not_do(name, method, refused):

@@ -44,6 +44,6 @@ def activity_record(*, action, actor=None, target=None, changes=None, request=No
             company_id=_company_id(target) or _company_id(actor),
             prev_hash=last_hash or GENESIS_HASH,
         )
-        entry.entry_hash = entry.compute_hash()
+        entry.seal()
         entry.save()
         return entry

@@ -1,17 +1,18 @@
-import hashlib
-import json
-
 from django.conf import settings
 from django.db import models
 
+from tenant_apps.activity import hashing
 from tenant_apps.activity.descriptions import change_lines, describe
 
 
 class ActivityEntry(models.Model):
     """One line of an agency's append-only, hash-chained activity log.
 
-    ``entry_hash`` covers this entry's content and ``prev_hash``, so changing
-    or deleting any entry breaks every link after it (see verify_activity_log).
+    ``entry_hash`` covers this entry's references, ``personal_digest`` (a salted commitment to
+    its personal fields) and ``prev_hash``, so changing or deleting any entry breaks every
+    link after it (see verify_activity_log). Erasing a person sets ``personal_salt`` to NULL
+    and rewrites the personal fields of the entries naming them, the one UPDATE the table's
+    trigger lets through (see hashing.py and migration 0005).
     """
 
     occurred_at = models.DateTimeField(db_index=True)
@@ -41,6 +42,10 @@ class ActivityEntry(models.Model):
         related_name="+",
         db_index=False,  # (company, id) in Meta
     )
+    # NULL once a person named by the entry was erased: its personal fields are no longer
+    # what personal_digest commits to, and verification reports the entry as erased.
+    personal_salt = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001 -- NULL marks an erased entry; the trigger tests it
+    personal_digest = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
@@ -66,22 +71,31 @@ class ActivityEntry(models.Model):
     def change_lines(self) -> list[str]:
         return change_lines(self.action, self.changes)
 
+    @property
+    def is_erased(self) -> bool:
+        return self.personal_salt is None
+
+    def personal_fields(self) -> dict:
+        return {name: getattr(self, name) for name in hashing.PERSONAL_FIELDS}
+
+    def compute_personal_digest(self) -> str:
+        return hashing.personal_digest(self.personal_salt, self.personal_fields())
+
     def compute_hash(self) -> str:
-        content = {
-            "occurred_at": self.occurred_at.isoformat(),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_label": self.object_label,
-            "changes": self.changes,
-            "ip_address": self.ip_address,
-            "user_agent": self.user_agent,
-            "prev_hash": self.prev_hash,
-        }
-        # Left out when empty so entries written before the field existed still verify.
-        if self.company_id is not None:
-            content["company_id"] = self.company_id
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        references = {name: getattr(self, name) for name in hashing.REFERENCE_FIELDS}
+        references["occurred_at"] = self.occurred_at.isoformat()
+        return hashing.chain_hash(
+            references, personal_digest=self.personal_digest, prev_hash=self.prev_hash
+        )
+
+    def seal(self) -> None:
+        """Salt and commit to the personal fields, then hash the entry (``prev_hash`` set)."""
+        self.personal_salt = hashing.new_salt()
+        self.personal_digest = self.compute_personal_digest()
+        self.entry_hash = self.compute_hash()
+
+    def verifies(self) -> bool:
+        """Its hash matches its content; an erased entry's personal fields are not checked."""
+        if not self.is_erased and self.compute_personal_digest() != self.personal_digest:
+            return False
+        return self.compute_hash() == self.entry_hash

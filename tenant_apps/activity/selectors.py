@@ -68,10 +68,15 @@ def activity_first_broken_link() -> ActivityEntry | None:
     """The first entry whose content or chain link does not verify, oldest first."""
     expected_prev = GENESIS_HASH
     for entry in ActivityEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != expected_prev or entry.compute_hash() != entry.entry_hash:
+        if entry.prev_hash != expected_prev or not entry.verifies():
             return entry
         expected_prev = entry.entry_hash
     return None
+
+
+def activity_erased_count() -> int:
+    """Entries whose personal fields were erased: their references still verify."""
+    return ActivityEntry.objects.filter(personal_salt__isnull=True).count()
 
 
 def activity_head() -> ActivityEntry | None:

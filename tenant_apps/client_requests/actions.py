@@ -42,7 +42,7 @@ def _event(request, *, kind, actor, body="", is_internal=False, change=None, sto
     return event
 
 
-def _search_refresh(request: ClientRequest) -> None:
+def request_search_refresh(request: ClientRequest) -> None:
     # Title and details weigh most; client-visible replies count too, internal notes never.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -100,7 +100,7 @@ def request_submit(
         _event(
             client_request, kind=EventKind.CREATED, actor=actor, body=details, stored_files=stored
         )
-        _search_refresh(client_request)
+        request_search_refresh(client_request)
         sla_refresh(client_request)
         activity_record(
             action=RequestAudit.REQUEST_SUBMITTED,
@@ -219,7 +219,7 @@ def request_reply_add(*, client_request: ClientRequest, body, actor, files=(), r
         else:
             _touch(client_request)
             sla_refresh(client_request)
-        _search_refresh(client_request)
+        request_search_refresh(client_request)
         activity_record(
             action=RequestAudit.REQUEST_REPLIED,
             actor=actor,

@@ -54,7 +54,9 @@ class ActivityApi(ListAPIView):
         id = serializers.IntegerField()
         occurred_at = serializers.DateTimeField()
         actor = serializers.IntegerField(source="actor_id", allow_null=True)
-        actor_label = serializers.CharField(help_text="The actor's email when it happened.")
+        actor_label = serializers.CharField(
+            help_text="The actor's email when it happened; their tombstone once erased."
+        )
         action = serializers.CharField()
         summary = serializers.SerializerMethodField(
             help_text="The entry in plain words, with who did it, as the log's pages say it "

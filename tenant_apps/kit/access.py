@@ -144,6 +144,19 @@ def _revoke_invitation(actor, invitation) -> bool:
     return _manages_people_of(actor, invitation.company_id)
 
 
+def _erase_person(actor, person) -> bool:
+    """``person``: the User, their memberships loaded. Owners erase anyone of the agency,
+    client admins the people of their own company; nobody erases themselves (an owner does)."""
+    if actor.user is None or person.pk == actor.user.pk:
+        return False
+    if actor.has_team_role(TeamRole.OWNER):
+        return True
+    if not actor.has_client_role(ClientRole.ADMIN):
+        return False
+    member = getattr(person, "client_member", None)
+    return member is not None and member.company_id == actor.client.company_id
+
+
 CLIENT_CONTRIBUTORS = (ClientRole.ADMIN, ClientRole.APPROVER, ClientRole.FINANCE)
 
 
@@ -262,6 +275,7 @@ RULES: dict[str, Callable] = {
         actor.has_team_role(*OWNER_OR_ADMIN) or actor.has_client_role(ClientRole.ADMIN)
     ),
     "invitations.revoke": _revoke_invitation,  # obj: the Invitation
+    "person.erase": _erase_person,  # obj: the User
     "activity.view_all": _owner_or_admin,
     "requests.submit": _submit_request,  # obj: the ClientCompany, or None
     "request.view": lambda actor, obj: actor.sees_company(obj.company_id),

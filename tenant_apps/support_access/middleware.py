@@ -49,7 +49,7 @@ REFUSED = {
 }
 # Read-only in a support session: the person's own account and security pages, the
 # agency's sign-in rules, billing and payment settings, support access itself.
-READ_ONLY_NAMESPACES = {"security", "billing", "payments", "support_access"}
+READ_ONLY_NAMESPACES = {"security", "billing", "payments", "support_access", "erasure"}
 READ_ONLY = {
     "api-account-session",
     "api-account-sessions",
@@ -65,6 +65,8 @@ READ_ONLY = {
     "people:client_role",
     "api-invitations",
     "api-team",
+    # Erasing a person cannot be undone: the agency's own people do it.
+    "api-person-erase",
     "webhooks:list",
     "webhooks:detail",
     "webhooks:rotate",
@@ -90,8 +92,8 @@ ALLOWED = {"support_access:end"}
 ENDED_MESSAGE = "The support session has ended: {how}."
 REFUSED_MESSAGE = (
     "Not during a support session: passwords, two-factor authentication, billing, payments, "
-    "approval decisions, exports of a person's own data, invitations and roles, webhook and "
-    "domain settings, and support access stay with the agency's own people."
+    "approval decisions, exports of a person's own data, erasing people, invitations and roles, "
+    "webhook and domain settings, and support access stay with the agency's own people."
 )
 
 

@@ -4,6 +4,7 @@ from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.proofs import proof_problem, record_read
 from tenant_apps.activity.selectors import (
+    activity_erased_count,
     activity_first_broken_link,
     activity_head,
     activity_holds,
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         "Check every agency's activity hash chain and report the first broken link. "
         "The chain alone cannot show that its newest entries were deleted, nor that someone "
         "recomputed every hash after an edit: keep the head hash this prints somewhere outside "
-        "the database and pass it back with --anchor to catch both."
+        "the database and pass it back with --anchor to catch both. Entries whose personal "
+        "fields were erased (a person was erased) verify by their references and are counted."
     )
 
     def add_arguments(self, parser):
@@ -57,6 +59,7 @@ class Command(BaseCommand):
                 broken = activity_first_broken_link()
                 lost_anchor = broken is None and anchor is not None and not activity_holds(anchor)
                 head = activity_head()
+                erased = activity_erased_count()
                 problems = [problem for proof in proofs if (problem := proof_problem(proof))]
             for problem in problems:
                 self.stdout.write(f"{agency.schema_name}: record {problem}")
@@ -80,6 +83,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{agency.schema_name}: intact; head entry {head.pk} {head.entry_hash}"
                 )
+                if erased:
+                    self.stdout.write(
+                        f"{agency.schema_name}: {erased} erased "
+                        f"{ngettext('entry', 'entries', erased)} (a person they named was erased: "
+                        "their references verify, their personal fields are not vouched for)"
+                    )
                 if proofs and not problems:
                     self.stdout.write(
                         f"{agency.schema_name}: the record's {len(proofs)} entries are unaltered "
