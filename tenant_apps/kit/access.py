@@ -369,6 +369,9 @@ RULES: dict[str, Callable] = {
     # Let platform support sign in as the agency's people for a while, revoke it, and read
     # every support session: the owner's consent alone.
     "support_access.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    # --- data ownership ---
+    # Ask for, and download, the agency's full export (every record and file): owners only.
+    "agency_archive.export": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
 }
 
 
