@@ -14,7 +14,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from tenant_apps.activity.models import ActivityEntry
-from tenant_apps.agency_archive.actions import agency_export_build, agency_exports_expire
+from tenant_apps.agency_archive.actions import (
+    agency_export_build,
+    agency_exports_expire,
+    agency_exports_lost,
+)
 from tenant_apps.agency_archive.models import AgencyExport, ExportState
 from tenant_apps.agency_archive.secrets import EXPORT_SECRETS
 from tenant_apps.agency_archive.tasks import agency_export_build as build_task
@@ -100,6 +104,11 @@ def test_the_api_asks_lists_and_downloads_for_owners_only(world):
     assert asked.status_code == 202
     assert asked.json()["state"] == "preparing" and asked.json()["download"] is None
     with tenant_context(world.acme):
+        # The daily sweep queues a build again only once its task looks lost.
+        assert agency_exports_lost() == []
+        an_hour_ago = timezone.now() - timedelta(hours=1, seconds=1)
+        AgencyExport.objects.update(requested_at=an_hour_ago)
+        assert agency_exports_lost() == [asked.json()["id"]]
         agency_export_build(export_id=asked.json()["id"])
     connection.set_schema_to_public()
 

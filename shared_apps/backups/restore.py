@@ -115,8 +115,13 @@ def archive_open(path) -> Archive:
     except (ValueError, zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise Refused(f"{path}'s {MANIFEST} cannot be read: {error}.") from None
     _check_format(manifest)
-    _check_parts(archive, manifest)
-    _check_migrations(manifest["migrations"])
+    try:
+        _check_parts(archive, manifest)
+        _check_migrations(manifest["migrations"])
+        if not isinstance(manifest["sequences"], dict):
+            raise TypeError("sequences")
+    except (KeyError, TypeError, AttributeError) as error:
+        raise Refused(f"{path}'s {MANIFEST} is malformed ({error!r} is wrong).") from None
     return Archive(path=path, zip=archive, manifest=manifest)
 
 

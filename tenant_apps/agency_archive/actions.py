@@ -125,6 +125,14 @@ def agency_export_download(*, export: AgencyExport, actor, request=None) -> Stor
     return export.file
 
 
+def agency_exports_lost() -> list[int]:
+    """Exports still being prepared an hour after they were asked for: their task was lost
+    (a broker outage, a worker killed)."""
+    stale = timezone.now() - timedelta(hours=1)
+    preparing = AgencyExport.objects.filter(state=ExportState.PREPARING, requested_at__lt=stale)
+    return list(preparing.values_list("pk", flat=True))
+
+
 def agency_exports_expire() -> int:
     """Remove the archives of exports past their time; returns how many."""
     expired = AgencyExport.objects.filter(expires_at__lte=timezone.now()).exclude(file=None)
