@@ -336,6 +336,10 @@ def test_bad_archives_and_taken_names_are_refused_and_nothing_is_written(
             rewritten(archive, tmp_path / "export.zip", manifest=lambda m: m.update(kind="export")),
             "an owner's export",
         ),
+        "malformed": (
+            rewritten(archive, tmp_path / "malformed.zip", manifest=lambda m: m.pop("sequences")),
+            "manifest.json is malformed",
+        ),
         "taken": (archive, f"The subdomain {SUBDOMAIN} is taken"),
     }
     (tmp_path / "cut.zip").write_bytes(data[: len(data) // 2])

@@ -69,6 +69,7 @@ def test_the_owner_sees_every_group_and_setting(world):
             "weekly_report",
             "security",
             "support_access",
+            "agency_export",
         ],
         "yours": ["account"],
     }
@@ -118,6 +119,7 @@ def test_a_client_sees_their_portal_their_company_and_shortcuts(world):
         ("security:two_factor", ["account"]),
         ("security:settings", ["security"]),
         ("support_access:settings", ["support_access"]),
+        ("agency_archive:download", ["agency_export"]),
         ("notifications:list", []),
         ("", []),
     ],

@@ -41,12 +41,13 @@ class Command(BaseCommand):
             target = target_check(archive, subdomain=subdomain)
         except Refused as refused:
             raise CommandError(f"Refused, nothing was written: {refused}") from None
+        except DatabaseError as error:
+            raise CommandError(f"The database cannot be read: {_first_line(error)}") from None
         try:
             agency = archive_restore(archive, target)
-        except (Refused, DatabaseError, OSError, ValueError, KeyError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        except Exception as error:  # whatever it was, one line: it was all undone
             raise CommandError(
-                f"The restore failed and was undone, nothing was kept: {reason}"
+                f"The restore failed and was undone, nothing was kept: {_first_line(error)}"
             ) from error
         finally:
             archive.zip.close()
@@ -73,3 +74,8 @@ class Command(BaseCommand):
             last = said[-1] if said else f"exit status {finished.returncode}"
             raise CommandError(f"In the other database: {last.removeprefix('CommandError: ')}")
         self.stdout.write(finished.stdout.strip())
+
+
+def _first_line(error: Exception) -> str:
+    said = str(error).strip()
+    return said.splitlines()[0] if said else type(error).__name__
