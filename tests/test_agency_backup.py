@@ -199,9 +199,21 @@ def test_the_agency_round_trips_into_a_fresh_database_with_no_difference(
     assert f"{SCHEMA}: intact" in verified.stdout
 
 
+def scheduled_for_deletion(part: bytes) -> bytes:
+    agency = json.loads(part)
+    agency.update(deletion_requested_at=agency["created_at"], deletion_due_at=agency["created_at"])
+    return json.dumps(agency).encode() + b"\n"
+
+
 def test_a_sandbox_copy_works_on_its_own_host_and_leaves_the_original_untouched(
-    db, seeded, archive, settings
+    db, seeded, archive, settings, tmp_path
 ):
+    # Taken while a deletion was scheduled: the copy is not deleted again.
+    archive = rewritten(
+        archive,
+        tmp_path / "scheduled.zip",
+        parts={"public/tenants_agency.jsonl": scheduled_for_deletion},
+    )
     root = Path(settings.FILE_STORAGE_ROOT)
     with connection.cursor() as cursor:
         before = schema_digest(cursor, SCHEMA), public_digest(cursor, SCHEMA)
@@ -212,6 +224,7 @@ def test_a_sandbox_copy_works_on_its_own_host_and_leaves_the_original_untouched(
         )
         sandbox = Agency.objects.get(subdomain="archived-sandbox")
         assert sandbox.schema_name == "agency_archived_sandbox"
+        assert sandbox.deletion_due_at is None and sandbox.deletion_requested_at is None
         with connection.cursor() as cursor:
             assert (schema_digest(cursor, SCHEMA), public_digest(cursor, SCHEMA)) == before
         assert files_digest(root, SCHEMA) == files_before

@@ -336,6 +336,10 @@ def _public_rows_restore(archive: Archive, target: Target) -> Agency:
             row.update(SANDBOX_BLANKS.get(model, {}) if target.sandbox else {})
             if model is Agency:
                 row.update(schema_name=target.schema_name, subdomain=target.subdomain)
+                # A restore brings the agency back: a deletion it was waiting for (taken during
+                # the grace period) would remove it again within the hour.
+                row.update(deletion_requested_at=None, deletion_due_at=None)
+                row.update(deletion_requested_by="")
             if model is PersonErasure:
                 row["schema_name"] = target.schema_name
         if pk.is_relation:
