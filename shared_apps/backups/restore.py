@@ -109,6 +109,14 @@ def archive_open(path) -> Archive:
             f"{path} is not a complete archive (damaged or cut short): {error}."
         ) from None
     try:
+        return Archive(path=path, zip=archive, manifest=_checked_manifest(archive, path))
+    except Refused:
+        archive.close()
+        raise
+
+
+def _checked_manifest(archive: zipfile.ZipFile, path: Path) -> dict:
+    try:
         manifest = json.loads(archive.read(MANIFEST))
     except KeyError:
         raise Refused(f"{path} holds no {MANIFEST}: it is not an agency archive.") from None
@@ -122,7 +130,7 @@ def archive_open(path) -> Archive:
             raise TypeError("sequences")
     except (KeyError, TypeError, AttributeError) as error:
         raise Refused(f"{path}'s {MANIFEST} is malformed ({error!r} is wrong).") from None
-    return Archive(path=path, zip=archive, manifest=manifest)
+    return manifest
 
 
 def _check_format(manifest) -> None:

@@ -38,19 +38,21 @@ class Command(BaseCommand):
             return
         try:
             archive = archive_open(file)
-            target = target_check(archive, subdomain=subdomain)
         except Refused as refused:
             raise CommandError(f"Refused, nothing was written: {refused}") from None
-        except DatabaseError as error:
-            raise CommandError(f"The database cannot be read: {_first_line(error)}") from None
-        try:
-            agency = archive_restore(archive, target)
-        except Exception as error:  # whatever it was, one line: it was all undone
-            raise CommandError(
-                f"The restore failed and was undone, nothing was kept: {_first_line(error)}"
-            ) from error
-        finally:
-            archive.zip.close()
+        with archive.zip:
+            try:
+                target = target_check(archive, subdomain=subdomain)
+            except Refused as refused:
+                raise CommandError(f"Refused, nothing was written: {refused}") from None
+            except DatabaseError as error:
+                raise CommandError(f"The database cannot be read: {_first_line(error)}") from None
+            try:
+                agency = archive_restore(archive, target)
+            except Exception as error:  # whatever it was, one line: it was all undone
+                raise CommandError(
+                    f"The restore failed and was undone, nothing was kept: {_first_line(error)}"
+                ) from error
         kind = "a sandbox copy" if target.sandbox else "the agency"
         self.stdout.write(
             f"Restored {kind} {agency.subdomain} ({agency.schema_name}) from {file}: "
