@@ -392,7 +392,9 @@ def _schema_create(agency: Agency) -> None:
         agency.create_schema(check_if_exists=False, verbosity=0)
         return
     schema_rename(spare, agency.schema_name, save=False)
-    Agency.objects.filter(pk=spare.pk).delete()  # the row only: its schema is the agency's now
+    # The row only: django-tenants' post_delete drops the schema its row names, and no schema
+    # has that name any more (renamed above, and the row keeps the old name).
+    Agency.objects.filter(pk=spare.pk).delete()
     enqueue_on_commit("tenants.tasks.fill_schema_pool")
 
 
