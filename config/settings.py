@@ -630,6 +630,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenant_apps.weekly_report.tasks.weekly_reports",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Owners' full exports: expired ones' files removed, builds whose task was lost queued
+    # again, per agency.
+    "agency-exports-sweep": {
+        "task": "tenant_apps.agency_archive.tasks.agency_exports_sweep",
+        "schedule": crontab(minute=35, hour=3),
+    },
 }
 
 LOGGING = {

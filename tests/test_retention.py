@@ -186,13 +186,14 @@ def test_a_run_costs_the_same_queries_for_few_or_many_old_versions(world):
 
         old_versions(1)
         one = queries_of_a_run()
-        # The settings; the run's savepoint. A batch (15): lock its ids, read their files;
+        # The settings; the run's savepoint. A batch (17): lock its ids, read their files;
         # Django's delete reads the versions and what protects them (current versions,
         # approvals) and deletes them; the files' keys with their previews; Django's delete
         # reads the files, their previews and what protects them (request attachments,
-        # versions, invoices, credit notes, message attachments) and deletes them. The next,
-        # empty batch. The log entry (savepoint, lock, last hash, insert, release); release.
-        assert one == 1 + 1 + 15 + 1 + 5 + 1
+        # versions, invoices, credit notes, message attachments), unlinks them from person and
+        # agency exports (2) and deletes them. The next, empty batch. The log entry (savepoint,
+        # lock, last hash, insert, release); release.
+        assert one == 1 + 1 + 17 + 1 + 5 + 1
         old_versions(5)
         assert queries_of_a_run() == one
 

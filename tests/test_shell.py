@@ -70,6 +70,7 @@ def test_the_owner_sees_every_group_and_setting(world):
             "security",
             "retention",
             "support_access",
+            "agency_export",
         ],
         "yours": ["account"],
     }
@@ -121,6 +122,7 @@ def test_a_client_sees_their_portal_their_company_and_shortcuts(world):
         ("support_access:settings", ["support_access"]),
         ("retention:settings", ["retention"]),
         ("billing:close", ["billing"]),
+        ("agency_archive:download", ["agency_export"]),
         ("notifications:list", []),
         ("", []),
     ],

@@ -7,8 +7,7 @@ from tenant_apps.erasure.actions import erasure_reapply
 
 
 @receiver(agency_restored, dispatch_uid="erasure.reapply_after_restore")
-def erase_again_after_restore(sender, *, agency, source_schema=None, **kwargs):
+def erase_again_after_restore(sender, *, agency, **kwargs):
     """Sent inside the restore's transaction with the agency's schema active. A sandbox copy
-    restored under another schema names the schema it was backed up from as ``source_schema``:
-    the erasures recorded for that one apply to the copy too."""
-    erasure_reapply(schema_name=source_schema or agency.schema_name)
+    has the original's erasure records under its own schema name (agency_restore copies them)."""
+    erasure_reapply(schema_name=agency.schema_name)

@@ -388,6 +388,8 @@ RULES: dict[str, Callable] = {
     # --- data ownership ---
     # Ask for, and download, an archive of one's own data: the team and client people.
     "own_data.export": lambda actor, obj=None: actor.is_team or actor.is_client,
+    # Ask for, and download, the agency's full export (every record and file): owners only.
+    "agency_archive.export": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
 }
 
 

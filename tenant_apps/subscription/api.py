@@ -4,6 +4,7 @@ Customer Portal. The owner's alone, like the page."""
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -23,7 +24,6 @@ from tenant_apps.subscription import actions
 from tenant_apps.subscription.forms import confirmed_subdomain
 from tenant_apps.subscription.selectors import usage_of
 from tenant_apps.subscription.views import (
-    AGENCY_EXPORT_PATH,
     STRIPE_UNREACHABLE,
     billing_page_url,
     checkout_return_urls,
@@ -185,7 +185,7 @@ class ClosureApi(APIView):
             "deletion_due_at": agency.deletion_due_at,
             "requested_by": agency.deletion_requested_by,
             "grace_days": settings.AGENCY_DELETION_GRACE_DAYS,
-            "export_url": request.build_absolute_uri(AGENCY_EXPORT_PATH),
+            "export_url": request.build_absolute_uri(reverse("agency_archive:export")),
         }
         return Response(self.Output(data).data, status=status_code)
 

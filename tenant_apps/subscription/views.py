@@ -20,8 +20,6 @@ from tenant_apps.subscription import actions
 from tenant_apps.subscription.forms import CheckoutForm, CloseForm
 from tenant_apps.subscription.selectors import usage_of
 
-# The agency's full export (tenant_apps.agency_archive), offered before closing.
-AGENCY_EXPORT_PATH = "/settings/export/"
 STRIPE_UNREACHABLE = "Stripe could not be reached just now. Nothing was changed; try again."
 
 
@@ -195,7 +193,7 @@ def close(request):
             return redirect("billing:close")
     context = {
         "form": form,
-        "export_path": AGENCY_EXPORT_PATH,
+        "export_path": reverse("agency_archive:export"),
         "grace_days": settings.AGENCY_DELETION_GRACE_DAYS,
     }
     return render(request, "subscription/close.html", context)

@@ -197,6 +197,13 @@ SETTINGS = (
         ("support_access:",),
         _may("support_access.manage"),
     ),
+    _Entry(
+        "agency_export",
+        _named("Export everything"),
+        _url("agency_archive:export"),
+        ("agency_archive:",),
+        _may("agency_archive.export"),
+    ),
 )
 # A client's own company page and activity, then everyone's account.
 YOURS = (
