@@ -22,7 +22,13 @@ from shared_apps.backups.signals import agency_restored
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.actions import request_reply_add
 from tenant_apps.client_requests.models import ClientRequest
-from tenant_apps.erasure.actions import person_erase
+from tenant_apps.data_export.actions import person_export_request
+from tenant_apps.data_export.models import PersonExport
+from tenant_apps.data_export.tasks import person_export_build
+from tenant_apps.documents.actions import document_upload
+from tenant_apps.erasure.actions import person_erase, tombstone_for
+from tenant_apps.files.models import StoredFile
+from tenant_apps.files.storage import file_storage
 from tenant_apps.kit.roles import ClientRole
 from tenant_apps.notifications.models import Notification
 from tenant_apps.people.actions import client_member_create, invitation_create
@@ -32,7 +38,7 @@ from tests.conftest import PASSWORD, signed_in_client
 from tests.people_support import api_client, api_post
 from tests.routes_approvals import ask, decide, user
 from tests.routes_messaging import post_message
-from tests.routes_requests import submit_request
+from tests.routes_requests import submit_request, text_file
 from tests.security_support import obtain, password_sign_in
 from tests.test_approvals import exported, verify_record
 from tests.test_billing_owner_emails import ADMIN, OWNER, promote_admin, stored
@@ -289,3 +295,32 @@ def test_the_migration_rechains_an_old_log_so_that_it_verifies(world):
         assert not ActivityEntry.objects.filter(personal_salt__isnull=True).exists()
     report = log_verifies(world)
     assert "intact" in report and "erased" not in report
+
+
+def test_their_own_data_exports_go_with_them(world, django_capture_on_commit_callbacks):
+    viewer = user(world, "viewer")
+    with tenant_context(world.acme):
+        export = person_export_request(person=viewer, actor=viewer)
+        assert person_export_build(export.pk) is True
+        key = StoredFile.objects.get(pk=PersonExport.objects.get(pk=export.pk).archive_id).key
+        with django_capture_on_commit_callbacks(execute=True):
+            person_erase(person=viewer, actor=user(world, "owner"))
+        assert not PersonExport.objects.filter(person=viewer).exists()
+        assert not StoredFile.objects.filter(key=key).exists()
+        assert key not in {listed for listed, _ in file_storage().listing(connection.schema_name)}
+
+
+def test_a_tombstone_that_would_duplicate_a_name_is_refused_and_nothing_changes(world):
+    viewer = user(world, "viewer")
+    owner = user(world, "owner")
+    with tenant_context(world.acme):
+        tombstone = tombstone_for(viewer)
+        for name in (f"Notes for {viewer.full_name}", f"Notes for {tombstone}"):
+            document_upload(company=world.northwind, upload=text_file(), actor=owner, name=name)
+        entries = ActivityEntry.objects.count()
+        with pytest.raises(ValidationError) as refused:
+            person_erase(person=viewer, actor=owner)
+        assert "Rename that item, then erase again" in str(refused.value)
+        assert User.objects.get(pk=viewer.pk).is_active
+        assert ActivityEntry.objects.count() == entries
+    assert not PersonErasure.objects.filter(user_id=viewer.pk).exists()

@@ -7,7 +7,7 @@ import re
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CASCADE, Q, TextField
 from django.db.models.functions import Cast
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -18,9 +18,11 @@ from tenant_apps.activity.actions import activity_record
 from tenant_apps.activity.models import ActivityEntry
 from tenant_apps.client_requests.actions import request_search_refresh
 from tenant_apps.client_requests.models import ClientRequest
+from tenant_apps.data_export.models import PersonExport
 from tenant_apps.documents.actions import document_search_refresh
 from tenant_apps.documents.models import Document
 from tenant_apps.erasure.audit import ErasureAudit
+from tenant_apps.files.actions import stored_files_delete
 from tenant_apps.kit.roles import TeamRole
 from tenant_apps.people.actions import billing_owners_store
 from tenant_apps.people.models import Invitation, TeamMember
@@ -241,6 +243,13 @@ def _erase(*, person, tombstone: str) -> None:
     items |= {("people.invitation", str(pk)) for pk in invitations}
 
     _log_erase(user=person, items=items, needles=needles, tombstone=tombstone)
+    # Their own data exports are all about them: the archives go (bytes after commit), then
+    # the export rows with the rest of what cascades from them.
+    stored_files_delete(
+        file_ids=PersonExport.objects.filter(person=person, archive__isnull=False).values_list(
+            "archive_id", flat=True
+        )
+    )
     _owned_rows_delete(person)
     person.email = erased_email(person.pk)
     person.full_name = tombstone
@@ -274,7 +283,19 @@ def person_erase(*, person, actor, request=None) -> User:
         _refuse(person, actor)
         tombstone = tombstone_for(person)
         was = "client" if getattr(person, "client_member", None) is not None else "team"
-        _erase(person=person, tombstone=tombstone)
+        try:
+            with transaction.atomic():
+                _erase(person=person, tombstone=tombstone)
+        except IntegrityError as clash:
+            # Naming the tombstone in a text made it equal to a unique one (a document or
+            # folder called after the person, say): nothing is kept; the team renames it first.
+            raise ValidationError(
+                {
+                    "person": f"Replacing {person.full_name}'s name by {tombstone} would give "
+                    "two items the same name (a document or folder named after them, say). "
+                    "Rename that item, then erase again. Nothing was changed."
+                }
+            ) from clash
         PersonErasure.objects.update_or_create(
             schema_name=connection.schema_name,
             user_id=person.pk,
