@@ -4,9 +4,9 @@ Against the database in DATABASE_URL (and the file storage of this environment).
 subdomain: the demo agency, seeded first (``seed_demo``) if it is missing. The restore is a
 sandbox copy in the same database (``--as <subdomain>-bench-copy``), removed afterwards with
 its files. For the agency with 10,000 requests and 2,000 files: ``python -m
-bench.seed_requests 10000`` first (the agency ``bench-lists``), then ``python -m bench.backup
-bench-lists --files 2000``, which first stores files until it holds that many (64 KB of
-random bytes each, as the team owner's uploads).
+bench.seed_requests 10000`` (the agency ``bench-lists``), ``python -m bench.seed_files
+bench-lists 2000`` (documents, some with a second version), then ``python -m bench.backup
+bench-lists``.
 
 Prints JSON: seconds for each, the archive's bytes, and its tables, rows and files.
 """
@@ -24,49 +24,16 @@ import django
 django.setup()
 
 import argparse
-import hashlib
-import os
-import uuid
 
 from django.core.management import call_command
-from django.db import connection
-from django_tenants.utils import tenant_context
 
-from shared_apps.accounts.models import User
-from tenant_apps.files.models import StoredFile
 from tenant_apps.files.storage import file_storage
 from tenants.models import Agency
 
-FILE_BYTES = 64 * 1024
 
-
-def files_fill(agency, count: int) -> None:
-    """Store files in ``agency`` until it holds ``count``."""
-    with tenant_context(agency):
-        owner = User.objects.order_by("pk").first()
-        storage, rows = file_storage(), []
-        for _ in range(count - StoredFile.objects.count()):
-            data = os.urandom(FILE_BYTES)
-            key = f"{connection.schema_name}/bench/{uuid.uuid4().hex}"
-            storage.save(key, [data])
-            rows.append(
-                StoredFile(
-                    key=key,
-                    name=f"bench-{len(rows)}.bin",
-                    size=len(data),
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    content_type="application/octet-stream",
-                    uploaded_by=owner,
-                )
-            )
-        StoredFile.objects.bulk_create(rows, batch_size=500)
-
-
-def main(subdomain: str, files: int = 0) -> dict:
+def main(subdomain: str) -> dict:
     if not Agency.objects.filter(subdomain=subdomain).exists():
         call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
-    if files:
-        files_fill(Agency.objects.get(subdomain=subdomain), files)
     copy = f"{subdomain}-bench-copy"[:40]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{subdomain}.zip"
@@ -96,6 +63,5 @@ def main(subdomain: str, files: int = 0) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("subdomain", nargs="?", default="demo")
-    parser.add_argument("--files", type=int, default=0, help="Store files up to this many.")
     arguments = parser.parse_args()
-    print(json.dumps(main(arguments.subdomain, arguments.files), indent=1))
+    print(json.dumps(main(arguments.subdomain), indent=1))
