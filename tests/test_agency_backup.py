@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 import zipfile
-from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -45,9 +44,8 @@ SCHEMA = "agency_archived"
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker) -> Agency:
-    """The demo's history, its first client only, in an agency of its own (committed)."""
+    """The demo agency's history (seed_demo's), in an agency of its own (committed)."""
     spec = AGENCIES[0]
-    spec = replace(spec, clients=[replace(spec.clients[0], requests=4)])
     with django_db_blocker.unblock():
         spares = Agency.objects.spares().count()
         agency = agency_signup(
@@ -214,6 +212,12 @@ def test_a_sandbox_copy_works_on_its_own_host_and_leaves_the_original_untouched(
         tmp_path / "scheduled.zip",
         parts={"public/tenants_agency.jsonl": scheduled_for_deletion},
     )
+    # A client erased from the original since the backup was taken: erased again in the copy.
+    with tenant_context(seeded):
+        since = User.objects.filter(client_member__isnull=False).order_by("pk").first()
+    PersonErasure.objects.create(
+        schema_name=SCHEMA, user_id=since.pk, tombstone=f"Former client {since.pk}"
+    )
     root = Path(settings.FILE_STORAGE_ROOT)
     with connection.cursor() as cursor:
         before = schema_digest(cursor, SCHEMA), public_digest(cursor, SCHEMA)
@@ -243,6 +247,10 @@ def test_a_sandbox_copy_works_on_its_own_host_and_leaves_the_original_untouched(
             keys = list(StoredFile.objects.values_list("key", flat=True))
             owner = User.objects.get(email=AGENCIES[0].owner[1])
         assert keys and all(key.startswith(f"{sandbox.schema_name}/") for key in keys)
+        with tenant_context(sandbox):
+            erased = User.objects.get(pk=since.pk)
+            assert erased.full_name == f"Former client {since.pk}" and not erased.is_active
+            assert since.email not in erased.email
         out = StringIO()
         call_command("verify_activity_log", schema=sandbox.schema_name, stdout=out)
         assert "intact" in out.getvalue()

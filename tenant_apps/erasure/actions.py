@@ -314,8 +314,8 @@ def person_erase(*, person, actor, request=None) -> User:
 
 def erasure_reapply(*, schema_name: str) -> list[int]:
     """Erase again, in the current agency, everyone recorded as erased from ``schema_name``
-    (its own, or the one a sandbox copy came from) who is back: a backup taken before their
-    erasure was restored. Idempotent. Returns their ids."""
+    who is back: a backup taken before their erasure was restored (a sandbox copy has the
+    original's records under its own name). Idempotent. Returns their ids."""
     recorded = PersonErasure.objects.filter(schema_name=schema_name)
     again = []
     with transaction.atomic():
