@@ -3,8 +3,10 @@
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -106,7 +108,22 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "Set the SECRET_KEY environment variable" in result.stderr
 
 
+@contextmanager
+def pool_lock_held():
+    """The pool's lock, held by another connection. Taking it waits for a fill already
+    running (a worker's fill_schema_pool queued by an earlier test's commit) to finish, so
+    this test never drops spares that a fill is migrating (both would wait for ever)."""
+    from tenants.actions import POOL_LOCK_KEY
+
+    params = connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [POOL_LOCK_KEY])
+        yield
+
+
 def test_pool_fill_migrates_spares_that_are_real_schemas(db):
+    with pool_lock_held():
+        pass
     Agency.objects.spares().delete()
     assert schema_pool_fill(size=2) == 2
     assert schema_pool_fill(size=2) == 0  # already full: idempotent
@@ -117,14 +134,8 @@ def test_pool_fill_migrates_spares_that_are_real_schemas(db):
 
 
 def test_pool_fill_is_a_no_op_while_another_process_fills(db):
-    import psycopg
-
-    from tenants.actions import POOL_LOCK_KEY
-
-    Agency.objects.spares().delete()
-    params = connection.get_connection_params()
-    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [POOL_LOCK_KEY])
+    with pool_lock_held():
+        Agency.objects.spares().delete()
         assert schema_pool_fill(size=2) == 0
     assert not Agency.objects.spares().exists()
 

@@ -21,6 +21,7 @@ EXPORT_SECRETS = Secrets(
         "security_magiclink": ("secret_digest",),  # sign-in links
         "people_invitation": ("secret_digest",),  # invitation links
         "notifications_actionlink": ("secret_digest",),  # one-click links in emails
+        "data_export_personexport": ("token_digest",),  # people's own data export links
         "webhooks_endpoint": ("secret", "previous_secret"),  # webhook signing secrets
         "axes_accesslog": ("session_hash",),
     },

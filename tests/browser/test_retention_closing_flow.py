@@ -63,7 +63,8 @@ def test_an_owner_sets_retention_and_closes_the_agency_and_a_client_sees_the_dat
 
     owner.goto(live_url(HOST, "/billing/"))
     owner.get_by_role("link", name="Close the workspace…").click()
-    expect(owner.get_by_role("link", name="Export everything")).to_have_attribute(
+    content = owner.locator("#content")
+    expect(content.get_by_role("link", name="Export everything")).to_have_attribute(
         "href", "/settings/export/"
     )
     check_page(owner, "agency-close")
