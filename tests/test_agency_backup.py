@@ -25,6 +25,7 @@ from django.test import Client
 from django_tenants.utils import schema_exists, tenant_context
 
 from billing.models import Subscription
+from config.celery import app as celery_app
 from shared_apps.accounts.models import User
 from shared_apps.backups.archive import MANIFEST, agency_public_models
 from shared_apps.backups.files import agency_files
@@ -44,32 +45,43 @@ SCHEMA = "agency_archived"
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker) -> Agency:
-    """The demo agency's history (seed_demo's), in an agency of its own (committed)."""
+    """The demo agency's history (seed_demo's), in an agency of its own (committed). The
+    tasks its commits queue run here and now: a worker left running by an earlier test would
+    otherwise change the agency after it is backed up."""
     spec = AGENCIES[0]
-    with django_db_blocker.unblock():
-        spares = Agency.objects.spares().count()
-        agency = agency_signup(
-            name="Archived Agency",
-            subdomain=SUBDOMAIN,
-            owner_name=spec.owner[0],
-            owner_email=spec.owner[1],
-            owner_password=DEMO_PASSWORD,
-        ).agency
-        # What only the same-agency restore takes: a verified custom domain and Stripe ids.
-        Subscription.objects.filter(agency=agency).update(
-            stripe_customer_id="cus_archived", stripe_subscription_id="sub_archived"
-        )
-        CustomDomain.objects.create(
-            agency=agency, name="portal.archived.example", token="t", status=DomainStatus.VERIFIED
-        )
-        Domain.objects.create(domain="portal.archived.example", tenant=agency, is_primary=False)
-        PersonErasure.objects.create(schema_name=SCHEMA, user_id=999, tombstone="Former client 1")
-        with tenant_context(agency), transaction.atomic():
-            history_write(spec, User.objects.get(email=spec.owner[1]), make_password("x"))
-        connection.set_schema_to_public()
-        # The spare it claimed back in the pool: the restores below rename it (each test's
-        # rollback puts it back) instead of migrating a schema each.
-        schema_pool_fill(size=spares)
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_db_blocker.unblock():
+            spares = Agency.objects.spares().count()
+            agency = agency_signup(
+                name="Archived Agency",
+                subdomain=SUBDOMAIN,
+                owner_name=spec.owner[0],
+                owner_email=spec.owner[1],
+                owner_password=DEMO_PASSWORD,
+            ).agency
+            # What only the same-agency restore takes: a verified custom domain and Stripe ids.
+            Subscription.objects.filter(agency=agency).update(
+                stripe_customer_id="cus_archived", stripe_subscription_id="sub_archived"
+            )
+            CustomDomain.objects.create(
+                agency=agency,
+                name="portal.archived.example",
+                token="t",
+                status=DomainStatus.VERIFIED,
+            )
+            Domain.objects.create(domain="portal.archived.example", tenant=agency, is_primary=False)
+            PersonErasure.objects.create(
+                schema_name=SCHEMA, user_id=999, tombstone="Former client 1"
+            )
+            with tenant_context(agency), transaction.atomic():
+                history_write(spec, User.objects.get(email=spec.owner[1]), make_password("x"))
+            connection.set_schema_to_public()
+            # The spare it claimed back in the pool: the restores below rename it (each test's
+            # rollback puts it back) instead of migrating a schema each.
+            schema_pool_fill(size=spares)
+    finally:
+        celery_app.conf.task_always_eager = False
     yield agency
     with django_db_blocker.unblock():
         file_storage().delete_all(SCHEMA)
