@@ -73,6 +73,7 @@ def test_the_owner_closes_from_the_page_and_every_page_shows_the_date(world):
     client = signed_in_client(world.personas["viewer"]).get("/").content.decode()
     assert "This portal is closing on" in client and "download anything you want" in client
     assert "Keep the workspace" not in client and EXPORT_PATH not in client
+    assert 'href="/account/data/">take a copy of your own data' in client  # theirs alone
     # The owners' email says when, how to export and how to keep it.
     body = standing_email(agency, "deletion_scheduled").body
     assert f"acme.localhost{EXPORT_PATH}" in body.replace(f":{settings.PUBLIC_PORT}", "")
