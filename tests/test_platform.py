@@ -122,11 +122,18 @@ def pool_lock_held():
 
 
 def test_pool_fill_migrates_spares_that_are_real_schemas(db):
-    with pool_lock_held():
-        pass
-    Agency.objects.spares().delete()
-    assert schema_pool_fill(size=2) == 2
-    assert schema_pool_fill(size=2) == 0  # already full: idempotent
+    from tenants.actions import POOL_LOCK_KEY
+
+    with connection.cursor() as cursor:
+        # This session holds the pool's lock (it waits for a fill already running), so no
+        # other process fills meanwhile; schema_pool_fill takes it again, as locks nest.
+        cursor.execute("SELECT pg_advisory_lock(%s)", [POOL_LOCK_KEY])
+        try:
+            Agency.objects.spares().delete()
+            assert schema_pool_fill(size=2) == 2
+            assert schema_pool_fill(size=2) == 0  # already full: idempotent
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [POOL_LOCK_KEY])
     for spare in Agency.objects.spares():
         with tenant_context(spare):
             assert User.objects.count() == 0  # tables exist, empty
