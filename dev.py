@@ -37,6 +37,10 @@ VENV_BIN = VENV / "bin"
 VENV_PYTHON = VENV_BIN / "python"
 INSTALL_STAMP = VENV / ".dev-pyproject.sha256"
 CHROMIUM = "/usr/bin/chromium"  # tests/browser drive it
+# tests/test_deploy_manifests.py runs checkov from a venv of its own: it pins older boto3 and
+# packaging than the project does.
+CHECKOV_VENV = ROOT / ".venv-checkov"
+CHECKOV = "checkov==3.3.30"
 DEMO_URLS = """
 Client Portal is running:
   http://localhost:8000             landing page and agency signup
@@ -278,8 +282,22 @@ def ensure_chromium(path=CHROMIUM, *, may_install=None):
     )
 
 
+def ensure_checkov(venv=CHECKOV_VENV, requirement=CHECKOV):
+    """Make ``venv`` hold exactly ``requirement`` (its stamp file says which it holds)."""
+    stamp = venv / ".dev-requirement"
+    if stamp.exists() and stamp.read_text() == requirement:
+        return
+    print(f"dev.py: installing {requirement} into {venv.name}", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+    if subprocess.run([*pip, "-q", requirement], check=False).returncode:
+        fail(f"`pip install {requirement}` into {venv} failed; see above.")
+    stamp.write_text(requirement)
+
+
 def test(cleanup, env, args):
     ensure_chromium()
+    ensure_checkov()
     scratch = Path(tempfile.mkdtemp(prefix="portal-test-"))
     cleanup.callback(shutil.rmtree, scratch, ignore_errors=True)
     start_services(cleanup, env, scratch)
