@@ -83,7 +83,8 @@ def _answers(port: int) -> bool:
 
 
 def test_ready_is_503_naming_the_database_when_it_is_unreachable(tmp_path):
-    """A real gunicorn whose DATABASE_URL names a closed port: it stays live, not ready."""
+    """A real gunicorn with production settings (DEBUG off: a strict ALLOWED_HOSTS and the
+    HTTPS redirect) whose DATABASE_URL names a closed port: on an IP Host it is live, not ready."""
     port = _free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"]
     with app_process(
@@ -93,6 +94,10 @@ def test_ready_is_503_naming_the_database_when_it_is_unreachable(tmp_path):
         BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",
         DATABASE_URL=f"postgresql://postgres@127.0.0.1:{_free_port()}/portal",
+        DEBUG="false",
+        SECRET_KEY="test-only",
+        ANYMAIL_ESP="postmark",
+        ALLOWED_HOSTS="portal.example.com",
     ):
         status, body = _get(port, "/healthz/ready")
     assert status == 503
