@@ -2,6 +2,7 @@
 Docker daemon or a cluster (deploy/README.md says how to build and run them)."""
 
 import json
+import os
 import re
 import subprocess
 from functools import cache
@@ -179,6 +180,66 @@ def test_compose_and_kubernetes_use_only_roles_the_entrypoint_knows():
                 probe = container.get("livenessProbe", {}).get("exec", {}).get("command", [])
                 used |= {probe[1]} if probe else set()
     assert used <= entrypoint_roles()
+
+
+# Stock Caddy has no DNS provider module for the wildcard certificate's challenge (the
+# production build adds one): those blocks are left out of what `caddy adapt` reads.
+DNS_CHALLENGE = re.compile(r"\ttls \{\n\t\tdns [^\n]*\n\t\}\n")
+
+
+def caddy_config(tmp_path, name: str) -> dict:
+    """deploy/<name> adapted to Caddy's JSON, with compose.yaml's two web upstreams."""
+    for caddyfile in ("Caddyfile", "compose.Caddyfile"):
+        text = (DEPLOY / caddyfile).read_text()
+        assert DNS_CHALLENGE.search(text), caddyfile
+        (tmp_path / caddyfile).write_text(DNS_CHALLENGE.sub("", text))
+    env = os.environ | {
+        "PLATFORM_DOMAIN": "portal.example.com",
+        "DOMAIN_ALLOWED_SECRET": "s3cret",
+        "APP": compose()["services"]["caddy"]["environment"]["APP"],
+    }
+    adapted = subprocess.run(
+        [dev.CADDY, "adapt", "--adapter", "caddyfile", "--config", tmp_path / name],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(adapted.stdout)
+
+
+def handlers(routes: list[dict], kind: str) -> list[dict]:
+    """Every handler of ``kind`` in ``routes``, subroutes included."""
+    found = []
+    for route in routes:
+        for handler in route.get("handle", []):
+            if handler["handler"] == kind:
+                found.append(handler)
+            found += handlers(handler.get("routes", []), kind)
+    return found
+
+
+def test_caddy_pins_each_host_to_one_web_instance_and_fails_over(tmp_path):
+    config = caddy_config(tmp_path, "compose.Caddyfile")
+    servers = config["apps"]["http"]["servers"].values()
+    routes = [route for server in servers for route in server["routes"]]
+    proxies = handlers(routes, "reverse_proxy")
+    portal = [proxy for proxy in proxies if proxy["upstreams"][0]["dial"] != "s3:9000"]
+    assert len(portal) == 3  # the ask listener, the platform and agency hosts, custom domains
+    for proxy in portal:
+        assert proxy["upstreams"] == [{"dial": "web-1:8000"}, {"dial": "web-2:8000"}]
+        assert proxy["load_balancing"]["selection_policy"] == {"policy": "header", "field": "Host"}
+        assert proxy["load_balancing"]["try_duration"] == 5_000_000_000  # ns
+        assert proxy["health_checks"]["active"]["uri"] == "/healthz/ready"
+    # /internal/* is answered 404 on the public sites, before any proxying.
+    refusals = handlers(routes, "static_response")
+    assert len(refusals) == 2 and all(r["status_code"] == 404 for r in refusals)
+    tls = config["apps"]["tls"]["automation"]
+    assert tls["on_demand"]["ask"] == "http://127.0.0.1:8001/internal/domain-allowed"
+    media = [
+        route for route in routes if route.get("match") == [{"host": ["media.portal.example.com"]}]
+    ]
+    assert handlers(media, "reverse_proxy")[0]["upstreams"] == [{"dial": "s3:9000"}]
 
 
 def test_dockerfile_builds_in_two_stages_and_runs_unprivileged():
