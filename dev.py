@@ -37,6 +37,11 @@ VENV_BIN = VENV / "bin"
 VENV_PYTHON = VENV_BIN / "python"
 INSTALL_STAMP = VENV / ".dev-pyproject.sha256"
 CHROMIUM = "/usr/bin/chromium"  # tests/browser drive it
+CADDY = "/usr/bin/caddy"  # tests/test_deploy_manifests.py adapts deploy/Caddyfile with it
+# tests/test_deploy_manifests.py runs checkov from a venv of its own: it pins older boto3 and
+# packaging than the project does.
+CHECKOV_VENV = ROOT / ".venv-checkov"
+CHECKOV = "checkov==3.3.30"
 DEMO_URLS = """
 Client Portal is running:
   http://localhost:8000             landing page and agency signup
@@ -257,29 +262,49 @@ def run(cleanup, env, args):
     fail(f"`{' '.join(dead.args)}` exited with code {dead.returncode}; stopping the rest.")
 
 
-def ensure_chromium(path=CHROMIUM, *, may_install=None):
-    """The browser tests drive Debian's Chromium at ``path``: install it where this user can
-    (root with apt-get, as on CI), or stop before the first test with the one command."""
+def ensure_debian_program(path, package, need, *, may_install=None):
+    """Debian's ``package`` at ``path``, which ``need`` says who needs: install it where this
+    user can (root with apt-get, as on CI), or stop before the first test with the one command."""
     if Path(path).exists():
         return
     if may_install is None:
         may_install = os.geteuid() == 0 and shutil.which("apt-get") is not None
     if may_install:
-        print("dev.py: installing Chromium for the browser tests (apt-get)", flush=True)
+        print(f"dev.py: installing {package} for the tests (apt-get)", flush=True)
         apt = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for step in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        for step in (["apt-get", "update"], ["apt-get", "install", "-y", package]):
             if subprocess.run(step, check=False, env=apt).returncode:
                 break
         if Path(path).exists():
             return
     fail(
-        f"the browser tests need Chromium at {path}. Install it, then run this again:\n"
-        "    sudo apt-get install -y chromium"
+        f"{need} at {path}. Install it, then run this again:\n    sudo apt-get install -y {package}"
     )
+
+
+def ensure_chromium(path=CHROMIUM, *, may_install=None):
+    ensure_debian_program(
+        path, "chromium", "the browser tests need Chromium", may_install=may_install
+    )
+
+
+def ensure_checkov(venv=CHECKOV_VENV, requirement=CHECKOV):
+    """Make ``venv`` hold exactly ``requirement`` (its stamp file says which it holds)."""
+    stamp = venv / ".dev-requirement"
+    if stamp.exists() and stamp.read_text() == requirement:
+        return
+    print(f"dev.py: installing {requirement} into {venv.name}", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+    if subprocess.run([*pip, "-q", requirement], check=False).returncode:
+        fail(f"`pip install {requirement}` into {venv} failed; see above.")
+    stamp.write_text(requirement)
 
 
 def test(cleanup, env, args):
     ensure_chromium()
+    ensure_debian_program(CADDY, "caddy", "tests/test_deploy_manifests.py needs Caddy")
+    ensure_checkov()
     scratch = Path(tempfile.mkdtemp(prefix="portal-test-"))
     cleanup.callback(shutil.rmtree, scratch, ignore_errors=True)
     start_services(cleanup, env, scratch)

@@ -148,6 +148,8 @@ DOMAIN_ALLOWED_SECRET = env_str("DOMAIN_ALLOWED_SECRET", "")
 SECURE_REDIRECT_EXEMPT = [r"^internal/"]
 
 MIDDLEWARE = [
+    # /healthz/live and /healthz/ready on any Host, before routing and ALLOWED_HOSTS.
+    "shared_apps.core.probes.ProbeMiddleware",
     "tenants.middleware.TenantHostMiddleware",
     # NUL or a lone surrogate in the path, the query string or a header: refused before any
     # view or middleware looks it up (shared_apps.core.text).

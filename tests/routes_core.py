@@ -31,3 +31,8 @@ PUBLIC_ROUTES = {
     "schema": Case(expect={"anon": 200, "operator": 200} | _AGENCY_TOKEN_REFUSED),
     "admin:*": allow(["operator"], 200, 302),
 }
+# Answered before host routing (shared_apps.core.probes): the same on every host, to everyone.
+PROBE_ROUTES = {
+    "healthz-live": everyone(200),
+    "healthz-ready": everyone(200),
+}

@@ -68,9 +68,11 @@ assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "ro
 PUBLIC_ROUTES = {
     name: case for area in AREAS for name, case in getattr(area, "PUBLIC_ROUTES", {}).items()
 }
+PROBE_ROUTES = routes_core.PROBE_ROUTES
 ADMIN_SAMPLE = routes_core.ADMIN_SAMPLE
 TENANT_URLCONF = "config.urls_tenant"
 PUBLIC_URLCONF = "config.urls_public"
+PROBE_URLCONF = "shared_apps.core.probes"
 
 
 def route_names(resolver: URLResolver, namespace: str = "") -> set[str]:
@@ -90,7 +92,12 @@ def matrix_covers(name: str, matrix: dict) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("urlconf", "matrix"), [(TENANT_URLCONF, TENANT_ROUTES), (PUBLIC_URLCONF, PUBLIC_ROUTES)]
+    ("urlconf", "matrix"),
+    [
+        (TENANT_URLCONF, TENANT_ROUTES),
+        (PUBLIC_URLCONF, PUBLIC_ROUTES),
+        (PROBE_URLCONF, PROBE_ROUTES),
+    ],
 )
 def test_every_route_is_in_the_matrix(urlconf, matrix):
     names = route_names(get_resolver(urlconf))
@@ -137,3 +144,10 @@ PUBLIC_CASES = [(name, PUBLIC_ROUTES[name]) for name in PUBLIC_ROUTES if name !=
 @pytest.mark.parametrize(("name", "case"), PUBLIC_CASES, ids=[name for name, _ in PUBLIC_CASES])
 def test_public_route_access(world, name, case, persona):
     check(world, PUBLIC_URLCONF, "localhost", name, case, persona)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(PROBE_ROUTES))
+def test_probe_route_access(world, name, persona):
+    # A pod's IP, as kubelet sends it; tests/test_healthz.py covers the other hosts.
+    check(world, PROBE_URLCONF, "10.0.0.7", name, PROBE_ROUTES[name], persona)

@@ -10,35 +10,14 @@ import psycopg
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from config.env import database_from_url, env_bool, env_int, env_str
 from shared_apps.accounts.models import User
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
-from tests.conftest import host_client
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_healthz_reports_database_and_redis(db):
-    response = host_client("localhost").get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
-
-
-def test_healthz_is_503_when_redis_is_unreachable(db):
-    dead_redis = {
-        "default": {
-            "BACKEND": "shared_apps.core.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",  # discard port: nothing listens
-        }
-    }
-    with override_settings(CACHES=dead_redis):
-        response = host_client("localhost").get("/healthz")
-    assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": "ok", "redis": "down"}
 
 
 @pytest.mark.parametrize("raw", ["flase", "2", "maybe"])

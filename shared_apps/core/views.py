@@ -1,9 +1,7 @@
 import re
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -19,32 +17,6 @@ NEW_TAB = '<base target="_blank">'
 
 def landing(request):
     return render(request, "core/landing.html")
-
-
-def healthz(request):
-    checks = {"database": _database_ok(), "redis": _redis_ok()}
-    healthy = all(checks.values())
-    body = {"status": "ok" if healthy else "degraded"} | {
-        name: "ok" if ok else "down" for name, ok in checks.items()
-    }
-    return JsonResponse(body, status=200 if healthy else 503)
-
-
-def _database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
-    except Exception:
-        return False
-
-
-def _redis_ok() -> bool:
-    try:
-        cache.set("healthz", "ok", timeout=5)
-        return cache.get("healthz") == "ok"
-    except Exception:
-        return False
 
 
 def _dev_mail_folder():
