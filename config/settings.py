@@ -214,7 +214,8 @@ DATABASES = {
     )
 }
 # Persistent connections are safe because search_path is session state we track;
-# never put PgBouncer in transaction mode in front of this (django-tenants#545).
+# never put PgBouncer in transaction mode in front of this (django-tenants#545; refused at
+# startup by tenants/checks.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
