@@ -37,7 +37,10 @@ VENV_BIN = VENV / "bin"
 VENV_PYTHON = VENV_BIN / "python"
 INSTALL_STAMP = VENV / ".dev-pyproject.sha256"
 CHROMIUM = "/usr/bin/chromium"  # tests/browser drive it
-CADDY = "/usr/bin/caddy"  # tests/test_deploy_manifests.py adapts deploy/Caddyfile with it
+# tests/test_deploy_manifests.py adapts deploy/Caddyfile with it; tests/test_process_model.py
+# proxies to two web processes through it.
+CADDY = "/usr/bin/caddy"
+PGBOUNCER = "/usr/sbin/pgbouncer"  # tests/test_pgbouncer.py pools the database through it
 # tests/test_deploy_manifests.py runs checkov from a venv of its own: it pins older boto3 and
 # packaging than the project does.
 CHECKOV_VENV = ROOT / ".venv-checkov"
@@ -304,6 +307,7 @@ def ensure_checkov(venv=CHECKOV_VENV, requirement=CHECKOV):
 def test(cleanup, env, args):
     ensure_chromium()
     ensure_debian_program(CADDY, "caddy", "tests/test_deploy_manifests.py needs Caddy")
+    ensure_debian_program(PGBOUNCER, "pgbouncer", "tests/test_pgbouncer.py needs PgBouncer")
     ensure_checkov()
     scratch = Path(tempfile.mkdtemp(prefix="portal-test-"))
     cleanup.callback(shutil.rmtree, scratch, ignore_errors=True)

@@ -1,5 +1,6 @@
 import os
 
+from celery.signals import worker_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -8,3 +9,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = CeleryApp("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def refuse_transaction_pooling(**kwargs):
+    """No worker through a pooler in transaction mode (tenants/checks.py). SystemExit, as
+    Celery logs and ignores a signal handler's other exceptions."""
+    from tenants.checks import transaction_pooling_problem
+
+    problem = transaction_pooling_problem()
+    if problem:
+        raise SystemExit(problem)

@@ -214,7 +214,8 @@ DATABASES = {
     )
 }
 # Persistent connections are safe because search_path is session state we track;
-# never put PgBouncer in transaction mode in front of this (django-tenants#545).
+# never put PgBouncer in transaction mode in front of this (django-tenants#545; refused at
+# startup by tenants/checks.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -547,6 +548,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = _for_test_worker(
     env_str("CELERY_QUEUE", "portal-test" if TESTING else "portal")
 )
+# How often beat closes support sessions that ran out while their browser was away: at most
+# this late, an operator's access ends in the logs.
+SUPPORT_SESSIONS_CLOSE_SECONDS = env_int("SUPPORT_SESSIONS_CLOSE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     # Billing: tell owners their trial ends in three days, then that it ended.
     "billing-trial-notices": {
@@ -561,7 +565,7 @@ CELERY_BEAT_SCHEDULE = {
     # Support sessions whose time or grant ran out unseen: closed in both logs.
     "support-sessions-close": {
         "task": "operators.tasks.support_sessions_close",
-        "schedule": crontab(minute="*"),
+        "schedule": SUPPORT_SESSIONS_CLOSE_SECONDS,
     },
     # Agencies whose deletion grace has run out: schema dropped, files purged, rows removed.
     "agencies-delete-due": {

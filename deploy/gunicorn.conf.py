@@ -14,3 +14,16 @@ timeout = 30
 graceful_timeout = 30
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Refuse to serve through a pooler in transaction mode (tenants/checks.py). Checked in
+    each worker, once Django is loaded there: the master stays free of Django, so a HUP
+    reloads the code. A worker that fails to boot stops the master."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tenants.checks import transaction_pooling_problem
+
+    problem = transaction_pooling_problem()
+    if problem:
+        raise ImproperlyConfigured(problem)

@@ -6,4 +6,4 @@ class TenantsConfig(AppConfig):
     verbose_name = "Agencies"
 
     def ready(self):
-        from tenants import signals  # noqa: F401
+        from tenants import checks, signals  # noqa: F401

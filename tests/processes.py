@@ -20,7 +20,7 @@ STARTUP_SECONDS = 60
 MAIL_DIR = Path(tempfile.mkdtemp(prefix="portal-test-mail-"))
 
 
-def _database_url(db: dict) -> str:
+def database_url(db: dict) -> str:
     user = quote(db["USER"], safe="")
     if db["PASSWORD"]:
         user += ":" + quote(db["PASSWORD"], safe="")
@@ -35,7 +35,7 @@ def test_database_env(**extra) -> dict:
     return (
         os.environ
         | {
-            "DATABASE_URL": _database_url(connection.settings_dict),
+            "DATABASE_URL": database_url(connection.settings_dict),
             "PLATFORM_DOMAIN": settings.PLATFORM_DOMAIN,
             "DEBUG": "true",
             "TESTING": "true",  # the tests' password hasher, among others
@@ -76,28 +76,45 @@ def wait_until(condition, seconds=90.0):
 @contextmanager
 def app_process(args: list[str], log_path: Path, ready, **env):
     """Run ``manage.py``-style ``args`` until the block ends; ``ready()`` says it is up."""
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            args,
-            cwd=settings.BASE_DIR,
-            env=test_database_env(**env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not ready():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{args[1:3]} never became ready; {log_path}:\n{log_path.read_text()}")
-            time.sleep(0.1)
+    with app_processes((args, log_path, ready, env)) as (process,):
         yield process
+
+
+@contextmanager
+def app_processes(*specs: tuple[list[str], Path, object, dict]):
+    """Several processes, each ``(args, log_path, ready, env)`` as for ``app_process``,
+    started together so they boot in parallel; the block starts once all are ready."""
+    processes = []
+    try:
+        for args, log_path, _ready, env in specs:
+            with log_path.open("w") as log:
+                processes.append(
+                    subprocess.Popen(
+                        args,
+                        cwd=settings.BASE_DIR,
+                        env=test_database_env(**env),
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        for process, (args, log_path, ready, _env) in zip(processes, specs, strict=True):
+            while not ready():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(
+                        f"{args[1:3]} never became ready; {log_path}:\n{log_path.read_text()}"
+                    )
+                time.sleep(0.1)
+        yield processes
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def celery_worker_args() -> list[str]:
