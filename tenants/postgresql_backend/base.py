@@ -20,8 +20,8 @@ from django_tenants.postgresql_backend import base
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
+        self.schemas_served = set()  # before the parent's __init__, which sets the schema
         super().__init__(*args, **kwargs)
-        self.schemas_served = set()
 
     def close(self):
         super().close()
