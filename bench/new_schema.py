@@ -29,33 +29,36 @@ from tenants.models import Agency
 from tenants.template import template_ensure_current
 
 
-def _cpu() -> tuple[float, float]:
-    """(this process's, its database backend's) CPU seconds so far."""
+def _cpu() -> tuple[float, int, float]:
+    """This process's CPU seconds so far, its database backend's pid and CPU seconds."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return own.ru_utime + own.ru_stime, (int(fields[11]) + int(fields[12])) / os.sysconf(
-        "SC_CLK_TCK"
-    )
+    backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own.ru_utime + own.ru_stime, pid, backend
 
 
 def _timed(work) -> dict:
     connection.set_schema_to_public()
-    (own_before, db_before), start = _cpu(), time.perf_counter()
+    (own_before, pid_before, db_before), start = _cpu(), time.perf_counter()
     work()
     wall = time.perf_counter() - start
     connection.set_schema_to_public()
-    own_after, db_after = _cpu()
-    # A migration may reconnect: the new backend's CPU is then all there is to count.
-    db = db_after - db_before if db_after >= db_before else db_after
+    own_after, pid_after, db_after = _cpu()
+    # None when the work reconnected (a migrate does): the first backend's CPU is gone.
+    db = db_after - db_before if pid_after == pid_before else None
     return {"wall": wall, "python_cpu": own_after - own_before, "postgres_cpu": db}
 
 
 def _medians(runs: list[dict]) -> dict:
-    return {key: round(statistics.median(run[key] for run in runs), 3) for key in runs[0]}
+    return {
+        key: None if None in values else round(statistics.median(values), 3)
+        for key in runs[0]
+        if (values := [run[key] for run in runs])
+    }
 
 
 def _agency_save() -> None:
