@@ -119,6 +119,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # process through Redis pub/sub (tenants.host_cache); this only bounds a lost message.
 TENANT_HOST_CACHE_SECONDS = env_int("TENANT_HOST_CACHE_SECONDS", 30)
 SCHEMA_POOL_SIZE = env_int("SCHEMA_POOL_SIZE", 3)
+# The migrated schema new agencies' schemas are copied from (tenants.template); no agency.
+# Empty: each new schema is migrated instead (~5 s).
+TENANT_BASE_SCHEMA = env_str("TENANT_BASE_SCHEMA", "agency_template")
 # How many agencies one database connection serves before it is closed between requests:
 # each backend keeps every schema's catalog entries it has touched (tenants.postgresql_backend).
 TENANT_SCHEMAS_PER_CONNECTION = env_int("TENANT_SCHEMAS_PER_CONNECTION", 200)

@@ -1,7 +1,14 @@
-from django.db import models
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, connection, models, transaction
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
 
 from shared_apps.core import regional
+from tenants import template
+
+logger = logging.getLogger(__name__)
 
 
 class AgencyQuerySet(models.QuerySet):
@@ -87,6 +94,24 @@ class Agency(TenantMixin):
 
     def __str__(self):
         return self.name or self.schema_name
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """The schema as a copy of the migrated template (tenants.template), which carries
+        its migration records, content types and permissions: nothing is migrated after.
+        Migrated the stock way when there is no template setting or the copy fails."""
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if not (sync_schema and settings.TENANT_BASE_SCHEMA):
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        try:
+            with transaction.atomic():  # a savepoint in the caller's transaction
+                template.template_ensure_current()
+                template.schema_clone(self.schema_name)
+        except (DatabaseError, template.TemplateUnsupported):
+            logger.exception("Copying the template schema failed; migrating %s", self.schema_name)
+            return super().create_schema(check_if_exists, sync_schema, verbosity)
+        connection.set_schema_to_public()
+        return True
 
     @property
     def is_suspended(self) -> bool:

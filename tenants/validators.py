@@ -59,7 +59,12 @@ def validate_subdomain(value: str) -> None:
         raise ValidationError("It cannot start or end with a hyphen.", code="hyphen")
     if not SUBDOMAIN_RE.match(value):
         raise ValidationError("Use only letters, digits and hyphens.", code="characters")
-    if value in RESERVED_SUBDOMAINS or value == _cname_target_label():
+    if (
+        value in RESERVED_SUBDOMAINS
+        or value == _cname_target_label()
+        # Its schema would be the one new schemas are copied from (tenants.template).
+        or schema_name_for(value) == settings.TENANT_BASE_SCHEMA
+    ):
         raise ValidationError(f"“{value}” is reserved; choose another.", code="reserved")
 
 

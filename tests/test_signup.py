@@ -36,6 +36,7 @@ BAD_FIELDS = [
     ("subdomain", "NewCo", "lowercase"),
     ("subdomain", "www", "reserved"),
     ("subdomain", "admin", "reserved"),
+    ("subdomain", "template", "reserved"),  # agency_template: the schema new ones copy
     ("subdomain", "acme", "taken"),
     ("owner_name", "", "required|may not be blank"),
     ("owner_email", "not-an-email", "valid email"),
