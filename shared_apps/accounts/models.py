@@ -38,7 +38,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """
 
     # Stored lower-cased (see UserManager and the forms), so unique means case-insensitively unique.
-    email = models.EmailField(max_length=254, unique=True)
+    # Unique through Meta.constraints: no _like index, it is never matched by prefix.
+    email = models.EmailField(max_length=254)
     full_name = models.CharField(max_length=150)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the operator admin.")
@@ -62,6 +63,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        constraints = [models.UniqueConstraint(fields=["email"], name="accounts_user_email_key")]
 
     def __str__(self):
         return self.full_name or self.email

@@ -47,7 +47,8 @@ class ActivityEntry(models.Model):
     personal_salt = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001 -- NULL marks an erased entry; the trigger tests it
     personal_digest = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    # Unique through Meta.constraints: no _like index, it is never matched by prefix.
+    entry_hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-id"]
@@ -58,6 +59,11 @@ class ActivityEntry(models.Model):
             models.Index(fields=["actor", "id"], name="activity_actor_id_idx"),
             models.Index(fields=["company", "id"], name="activity_company_id_idx"),
             models.Index(fields=["action", "id"], name="activity_action_id_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry_hash"], name="activity_activityentry_entry_hash_key"
+            )
         ]
 
     def __str__(self):

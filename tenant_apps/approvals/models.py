@@ -50,7 +50,12 @@ class ApprovalRequest(models.Model):
     it again, so a decision can always be shown to concern exactly those bytes.
     """
 
-    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="approvals")
+    company = models.ForeignKey(
+        ClientCompany,
+        on_delete=models.PROTECT,
+        related_name="approvals",
+        db_index=False,  # approval_company_status leads with it
+    )
     version = models.ForeignKey(
         "documents.DocumentVersion",
         null=True,
@@ -153,7 +158,10 @@ class ApprovalRequest(models.Model):
 
 class ApprovalApprover(models.Model):
     approval = models.ForeignKey(
-        ApprovalRequest, on_delete=models.CASCADE, related_name="approver_links"
+        ApprovalRequest,
+        on_delete=models.CASCADE,
+        related_name="approver_links",
+        db_index=False,  # approver_once leads with it
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -174,7 +182,10 @@ class ApprovalDecision(models.Model):
     """
 
     approval = models.ForeignKey(
-        ApprovalRequest, on_delete=models.PROTECT, related_name="decisions"
+        ApprovalRequest,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        db_index=False,  # decision_once leads with it
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -204,7 +215,12 @@ class ApprovalNotice(models.Model):
     """One notice sent about an approval to one person, recorded with the send so a rerun or
     retried task never sends it twice. ``kind``: "reminder:<step>" (reminders.reminder_step)."""
 
-    approval = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="notices")
+    approval = models.ForeignKey(
+        ApprovalRequest,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        db_index=False,  # approval_notice_once leads with it
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -81,7 +81,12 @@ class RequestType(models.Model):
 
 
 class ClientRequest(models.Model):
-    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="requests")
+    company = models.ForeignKey(
+        ClientCompany,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        db_index=False,  # request_company_recent leads with it
+    )
     type = models.ForeignKey(RequestType, on_delete=models.PROTECT, related_name="requests")
     title = models.CharField(max_length=200)
     details = models.TextField()
@@ -91,7 +96,12 @@ class ClientRequest(models.Model):
     due_date = models.DateField(null=True, blank=True)
     intake = models.JSONField(default=dict, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # request_owner_status leads with it
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -172,7 +182,12 @@ class RequestEventQuerySet(models.QuerySet):
 class RequestEvent(models.Model):
     """One line of a request's timeline: a reply, a note, a change or a file."""
 
-    request = models.ForeignKey(ClientRequest, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(
+        ClientRequest,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # request_event_timeline leads with it
+    )
     kind = models.CharField(max_length=12, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -235,7 +250,12 @@ class SlaPolicy(models.Model):
 class SlaTarget(models.Model):
     """First-response and resolution targets for one priority, in business minutes."""
 
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        SlaPolicy,
+        on_delete=models.CASCADE,
+        related_name="targets",
+        db_index=False,  # sla_target_per_priority leads with it
+    )
     priority = models.CharField(max_length=8, choices=Priority.choices)
     first_response_minutes = models.PositiveIntegerField()
     resolution_minutes = models.PositiveIntegerField()
@@ -258,7 +278,12 @@ class SlaTarget(models.Model):
 
 
 class Holiday(models.Model):
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="holidays")
+    policy = models.ForeignKey(
+        SlaPolicy,
+        on_delete=models.CASCADE,
+        related_name="holidays",
+        db_index=False,  # holiday_once leads with it
+    )
     date = models.DateField()
     name = models.CharField(max_length=80)
 

@@ -23,7 +23,10 @@ class PersonExport(models.Model):
     """
 
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="data_exports",
+        db_index=False,  # person_export_recent leads with it
     )
     state = models.CharField(max_length=12, choices=ExportState, default=ExportState.PREPARING)
     requested_at = models.DateTimeField(default=timezone.now)
@@ -33,7 +36,8 @@ class PersonExport(models.Model):
     )
     size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
-    token_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Unique through Meta.constraints: no _like index, it is never matched by prefix.
+    token_digest = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 -- NULL: no secret yet; unique but for NULLs
     expires_at = models.DateTimeField(null=True, blank=True)
     downloaded_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -46,7 +50,10 @@ class PersonExport(models.Model):
                 fields=["person"],
                 condition=Q(state=ExportState.PREPARING),
                 name="person_export_one_preparing",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["token_digest"], name="data_export_personexport_token_digest_key"
+            ),
         ]
 
     def __str__(self):

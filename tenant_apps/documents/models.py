@@ -12,7 +12,12 @@ class Folder(models.Model):
     """A folder in a client company's space. Internal folders (and all they hold) are the
     team's alone; a folder inside an internal folder is internal too (actions enforce it)."""
 
-    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="folders")
+    company = models.ForeignKey(
+        ClientCompany,
+        on_delete=models.PROTECT,
+        related_name="folders",
+        db_index=False,  # folder_name_unique_in_parent leads with it
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -53,7 +58,12 @@ class Document(models.Model):
     extracted text (weights A, B, C); it is rebuilt by ``document_search_refresh``.
     """
 
-    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="documents")
+    company = models.ForeignKey(
+        ClientCompany,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        db_index=False,  # document_company_folder leads with it
+    )
     folder = models.ForeignKey(
         Folder, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
     )
@@ -105,7 +115,12 @@ class ExtractionState(models.TextChoices):
 class DocumentVersion(models.Model):
     """One immutable upload of a document. Approvals bind to ``file.sha256``."""
 
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        db_index=False,  # version_number_unique leads with it
+    )
     number = models.PositiveIntegerField()
     file = models.OneToOneField("files.StoredFile", on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=500, blank=True)

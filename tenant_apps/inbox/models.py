@@ -19,7 +19,10 @@ class FileRequest(models.Model):
     """
 
     company = models.ForeignKey(
-        ClientCompany, on_delete=models.PROTECT, related_name="file_requests"
+        ClientCompany,
+        on_delete=models.PROTECT,
+        related_name="file_requests",
+        db_index=False,  # file_request_open leads with it
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)

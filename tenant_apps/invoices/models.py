@@ -130,7 +130,12 @@ class Invoice(models.Model):
     and reports never re-add lines. Only drafts change; a sent invoice's PDF is final.
     """
 
-    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="invoices")
+    company = models.ForeignKey(
+        ClientCompany,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        db_index=False,  # invoice_company_status leads with it
+    )
     kind = models.CharField(max_length=10, choices=InvoiceKind, default=InvoiceKind.BUILT)
     number = models.CharField(max_length=40, validators=[invoice_number])
     currency = models.CharField(max_length=3, validators=[currency_code])
@@ -233,7 +238,12 @@ class TaxRate(models.Model):
 
 
 class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,  # invoice_line_position leads with it
+    )
     position = models.PositiveSmallIntegerField()
     description = models.CharField(max_length=300)
     quantity = models.DecimalField(
@@ -277,7 +287,12 @@ class InvoiceNotice(models.Model):
     else 0.
     """
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="notices")
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.CASCADE,
+        related_name="notices",
+        db_index=False,  # invoice_notice_once leads with it
+    )
     kind = models.CharField(max_length=20, choices=NoticeKind)
     occurrence = models.PositiveBigIntegerField(default=0)
     recipient = models.ForeignKey(
@@ -396,11 +411,21 @@ class CreditNote(models.Model):
 class CreditNoteLine(models.Model):
     """What a credit note gives back: an invoice line (all of it), or an amount."""
 
-    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    credit_note = models.ForeignKey(
+        CreditNote,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,  # credit_note_line_position leads with it
+    )
     position = models.PositiveSmallIntegerField()
     # The invoice line credited; None for an amount.
     invoice_line = models.ForeignKey(
-        InvoiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="credits"
+        InvoiceLine,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credits",
+        db_index=False,  # invoice_line_credited_once holds every non-null key
     )
     description = models.CharField(max_length=300)
     amount = _money()  # before tax

@@ -33,7 +33,12 @@ def _only(field: str | None) -> Q:
 def _about(model: str) -> models.ForeignKey:
     """The key to the item a thread may be about; the thread goes when its item does."""
     return models.ForeignKey(
-        model, null=True, blank=True, on_delete=models.CASCADE, related_name="threads"
+        model,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="threads",
+        db_index=False,  # thread_<item>_once_per_side holds every non-null key
     )
 
 
@@ -45,7 +50,12 @@ class Thread(models.Model):
     from one indexed column. Internal threads are the team's alone.
     """
 
-    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="threads")
+    company = models.ForeignKey(
+        ClientCompany,
+        on_delete=models.PROTECT,
+        related_name="threads",
+        db_index=False,  # thread_company_recent leads with it
+    )
     request = _about("client_requests.ClientRequest")
     document = _about("documents.Document")
     approval = _about("approvals.ApprovalRequest")
@@ -118,7 +128,12 @@ class Source(models.TextChoices):
 
 
 class Message(models.Model):
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    thread = models.ForeignKey(
+        Thread,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,  # message_thread_order leads with it
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(blank=True)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
@@ -180,7 +195,12 @@ class ThreadReadState(models.Model):
     """How far one person has read one thread: messages after ``last_read_message_id`` that
     someone else wrote are unread for them."""
 
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_states")
+    thread = models.ForeignKey(
+        Thread,
+        on_delete=models.CASCADE,
+        related_name="read_states",
+        db_index=False,  # thread_read_state_once leads with it
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     last_read_message_id = models.BigIntegerField(default=0)
     read_at = models.DateTimeField(default=timezone.now)

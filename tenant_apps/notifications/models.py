@@ -19,7 +19,10 @@ class Notification(models.Model):
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,  # notification_recent leads with it
     )
     kind = models.CharField(max_length=60)
     actor = models.ForeignKey(
@@ -80,7 +83,10 @@ class Digest(models.Model):
     """One person's daily digest email: at most one a day, whatever reruns the task."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # digest_once_a_day leads with it
     )
     day = models.DateField()
     sent_at = models.DateTimeField(default=timezone.now)
@@ -98,7 +104,10 @@ class NotificationPreference(models.Model):
     """A person's email choice for one kind; without a row, the kind's default applies."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        db_index=False,  # notification_preference_once leads with it
     )
     kind = models.CharField(max_length=60)
     channel = models.CharField(max_length=12, choices=Channel.choices)
@@ -130,7 +139,10 @@ class ActionLink(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="action_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="action_links",
+        db_index=False,  # action_link_recent leads with it
     )
     action = models.CharField(max_length=10, choices=LinkAction.choices)
     object_type = models.CharField(max_length=100)
@@ -140,7 +152,8 @@ class ActionLink(models.Model):
     notification = models.ForeignKey(
         Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="links"
     )
-    secret_digest = models.CharField(max_length=64, unique=True)
+    # Unique through Meta.constraints: no _like index, it is never matched by prefix.
+    secret_digest = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -151,6 +164,11 @@ class ActionLink(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="action_link_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["secret_digest"], name="notifications_actionlink_secret_digest_key"
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_label}"

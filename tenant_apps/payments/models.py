@@ -83,13 +83,19 @@ class Payment(models.Model):
     due then and the amount, so a second click pays through the same session.
     """
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_index=False,  # payment_invoice_status leads with it
+    )
     amount = _money()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=PaymentStatus, default=PaymentStatus.OPEN)
     amount_refunded = _money(default=Decimal(0))
     application_fee = _money(default=Decimal(0))
-    attempt_key = models.CharField(max_length=200, unique=True)
+    # Unique through Meta.constraints: no _like index, it is never matched by prefix.
+    attempt_key = models.CharField(max_length=200)
     stripe_account_id = models.CharField(max_length=255)
     stripe_checkout_session_id = models.CharField(max_length=255, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
@@ -109,6 +115,9 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(amount_refunded__gte=0, amount_refunded__lte=models.F("amount")),
                 name="payment_refund_within_amount",
+            ),
+            models.UniqueConstraint(
+                fields=["attempt_key"], name="payments_payment_attempt_key_key"
             ),
         ]
 

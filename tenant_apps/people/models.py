@@ -101,7 +101,8 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    secret_digest = models.CharField(max_length=64, unique=True)
+    # Unique through Meta.constraints: no _like index, it is never matched by prefix.
+    secret_digest = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     # Set once the email went out, so a retried or duplicated send task mails only once.
@@ -120,7 +121,10 @@ class Invitation(models.Model):
                     | models.Q(team_role="", company__isnull=False, client_role__gt="")
                 ),
                 name="invitation_is_team_xor_client",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["secret_digest"], name="people_invitation_secret_digest_key"
+            ),
         ]
 
     def __str__(self):

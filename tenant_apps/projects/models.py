@@ -18,7 +18,12 @@ class MilestoneStatus(models.TextChoices):
 class Milestone(models.Model):
     """One step of the work for a client, in the order the team gives them (``position``)."""
 
-    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="milestones")
+    company = models.ForeignKey(
+        ClientCompany,
+        on_delete=models.PROTECT,
+        related_name="milestones",
+        db_index=False,  # milestone_position_once leads with it
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     status = models.CharField(
@@ -71,7 +76,12 @@ class WeeklyReportSetting(models.Model):
 class WeeklyReportDelivery(models.Model):
     """One weekly report emailed: the record that keeps a retried task from sending twice."""
 
-    company = models.ForeignKey(ClientCompany, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(
+        ClientCompany,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # weekly_report_once leads with it
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )

@@ -38,11 +38,19 @@ class MagicLink(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="magic_links"
     )
-    secret_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Unique through Meta.constraints: no _like index, it is never matched by prefix.
+    secret_digest = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 -- NULL: no secret yet; unique but for NULLs
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["secret_digest"], name="security_magiclink_secret_digest_key"
+            )
+        ]
 
     def __str__(self):
         return f"Sign-in link for {self.user}"
@@ -95,7 +103,8 @@ class SignedInSession(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
     )
-    key_digest = models.CharField(max_length=64, unique=True)
+    # Unique through Meta.constraints: no _like index, it is never matched by prefix.
+    key_digest = models.CharField(max_length=64)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -103,6 +112,11 @@ class SignedInSession(models.Model):
 
     class Meta:
         ordering = ["-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key_digest"], name="security_signedinsession_key_digest_key"
+            )
+        ]
 
     def __str__(self):
         return f"{self.device} from {self.ip_address or 'an unknown address'}"

@@ -83,7 +83,12 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(models.Model):
     """One event on its way to one endpoint: at most one per pair, however often it is tried."""
 
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        Endpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,  # webhook_delivery_once leads with it
+    )
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -107,7 +112,12 @@ class Delivery(models.Model):
 class Attempt(models.Model):
     """One POST of a delivery: what came back, or what went wrong, and how long it took."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    delivery = models.ForeignKey(
+        Delivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        db_index=False,  # webhook_attempt_once leads with it
+    )
     number = models.PositiveSmallIntegerField()
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField()
