@@ -97,9 +97,16 @@ class FleetExecutor(MigrationExecutor):
 
     def _migrate_each(self, schemas, behind) -> list[str]:
         """Migrate ``schemas``, in worker processes when there are several; the failed."""
-        # Workers get the options without the caller's streams (not picklable) and without
-        # system checks (migrate_schemas ran them once).
-        options = {**self.options, "stdout": None, "stderr": None, "skip_checks": True}
+        # Workers get the options without the caller's streams (not picklable), without
+        # system checks (migrate_schemas ran them once), and one verbosity level down: the
+        # result line is each schema's output; -v2 adds migrate's own.
+        options = {
+            **self.options,
+            "stdout": None,
+            "stderr": None,
+            "skip_checks": True,
+            "verbosity": max(0, self.verbosity - 1),
+        }
         migrate = partial(_migrate_schema, self.args, options, behind)
         processes = min(settings.TENANT_MIGRATION_PROCESSES, len(schemas))
         if processes < 2:
