@@ -157,6 +157,23 @@ def test_worker_processes_migrate_the_behind_and_a_failure_spares_the_others(
     assert schemas_behind(committed) == {}
 
 
+def test_the_template_schema_is_migrated_with_the_fleet(committed, settings):
+    _north, south = committed
+    put_behind(south)
+    # South as the schema new agencies are cloned from: no agency row names it (an update
+    # sends no signal; deleting the row would drop the schema).
+    Agency.objects.filter(schema_name=south).update(schema_name=f"{south}_row")
+    settings.TENANT_BASE_SCHEMA = south
+    try:
+        output = migrate()
+    finally:
+        Agency.objects.filter(schema_name=f"{south}_row").update(schema_name=south)
+
+    assert ", 1 behind" in output
+    assert f"[1/1] {south}: 1 migration applied" in output
+    assert schemas_behind(committed) == {}
+
+
 @pytest.mark.django_db
 def test_schemas_behind_counts_a_schema_never_migrated_and_ignores_a_missing_one():
     with connection.cursor() as cursor:
