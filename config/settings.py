@@ -1,5 +1,6 @@
 """The one settings module. Production is switched on by DEBUG=false, not by another file."""
 
+import os
 import sys
 import tempfile
 from datetime import timedelta
@@ -125,6 +126,9 @@ TENANT_BASE_SCHEMA = env_str("TENANT_BASE_SCHEMA", "agency_template")
 # How many agencies one database connection serves before it is closed between requests:
 # each backend keeps every schema's catalog entries it has touched (tenants.postgresql_backend).
 TENANT_SCHEMAS_PER_CONNECTION = env_int("TENANT_SCHEMAS_PER_CONNECTION", 200)
+# migrate_schemas migrates only the schemas behind, in this many processes at once.
+GET_EXECUTOR_FUNCTION = "tenants.migration_executor.get_executor"
+TENANT_MIGRATION_PROCESSES = env_int("TENANT_MIGRATION_PROCESSES", os.cpu_count() or 1)
 # How long each process shows its copy of the platform's announcements before reading them
 # again (operators.announcements): a change reaches every portal within this time.
 ANNOUNCEMENTS_REFRESH_SECONDS = env_int("ANNOUNCEMENTS_REFRESH_SECONDS", 30)
