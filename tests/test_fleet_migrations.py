@@ -1,7 +1,7 @@
 """``migrate_schemas`` at fleet scale (tenants.migration_executor): only the schemas behind
 are migrated, each with its result; a failure names its schema and spares the others.
 
-Two agencies of their own (committed, cloned from a spare schema, dropped at the end); a
+Two agencies of their own (committed, copied from the template schema, dropped at the end); a
 schema is put behind by really unapplying the documents app's last migration in it.
 """
 
@@ -9,17 +9,20 @@ import os
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django_tenants.clone import CloneSchema
 from django_tenants.signals import schema_migrated
+from django_tenants.utils import schema_exists
 
 from tenants.fleet import expected_tenant_migrations, schemas_behind
 from tenants.models import Agency
+from tenants.template import schema_clone, template_ensure_current
 
 FLEET = ["fleet_north", "fleet_south"]
-# A leaf migration that only adds an index: cheap to unapply and to apply again.
+# Back to before the migration that adds the index document_recent: cheap to unapply and
+# to apply again, with the later ones (they only drop and re-create indexes).
 APP, PREVIOUS = "documents", "0001_folders_documents_and_versions"
 
 
@@ -27,9 +30,9 @@ APP, PREVIOUS = "documents", "0001_folders_documents_and_versions"
 def fleet(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
-        spare = Agency.objects.spares().first()
+        template_ensure_current()
         for schema in FLEET:
-            CloneSchema().clone_schema(spare.schema_name, schema)
+            schema_clone(schema)
             Agency.objects.bulk_create([Agency(schema_name=schema, name=schema)])
     yield FLEET
     with django_db_blocker.unblock():
@@ -59,10 +62,14 @@ def migrate(*args, **options) -> str:
     return out.getvalue()
 
 
-def put_behind(schema):
+def put_behind(schema) -> str:
+    """Unapplies the migrations after PREVIOUS (and those of other apps that depend on them);
+    returns how many, as the results say it ("3 migrations")."""
     output = migrate(APP, PREVIOUS, schema_name=schema)
-    assert f"[1/1] {schema}: 1 migration unapplied" in output
-    assert schemas_behind([schema]) == {schema: 1}
+    behind = schemas_behind([schema])[schema]
+    migrations = f"{behind} migration" + ("s" if behind > 1 else "")
+    assert f"[1/1] {schema}: {migrations} unapplied" in output
+    return migrations
 
 
 def recorded() -> dict[str, tuple]:
@@ -82,8 +89,11 @@ def test_nothing_behind_migrates_no_schema(committed):
 
     output = migrate()
 
-    agencies = Agency.objects.exclude(schema_name="public").count()
-    assert f"{agencies} agency schemas up to date, 0 behind" in output
+    # The template schema is migrated with the agencies.
+    schemas = Agency.objects.exclude(schema_name="public").count() + schema_exists(
+        settings.TENANT_BASE_SCHEMA
+    )
+    assert f"{schemas} agency schemas up to date, 0 behind" in output
     assert "public schema up to date" in output
     assert "migration" not in output
     assert recorded() == before
@@ -91,7 +101,7 @@ def test_nothing_behind_migrates_no_schema(committed):
 
 def test_only_the_schema_behind_is_migrated(committed):
     north, south = committed
-    put_behind(north)
+    migrations = put_behind(north)
     before = recorded()
     with pytest.raises(CommandError, match=f"1 schemas behind: {north}$"):
         migrate(check_unapplied=True)
@@ -100,10 +110,10 @@ def test_only_the_schema_behind_is_migrated(committed):
     output = migrate()
 
     assert ", 1 behind" in output
-    assert f"[1/1] {north}: 1 migration applied in " in output
+    assert f"[1/1] {north}: {migrations} applied in " in output
     assert south not in output
     after = recorded()
-    assert after[north][0] == before[north][0] + 1
+    assert after[north][0] == before[north][0] + int(migrations.split()[0])
     assert {s: n for s, n in after.items() if s != north} == {
         s: n for s, n in before.items() if s != north
     }
@@ -116,7 +126,7 @@ def test_worker_processes_migrate_the_behind_and_a_failure_spares_the_others(
 ):
     north, south = committed
     settings.TENANT_MIGRATION_PROCESSES = 2
-    put_behind(north)
+    migrations = put_behind(north)
     put_behind(south)
     with connection.cursor() as cursor:  # the index the migration adds, already there
         cursor.execute(f'CREATE INDEX document_recent ON "{north}".documents_document (id)')
@@ -142,24 +152,24 @@ def test_worker_processes_migrate_the_behind_and_a_failure_spares_the_others(
     assert f'{north}: FAILED: ProgrammingError: relation "document_recent" already exists' in (
         output
     )
-    assert f"{south}: 1 migration applied in " in output
+    assert f"{south}: {migrations} applied in " in output
     assert "Traceback" in capfd.readouterr().err  # the whole error, for whoever reads the log
     # schema_migrated is sent by the worker that migrated the schema, not by this process.
     (migrated_in,) = [line.split()[1] for line in pids.read_text().splitlines()]
     assert int(migrated_in) != os.getpid()
-    assert schemas_behind(committed) == {north: 1}
+    assert schemas_behind(committed) == {north: int(migrations.split()[0])}
 
     with connection.cursor() as cursor:
         cursor.execute(f'DROP INDEX "{north}".document_recent')
     output = migrate()
 
-    assert f"[1/1] {north}: 1 migration applied" in output
+    assert f"[1/1] {north}: {migrations} applied" in output
     assert schemas_behind(committed) == {}
 
 
 def test_the_template_schema_is_migrated_with_the_fleet(committed, settings):
     _north, south = committed
-    put_behind(south)
+    migrations = put_behind(south)
     # South as the schema new agencies are cloned from: no agency row names it (an update
     # sends no signal; deleting the row would drop the schema).
     Agency.objects.filter(schema_name=south).update(schema_name=f"{south}_row")
@@ -170,7 +180,7 @@ def test_the_template_schema_is_migrated_with_the_fleet(committed, settings):
         Agency.objects.filter(schema_name=f"{south}_row").update(schema_name=south)
 
     assert ", 1 behind" in output
-    assert f"[1/1] {south}: 1 migration applied" in output
+    assert f"[1/1] {south}: {migrations} applied" in output
     assert schemas_behind(committed) == {}
 
 
