@@ -7,6 +7,7 @@ from django_tenants.utils import schema_exists
 
 from shared_apps.core import regional
 from tenants import template
+from tenants.clusters import PRIMARY, validate_cluster_name
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,12 @@ class Agency(TenantMixin):
     deletion_requested_by = models.CharField(
         max_length=10, choices=DeletionRequester.choices, blank=True
     )
+
+    # The PostgreSQL cluster holding its schema (tenants.clusters): "default" is the primary.
+    database = models.CharField(max_length=63, default=PRIMARY, validators=[validate_cluster_name])
+    # Being moved to another cluster (agency_move): until then its portal and API refuse
+    # writes with a 503 and its tasks wait; reads go on.
+    moving_since = models.DateTimeField(null=True, blank=True)
 
     auto_create_schema = True
     auto_drop_schema = True
