@@ -288,8 +288,8 @@ def test_an_agency_moved_while_a_client_reads_keeps_working(
         )
         assert probe.getresponse().status == 201
         with tenant_context(agency):
-            assert connection.settings_dict["HOST"] == settings.AGENCY_DATABASES[EAST]["HOST"]
             assert ClientRequest.objects.filter(title=title).exists()
+            assert connection.settings_dict["HOST"] == settings.AGENCY_DATABASES[EAST]["HOST"]
             assert ClientRequest.objects.count() == before + 1
             expected = usage_figures()
             usage_gather_agency.apply_async(queue=worker_queue)

@@ -14,10 +14,10 @@ connection has served ``TENANT_SCHEMAS_PER_CONNECTION`` agencies it is closed be
 requests (or tasks), so a long-lived connection's memory stays bounded.
 
 With several clusters (tenants.clusters), the ``default`` connection follows the agency:
-``set_tenant`` first moves it to the cluster holding the tenant's schema (swapping the server
-settings, and the open connection for the one kept open there, if any: one connection per
-cluster and process), so every transaction of the agency's code runs on its own database.
-Refused inside a transaction.
+``set_tenant`` points it at the cluster holding the tenant's schema, and the next query moves
+it there (swapping the server settings, and the open connection for the one kept open there,
+if any: one connection per cluster and process), so every transaction of the agency's code
+runs on its own database. A query on another cluster inside a transaction is refused.
 """
 
 import contextlib
@@ -38,6 +38,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         self.schemas_served = set()  # before the parent's __init__, which sets the schema
         self.cluster = clusters.PRIMARY  # the cluster the settings point at
+        self.cluster_wanted = clusters.PRIMARY  # the current tenant's, switched to on use
         self.pinned_cluster = None  # tenants.clusters.on_cluster
         self.parked = {}  # cluster name -> an open connection there and its state
         super().__init__(*args, **kwargs)
@@ -50,7 +51,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def set_tenant(self, tenant, include_public=True):
         if self.alias == DEFAULT_DB_ALIAS and (clusters.several() or self.cluster_moved):
-            self.cluster_switch(self.pinned_cluster or clusters.cluster_of(tenant))
+            self.cluster_wanted = self.pinned_cluster or clusters.cluster_of(tenant)
         self.schemas_served.add(tenant.schema_name)
         unchanged = (
             self.schema_name == tenant.schema_name and self.include_public_schema == include_public
@@ -72,14 +73,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.close_parked(obsolete_only=True)
         super().close_if_unusable_or_obsolete()
 
+    def ensure_connection(self):
+        # Switched on first use, not in set_tenant: a tenant_context() inside a transaction
+        # that only names the agency (a cache key, a task's headers) runs no query there.
+        if self.cluster_wanted != self.cluster:
+            self.cluster_switch(self.cluster_wanted)
+        super().ensure_connection()
+
     @property
     def cluster_moved(self) -> bool:
-        return self.cluster != clusters.PRIMARY
+        """The current tenant's cluster is not the primary (the connection moves there on its
+        next query, if it is not there yet)."""
+        return self.cluster_wanted != clusters.PRIMARY
 
     def cluster_pin(self, name: str) -> None:
-        """Move to cluster ``name`` and stay there whatever schema is set (on_cluster)."""
+        """Move to cluster ``name`` now and stay there whatever schema is set (on_cluster)."""
         self.cluster_switch(name)
-        self.pinned_cluster = name
+        self.pinned_cluster = self.cluster_wanted = name
 
     def cluster_switch(self, name: str) -> None:
         """Point at cluster ``name``: this cluster's open connection is parked (an iterator's
