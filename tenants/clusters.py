@@ -12,6 +12,8 @@ agency's schema needs nothing from it (no extension, no foreign key into public)
 import functools
 from contextlib import contextmanager
 
+import psycopg
+import psycopg.sql
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -100,6 +102,26 @@ def agencies_by_database() -> dict[str, list[str]]:
     for database, schema_name in rows:
         grouped.setdefault(database, []).append(schema_name)
     return grouped
+
+
+def schema_drop(name: str, schema_name: str) -> None:
+    """Drop a schema on cluster ``name`` at once, on a connection of its own: an agency's
+    deletion runs in a transaction on the primary, which cannot reach another cluster. (Should
+    that transaction fail, the deletion is run again and finds the schema gone.)"""
+    params = connection_settings(name)
+    with psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"],
+        host=params["HOST"],
+        port=params["PORT"] or None,
+        autocommit=True,
+    ) as other:
+        other.execute(
+            psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                psycopg.sql.Identifier(schema_name)
+            )
+        )
 
 
 @contextmanager

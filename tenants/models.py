@@ -7,7 +7,7 @@ from django_tenants.utils import schema_exists
 
 from shared_apps.core import regional
 from tenants import template
-from tenants.clusters import PRIMARY, validate_cluster_name
+from tenants.clusters import PRIMARY, schema_drop, validate_cluster_name
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,12 @@ class Agency(TenantMixin):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         connection.set_schema_to_public()
         return True
+
+    def _drop_schema(self, force_drop=False):
+        if self.database == PRIMARY:
+            super()._drop_schema(force_drop)
+        elif self.auto_drop_schema or force_drop:
+            schema_drop(self.database, self.schema_name)
 
     @property
     def is_suspended(self) -> bool:

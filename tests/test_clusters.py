@@ -105,10 +105,9 @@ def moved(east, django_db_blocker) -> Agency:
         settings.SCHEMA_POOL_SIZE = pool_size
     yield agency
     with django_db_blocker.unblock():
-        agency = Agency.objects.get(pk=agency.pk)
-        with on_cluster(agency.database), connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
-        Agency.objects.filter(pk=agency.pk).delete()
+        connection.set_schema_to_public()
+        Agency.objects.get(pk=agency.pk).delete(force_drop=True)  # on its own cluster
+        assert not on_east(SCHEMA) and not schema_exists(SCHEMA)
         file_storage().delete_all(SCHEMA)
         schema_pool_fill(size=spares)
 

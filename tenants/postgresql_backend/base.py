@@ -107,7 +107,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             else self.home_settings | clusters.connection_settings(name)
         )
         if self.connection is not None:
-            self.parked[self.cluster] = {key: getattr(self, key) for key in PARKED}
+            # From the instance: reading pg_version here would connect to ask for it.
+            self.parked[self.cluster] = {key: self.__dict__.get(key) for key in PARKED}
         state = self.parked.pop(name, None)
         if state is not None and _obsolete(state):
             _close_quietly(state["connection"])
@@ -123,7 +124,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         }
         for key, value in (state or fresh).items():
             setattr(self, key, value)
-        if self.pg_version is None:
+        if self.__dict__["pg_version"] is None:
             del self.pg_version  # the cached property is read from the server again
         self.settings_dict, self.cluster = settings_dict, name
         # Parked idle: checked before its next use. The session's search_path is set again.
