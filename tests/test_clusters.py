@@ -22,7 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
-from django.db import connection, connections, router
+from django.db import connection, connections, router, transaction
 from django.test import Client
 from django_tenants.utils import schema_exists, tenant_context
 
@@ -42,6 +42,7 @@ from tenant_apps.usage.tasks import usage_gather_agency
 from tenants.actions import schema_pool_fill
 from tenants.clusters import PRIMARY_ALIAS, agencies_by_database, on_cluster
 from tenants.models import Agency
+from tenants.postgresql_backend.base import ClusterSwitchInTransaction
 from tests.browser.conftest import _free_port, _healthy
 from tests.processes import app_process, celery_worker_args, wait_until
 
@@ -245,6 +246,7 @@ def test_an_agency_moved_while_a_client_reads_keeps_working(
         def write_during_the_move(line):
             if line.startswith("Backed up"):  # read-only since before the backup
                 refused.append(request_create(api(SUBDOMAIN, token), "During the move", company))
+                refused.append(Client(HTTP_HOST=host(SUBDOMAIN)).post("/auth/login/", {}))
 
         out = StringIO()
         said = out.write
@@ -267,6 +269,8 @@ def test_an_agency_moved_while_a_client_reads_keeps_working(
         assert refused[0].status_code == 503
         assert refused[0]["Retry-After"] == "30"
         assert refused[0].json()["code"] == "agency_moving"
+        assert (refused[1].status_code, refused[1]["Retry-After"]) == (503, "30")
+        assert "being moved to another server" in refused[1].content.decode()
 
         agency = Agency.objects.get(pk=moved.pk)
         assert (agency.database, agency.moving_since) == (EAST, None)
@@ -322,6 +326,11 @@ def test_agencies_on_either_cluster_stay_isolated(moved, django_db_blocker):
             # Its token is refused on the other's host, and works on its own.
             assert api(theirs, tokens[mine]).get("/api/v1/me").status_code == 401
             assert api(mine, tokens[mine]).get("/api/v1/me").status_code == 200
+        # One transaction never spans two clusters.
+        with transaction.atomic(), tenant_context(acme):
+            assert User.objects.exists()
+            with tenant_context(east_agency), pytest.raises(ClusterSwitchInTransaction):
+                User.objects.exists()
         # Cache entries and search results stay each agency's own.
         with tenant_context(east_agency):
             assert cache.get("cluster-probe") == SUBDOMAIN
