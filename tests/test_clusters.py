@@ -44,7 +44,7 @@ from tenants.clusters import PRIMARY_ALIAS, agencies_by_database, on_cluster
 from tenants.models import Agency
 from tenants.postgresql_backend.base import ClusterSwitchInTransaction
 from tests.browser.conftest import _free_port, _healthy
-from tests.processes import app_process, celery_worker_args, wait_until
+from tests.processes import app_processes, celery_worker_args, wait_until
 
 EAST = "east"
 SUBDOMAIN = "moved"
@@ -114,36 +114,30 @@ def moved(east, django_db_blocker) -> Agency:
 
 
 @pytest.fixture(scope="module")
-def server(east, tmp_path_factory):
-    """The app under gunicorn (one worker), knowing the east cluster."""
+def served(east, tmp_path_factory):
+    """The app under gunicorn (one worker) and a Celery worker of its own, both knowing east,
+    booted together. The worker has a queue of its own: a session worker started earlier
+    does not know east. Yields (the server's port, the worker's queue)."""
     port = _free_port()
-    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"]
-    log_path = tmp_path_factory.mktemp("gunicorn") / "server.log"
-    with app_process(
-        gunicorn,
-        log_path,
-        ready=lambda: _healthy(port),
-        BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="1",
-        AGENCY_DATABASES=east,
-    ):
-        yield port
-
-
-@pytest.fixture(scope="module")
-def worker_queue(east, tmp_path_factory):
-    """A Celery worker of its own knowing east, on a queue of its own (a session worker started
-    earlier does not know east)."""
     queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-clusters"
     name = f"clusters-{settings.XDIST_WORKER or 'main'}@{socket.gethostname()}"
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    with app_process(
-        [*celery_worker_args(), "-Q", queue, "-n", name],
-        log_path,
-        ready=lambda: bool(celery_app.control.ping(destination=[name], timeout=0.5)),
-        AGENCY_DATABASES=east,
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"]
+    logs = tmp_path_factory.mktemp("processes")
+    with app_processes(
+        (
+            gunicorn,
+            logs / "server.log",
+            lambda: _healthy(port),
+            {"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "AGENCY_DATABASES": east},
+        ),
+        (
+            [*celery_worker_args(), "-Q", queue, "-n", name],
+            logs / "worker.log",
+            lambda: bool(celery_app.control.ping(destination=[name], timeout=0.5)),
+            {"AGENCY_DATABASES": east},
+        ),
     ):
-        yield queue
+        yield port, queue
 
 
 def host(subdomain: str) -> str:
@@ -222,9 +216,8 @@ def test_a_failed_move_leaves_the_agency_serving_and_writable(moved, django_db_b
         assert request_create(owner, "Still writable", company_of(agency)).status_code == 201
 
 
-def test_an_agency_moved_while_a_client_reads_keeps_working(
-    moved, server, worker_queue, django_db_blocker
-):
+def test_an_agency_moved_while_a_client_reads_keeps_working(moved, served, django_db_blocker):
+    server, worker_queue = served
     with django_db_blocker.unblock():
         token = token_for(SUBDOMAIN, OWNER, DEMO_PASSWORD)
         company = company_of(moved)
