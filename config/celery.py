@@ -5,8 +5,9 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-# Tasks sent inside tenant_context() carry the schema and run in it.
-app = CeleryApp("config")
+# Tasks sent inside tenant_context() carry the schema and run in it (on its cluster); an
+# agency's tasks wait while it moves between clusters (tenants.agency_task).
+app = CeleryApp("config", task_cls="tenants.agency_task:AgencyTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

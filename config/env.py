@@ -68,3 +68,21 @@ def database_from_url(url: str) -> dict:
         "HOST": query.get("host", [parts.hostname or ""])[0],
         "PORT": str(parts.port or ""),
     }
+
+
+def env_databases(name: str) -> dict[str, dict]:
+    """``east=postgresql://…;west=postgresql://…``: each named database's settings."""
+    databases = {}
+    for item in env_str(name, "").split(";"):
+        if not item.strip():
+            continue
+        label, separator, url = item.partition("=")
+        label = label.strip()
+        if not separator or not label.isidentifier() or not label.islower():
+            raise ImproperlyConfigured(
+                f"{name}: {item.strip()!r} is not name=postgresql://… (a lowercase name)."
+            )
+        if label in {"default", "primary"} or label in databases:
+            raise ImproperlyConfigured(f"{name}: the name {label!r} is taken.")
+        databases[label] = database_from_url(url.strip())
+    return databases

@@ -11,7 +11,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import database_from_url, env_bool, env_int, env_list, env_str
+from config.env import database_from_url, env_bool, env_databases, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("TESTING", False)
@@ -115,7 +115,11 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DATABASE_ROUTERS = [
+    # Public-only models to the primary while the default connection is on another cluster.
+    "tenants.routers.PublicModelsOnPrimary",
+    "django_tenants.routers.TenantSyncRouter",
+]
 # The longest a process trusts its host → agency cache. Changes clear it at once in every
 # process through Redis pub/sub (tenants.host_cache); this only bounds a lost message.
 TENANT_HOST_CACHE_SECONDS = env_int("TENANT_HOST_CACHE_SECONDS", 30)
@@ -158,6 +162,8 @@ MIDDLEWARE = [
     # /healthz/live and /healthz/ready on any Host, before routing and ALLOWED_HOSTS.
     "shared_apps.core.probes.ProbeMiddleware",
     "tenants.middleware.TenantHostMiddleware",
+    # An agency moving between database clusters answers writes with a 503 (agency_move).
+    "tenants.middleware.AgencyMovingMiddleware",
     # NUL or a lone surrogate in the path, the query string or a header: refused before any
     # view or middleware looks it up (shared_apps.core.text).
     "shared_apps.core.text.UnstorableTextMiddleware",
@@ -225,6 +231,12 @@ DATABASES = {
 # startup by tenants/checks.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The primary again, for the public tables while "default" serves an agency on another cluster
+# (tenants.routers); tests mirror it, so it is the same test database.
+DATABASES["primary"] = DATABASES["default"] | {"TEST": {"MIRROR": "default"}}
+# Further PostgreSQL clusters agencies' schemas may live on, "east=postgresql://…;west=…"
+# (tenants.clusters); the primary (DATABASE_URL) is "default" and keeps the public schema.
+AGENCY_DATABASES = env_databases("AGENCY_DATABASES")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

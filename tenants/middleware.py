@@ -89,3 +89,37 @@ def agency_url(subdomain: str, path: str = "/") -> str:
 def _url(host: str, path: str) -> str:
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
     return f"{settings.PUBLIC_SCHEME}://{host}{port}{path}"
+
+
+# How long a client is told to wait before writing again to an agency being moved.
+MOVING_RETRY_AFTER_SECONDS = 30
+MOVING_SENTENCE = (
+    "This workspace is being moved to another server: for a minute or so it can be read "
+    "but not changed. Please try again shortly."
+)
+
+
+class AgencyMovingMiddleware:
+    """While an agency moves between database clusters (agency_move), its writes are refused
+    with a 503 and Retry-After, so none is lost in the copy; reads go on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        moving = getattr(tenant, "moving_since", None) is not None
+        if moving and request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return agency_moving_response(request)
+        return self.get_response(request)
+
+
+def agency_moving_response(request):
+    if request.path.startswith("/api/"):
+        body = {"detail": MOVING_SENTENCE, "code": "agency_moving"}
+        response = JsonResponse(body, status=503)
+    else:
+        context = {"sentence": MOVING_SENTENCE}
+        response = render(request, "tenants/agency_moving.html", context, status=503)
+    response["Retry-After"] = str(MOVING_RETRY_AFTER_SECONDS)
+    return response

@@ -7,6 +7,7 @@ from django_tenants.utils import schema_exists
 
 from shared_apps.core import regional
 from tenants import template
+from tenants.clusters import PRIMARY, schema_drop, validate_cluster_name
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,12 @@ class Agency(TenantMixin):
         max_length=10, choices=DeletionRequester.choices, blank=True
     )
 
+    # The PostgreSQL cluster holding its schema (tenants.clusters): "default" is the primary.
+    database = models.CharField(max_length=63, default=PRIMARY, validators=[validate_cluster_name])
+    # Being moved to another cluster (agency_move): until then its portal and API refuse
+    # writes with a 503 and its tasks wait; reads go on.
+    moving_since = models.DateTimeField(null=True, blank=True)
+
     auto_create_schema = True
     auto_drop_schema = True
 
@@ -112,6 +119,12 @@ class Agency(TenantMixin):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         connection.set_schema_to_public()
         return True
+
+    def _drop_schema(self, force_drop=False):
+        if self.database == PRIMARY:
+            super()._drop_schema(force_drop)
+        elif self.auto_drop_schema or force_drop:
+            schema_drop(self.database, self.schema_name)
 
     @property
     def is_suspended(self) -> bool:

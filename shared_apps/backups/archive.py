@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from shared_apps.backups.files import agency_files
 from shared_apps.backups.models import PersonErasure
+from tenants.clusters import app_labels, public_only_app_labels
 from tenants.models import Agency
 
 FORMAT = "client-portal-agency-archive"
@@ -99,20 +100,14 @@ class Secrets:
 # --- this code's migration state --------------------------------------------------------
 
 
-def _labels(entries: list[str]) -> set[str]:
-    """App labels of INSTALLED_APPS-style entries (module paths or AppConfig paths)."""
-    return {
-        config.label
-        for config in apps.get_app_configs()
-        if config.name in entries or f"{type(config).__module__}.{type(config).__name__}" in entries
-    }
-
-
 @functools.cache
 def migration_state() -> dict[str, dict[str, list[str]]]:
     """Every migration of this code, by app, for the public schema and an agency's schema."""
     graph = MigrationLoader(None, ignore_no_migrations=True).graph
-    sides = {"public": _labels(settings.SHARED_APPS), "schema": _labels(settings.TENANT_APPS)}
+    sides = {
+        "public": app_labels(settings.SHARED_APPS),
+        "schema": app_labels(settings.TENANT_APPS),
+    }
     state = {side: {} for side in sides}
     for app_label, name in sorted(graph.nodes):
         for side, labels in sides.items():
@@ -152,7 +147,7 @@ def agency_public_models() -> list[tuple[type, str]]:
     """The public-schema models whose rows belong to one agency, each with the ORM lookup from
     it to the agency's primary key, parents before children: every model of a public-only app
     with a foreign key to the agency (or to such a model), but the operators' records."""
-    public_only = _labels(settings.SHARED_APPS) - _labels(settings.TENANT_APPS)
+    public_only = public_only_app_labels()
     candidates = sorted(
         (
             model
@@ -293,18 +288,26 @@ def archive_write(
     kind: str = BACKUP,
     secrets_left_out: Secrets | None = None,
     skip_keys: Iterable[str] = (),
+    public_rows: bool = True,
 ) -> dict:
     """Write ``agency``'s archive to ``path`` (whole or not at all); returns its manifest.
 
     ``kind=EXPORT`` with ``secrets_left_out``: the owner's export. ``skip_keys``: stored
-    objects to leave out (an export leaves out the earlier exports)."""
+    objects to leave out (an export leaves out the earlier exports). ``public_rows=False``:
+    the schema and files only (a move between clusters, where the public rows stay put)."""
     path = Path(path)
     partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     moment = timezone.now().replace(microsecond=0)
     try:
         with zipfile.ZipFile(partial, "w", compresslevel=1) as archive:
             manifest = _write_parts(
-                archive, agency, kind, secrets_left_out or Secrets(), set(skip_keys), moment
+                archive,
+                agency,
+                kind,
+                secrets_left_out or Secrets(),
+                set(skip_keys),
+                moment,
+                public_rows=public_rows,
             )
             readme = README_TEXT.format(
                 created_at=moment.isoformat(), format=FORMAT, version=FORMAT_VERSION
@@ -322,7 +325,9 @@ def archive_write(
     return manifest
 
 
-def _write_parts(archive, agency, kind, left_out: Secrets, skip_keys, moment) -> dict:
+def _write_parts(
+    archive, agency, kind, left_out: Secrets, skip_keys, moment, *, public_rows: bool
+) -> dict:
     schema = agency.schema_name
     # In the public schema or the agency's (a task): the schema's tables are named in full,
     # the public ones are found on either search path. Set it now, so that the transaction's
@@ -341,7 +346,7 @@ def _write_parts(archive, agency, kind, left_out: Secrets, skip_keys, moment) ->
             sql = table_rows_query(schema, table, left_out.columns.get(table, ()))
             name = f"schema/{table}.jsonl"
             parts[name] = _write_rows(archive, name, sql, [], moment)
-        for model, lookup in agency_public_models():
+        for model, lookup in agency_public_models() if public_rows else []:
             sql, params = public_rows_query(model, lookup, agency)
             name = f"public/{model._meta.db_table}.jsonl"
             parts[name] = _write_rows(archive, name, sql, params, moment)

@@ -303,7 +303,7 @@ def archive_restore(archive: Archive, target: Target) -> Agency:
         with transaction.atomic():
             agency = _public_rows_restore(archive, target)
             _schema_create(agency)
-            _schema_rows_restore(archive, target.schema_name)
+            schema_rows_restore(archive, target.schema_name)
             with tenant_context(agency):
                 if target.sandbox:
                     files.rekey(target.source_schema, target.schema_name)
@@ -398,7 +398,7 @@ def _schema_create(agency: Agency) -> None:
     enqueue_on_commit("tenants.tasks.fill_schema_pool")
 
 
-def _schema_rows_restore(archive: Archive, schema: str) -> None:
+def schema_rows_restore(archive: Archive, schema: str) -> None:
     tables = schema_tables(schema)
     archived = sorted(
         name.removeprefix("schema/").removesuffix(".jsonl") for name in archive.parts("schema/")
