@@ -195,6 +195,9 @@ def rotation(agencies: int, env: dict, duration: int):
     unbounded = dict(server_env, TENANT_SCHEMAS_PER_CONNECTION="1000000")
     with pools(unbounded) as ports, caddy(ports, "round_robin") as url:
         runs[f"{agencies} agencies, round robin"] = measure(url, tokens, agencies, duration, env)
+    # A new PostgreSQL backend per request: every request finds its agency's catalog cold.
+    with pools(dict(unbounded, CONN_MAX_AGE="0")) as ports, caddy(ports, "round_robin") as url:
+        runs[f"{agencies}, new connection each"] = measure(url, tokens, agencies, duration, env)
     base = runs["one agency"]
     print(
         f"   GET {API_PATH} as each agency's owner, {POOLS} gunicorn pools of "

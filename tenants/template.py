@@ -101,11 +101,11 @@ SELECT 'relation ' || relname || ' of kind ' || relkind::text FROM pg_class
 UNION ALL
 SELECT 'sequence ' || s.relname || ' not an identity' FROM pg_class s
  WHERE s.relnamespace = %(src)s::regnamespace AND s.relkind = 'S'
-   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = s.oid AND d.deptype = 'i')
+   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                      AND d.objid = s.oid AND d.deptype = 'i')  -- classid: pg_depend's index
 UNION ALL
 SELECT 'type ' || typname FROM pg_type
  WHERE typnamespace = %(src)s::regnamespace AND typtype <> 'c' AND typelem = 0
-   AND NOT EXISTS (SELECT FROM pg_class WHERE reltype = pg_type.oid)
 """
 
 
