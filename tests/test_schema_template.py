@@ -116,7 +116,7 @@ def test_a_template_behind_the_code_is_migrated_before_it_is_copied(db):
         verbosity=0,
     )
     connection.set_schema_to_public()
-    assert schemas_behind([TEMPLATE]) == {TEMPLATE: 1}
+    assert schemas_behind([TEMPLATE])[TEMPLATE] >= 1  # and those depending on it
 
     agency = _agency_create("copy_of_renewed_template")
 
