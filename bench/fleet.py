@@ -54,6 +54,7 @@ def main():
     parser.add_argument("--part", action="append", choices=PARTS, help="default: all")
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run [20]")
     parser.add_argument("--keep-db", action="store_true", help="keep (and reuse) the databases")
+    parser.add_argument("--pools", type=int, default=POOLS, help=f"gunicorn pools [{POOLS}]")
     args = parser.parse_args()
     parts = args.part or PARTS
     if "rotation" in parts:
@@ -66,7 +67,7 @@ def main():
         name = f"portal_fleet_{agencies}"
         env = dict(bench_env(database_url(name)), SCHEMA_POOL_SIZE="0")
         try:
-            fleet(agencies, name, env, parts, args.duration)
+            fleet(agencies, name, env, parts, args.duration, args.pools)
         finally:
             if not args.keep_db:
                 with maintenance_connection(env["DATABASE_URL"]) as conn:
@@ -78,7 +79,7 @@ def database_url(name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def fleet(agencies: int, name: str, env: dict, parts: list[str], duration: int):
+def fleet(agencies: int, name: str, env: dict, parts: list[str], duration: int, pool_count: int):
     print(f"\n== {agencies} agencies (database {name})", flush=True)
     with maintenance_connection(env["DATABASE_URL"]) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
@@ -105,7 +106,7 @@ def fleet(agencies: int, name: str, env: dict, parts: list[str], duration: int):
     if "footprint" in parts:
         print_footprint(seed(env, "footprint"))
     if "rotation" in parts:
-        rotation(agencies, env, duration)
+        rotation(agencies, env, duration, pool_count)
 
 
 def build(agencies: int, env: dict):
@@ -180,27 +181,30 @@ def print_footprint(found: dict):
 # --- rotation -----------------------------------------------------------------------------
 
 
-def rotation(agencies: int, env: dict, duration: int):
+def rotation(agencies: int, env: dict, duration: int, pool_count: int):
     tokens = Path(tempfile.mkdtemp(prefix="fleet-")) / "tokens"
     seed(env, "tokens", str(tokens))
     server_env = dict(production_env(env), LOG_LEVEL="WARNING")
     # Each pool sees about agencies / POOLS of them under hashing; room for an uneven split.
-    cap = str(int(agencies / POOLS * 1.5) + 10)
+    cap = str(int(agencies / pool_count * 1.5) + 10)
     runs = {}
-    with pools(dict(server_env, TENANT_SCHEMAS_PER_CONNECTION=cap)) as ports:
+    with pools(dict(server_env, TENANT_SCHEMAS_PER_CONNECTION=cap), pool_count) as ports:
         with caddy(ports, "round_robin") as url:
             runs["one agency"] = measure(url, tokens, 1, duration, env)
         with caddy(ports, "header Host") as url:
             runs[f"{agencies} agencies, hashed"] = measure(url, tokens, agencies, duration, env)
     unbounded = dict(server_env, TENANT_SCHEMAS_PER_CONNECTION="1000000")
-    with pools(unbounded) as ports, caddy(ports, "round_robin") as url:
+    with pools(unbounded, pool_count) as ports, caddy(ports, "round_robin") as url:
         runs[f"{agencies} agencies, round robin"] = measure(url, tokens, agencies, duration, env)
     # A new PostgreSQL backend per request: every request finds its agency's catalog cold.
-    with pools(dict(unbounded, CONN_MAX_AGE="0")) as ports, caddy(ports, "round_robin") as url:
+    with (
+        pools(dict(unbounded, CONN_MAX_AGE="0"), pool_count) as ports,
+        caddy(ports, "round_robin") as url,
+    ):
         runs[f"{agencies}, new connection each"] = measure(url, tokens, agencies, duration, env)
     base = runs["one agency"]
     print(
-        f"   GET {API_PATH} as each agency's owner, {POOLS} gunicorn pools of "
+        f"   GET {API_PATH} as each agency's owner, {pool_count} gunicorn pools of "
         f"{WORKERS_PER_POOL} sync worker behind Caddy, CONN_MAX_AGE=3600, "
         f"TENANT_SCHEMAS_PER_CONNECTION={cap} (hashed); wrk -t2 -c8 -d{duration}s after a warm-up"
     )
@@ -218,10 +222,10 @@ def rotation(agencies: int, env: dict, duration: int):
 
 
 @contextlib.contextmanager
-def pools(env: dict):
-    """POOLS gunicorn servers on free ports; yields the ports."""
+def pools(env: dict, count: int):
+    """``count`` gunicorn servers on free ports; yields the ports."""
     with contextlib.ExitStack() as stack:
-        ports = [stack.enter_context(gunicorn(env)) for _ in range(POOLS)]
+        ports = [stack.enter_context(gunicorn(env)) for _ in range(count)]
         yield ports
 
 
