@@ -12,7 +12,6 @@ agencies against one agency, through Caddy and K gunicorn pools.
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -36,6 +35,7 @@ from bench.run import (  # noqa: E402
     maintenance_connection,
     production_env,
     stop,
+    worker_json,
 )
 
 PARTS = ["migrate", "create", "footprint", "rotation"]
@@ -130,15 +130,7 @@ def build(agencies: int, env: dict):
 
 
 def seed(env: dict, *args: str) -> dict:
-    output = subprocess.run(
-        [sys.executable, "-m", "bench.fleet_seed", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    return json.loads(output.splitlines()[-1])
+    return worker_json("bench.fleet_seed", env, *args)
 
 
 def manage(env: dict, *args: str):
@@ -163,14 +155,12 @@ def report(label: str, figure: str, value: float, goal: float):
 
 
 def print_footprint(found: dict):
-    kinds = found["relkinds"]
-    count = lambda kind: kinds.get(kind, {}).get("count", 0)  # noqa: E731
-    schema_bytes = sum(kind["bytes"] for kind in kinds.values()) + found["toast_bytes"]
+    schema = found["schema"]
     per_agency = found["database_bytes"] / found["agencies"]
     print(
-        f"   footprint of one empty agency: {count('r')} tables, {count('i')} indexes, "
-        f"{count('S')} sequences, {found['toast_tables']} TOAST tables, "
-        f"{schema_bytes / 1e6:.2f} MB in its schema\n"
+        f"   footprint of one empty agency: {schema['tables']} tables, {schema['indexes']} "
+        f"indexes, {schema['sequences']} sequences, {schema['toast_tables']} TOAST tables, "
+        f"{schema['catalog_rows']:,} catalog rows, {schema['bytes'] / 1e6:.2f} MB\n"
         f"   whole database: {found['pg_class_rows']:,} pg_class rows, "
         f"{found['database_bytes'] / 1e9:.2f} GB = {per_agency / 1e6:.2f} MB per agency, "
         f"{per_agency * 1000 / 1e9:.2f} GB per 1,000",

@@ -23,6 +23,7 @@ from django_tenants.utils import tenant_context
 from shared_apps.accounts.models import User
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.security.tokens import TenantRefreshToken
+from tenants.footprint import schema_footprint
 from tenants.models import Agency
 
 PASSWORD = "bench-password-not-secret-2026"
@@ -77,37 +78,16 @@ def tokens(path: str) -> dict:
 
 
 def footprint() -> dict:
-    """Relations and bytes of one fleet agency's schema, and of the whole database."""
+    """One fleet agency's footprint (tenants.footprint), and the whole database's."""
     schema = Agency.objects.live().order_by("pk").values_list("schema_name", flat=True).first()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relkind, count(*), coalesce(sum(pg_relation_size(c.oid)), 0)::bigint"
-            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = %s GROUP BY c.relkind",
-            [schema],
-        )
-        kinds = {kind: {"count": count, "bytes": size} for kind, count, size in cursor.fetchall()}
-        # TOAST tables and their indexes live in pg_toast, owned through reltoastrelid.
-        cursor.execute(
-            "SELECT count(t.oid), coalesce(sum(pg_total_relation_size(t.oid)), 0)::bigint"
-            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " JOIN pg_class t ON t.oid = c.reltoastrelid WHERE n.nspname = %s",
-            [schema],
-        )
-        toast_count, toast_bytes = cursor.fetchone()
-        cursor.execute("SELECT count(*) FROM pg_class")
-        (catalog_rows,) = cursor.fetchone()
-        cursor.execute("SELECT pg_database_size(current_database())")
-        (database_bytes,) = cursor.fetchone()
-    agencies = Agency.objects.provisioned().count()
+        cursor.execute("SELECT count(*), pg_database_size(current_database()) FROM pg_class")
+        catalog_rows, database_bytes = cursor.fetchone()
     return {
-        "schema": schema,
-        "relkinds": kinds,
-        "toast_tables": toast_count,
-        "toast_bytes": toast_bytes,
+        "schema": schema_footprint(schema),
         "pg_class_rows": catalog_rows,
         "database_bytes": database_bytes,
-        "agencies": agencies,
+        "agencies": Agency.objects.provisioned().count(),
     }
 
 

@@ -85,25 +85,6 @@ FROM ns
     LEFT JOIN depend_counts USING (nspname)
 """
 
-_COLUMNS = [
-    "tables",
-    "indexes",
-    "sequences",
-    "views",
-    "toast_tables",
-    "toast_indexes",
-    "pg_class",
-    "pg_attribute",
-    "pg_index",
-    "pg_type",
-    "pg_constraint",
-    "pg_attrdef",
-    "pg_trigger",
-    "pg_sequence",
-    "pg_depend",
-    "bytes",
-    "index_bytes",
-]
 CATALOGS = [
     "pg_class",
     "pg_attribute",
@@ -114,6 +95,17 @@ CATALOGS = [
     "pg_trigger",
     "pg_sequence",
     "pg_depend",
+]
+_COLUMNS = [
+    "tables",
+    "indexes",
+    "sequences",
+    "views",
+    "toast_tables",
+    "toast_indexes",
+    *CATALOGS,
+    "bytes",
+    "index_bytes",
 ]
 
 
