@@ -45,6 +45,7 @@ API_PATH = "/api/v1/requests"
 # Rotation: K gunicorn pools of W sync workers behind Caddy.
 POOLS = 4
 WORKERS_PER_POOL = 1
+ROUNDS = 3  # turns of the one-agency and hashed runs
 GOALS = {"migrate_seconds": 30, "create_seconds": 1.0, "rotation_ratio": 0.85, "p99_ratio": 1.3}
 
 
@@ -178,11 +179,28 @@ def rotation(agencies: int, env: dict, duration: int, pool_count: int):
     # Each pool sees about agencies / POOLS of them under hashing; room for an uneven split.
     cap = str(int(agencies / pool_count * 1.5) + 10)
     runs = {}
-    with pools(dict(server_env, TENANT_SCHEMAS_PER_CONNECTION=cap), pool_count) as ports:
-        with caddy(ports, "round_robin") as url:
-            runs["one agency"] = measure(url, tokens, 1, duration, env)
-        with caddy(ports, "header Host") as url:
-            runs[f"{agencies} agencies, hashed"] = measure(url, tokens, agencies, duration, env)
+    one, hashed = "one agency", f"{agencies} agencies, hashed"
+    with (
+        pools(dict(server_env, TENANT_SCHEMAS_PER_CONNECTION=cap), pool_count) as ports,
+        caddy(ports, "round_robin") as spread_url,
+        caddy(ports, "header Host") as hashed_url,
+    ):
+        # Both on the same pools, taking turns (in reverse order every other round), so
+        # that drift hits both alike; each figure is the median over the rounds.
+        jobs = {one: (spread_url, 1), hashed: (hashed_url, agencies)}
+        for url, count in jobs.values():
+            wrk(url, tokens, count, max(5, count // 50))
+        results = {label: [] for label in jobs}
+        for number in range(ROUNDS):
+            for label in list(jobs) if number % 2 == 0 else list(reversed(jobs)):
+                url, count = jobs[label]
+                results[label].append(wrk(url, tokens, count, duration))
+        backend_mb = backend_memory_mb(env["DATABASE_URL"])
+        for label, found in results.items():
+            runs[label] = {
+                figure: statistics.median(run[figure] for run in found)
+                for figure in ("rate", "p50_ms", "p99_ms")
+            } | {"backend_mb": backend_mb, "rounds": [run["rate"] for run in found]}
     unbounded = dict(server_env, TENANT_SCHEMAS_PER_CONNECTION="1000000")
     with pools(unbounded, pool_count) as ports, caddy(ports, "round_robin") as url:
         runs[f"{agencies} agencies, round robin"] = measure(url, tokens, agencies, duration, env)
@@ -192,11 +210,14 @@ def rotation(agencies: int, env: dict, duration: int, pool_count: int):
         caddy(ports, "round_robin") as url,
     ):
         runs[f"{agencies}, new connection each"] = measure(url, tokens, agencies, duration, env)
-    base = runs["one agency"]
+    base = runs[one]
     print(
         f"   GET {API_PATH} as each agency's owner, {pool_count} gunicorn pools of "
         f"{WORKERS_PER_POOL} sync worker behind Caddy, CONN_MAX_AGE=3600, "
-        f"TENANT_SCHEMAS_PER_CONNECTION={cap} (hashed); wrk -t2 -c8 -d{duration}s after a warm-up"
+        f"TENANT_SCHEMAS_PER_CONNECTION={cap} (hashed); wrk -t2 -c8 -d{duration}s after a "
+        "warm-up;\n"
+        f"   one agency and hashed: medians of {ROUNDS} rounds taking turns on the same pools "
+        f"(backend MB: the hashed pools' after all rounds); the others one run each"
     )
     print(
         f"   {'run':<30}{'req/s':>8}{'ratio':>7}{'p50 ms':>8}{'p99 ms':>8}{'p99 x':>7}"
@@ -206,7 +227,12 @@ def rotation(agencies: int, env: dict, duration: int, pool_count: int):
         print(
             f"   {label:<30}{run['rate']:>8.0f}{run['rate'] / base['rate']:>7.2f}"
             f"{run['p50_ms']:>8.1f}{run['p99_ms']:>8.1f}{run['p99_ms'] / base['p99_ms']:>7.2f}"
-            f"{run['backend_mb']:>12.0f}",
+            f"{run['backend_mb']:>12.0f}"
+            + (
+                f"   rounds: {', '.join(f'{rate:.0f}' for rate in run['rounds'])}"
+                if "rounds" in run
+                else ""
+            ),
             flush=True,
         )
 
