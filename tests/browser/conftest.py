@@ -192,7 +192,8 @@ def new_page(browser):
     """Opens pages in fresh browser profiles (no cookies), as many as a test needs.
 
     A script error, CSP violation, failed subresource or server error on any of
-    them fails the test at teardown; a document's own 4xx is the test's business.
+    them fails the test at teardown; a document's own 4xx is the test's business, and so is
+    a document's 503 with ``Retry-After`` (a deliberate "back in a moment").
     """
     contexts, problems = [], []
 
@@ -206,7 +207,8 @@ def new_page(browser):
 
     def on_response(response):
         document = response.request.resource_type == "document"
-        if response.status >= 500 or (response.status >= 400 and not document):
+        come_back = document and response.status == 503 and "retry-after" in response.headers
+        if (response.status >= 500 and not come_back) or (response.status >= 400 and not document):
             problems.append(f"HTTP {response.status}: {response.url}")
 
     def open_page(**context_options):  # e.g. locale="en-GB", timezone_id="Asia/Tokyo"
