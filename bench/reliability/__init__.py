@@ -1,0 +1,1 @@
+"""The reliability suite's long runs (issue 18): fuzzing, load, faults."""
