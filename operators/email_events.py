@@ -53,9 +53,9 @@ def tracking_event_record(sender, event, esp_name, **kwargs) -> None:
         EmailBounce.objects.create(**fields)
 
 
-def _storable(text: str | None, limit: int) -> str:
+def _storable(text, limit: int) -> str:
     """The ESP's words as PostgreSQL can keep them: a bounce is recorded whatever they hold."""
-    return UNSTORABLE.sub("\ufffd", text or "")[:limit]
+    return UNSTORABLE.sub("\ufffd", "" if text is None else str(text))[:limit]
 
 
 def _in_utc(timestamp):
