@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core import NotSet
 from schemathesis.core.errors import NoLinksFound
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
@@ -90,6 +91,7 @@ class Tally:
     scenario_calls: Counter = field(default_factory=Counter)
     statuses: dict = field(default_factory=dict)  # role -> Counter of status codes
     seconds: Counter = field(default_factory=Counter)
+    cpu_seconds: Counter = field(default_factory=Counter)  # this process's: the load-free figure
     failures: dict = field(default_factory=dict)
 
     def fail(self, failure: Failure) -> None:
@@ -106,6 +108,7 @@ class Tally:
                     "cases": self.cases[role],
                     "scenario_calls": self.scenario_calls[role],
                     "seconds": round(self.seconds[role], 1),
+                    "cpu_seconds": round(self.cpu_seconds[role], 1),
                     "statuses": {str(code): n for code, n in sorted(counts.items())},
                 }
                 for role, counts in self.statuses.items()
@@ -219,8 +222,8 @@ def call_and_check(case, role: Role, app, tally: Tally, headers: dict | None = N
     """One case in a savepoint of its own, rolled back after it."""
     headers = headers or role.headers()
     body = {}
-    if role.signer is not None and isinstance(case.body, (dict, list)):
-        sent = json.dumps(case.body).encode()
+    if role.signer is not None and not isinstance(case.body, NotSet):
+        sent = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode()
         headers = headers | role.signer(sent)
         body = {"data": sent}
     with transaction.atomic():
@@ -289,15 +292,20 @@ def fuzz_stateful(schema, role: Role, app, depth: Depth, tally: Tally) -> None:
 
 
 def fuzz_role(schema, role: Role, app, depth: Depth, tally: Tally) -> None:
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
+    # Generated tokens and session cookies only for who sends none (the others' own go first).
+    anonymous = "Authorization" not in role.headers()
+    schema.config.generation.update(with_security_parameters=anonymous)
     fuzz_operations(schema, role, app, depth, tally)
     fuzz_stateful(schema, role, app, depth, tally)
     tally.seconds[role.name] += time.monotonic() - started
+    tally.cpu_seconds[role.name] += time.process_time() - cpu
 
 
 def report(tally: Tally) -> str:
     lines = [
-        f"{role}: {tally.cases[role]} cases, {tally.scenario_calls[role]} calls in scenarios; "
+        f"{role}: {tally.cases[role]} cases, {tally.scenario_calls[role]} calls in scenarios "
+        f"({tally.seconds[role]:.1f} s, {tally.cpu_seconds[role]:.1f} s CPU); "
         f"status codes {dict(sorted(counts.items()))}"
         for role, counts in tally.statuses.items()
     ]

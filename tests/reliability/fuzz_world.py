@@ -194,7 +194,8 @@ def agency_roles(world, known: dict[str, dict]) -> list[Role]:
         Role("staff", ACME, bearer(personas["staff"]), ("southwind", "zqswteam", "globex"), paths),
         Role("client_admin", ACME, bearer(personas["client_admin"]), client_forbidden, paths),
         Role("viewer", ACME, bearer(personas["viewer"]), client_forbidden, paths),
-        Role("anonymous", ACME, dict, (*AGENCY_DATA, "globex"), paths),
+        # Refused before any lookup (401), so no item needs naming.
+        Role("anonymous", ACME, dict, (*AGENCY_DATA, "globex")),
     ]
 
 
@@ -224,7 +225,9 @@ def webhook_role(world, known: dict[str, dict], *, email_secret: str, stripe_sec
     basic = "Basic " + base64.b64encode(email_secret.encode()).decode()
 
     def signature(body: bytes) -> dict:
-        header = WebhookSignature.generate_signature_header(body.decode(), stripe_secret)
+        header = WebhookSignature.generate_signature_header(
+            body.decode(errors="replace"), stripe_secret
+        )
         return {"Stripe-Signature": header}
 
     everything = (*AGENCY_DATA, "globex")

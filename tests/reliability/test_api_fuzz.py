@@ -52,8 +52,10 @@ def schemas(app):
 
 def fuzz(schema, role, app, depth=DEPTH):
     tally = Tally()
-    fuzz_role(schema, role, app, depth, tally)
-    record(tally, os.environ)
+    try:
+        fuzz_role(schema, role, app, depth, tally)
+    finally:
+        record(tally, os.environ)
     assert tally.cases[role.name] > 0
     assert not tally.failures, report(tally)
 
