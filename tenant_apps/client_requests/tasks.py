@@ -120,6 +120,10 @@ def sla_sweep_agency() -> int:
                     setattr(request, name, value)
                 changed.append(request)
         ClientRequest.objects.bulk_update(changed, SWEPT_FIELDS, batch_size=500)
-    for kind, request_id in alerts:
-        request_notify.delay(kind, request_id)
+        # Queued before the commit: a worker killed between the commit and the queueing
+        # would lose an at-risk alert for good (at_risk_notified_at says it went). Killed
+        # before the commit, the rerun queues it again and request_notify sends each
+        # person's once.
+        for kind, request_id in alerts:
+            request_notify.delay(kind, request_id)
     return len(changed)
