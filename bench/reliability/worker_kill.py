@@ -192,7 +192,12 @@ class Worker:
         self.starts = 0
 
     def env(self) -> dict:
-        return {"WORKER_KILL_EVENTS": str(self.events_path), "WORKER_KILL_HOLDS": str(self.holds)}
+        return {
+            "WORKER_KILL_EVENTS": str(self.events_path),
+            "WORKER_KILL_HOLDS": str(self.holds),
+            # Where a killed pool process leaves its temporary folder: gone with the run's.
+            "TMPDIR": str(self.events_path.parent),
+        }
 
     def events(self, since: int = 0) -> list[dict]:
         lines = self.events_path.read_text().splitlines()
