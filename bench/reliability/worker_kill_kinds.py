@@ -10,12 +10,13 @@ Where a kill falls (``Point.where``), each detected for real:
   worker_kill_app.py): taken off the queue, nothing done.
 - ``stand-in``: the ESP stand-in or the webhook receiver has taken the email or the POST and
   keeps the worker waiting for the answer: the effect happened, the task has not recorded it.
-- ``timed``: 0.3 s after the task started, in a text extraction that takes about a second.
+- ``timed``: 0.1 s after the task started, in a text extraction that takes most of a second.
 - ``postrun``: the ``task_postrun`` hook holds it: the task's function returned, its writes are
   committed, and the message is not acknowledged yet (acks late).
 """
 
 import json
+import os
 import secrets
 import time
 from collections import Counter
@@ -63,9 +64,10 @@ SUBDOMAIN = "killbench"
 OWNER = "owner@killbench.example"
 FINANCE = "finance@killbench.example"
 # How long after a task starts a "timed" kill falls.
-TIMED_KILL_SECONDS = 0.3
-# Filler pages after the one with the unit's words: pypdf takes about a second over them.
-FILLER_PAGES = 60
+TIMED_KILL_SECONDS = 0.1
+# Filler pages after the one with the unit's words: pypdf takes most of a second over them
+# (up to the text limit, DOCUMENT_TEXT_MAX_CHARS), far longer than TIMED_KILL_SECONDS.
+FILLER_PAGES = 200
 
 
 @dataclass(frozen=True)
@@ -338,10 +340,11 @@ class Run:
 
     def run(self, kills: int) -> dict:
         spares = Agency.objects.spares().count()
+        # The worker keeps the pool as it was: it refills the spare the signup takes.
+        os.environ["SCHEMA_POOL_SIZE"] = str(spares)
         self.agency_remove()  # left by a run that could not clean up
         self.agency_create()
         try:
-            # The worker keeps the pool as it was: it refills what the signup took.
             self.worker.start()
             self.drain()  # what the signup queued
             log = [self.kill_round(number) for number in range(kills)]
@@ -430,7 +433,9 @@ class Run:
 
         try:
             wait_for(finished, 120, f"{kind.name} #{number} to run again after its kill")
-        except TimeoutError:
+        except TimeoutError as timeout:
+            print(f"{timeout} ({point.label}, task {task_id}); the worker's log ends:")
+            print(self.worker.log_tail())
             self.drain()  # reported below as not run again
         kind.units.append(unit)
         return {

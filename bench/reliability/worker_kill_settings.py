@@ -26,4 +26,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": VISIBILITY_TIMEOUT_SECONDS,
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
+    # A worker killed during its restore sweep (every second here) keeps others from
+    # restoring until its lock expires: 5 minutes by default.
+    "unacked_mutex_expire": 5,
 }
