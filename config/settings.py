@@ -563,6 +563,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a message a worker took but never acknowledged (acks late: until the task ends)
+# to the queue again this long after it was taken. That is how the tasks of a worker killed
+# with its parent process come back (a killed pool process's task is requeued at once:
+# reject_on_worker_lost). Longer than any countdown we set, as a message waiting for its time
+# is held unacknowledged (the last webhook retry waits 64 minutes by default: a shorter timeout
+# hands out a copy of it each time), and than any task's run. docs/reliability/worker-kill.md
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": WEBHOOK_RETRY_BASE_SECONDS * 2 ** (WEBHOOK_MAX_ATTEMPTS - 2) + 15 * 60
+}
 # Tests get their own queue so a running dev worker never picks up their tasks.
 CELERY_TASK_DEFAULT_QUEUE = _for_test_worker(
     env_str("CELERY_QUEUE", "portal-test" if TESTING else "portal")
