@@ -403,14 +403,18 @@ SECURE_CSP = {
 
 # Mail: a log line per email in dev, each kept whole as an .eml file in MAIL_FILE_DIR (listed
 # at /dev/mail/ on the platform host), locmem in tests (Django swaps it in), anymail in
-# production. Anymail reads the provider's credentials from env, e.g.
-# ANYMAIL_POSTMARK_SERVER_TOKEN.
+# production, with the provider's credentials from env (below).
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Client Portal <no-reply@{PLATFORM_DOMAIN}>")
 ANYMAIL_ESP = env_str("ANYMAIL_ESP", "") if DEBUG else env_str("ANYMAIL_ESP")
 # Dev only (the browser tests point it at a folder of their own and read their server's mail).
 MAIL_FILE_DIR = env_str("MAIL_FILE_DIR", str(BASE_DIR / ".data" / "mail")) if DEBUG else ""
 if ANYMAIL_ESP:
     MAILERS = {"default": {"BACKEND": f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"}}
+    # Anymail reads Django settings, not the environment: ANYMAIL_POSTMARK_SERVER_TOKEN (or
+    # ANYMAIL_POSTMARK_SERVER_TOKEN_FILE) in env becomes the setting of that name.
+    _esp_prefix = f"ANYMAIL_{ANYMAIL_ESP.upper()}_"
+    for _name in {key.removesuffix("_FILE") for key in os.environ if key.startswith(_esp_prefix)}:
+        globals()[_name] = env_str(_name)
 else:
     MAILERS = {
         "default": {
