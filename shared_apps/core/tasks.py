@@ -1,14 +1,37 @@
-"""Queueing Celery tasks by name, after the transaction commits.
+"""Queueing Celery tasks by name, after the transaction commits, through an outbox.
 
 By name, looked up in Celery's registry so that eager mode still applies: an action never
 imports its app's tasks, and a task may import actions. A task carries the schema that was
 current when it was queued (tenant-schemas-celery's ``_schema_name`` header) and runs there:
 the public schema for the platform's tasks, the agency's for the agency side's.
+
+The outbox (docs/reliability/redis-outage.md): the task is a row of ``OutboxTask`` (public
+schema) written in the change's transaction, so a change and its task commit together. After
+the commit the row is published and deleted; when Redis is down (or the process dies first)
+the row stays, and ``outbox_relay`` publishes it: beat runs it every OUTBOX_RELAY_SECONDS,
+and every process asks for one as soon as Redis answers again (shared_apps.core.redis_circuit).
+Whoever publishes a row first locks it (SKIP LOCKED) and deletes it in the same transaction,
+so the sender and any number of relays never send one row twice; a row is sent again only if
+its sender dies between the publish and that commit (tasks are idempotent).
 """
 
-from celery import current_app
-from django.db import transaction
+import logging
+
+from celery import current_app, shared_task
+from django.db import connection, connections, router, transaction
+from django_tenants.utils import get_public_schema_name
+from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from tenant_schemas_celery.task import headers_with_schema
+
+from shared_apps.core.models import OutboxTask
+from shared_apps.core.redis_circuit import redis_circuit
+
+logger = logging.getLogger(__name__)
+
+BROKER_DOWN = (OperationalError, RedisConnectionError, RedisTimeoutError)
+RELAY_BATCH = 500
 
 
 def task_named(name: str):
@@ -21,10 +44,88 @@ def task_named(name: str):
 
 def enqueue_on_commit(task_name: str, *args) -> None:
     """Queue the task ``task_name`` once the current transaction commits (at once outside
-    one), in the schema current now. Robust: a broker outage must not fail a saved change;
-    each app's sweep picks up what a lost message left undone."""
+    one), in the schema current now. Through the outbox: a broker outage never fails a saved
+    change nor loses its task."""
     # The commit may come after the caller left the tenant context, so take the header now.
     headers = headers_with_schema({})
-    transaction.on_commit(
-        lambda: task_named(task_name).apply_async(args, headers=headers), robust=True
+    if connection.cluster_moved:
+        # The change is on another cluster and the outbox on the primary, which share no
+        # transaction: the row is written once the change has committed (so no relay can
+        # send it before), and a crash in between loses it (the apps' sweeps remain).
+        transaction.on_commit(
+            lambda: _send(OutboxTask.objects.create(name=task_name, args=args, headers=headers)),
+            robust=True,
+        )
+        return
+    task = OutboxTask.objects.create(name=task_name, args=args, headers=headers)
+    transaction.on_commit(lambda: _send(task), robust=True)
+
+
+def _publish(task: OutboxTask) -> None:
+    # No retries here: a row that is not sent now is the relay's.
+    task_named(task.name).apply_async(
+        task.args, headers=task.headers, task_id=str(task.task_id), retry=False
     )
+
+
+def _send(task: OutboxTask) -> None:
+    """Publish ``task`` and delete its row, unless Redis is known to be down or a relay has
+    taken it; when publishing fails the row stays for the relay."""
+    if redis_circuit.open:
+        return
+    alias = router.db_for_write(OutboxTask)
+    table = connections[alias].ops.quote_name(OutboxTask._meta.db_table)
+    with transaction.atomic(using=alias):
+        with connections[alias].cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE id = "  # noqa: S608
+                f"(SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                [task.pk],
+            )
+            if cursor.rowcount == 0:  # a relay holds it, or has sent it
+                return
+        try:
+            _publish(task)
+        except BROKER_DOWN as error:
+            redis_circuit.failed(error)
+            transaction.set_rollback(True, using=alias)
+
+
+@shared_task(ignore_result=True)
+def outbox_relay() -> int:
+    """Publish the tasks waiting in the outbox, oldest first; returns how many were sent.
+    Runs in the public schema; stops at the first publish that finds Redis down."""
+    sent, after = 0, 0
+    while not redis_circuit.open:
+        with transaction.atomic():
+            batch = list(
+                OutboxTask.objects.filter(pk__gt=after)
+                .select_for_update(skip_locked=True)
+                .order_by("pk")[:RELAY_BATCH]
+            )
+            published = []
+            for task in batch:
+                try:
+                    _publish(task)
+                except BROKER_DOWN as error:
+                    redis_circuit.failed(error)
+                    break
+                except Exception:
+                    # Left for the next relay, and logged each time, until someone looks.
+                    logger.exception("Outbox task %s (%s) could not be sent", task.pk, task)
+                    continue
+                published.append(task.pk)
+            OutboxTask.objects.filter(pk__in=published).delete()
+        sent += len(published)
+        if len(batch) < RELAY_BATCH:
+            break
+        after = batch[-1].pk
+    return sent
+
+
+def outbox_relay_now() -> None:
+    """Ask a worker to relay the outbox (a circuit hook: Redis has just come back)."""
+    try:
+        outbox_relay.apply_async(headers={"_schema_name": get_public_schema_name()}, retry=False)
+    except BROKER_DOWN as error:
+        redis_circuit.failed(error)  # gone again: asked again when it is back
