@@ -8,10 +8,10 @@ class CoreConfig(AppConfig):
     def ready(self):
         from shared_apps.core.cache import forget_dropped
         from shared_apps.core.redis_circuit import redis_circuit
-        from shared_apps.core.tasks import outbox_relay_now
+        from shared_apps.core.tasks import relay_in_thread
 
         # When Redis answers again: the cache keys whose writes were dropped go before anyone
         # reads them (and again after, for a write dropped meanwhile by another thread); then
-        # a worker relays the tasks that waited in the outbox.
+        # the tasks that waited in the outbox are sent.
         redis_circuit.before_close.append(forget_dropped)
-        redis_circuit.after_close += [forget_dropped, outbox_relay_now]
+        redis_circuit.after_close += [forget_dropped, relay_in_thread]

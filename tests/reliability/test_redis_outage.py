@@ -26,15 +26,19 @@ from http.client import HTTPConnection
 
 import pytest
 import redis
+from celery.signals import before_task_publish
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection
-from django.test import Client
-from django_tenants.utils import tenant_context
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django_tenants.utils import get_public_schema_name, tenant_context
 
 from branding.selectors import CACHE_KEY as BRAND_CACHE_KEY
 from shared_apps.accounts.models import User
 from shared_apps.core.models import OutboxTask
+from shared_apps.core.redis_circuit import redis_circuit
+from shared_apps.core.tasks import _send, relay
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.people.actions import (
     client_company_create,
@@ -90,6 +94,13 @@ class RedisServer:
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
+
+    def hang(self) -> None:
+        """Stopped, not gone: connections stay open and nothing answers."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
 
 
 @pytest.fixture
@@ -226,20 +237,22 @@ class Traffic:
         self.submitted: dict[str, int] = {}  # title -> request id
         self.answered: list[str] = []
         self.failures: list[str] = []
-        self._stop = threading.Event()
+        self._stop, self._lock, self._numbered = threading.Event(), threading.Lock(), 0
         self._threads = [
             threading.Thread(target=self._read, args=(offset,), daemon=True)
             for offset in range(READERS)
         ] + [threading.Thread(target=self._write, daemon=True)]
 
     def warm_up(self) -> None:
-        """Each read a few times at once, so both web workers have served every page (a
-        worker's first request of a page costs seconds)."""
+        """Each read and write a few times at once, so both web workers have served each
+        (a worker's first request of a page costs seconds)."""
         with ThreadPoolExecutor(WORKERS * 2) as pool:
             for status, body, _seconds in pool.map(
                 lambda read: read[0].call("GET", read[1]), self.reads_of * WORKERS * 2
             ):
                 assert status == 200, body[:300]
+            list(pool.map(lambda _: self._submit_and_answer(), range(WORKERS * 2)))
+        self.writes.clear()
 
     def start(self) -> None:
         for thread in self._threads:
@@ -261,26 +274,29 @@ class Traffic:
                 self.failures.append(f"GET {path}: {status} {body[:300]!r}")
 
     def _write(self) -> None:
-        number = 0
         while not self._stop.is_set():
-            number += 1
-            title = f"Harbor request {number}"
-            body = {"type": "support", "title": title, "details": "Sent while Redis may be down."}
-            status, answer, seconds = self.client.call("POST", "/api/v1/requests", body)
-            self.writes.append((time.monotonic(), "submit", status, seconds))
-            if status != 201:
-                self.failures.append(f"submit: {status} {answer[:300]!r}")
-                continue
-            request_id = json.loads(answer)["id"]
-            self.submitted[title] = request_id
-            path = f"/api/v1/requests/{request_id}/replies"
-            status, answer, seconds = self.staff.call("POST", path, {"body": f"On it: {title}"})
-            self.writes.append((time.monotonic(), "answer", status, seconds))
-            if status == 201:
-                self.answered.append(title)
-            else:
-                self.failures.append(f"answer: {status} {answer[:300]!r}")
+            self._submit_and_answer()
             time.sleep(0.2)
+
+    def _submit_and_answer(self) -> None:
+        with self._lock:
+            self._numbered += 1
+            title = f"Harbor request {self._numbered}"
+        body = {"type": "support", "title": title, "details": "Sent while Redis may be down."}
+        status, answer, seconds = self.client.call("POST", "/api/v1/requests", body)
+        self.writes.append((time.monotonic(), "submit", status, seconds))
+        if status != 201:
+            self.failures.append(f"submit: {status} {answer[:300]!r}")
+            return
+        request_id = json.loads(answer)["id"]
+        self.submitted[title] = request_id
+        path = f"/api/v1/requests/{request_id}/replies"
+        status, answer, seconds = self.staff.call("POST", path, {"body": f"On it: {title}"})
+        self.writes.append((time.monotonic(), "answer", status, seconds))
+        if status == 201:
+            self.answered.append(title)
+        else:
+            self.failures.append(f"answer: {status} {answer[:300]!r}")
 
 
 def _subjects(to: str) -> Counter:
@@ -322,12 +338,12 @@ def test_reads_answer_writes_save_and_every_task_runs_once_across_a_redis_outage
     waiting = dict(ours.values_list("task_id", "name"))
     own_redis.start()
     up_at = time.monotonic()
-    time.sleep(AFTER_SECONDS)
+    wait_until(lambda: not ours.filter(task_id__in=waiting).exists(), seconds=30)
+    drained_in = time.monotonic() - up_at
+    time.sleep(max(0, up_at + AFTER_SECONDS - time.monotonic()))
     traffic.stop()
     stopped = time.monotonic()
-
     wait_until(lambda: not ours.exists(), seconds=30)
-    drained_in = time.monotonic() - up_at
 
     figures = {
         "reads before": _figures(traffic.reads, started, down_at),
@@ -411,3 +427,100 @@ def test_reads_answer_writes_save_and_every_task_runs_once_across_a_redis_outage
     assert 1 <= log.count("Redis unreachable") <= WORKERS
     assert log.count("Redis answers again") == log.count("Redis unreachable")
     assert "Internal Server Error" not in log
+
+
+def test_a_hung_redis_costs_one_timeout_then_the_cache_answers_at_once_and_forgets_what_it_dropped(
+    db, own_redis, caplog
+):
+    cache_conf = {"default": settings.CACHES["default"] | {"LOCATION": own_redis.url}}
+    with override_settings(CACHES=cache_conf, REDIS_URL=own_redis.url):
+        cache.set("outage:kept", "before")
+        cache.set("outage:changed", "before")
+        own_redis.hang()
+
+        started = time.monotonic()
+        assert cache.get("outage:kept", "miss") == "miss"
+        first_call = time.monotonic() - started
+        assert first_call < 1.5  # the pool's socket timeout (0.5 s), once
+
+        started = time.monotonic()
+        for _ in range(200):
+            assert cache.get("outage:kept") is None
+        cache.set("outage:changed", "during")  # dropped, and remembered
+        assert cache.add("outage:once", 1) is False  # nothing was stored
+        assert cache.get_many(["outage:kept", "outage:changed"]) == {}
+        with pytest.raises(ValueError):
+            cache.incr("outage:count")
+        assert time.monotonic() - started < 0.2  # Redis not even tried
+
+        own_redis.resume()
+        wait_until(lambda: not redis_circuit.open, seconds=10)
+        # The write that was dropped took its stale value with it; the rest stayed.
+        assert cache.get("outage:changed") is None
+        assert cache.get("outage:kept") == "before"
+        cache.set("outage:changed", "after")
+        assert cache.get("outage:changed") == "after"
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("Redis unreachable" in message for message in messages) == 1
+    assert sum("Redis answers again" in message for message in messages) == 1
+
+
+@pytest.fixture
+def relay_rows(db):
+    """Outbox rows of a harmless task (a relay of the outbox), committed; removed after."""
+    rows = OutboxTask.objects.bulk_create(
+        OutboxTask(
+            name="shared_apps.core.tasks.outbox_relay",
+            args=[],
+            headers={"_schema_name": get_public_schema_name()},
+        )
+        for _ in range(60)
+    )
+    yield rows
+    OutboxTask.objects.filter(pk__in=[row.pk for row in rows]).delete()
+
+
+def test_no_outbox_row_is_sent_twice_by_its_sender_and_two_relays_at_once(relay_rows):
+    published = []
+
+    def count(headers=None, **kwargs):
+        published.append(headers["id"])
+
+    held, locked, release = relay_rows[0], threading.Event(), threading.Event()
+
+    def hold():
+        # A relay that has taken the first row and is still sending it.
+        with transaction.atomic():
+            OutboxTask.objects.select_for_update().get(pk=held.pk)
+            locked.set()
+            release.wait(30)
+        connection.close()
+
+    start = threading.Barrier(2, timeout=30)
+
+    def relay_at_once(_):
+        start.wait()
+        try:
+            return relay()
+        finally:
+            connection.close()
+
+    before_task_publish.connect(count)
+    holder = threading.Thread(target=hold)
+    try:
+        holder.start()
+        assert locked.wait(10)
+        _send(held)  # its sender after the commit: the row is another's, so it passes
+        assert published == []
+        with ThreadPoolExecutor(2) as pool:
+            sent = sorted(pool.map(relay_at_once, range(2)))
+        assert sent == [0, len(relay_rows) - 1]  # one took them all; the other found none free
+        release.set()
+        holder.join()
+        assert relay() == 1
+    finally:
+        release.set()
+        before_task_publish.disconnect(count)
+    assert sorted(published) == sorted(str(row.task_id) for row in relay_rows)
+    assert not OutboxTask.objects.filter(pk__in=[row.pk for row in relay_rows]).exists()
