@@ -38,7 +38,7 @@ from branding.selectors import CACHE_KEY as BRAND_CACHE_KEY
 from shared_apps.accounts.models import User
 from shared_apps.core.models import OutboxTask
 from shared_apps.core.redis_circuit import redis_circuit
-from shared_apps.core.tasks import _send, relay
+from shared_apps.core.tasks import _send, outbox_relay, relay
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.people.actions import (
     client_company_create,
@@ -524,3 +524,5 @@ def test_no_outbox_row_is_sent_twice_by_its_sender_and_two_relays_at_once(relay_
         before_task_publish.disconnect(count)
     assert sorted(published) == sorted(str(row.task_id) for row in relay_rows)
     assert not OutboxTask.objects.filter(pk__in=[row.pk for row in relay_rows]).exists()
+    # Beat relays too, for rows whose sender died between its commit and its publish.
+    assert settings.CELERY_BEAT_SCHEDULE["outbox-relay"]["task"] == outbox_relay.name
