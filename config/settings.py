@@ -255,6 +255,9 @@ CACHES = {
             env_str("CACHE_KEY_PREFIX", "portal-test" if TESTING else "portal")
         ),
         "TIMEOUT": 300,
+        # Redis down or hung: a call gives up within these, opens the process's circuit, and
+        # the cache answers misses until Redis is back (shared_apps.core.redis_circuit).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 
@@ -580,10 +583,36 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = _for_test_worker(
     env_str("CELERY_QUEUE", "portal-test" if TESTING else "portal")
 )
+# Redis down (docs/reliability/redis-outage.md): a publish gives up within a second or two
+# instead of Celery's default of retrying the connection for seconds; the outbox
+# (shared_apps.core.tasks) holds what was not sent. The socket timeouts also bound a hung
+# Redis (kombu waits forever without them); the worker's BRPOP wait is 1 s, under them.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# How often beat relays the outbox: tasks whose publish failed (Redis down) or whose sender
+# died after its commit. Each process also asks for a relay as soon as Redis answers again.
+OUTBOX_RELAY_SECONDS = env_int("OUTBOX_RELAY_SECONDS", 30)
 # How often beat closes support sessions that ran out while their browser was away: at most
 # this late, an operator's access ends in the logs.
 SUPPORT_SESSIONS_CLOSE_SECONDS = env_int("SUPPORT_SESSIONS_CLOSE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
+    # Tasks waiting in the outbox (shared_apps.core.tasks).
+    "outbox-relay": {
+        "task": "shared_apps.core.tasks.outbox_relay",
+        "schedule": OUTBOX_RELAY_SECONDS,
+    },
     # Billing: tell owners their trial ends in three days, then that it ended.
     "billing-trial-notices": {
         "task": "billing.tasks.trial_notices",

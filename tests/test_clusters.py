@@ -31,6 +31,9 @@ from config.env import database_from_url, env_databases
 from operators.models import AgencyUsageDay
 from shared_apps.accounts.models import User
 from shared_apps.backups.files import agency_files
+from shared_apps.core.models import OutboxTask
+from shared_apps.core.redis_circuit import redis_circuit
+from shared_apps.core.tasks import enqueue_on_commit
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.client_requests.models import ClientRequest
 from tenant_apps.files.storage import file_storage
@@ -294,6 +297,30 @@ def test_an_agency_moved_while_a_client_reads_keeps_working(moved, served, djang
         wait_until(lambda: AgencyUsageDay.objects.filter(agency_id=agency.pk).exists())
         usage = AgencyUsageDay.objects.get(agency_id=agency.pk)
         assert usage.requests_total == expected["requests_total"] == before + 1
+
+
+def test_a_task_queued_on_another_cluster_reaches_the_primarys_outbox_once_committed(
+    moved, django_db_blocker
+):
+    """The outbox is on the primary and the change on east, which share no transaction: the
+    row is written once the change has committed, never before (a relay could otherwise send
+    a task for a change not visible yet). Redis is taken as down, so the row stays."""
+    with django_db_blocker.unblock():
+        east_agency = Agency.objects.get(pk=moved.pk)
+        assert east_agency.database == EAST  # moved by the test before
+        waiting = OutboxTask.objects.using(PRIMARY_ALIAS).filter(headers___schema_name=SCHEMA)
+        redis_circuit.open = True
+        try:
+            with tenant_context(east_agency):
+                with transaction.atomic():
+                    enqueue_on_commit("shared_apps.core.tasks.outbox_relay")
+                    assert not waiting.exists()
+                assert list(waiting.values_list("name", "args")) == [
+                    ("shared_apps.core.tasks.outbox_relay", [])
+                ]
+        finally:
+            redis_circuit.open = False
+            waiting.delete()
 
 
 def test_agencies_on_either_cluster_stay_isolated(moved, django_db_blocker):
