@@ -576,9 +576,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # reject_on_worker_lost). Longer than any countdown we set, as a message waiting for its time
 # is held unacknowledged (the last webhook retry waits 64 minutes by default: a shorter timeout
 # hands out a copy of it each time), and than any task's run. docs/reliability/worker-kill.md
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": WEBHOOK_RETRY_BASE_SECONDS * 2 ** (WEBHOOK_MAX_ATTEMPTS - 2) + 15 * 60
-}
+_VISIBILITY_TIMEOUT = WEBHOOK_RETRY_BASE_SECONDS * 2 ** (WEBHOOK_MAX_ATTEMPTS - 2) + 15 * 60
 # Tests get their own queue so a running dev worker never picks up their tasks.
 CELERY_TASK_DEFAULT_QUEUE = _for_test_worker(
     env_str("CELERY_QUEUE", "portal-test" if TESTING else "portal")
@@ -588,6 +586,7 @@ CELERY_TASK_DEFAULT_QUEUE = _for_test_worker(
 # (shared_apps.core.tasks) holds what was not sent. The socket timeouts also bound a hung
 # Redis (kombu waits forever without them); the worker's BRPOP wait is 1 s, under them.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
     "max_retries": 1,
