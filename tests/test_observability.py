@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from config import urls_public
 from config.celery import app
-from shared_apps.core.logs import ContextFilter, JsonFormatter
+from shared_apps.core.logs import REQUEST_ID, ContextFilter, JsonFormatter
 from tenant_apps.security.tokens import TenantRefreshToken
 from tenants.models import Agency
 from tests.browser.conftest import _free_port
@@ -334,8 +334,13 @@ def test_task_runs_and_failures_are_counted_by_name(world, settings, celery_work
     )
     before = samples(scrape().content.decode())
     app.send_task("operators.tasks.support_sessions_close")
-    # A real task, sent with an argument it does not take: it fails in the worker.
-    app.send_task("tenants.tasks.fill_schema_pool", args=["unexpected"])
+    # A real task, sent with an argument it does not take: it fails in the worker. Queued as
+    # while a request runs, it carries the request's id into the worker's lines.
+    token = REQUEST_ID.set("queued-by-request-0001")
+    try:
+        app.send_task("tenants.tasks.fill_schema_pool", args=["unexpected"])
+    finally:
+        REQUEST_ID.reset(token)
 
     def counted():
         now = samples(scrape().content.decode())
@@ -346,7 +351,11 @@ def test_task_runs_and_failures_are_counted_by_name(world, settings, celery_work
     assert figures[("portal_redis_up", ())] == 1
     # The worker's own lines carry the task's name and id (text here: the tests' DEBUG).
     log = celery_worker.read_text()
-    assert re.search(r"task_name=tenants\.tasks\.fill_schema_pool task_id=[0-9a-f-]{36}", log)
+    assert re.search(
+        r"ERROR celery\.app\.trace \[request_id=queued-by-request-0001 schema=public "
+        r"task_name=tenants\.tasks\.fill_schema_pool task_id=[0-9a-f-]{36}\] Task ",
+        log,
+    )
 
 
 def test_queue_length_is_read_from_redis_when_scraped(world, settings):

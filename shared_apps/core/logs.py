@@ -24,6 +24,8 @@ LOG_FORMATS = ("json", "text")
 # Set for the length of one request by shared_apps.core.observability.
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="")
 CURRENT_REQUEST: ContextVar = ContextVar("current_request", default=None)
+# The message header a task queued during a request carries its id in.
+TASK_HEADER = "portal_request_id"
 CONTEXT_FIELDS = ("request_id", "schema", "user_id", "task_name", "task_id")
 # The access line's own (shared_apps.core.observability).
 ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
@@ -88,6 +90,7 @@ def log_context(request=None) -> dict:
     task = _current_task()
     if task is not None:
         context["task_name"], context["task_id"] = task.name, task.request.id
+        context["request_id"] = context["request_id"] or task.request.get(TASK_HEADER)
     return {key: value for key, value in context.items() if value is not None}
 
 

@@ -4,8 +4,8 @@ The request id is the caller's ``X-Request-ID`` when it is a short plain token (
 so one id follows the request through every hop), else a new one. Every log line written
 while the request runs carries it (shared_apps.core.logs), every response returns it in
 ``X-Request-ID``, error pages and API errors show it (``{% request_id_note %}``,
-shared_apps.core.api_errors), and Sentry events are tagged with it: what a customer quotes
-leads to the lines and the report.
+shared_apps.core.api_errors), Sentry events are tagged with it, and tasks queued meanwhile
+carry it: what a customer quotes leads to the lines and the reports.
 
 The access line (logger ``portal.access``) names the route, its URL pattern name, never the
 path: paths hold ids, link tokens and search words. Probes and metrics scrapes are measured
@@ -19,7 +19,7 @@ import uuid
 
 from django.conf import settings
 
-from shared_apps.core.logs import CURRENT_REQUEST, REQUEST_ID
+from shared_apps.core.logs import CURRENT_REQUEST, REQUEST_ID, TASK_HEADER
 from shared_apps.core.metrics import REQUEST_SECONDS, REQUESTS_IN_PROGRESS
 from shared_apps.core.probes import PROBE_NAMES
 
@@ -40,6 +40,13 @@ def route_label(request) -> str:
     if request.path_info.startswith(settings.STATIC_URL):
         return "static"
     return "unrouted"
+
+
+def request_id_into_task_headers(headers=None, **kwargs) -> None:
+    """Celery's before_task_publish: a task queued while a request runs carries the request's
+    id, so the task's log lines and error reports name the request that queued it."""
+    if (request_id := REQUEST_ID.get()) and headers is not None:
+        headers.setdefault(TASK_HEADER, request_id)
 
 
 class RequestObservabilityMiddleware:
