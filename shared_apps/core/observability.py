@@ -54,7 +54,7 @@ class RequestObservabilityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get(HEADER, "")
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         tokens = REQUEST_ID.set(request_id), CURRENT_REQUEST.set(request)
