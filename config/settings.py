@@ -1,5 +1,6 @@
 """The one settings module. Production is switched on by DEBUG=false, not by another file."""
 
+import logging
 import os
 import sys
 import tempfile
@@ -12,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.env import database_from_url, env_bool, env_databases, env_int, env_list, env_str
+from shared_apps.core.logs import log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("TESTING", False)
@@ -159,6 +161,8 @@ DOMAIN_ALLOWED_SECRET = env_str("DOMAIN_ALLOWED_SECRET", "")
 SECURE_REDIRECT_EXEMPT = [r"^internal/"]
 
 MIDDLEWARE = [
+    # X-Request-ID, the access line, the latency metric: around everything, probes included.
+    "shared_apps.core.observability.RequestObservabilityMiddleware",
     # /healthz/live and /healthz/ready on any Host, before routing and ALLOWED_HOSTS.
     "shared_apps.core.probes.ProbeMiddleware",
     "tenants.middleware.TenantHostMiddleware",
@@ -707,14 +711,24 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# One JSON object a line (json, the default with DEBUG off) or readable text; each line with
+# the request id, schema and user id, scrubbed of tokens and addresses (shared_apps.core.logs).
+# Celery's worker and beat log through it too (config/celery.py).
+try:
+    LOG_FORMAT = log_format(env_str("LOG_FORMAT", ""), debug=DEBUG)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+logging.captureWarnings(True)  # warnings as log lines too, not bare text on stderr
+
+# Prometheus asks /internal/metrics with "Authorization: Bearer <METRICS_SECRET>" (any Host,
+# shared_apps.core.metrics); while it is empty the endpoint answers 404 to everyone.
+METRICS_SECRET = env_str("METRICS_SECRET", "")
 
 if SENTRY_DSN:
     import sentry_sdk
 
-    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+    from shared_apps.core.error_reports import SENTRY_OPTIONS
+
+    # No personal data, no request bodies, no local variables; see the module.
+    sentry_sdk.init(dsn=SENTRY_DSN, **SENTRY_OPTIONS)

@@ -1,10 +1,12 @@
 """The API's one error shape, whatever went wrong under /api/.
 
 A refused input is a 400 naming the fields, ``{"field": ["message"]}``; every other error is
-``{"detail": "...", "code": "..."}``. DRF views answer through ``exception_handler``
-(``EXCEPTION_HANDLER``); what never reaches one (an unknown path, a non-integer id, a CSRF
-failure outside DRF, an unhandled exception) through the error views below, which both
-URLconfs name as their handlers and which answer pages with the usual HTML.
+``{"detail": "...", "code": "...", "request_id": "..."}``, the id a customer can quote
+(also in the ``X-Request-ID`` header; shared_apps.core.observability). DRF views answer
+through ``exception_handler`` (``EXCEPTION_HANDLER``); what never reaches one (an unknown
+path, a non-integer id, a CSRF failure outside DRF, an unhandled exception) through the error
+views below, which both URLconfs name as their handlers and which answer pages with the usual
+HTML.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,8 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from shared_apps.core.logs import current_request_id
 
 
 def exception_handler(exc, context):
@@ -41,6 +45,7 @@ def exception_handler(exc, context):
         return None  # unhandled: server_error below answers
     if isinstance(response.data, dict) and isinstance(response.data.get("detail"), ErrorDetail):
         response.data.setdefault("code", response.data["detail"].code)
+        with_request_id(response.data)
     # JSON whatever the caller accepts (the schema view would answer in YAML).
     request = context["request"]
     request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
@@ -51,8 +56,16 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def with_request_id(body: dict) -> dict:
+    """``body`` with the id of the request it answers, when there is one."""
+    if request_id := current_request_id():
+        body["request_id"] = request_id
+    return body
+
+
 def _error(exc: exceptions.APIException) -> JsonResponse:
-    return JsonResponse({"detail": exc.detail, "code": exc.detail.code}, status=exc.status_code)
+    body = {"detail": exc.detail, "code": exc.detail.code}
+    return JsonResponse(with_request_id(body), status=exc.status_code)
 
 
 class _BadRequest(exceptions.APIException):

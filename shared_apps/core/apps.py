@@ -6,7 +6,11 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
+        from celery.signals import before_task_publish
+
         from shared_apps.core.cache import forget_dropped
+        from shared_apps.core.metrics import connect_task_signals
+        from shared_apps.core.observability import request_id_into_task_headers
         from shared_apps.core.redis_circuit import redis_circuit
         from shared_apps.core.tasks import relay_in_thread
 
@@ -15,3 +19,5 @@ class CoreConfig(AppConfig):
         # the tasks that waited in the outbox are sent.
         redis_circuit.before_close.append(forget_dropped)
         redis_circuit.after_close += [forget_dropped, relay_in_thread]
+        connect_task_signals()
+        before_task_publish.connect(request_id_into_task_headers, dispatch_uid="core.request_id")

@@ -1,8 +1,10 @@
-"""Liveness and readiness probes, answered on any Host before anything else runs.
+"""Liveness and readiness probes, and Prometheus' metrics, answered on any Host before
+anything else runs.
 
-Kubelet and Docker probe with the pod's IP or ``localhost`` as Host, over plain HTTP: host
-routing would answer 404, ALLOWED_HOSTS would refuse the IP and SECURE_SSL_REDIRECT would
-redirect. ``ProbeMiddleware`` comes first in MIDDLEWARE and never reads the Host.
+Kubelet and Docker probe with the pod's IP or ``localhost`` as Host, over plain HTTP, and
+Prometheus scrapes each pod at its address: host routing would answer 404, ALLOWED_HOSTS
+would refuse the IP and SECURE_SSL_REDIRECT would redirect. ``ProbeMiddleware`` comes first in
+MIDDLEWARE (after the request id's) and never reads the Host.
 The routes are declared as a URLconf so the access matrix walks them like the others.
 """
 
@@ -10,6 +12,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
+
+from shared_apps.core.metrics import metrics_view
 
 
 def live(request):
@@ -49,8 +53,11 @@ def _redis_ok() -> bool:
 urlpatterns = [
     path("healthz/live", live, name="healthz-live"),
     path("healthz/ready", ready, name="healthz-ready"),
+    # For "Authorization: Bearer <METRICS_SECRET>" only (shared_apps.core.metrics).
+    path("internal/metrics", metrics_view, name="internal-metrics"),
 ]
 PROBES = {f"/{pattern.pattern}": pattern.callback for pattern in urlpatterns}
+PROBE_NAMES = {f"/{pattern.pattern}": pattern.name for pattern in urlpatterns}
 
 
 class ProbeMiddleware:
