@@ -76,7 +76,25 @@ def webhook_event(payload: bytes, signature: str | None) -> dict:
         event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
     except stripe.SignatureVerificationError as refused:
         raise SignatureRefused(refused.user_message or str(refused)) from refused
-    return event.to_dict()
+    except (AttributeError, TypeError) as error:  # JSON, but not an object
+        raise ValueError("A signed body that is not a JSON object.") from error
+    event = event.to_dict()
+    if not _is_event(event):
+        raise ValueError("A signed body without an event's id, type and data.object.")
+    return event
+
+
+def _is_event(event: dict) -> bool:
+    """Whether ``event`` has the envelope every handler reads (the stripe library checks only
+    the signature)."""
+    data = event.get("data")
+    return (
+        isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and isinstance(event.get("account") or "", str)
+        and isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+    )
 
 
 @cache

@@ -7,7 +7,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +16,7 @@ from operators.models import OperatorLogEntry
 from operators.roles import Capability
 from operators.selectors import log_csv_lines, log_filter
 from operators.tokens import OPERATOR_AUTHENTICATION
+from shared_apps.core.pagination import CursorPagination
 
 
 class LogPager(CursorPagination):

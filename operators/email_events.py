@@ -3,6 +3,8 @@ posted to anymail's tracking webhook on the platform host (/email-events/, HTTP 
 from ANYMAIL_WEBHOOK_SECRET, like the inbound webhook). Each agency email carries its
 agency's schema in its metadata (branding.emails.branded_email), which the ESP echoes back."""
 
+from datetime import UTC
+
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from operators.models import EmailBounce
 from shared_apps.core.anymail_hooks import anymail_webhook
+from shared_apps.core.text import UNSTORABLE
 from tenants.models import Agency
 
 # anymail's normalised event types that mean the email did not reach the person.
@@ -28,22 +31,37 @@ def tracking_event_record(sender, event, esp_name, **kwargs) -> None:
     if event.event_type not in NOT_DELIVERED:
         return
     connection.set_schema_to_public()
-    schema = (event.metadata or {}).get(AGENCY_METADATA_KEY)
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
+    schema = metadata.get(AGENCY_METADATA_KEY)
     agency_id = (
         Agency.objects.filter(schema_name=schema).values_list("pk", flat=True).first()
-        if schema
+        if isinstance(schema, str) and schema and not UNSTORABLE.search(schema)
         else None
     )
     fields = {
         "agency_id": agency_id,
         "event_type": event.event_type,
-        "recipient": (event.recipient or "")[:254],
-        "description": (event.description or event.mta_response or "")[:300],
-        "occurred_at": event.timestamp or timezone.now(),
+        "recipient": _storable(event.recipient, 254),
+        "description": _storable(event.description or event.mta_response, 300),
+        "occurred_at": _in_utc(event.timestamp),
     }
     if event.event_id:
         EmailBounce.objects.get_or_create(
-            esp_event_id=f"{esp_name}:{event.event_id}", defaults=fields
+            esp_event_id=_storable(f"{esp_name}:{event.event_id}", 200), defaults=fields
         )
     else:
         EmailBounce.objects.create(**fields)
+
+
+def _storable(text, limit: int) -> str:
+    """The ESP's words as PostgreSQL can keep them: a bounce is recorded whatever they hold."""
+    return UNSTORABLE.sub("\ufffd", "" if text is None else str(text))[:limit]
+
+
+def _in_utc(timestamp):
+    """The ESP's time in UTC (PostgreSQL keeps offsets up to 15:59 only), or now without one
+    that converts."""
+    try:
+        return timestamp.astimezone(UTC) if timestamp else timezone.now()
+    except (OverflowError, ValueError):
+        return timezone.now()

@@ -215,7 +215,7 @@ def test_revoking_over_the_api(world):
     assert response.json()["status"] == "revoked"
     again = api_post(world, "client_admin", path)
     assert again.status_code == 409
-    assert again.json() == {"detail": "This invitation was revoked."}
+    assert again.json() == {"detail": "This invitation was revoked.", "code": "revoked"}
     assert len(activity(world, "invitation.revoked")) == 1
 
 

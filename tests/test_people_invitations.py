@@ -434,7 +434,10 @@ def test_revoking_is_logged_and_refused_once_accepted(world):
     assert accept(secret).status_code == 302
     api = api_post(world, "owner", f"/api/v1/invitations/{second.pk}/revoke")
     assert api.status_code == 409
-    assert api.json() == {"detail": "This invitation has already been accepted."}
+    assert api.json() == {
+        "detail": "This invitation has already been accepted.",
+        "code": "accepted",
+    }
     page = client.post(f"/invitations/{second.pk}/revoke/", follow=True)
     assert "already been accepted" in page.text
 

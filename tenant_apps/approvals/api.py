@@ -37,7 +37,7 @@ from tenant_apps.approvals.selectors import (
 from tenant_apps.files.api import PreviewOutput
 from tenant_apps.files.responses import file_download_response, file_preview_page_response
 from tenant_apps.kit.access import Actor, Allowed, actor_for, require
-from tenant_apps.kit.api import NewestFirst
+from tenant_apps.kit.api import STORED_FILE, NewestFirst
 
 
 def _approvals(actor: Actor, approvals=None):
@@ -415,7 +415,7 @@ class FileAnswer(OneApproval, APIView):
 
 class ApprovalFileApi(FileAnswer):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses=STORED_FILE,
         summary="Download the file asked about",
         description="Exactly the bytes whose SHA-256 was asked about, always as an attachment; "
         "404 once an invoice's PDF has been replaced.",

@@ -5,7 +5,7 @@ one they can see is a 403.
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -130,7 +130,10 @@ class FileRequestsApi(ListAPIView):
 
     @extend_schema(
         request=Input,
-        responses={201: FileRequestOutput},
+        responses={
+            201: FileRequestOutput,
+            404: OpenApiResponse(description="No client company the caller sees has that id."),
+        },
         summary="Ask a client for a file",
     )
     def post(self, request):

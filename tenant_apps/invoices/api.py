@@ -95,7 +95,7 @@ class InvoiceOutput(serializers.Serializer):
     tax = MoneyField("tax")
     total = MoneyField("total")
     notes = serializers.CharField()
-    payment_url = serializers.URLField(help_text='Where to pay ("Pay now"); empty if none.')
+    payment_url = serializers.CharField(help_text='Where to pay ("Pay now"): a URL, or empty.')
     sent_at = serializers.DateTimeField(allow_null=True)
     paid_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()

@@ -15,10 +15,12 @@ from drf_spectacular.utils import (
     OpenApiResponse,
 )
 from rest_framework import serializers
-from rest_framework.pagination import BasePagination, CursorPagination
+from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
+
+from shared_apps.core.pagination import CursorPagination
 
 
 def _invalid_cursor() -> serializers.ValidationError:
@@ -198,10 +200,14 @@ class FileDownloadApi(APIView):
         return super().perform_content_negotiation(request, force=True)
 
 
+# A stored file answers with the type sniffed from its bytes when it was uploaded.
+STORED_FILE = {(200, "*/*"): OpenApiTypes.BINARY}
+
+
 def download_responses(missing: str) -> dict:
     """``extend_schema(responses=...)`` of a download; ``missing`` describes its 404."""
     return {
-        (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        **STORED_FILE,
         302: OpenApiResponse(
             description="With S3 storage: to a presigned URL that expires within a minute, "
             "which answers with the same attachment headers."

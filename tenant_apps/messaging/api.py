@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -192,7 +193,11 @@ class ThreadsApi(ListAPIView):
 
     @extend_schema(
         request=Input,
-        responses={201: ThreadOutput, 200: ThreadOutput},
+        responses={
+            201: ThreadOutput,
+            200: ThreadOutput,
+            404: OpenApiResponse(description="No company or item the caller sees."),
+        },
         summary="Open the conversation about a company or an item",
         description="Each company has one general conversation and each request, document, "
         "approval and invoice one, per side (shared with the client, or the team's internal "

@@ -14,9 +14,11 @@ still post there. Anything else is refused and nothing is written.
 import base64
 import logging
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 
+from anymail.exceptions import AnymailInvalidAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -178,12 +180,17 @@ def _automatic(inbound) -> bool:
 
 def _addresses(inbound) -> list[str]:
     found = [inbound.envelope_recipient] if inbound.envelope_recipient else []
-    found += [address.addr_spec for address in (*inbound.to, *inbound.cc)]
+    # anymail parses the headers when asked; a To or Cc no one can read leaves the envelope's.
+    with suppress(AnymailInvalidAddress):
+        found += [address.addr_spec for address in (*inbound.to, *inbound.cc)]
     return found
 
 
 def _sender(inbound) -> str:
-    sender = inbound.from_email
+    try:
+        sender = inbound.from_email
+    except AnymailInvalidAddress:  # a From no one can read is no one's
+        return ""
     # Several From addresses is legal but never a plain reply from one person.
     return sender.addr_spec.lower() if sender is not None and not isinstance(sender, list) else ""
 

@@ -60,15 +60,20 @@ def _refused(detail: str, code: str) -> Response:
 
 
 def _unreachable() -> Response:
-    return Response({"detail": STRIPE_UNREACHABLE}, status=status.HTTP_502_BAD_GATEWAY)
+    return Response(
+        {"detail": STRIPE_UNREACHABLE, "code": "stripe_unreachable"},
+        status=status.HTTP_502_BAD_GATEWAY,
+    )
 
 
 class AccountOutput(serializers.Serializer):
     state = serializers.ChoiceField(["off", "not_connected", "pending", "enabled", "restricted"])
     label = serializers.CharField()
     reason = serializers.CharField(help_text="Stripe's reason in words, when not enabled.")
-    stripe_account_id = serializers.CharField(source="account.stripe_account_id", default=None)
-    synced_at = serializers.DateTimeField(source="account.synced_at", default=None)
+    stripe_account_id = serializers.CharField(
+        source="account.stripe_account_id", default=None, allow_null=True
+    )
+    synced_at = serializers.DateTimeField(source="account.synced_at", default=None, allow_null=True)
 
 
 class PaymentSettingsApi(APIView):

@@ -225,6 +225,8 @@ class InvitationRevokeApi(APIView):
         try:
             actions.invitation_revoke(invitation=invitation, actor=actor.user, request=request)
         except actions.InvitationRefused as refused:
-            return Response({"detail": refused.message}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": refused.message, "code": refused.reason}, status=status.HTTP_409_CONFLICT
+            )
         invitation.refresh_from_db(fields=["revoked_at"])
         return Response(InvitationOutput(invitation).data)

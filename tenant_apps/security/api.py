@@ -29,6 +29,11 @@ class LogoutApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    def get_authenticate_header(self, request):
+        # A refused refresh token is a 401, as from /auth/token/refresh; DRF would turn it into
+        # a 403 for a view that names no authentication to challenge with.
+        return 'Bearer realm="api"'
+
     @extend_schema_serializer(component_name="LogoutRequest")
     class Input(serializers.Serializer):
         refresh = serializers.CharField()

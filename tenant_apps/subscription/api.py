@@ -61,7 +61,10 @@ def _stripe_session(start) -> Response:
     except DjangoValidationError as invalid:
         raise serializers.ValidationError(invalid.message_dict) from invalid
     except stripe_api.StripeUnreachable:
-        return Response({"detail": STRIPE_UNREACHABLE}, status=status.HTTP_502_BAD_GATEWAY)
+        return Response(
+            {"detail": STRIPE_UNREACHABLE, "code": "stripe_unreachable"},
+            status=status.HTTP_502_BAD_GATEWAY,
+        )
     return Response(SessionOutput({"url": url}).data, status=status.HTTP_201_CREATED)
 
 
