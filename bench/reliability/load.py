@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
 
-from bench.fleet import database_url, wait_for_port  # noqa: E402
+from bench.fleet import database_url  # noqa: E402
 from bench.run import (  # noqa: E402
     PRODUCTION_SETTINGS,
     VENV_BIN,
@@ -198,101 +199,77 @@ def queue_length() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict, workers: int | None, log_path: Path):
-    """The production server (deploy/gunicorn.conf.py) on a free port: (url, workers)."""
-    port = free_port()
-    command = [
-        str(VENV_BIN / "gunicorn"),
-        "-c",
-        "deploy/gunicorn.conf.py",
-        "--no-control-socket",
-        "config.wsgi",
-    ]
-    server_env = dict(env, BIND=f"127.0.0.1:{port}")
-    if workers:
-        server_env["WEB_CONCURRENCY"] = str(workers)
+def started(command: list[str], env: dict, log_path: Path, ready, what: str):
+    """``command`` running, its output in ``log_path``, until the block ends; ``ready()``
+    says it is up."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=server_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_for_port(port)
-            time.sleep(2)  # every worker booted, not only the first
-            booted = log_path.read_text().count("Booting worker")
-            yield f"http://127.0.0.1:{port}", booted
-        finally:
-            stop(process)
-
-
-@contextlib.contextmanager
-def celery_worker(env: dict, log_path: Path):
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--hostname",
-        f"{LOAD_QUEUE}@%h",
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
             deadline = time.monotonic() + 60
-            while "ready." not in log_path.read_text():
+            while not ready():
                 if process.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+                    sys.exit(f"{what} did not start:\n{log_path.read_text()[-3000:]}")
                 time.sleep(0.5)
             yield process
         finally:
             stop(process)
 
 
+@contextlib.contextmanager
+def gunicorn(env: dict, workers: int | None, log_path: Path):
+    """The production server (deploy/gunicorn.conf.py) on a free port: (url, workers)."""
+    port = free_port()
+    command = [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--no-control-socket"]
+    server_env = dict(env, BIND=f"127.0.0.1:{port}")
+    if workers:
+        server_env["WEB_CONCURRENCY"] = str(workers)
+    with started(
+        [*command, "config.wsgi"], server_env, log_path, lambda: port_open(port), "gunicorn"
+    ):
+        time.sleep(2)  # every worker booted, not only the first
+        yield f"http://127.0.0.1:{port}", log_path.read_text().count("Booting worker")
+
+
+def port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def celery_worker(env: dict, log_path: Path):
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
+    command += ["--without-gossip", "--without-mingle", "--hostname", f"{LOAD_QUEUE}@%h"]
+    with started(command, env, log_path, lambda: "ready." in log_path.read_text(), "Celery"):
+        yield
+
+
+def drive_command(world: Path, url: str, out: Path, *options: str) -> list[str]:
+    """bench/reliability/drive.py as a command: it patches the standard library with gevent
+    (locust), so it runs in a process of its own."""
+    command = [sys.executable, "-m", "bench.reliability.drive", "--world", str(world)]
+    return [*command, "--url", url, "--out", str(out), *options]
+
+
 def drive(world: Path, url: str, args, out: Path) -> dict:
-    command = [
-        sys.executable,
-        "-m",
-        "bench.reliability.drive",
-        "--world",
-        str(world),
-        "--url",
-        url,
-        "--out",
-        str(out),
-        "--duration",
-        str(args.duration),
-    ]
+    options = ["--duration", str(args.duration)]
     if args.peak_rate:
-        command += ["--rate", str(2 * args.peak_rate)]
+        options += ["--rate", str(2 * args.peak_rate)]
     else:
-        command += [
-            "--find-peak",
-            "--p95-ms",
-            str(args.p95_ms),
-            "--step-seconds",
-            str(args.step_seconds),
-            "--first-rate",
-            str(args.first_rate),
-        ]
-    print("   signing everyone in (page and API), then a warm-up", flush=True)
-    subprocess.run(command, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"), check=False)
+        options += ["--find-peak", "--p95-ms", str(args.p95_ms)]
+        options += ["--step-seconds", str(args.step_seconds), "--first-rate", str(args.first_rate)]
+    command = drive_command(world, url, out, *options)
+    print(
+        "   every person opens the app (a session and tokens made just before), then a warm-up",
+        flush=True,
+    )
+    with subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1")) as child:
+        try:
+            child.wait()
+        finally:
+            stop(child)
     if not out.exists():
         sys.exit("the driver wrote no result")
     return json.loads(out.read_text())
@@ -305,10 +282,16 @@ def report(result: dict, logs: Path, queued: int) -> bool:
     """Prints the figures; whether the run failed."""
     people = result["people"]
     print(
-        f"   sign-in: {people} people, each through the page and the API ({2 * people} "
-        f"sign-ins, Argon2), in {result['sign_in_seconds']:.0f} s; "
-        f"{result['sign_in_failures']} failed"
+        f"   start: {people} people opened the app in {result['sign_in_seconds']:.0f} s; "
+        f"{result['sign_in_failures']} sign-ins failed (the forms' and the token endpoint's "
+        "are tasks of the mix, in the table)"
     )
+    for step in result["phases"]:
+        print(
+            f"   {step['name']}: {step['req_per_s']:.1f} req/s, p50 / p95 {step['p50']:.0f} / "
+            f"{step['p95']:.0f} ms, {step['tasks_per_s']:.1f} tasks/s started, load "
+            f"{step['load']['mean']:.1f}: " + ("met" if step["met"] else "missed")
+        )
     if "peak" in result:
         peak = result["peak"]
         below = " (the first step already missed the goal)" if peak.get("below_goal") else ""

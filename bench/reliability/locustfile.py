@@ -185,6 +185,10 @@ class Person(FastHttpUser):
     # (exponential gaps have no memory, so the new draw is as good as the rest of the old).
     def wait_time(self):
         Run.tally.tasks += 1
+        self.pace()
+        return 0
+
+    def pace(self):
         rate = self.rate()
         self._due = max(self._due + random.expovariate(rate), time.monotonic() - BEHIND_SECONDS)
         while (left := self._due - time.monotonic()) > 0:
@@ -192,7 +196,6 @@ class Person(FastHttpUser):
             if self.rate() != rate:
                 rate = self.rate()
                 self._due = time.monotonic() + random.expovariate(rate)
-        return 0
 
     def rate(self) -> float:
         """Tasks per second of this one person."""
@@ -230,6 +233,7 @@ class Person(FastHttpUser):
             self.sign_in_api()
         Run.tally.signed_in += 1
         self._due = time.monotonic()
+        self.pace()  # the first task after a gap too, not all at once
 
     # --- signing in --------------------------------------------------------------------
 

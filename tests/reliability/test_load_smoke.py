@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from bench.reliability.load import drive_command
 from bench.reliability.load_seed import Shape, credentials, world_seed
 from bench.reliability.markers import marker
 from tenant_apps.client_requests.actions import request_submit
@@ -101,25 +102,8 @@ def test_the_people_work_without_a_5xx_and_meet_nothing_of_others(
     world, server, celery_worker, tmp_path
 ):
     out = tmp_path / "result.json"
-    command = [
-        sys.executable,
-        "-m",
-        "bench.reliability.drive",
-        "--world",
-        str(world),
-        "--url",
-        server,
-        "--out",
-        str(out),
-        "--rate",
-        str(RATE),
-        "--duration",
-        str(SECONDS),
-        "--warm-up",
-        "1",
-        "--spawn-rate",
-        "50",
-    ]
+    options = ["--rate", str(RATE), "--duration", str(SECONDS), "--warm-up", "1"]
+    command = drive_command(world, server, out, *options, "--spawn-rate", "50")
     # Its exit status is 1: the planted leak is a leak.
     finished = subprocess.run(
         command, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=300
