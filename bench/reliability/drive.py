@@ -76,7 +76,7 @@ def main():
             result["peak"] = peak
             run_rate = 2 * peak["offered_tasks_per_s"]
         Run.tasks_per_second = run_rate
-        result["run"] = measure(env, "run", args.duration, endpoints=True)
+        result["run"] = measure(env, "run", args.duration)
     runner.quit()
     tally = Run.tally
     result["leaks"] = tally.leaks
@@ -116,7 +116,7 @@ def find_peak(env, args, phases: list) -> dict:
     return peak
 
 
-def measure(env, name: str, seconds: float, *, endpoints: bool = False) -> dict:
+def measure(env, name: str, seconds: float) -> dict:
     """Runs ``seconds`` at the current rate; this phase's figures."""
     tally = Run.tally
     env.stats.reset_all()
@@ -156,21 +156,20 @@ def measure(env, name: str, seconds: float, *, endpoints: bool = False) -> dict:
             for error in env.stats.errors.values()
         ],
     }
-    if endpoints:
-        phase["endpoints"] = [
-            {
-                "name": entry.name,
-                "requests": entry.num_requests,
-                "req_per_s": entry.num_requests / elapsed,
-                **{key: entry.get_response_time_percentile(p) for key, p in PERCENTILES.items()},
-                "max": entry.max_response_time,
-                "failures": entry.num_failures,
-                "statuses": _by_status(
-                    {key: count for key, count in tally.statuses.items() if key[0] == entry.name}
-                ),
-            }
-            for entry in sorted(env.stats.entries.values(), key=lambda entry: entry.name)
-        ]
+    phase["endpoints"] = [
+        {
+            "name": entry.name,
+            "requests": entry.num_requests,
+            "req_per_s": entry.num_requests / elapsed,
+            **{key: entry.get_response_time_percentile(p) for key, p in PERCENTILES.items()},
+            "max": entry.max_response_time,
+            "failures": entry.num_failures,
+            "statuses": _by_status(
+                {key: count for key, count in tally.statuses.items() if key[0] == entry.name}
+            ),
+        }
+        for entry in sorted(env.stats.entries.values(), key=lambda entry: entry.name)
+    ]
     return phase
 
 
