@@ -6,9 +6,10 @@ process with locust as a library, and writes what happened as JSON.
 
 Every person signs in (page and API) first, then a warm-up. With --find-peak the rate
 climbs in steps (--first-rate, times --step-factor, --step-seconds each) while a step keeps the
-p95 of all its requests at or under --p95-ms and answers no 5xx; the last such step's rate is
-the peak, and the run goes at twice it. Each step and the run are measured apart (locust's
-statistics reset at their start).
+p95 of all its requests at or under --p95-ms and answers no 5xx (or, when the first step
+misses, steps down until one keeps it); the last such step's rate is the peak, and the run
+goes at twice it. Each step (after SETTLE_SECONDS at its rate) and the run are measured
+apart: locust's statistics reset at their start.
 """
 
 import argparse
@@ -29,6 +30,9 @@ from bench.reliability.locustfile import ClientPerson, Run, TeamPerson
 
 PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 SIGN_IN_SECONDS = 600
+LOWEST_RATE = 0.5  # tasks per second: the peak search steps no lower
+# Unmeasured, after the rate changes: what a missed step left queued drains meanwhile.
+SETTLE_SECONDS = 10
 
 
 def main():
@@ -95,25 +99,34 @@ def main():
 
 
 def find_peak(env, args, phases: list) -> dict:
-    """The last step that met the goals (the first step, marked, when none did)."""
-    rate, peak = args.first_rate, None
-    while True:
+    """The last step that met the goal, climbing from --first-rate while steps meet it, or
+    stepping down when the first one missed (the lowest step, marked, when none did)."""
+
+    def step(rate: float) -> dict:
         Run.tasks_per_second = rate
-        step = measure(env, f"step at {rate:g} tasks/s", args.step_seconds)
-        step["met"] = step["p95"] <= args.p95_ms and not step["server_errors"]
-        phases.append(step)
+        gevent.sleep(SETTLE_SECONDS)
+        found = measure(env, f"step at {rate:.3g} tasks/s", args.step_seconds)
+        found["met"] = found["p95"] <= args.p95_ms and not found["server_errors"]
+        phases.append(found)
         print(
-            f"   {step['name']}: {step['req_per_s']:.1f} req/s, p95 {step['p95']:.0f} ms, "
-            f"{step['tasks_per_s']:.1f} tasks/s started, load {step['load']['mean']:.1f}: "
-            + ("met" if step["met"] else "missed"),
+            f"   {found['name']}: {found['req_per_s']:.1f} req/s, p95 {found['p95']:.0f} ms, "
+            f"{found['tasks_per_s']:.1f} tasks/s started, load {found['load']['mean']:.1f}: "
+            + ("met" if found["met"] else "missed"),
             flush=True,
         )
-        if not step["met"]:
-            break
-        peak, rate = step, rate * args.step_factor
-    if peak is None:
-        peak = dict(phases[0], below_goal=True)
-    return peak
+        return found
+
+    rate = args.first_rate
+    peak = step(rate)
+    if peak["met"]:
+        while (higher := step(rate := rate * args.step_factor))["met"]:
+            peak = higher
+        return peak
+    while rate / args.step_factor >= LOWEST_RATE:
+        lower = step(rate := rate / args.step_factor)
+        if lower["met"]:
+            return lower
+    return dict(phases[-1], below_goal=True)
 
 
 def measure(env, name: str, seconds: float) -> dict:

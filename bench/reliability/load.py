@@ -294,17 +294,18 @@ def report(result: dict, logs: Path, queued: int) -> bool:
         )
     if "peak" in result:
         peak = result["peak"]
-        below = " (the first step already missed the goal)" if peak.get("below_goal") else ""
+        below = " (even the lowest step missed the goal)" if peak.get("below_goal") else ""
         print(
-            f"   peak: {peak['offered_tasks_per_s']:g} tasks/s = {peak['req_per_s']:.1f} req/s, "
+            f"   peak: {peak['offered_tasks_per_s']:.3g} tasks/s = {peak['req_per_s']:.1f} req/s, "
             f"p95 {peak['p95']:.0f} ms{below}"
         )
     run_ = result.get("run")
     if run_:
         load = run_["load"]
         print(
-            f"\n   run: {run_['offered_tasks_per_s']:g} tasks/s offered for {run_['seconds']:.0f} s"
-            f"; {run_['tasks_per_s']:.1f} tasks/s started, {run_['req_per_s']:.1f} req/s, "
+            f"\n   run: {run_['offered_tasks_per_s']:.3g} tasks/s offered for "
+            f"{run_['seconds']:.0f} s; {run_['tasks_per_s']:.1f} tasks/s started, "
+            f"{run_['req_per_s']:.1f} req/s, "
             f"p50 / p95 / p99 {run_['p50']:.0f} / {run_['p95']:.0f} / {run_['p99']:.0f} ms; "
             f"load {load['min']:.1f}-{load['max']:.1f} (mean {load['mean']:.1f}); the driver "
             f"used {run_['driver_cpu_per_s']:.2f} CPUs"
