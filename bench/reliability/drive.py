@@ -4,7 +4,8 @@ process with locust as a library, and writes what happened as JSON.
     python -m bench.reliability.drive --world WORLD.json --url http://127.0.0.1:PORT \\
         --out RESULT.json (--rate TASKS_PER_S | --find-peak) [--duration S]
 
-Every person signs in (page and API) first, then a warm-up. With --find-peak the rate
+Every person opens the app first (signing in through the page and the API when the world
+holds no session and tokens for them), then a warm-up. With --find-peak the rate
 climbs in steps (--first-rate, times --step-factor, --step-seconds each) while a step keeps the
 p95 of all its requests at or under --p95-ms and answers no 5xx (or, when the first step
 misses, steps down until one keeps it); the last such step's rate is the peak, and the run
