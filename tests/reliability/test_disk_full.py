@@ -70,7 +70,8 @@ def disk(tmp_path, settings):
         settings.FILE_STORAGE_ROOT.mkdir()
         yield Disk(mount)
     finally:
-        subprocess.run(["umount", str(mount)], check=True)
+        # Lazy: detached at once even if a file on it is still open (a test that failed).
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)
 
 
 def text_file(name: str, size: int) -> SimpleUploadedFile:
