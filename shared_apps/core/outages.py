@@ -23,6 +23,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
+from django.utils.csp import CSP, build_policy, generate_nonce
 
 # A restarted PostgreSQL accepts connections again within seconds.
 DATABASE_RETRY_AFTER_SECONDS = 10
@@ -32,6 +33,13 @@ DATABASE_SENTENCE = "The service is briefly unavailable. Please try again in a f
 STORAGE_FULL = "storage_full"
 STORAGE_SENTENCE = "There is no room left to store files right now. Please try again later."
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+OUTAGE_PAGE_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.NONCE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
 
 
 def _causes(exc: BaseException | None):
@@ -83,9 +91,12 @@ def _answer(request, *, status: int, code: str, sentence: str, template: str) ->
         response = JsonResponse({"detail": sentence, "code": code}, status=status)
     else:
         # Rendered without the request: context processors (brand, people) would query the
-        # database this page is about.
-        context = {"sentence": sentence, "request_id": _request_id(request)}
+        # database this page is about. Its policy is its own (the CSP middleware keeps a
+        # header already set): nothing but its inline style.
+        nonce = generate_nonce()
+        context = {"sentence": sentence, "request_id": _request_id(request), "nonce": nonce}
         response = HttpResponse(loader.render_to_string(template, context), status=status)
+        response[CSP.HEADER_ENFORCE] = build_policy(OUTAGE_PAGE_CSP, nonce)
     add_never_cache_headers(response)  # an outage answer is never kept by a cache
     return response
 

@@ -26,13 +26,15 @@ import pytest
 import requests
 from django.conf import settings
 from django.db import connection, transaction
+from playwright.sync_api import expect, sync_playwright
 
 from config.celery import app as celery_app
 from config.env import database_from_url
 from tenant_apps.files.tasks import file_preview_make
 from tenants.clusters import on_cluster
 from tenants.models import Agency
-from tests.browser.conftest import _free_port, _healthy
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _healthy
+from tests.browser.pages import check_page
 from tests.conftest import PASSWORD
 from tests.processes import app_processes, celery_worker_args, database_url, wait_until
 from tests.reliability.database_outage import (
@@ -273,3 +275,23 @@ def test_requests_during_postgresql_restarts_fail_cleanly_and_the_app_recovers(
         timeout=120,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.mark.django_db
+def test_the_outage_page_in_a_browser(own_postgres, served):
+    """PostgreSQL stopped: a person opening the portal sees "We'll be right back", which fits
+    a phone and a laptop and passes axe (docs/screenshots/database-unavailable-*.png)."""
+    port = served[0]
+    own_postgres.stop()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            response = page.goto(f"http://{HOST}:{port}/")
+            assert response.status == 503 and response.headers["retry-after"].isdigit()
+            expect(page.get_by_role("heading", name="We'll be right back")).to_be_visible()
+            check_page(page, "database-unavailable")
+            browser.close()
+    finally:
+        own_postgres.start()
+    wait_until(lambda: _healthy(port), 30)
