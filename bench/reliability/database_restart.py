@@ -1,0 +1,36 @@
+"""PostgreSQL restarted under load, many times: ``tests/reliability/test_database_restart.py``'s
+load test with ``--rounds`` rounds, each a fast restart and a stop-pause-start while two
+clients (API) and two team members (pages) read and upload; it prints what was sent and
+answered, the worst recovery time, and fails on any 500, trace, late 503, lost or orphaned
+file or half-written action.
+
+    .venv/bin/python bench/reliability/database_restart.py --rounds 10
+
+Needs what the test suite needs (DATABASE_URL's server for the test database, Redis); the
+restarted PostgreSQL is an embedded one of the test's own.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST = (
+    "tests/reliability/test_database_restart.py::"
+    "test_requests_during_postgresql_restarts_fail_cleanly_and_the_app_recovers"
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=10, help="restart + stop-pause-start pairs")
+    rounds = parser.parse_args().rounds
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-s", TEST]
+    env = os.environ | {"RELIABILITY_PG_ROUNDS": str(rounds)}
+    return subprocess.call(command, cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
