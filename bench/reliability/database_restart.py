@@ -21,6 +21,7 @@ TEST = (
     "tests/reliability/test_database_restart.py::"
     "test_requests_during_postgresql_restarts_fail_cleanly_and_the_app_recovers"
 )
+REPORTED = ("PostgreSQL faults:", "1 passed")
 
 
 def main() -> int:
@@ -29,7 +30,12 @@ def main() -> int:
     rounds = parser.parse_args().rounds
     command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-s", TEST]
     env = os.environ | {"RELIABILITY_PG_ROUNDS": str(rounds)}
-    return subprocess.call(command, cwd=ROOT, env=env)
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    output = run.stdout + run.stderr
+    # The report and pytest's verdict; everything on failure (the servers log a lot).
+    shown = [line for line in output.splitlines() if line.startswith(REPORTED)]
+    print("\n".join(shown) if run.returncode == 0 else output)
+    return run.returncode
 
 
 if __name__ == "__main__":

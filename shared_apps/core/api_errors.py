@@ -62,38 +62,16 @@ def exception_handler(exc, context):
 
 
 def _storage_full_message(exc) -> str | None:
-    """The message of a file refused because storage has no room, under whatever field the
-    action put it: not the caller's mistake, so a 507 rather than a 400."""
-    if isinstance(exc, DjangoValidationError):
-        errors = (
-            [error for errors in exc.error_dict.values() for error in errors]
-            if hasattr(exc, "error_dict")
-            else exc.error_list
-        )
-        return next(
-            (error.messages[0] for error in errors if error.code == outages.STORAGE_FULL), None
-        )
-    if isinstance(exc, exceptions.ValidationError):
-        return next(
-            (
-                str(detail)
-                for detail in _details(exc.detail)
-                if getattr(detail, "code", None) == outages.STORAGE_FULL
-            ),
-            None,
-        )
-    return None
-
-
-def _details(detail):
-    """Every ErrorDetail in a DRF error's nested lists and dicts."""
-    if isinstance(detail, dict):
-        detail = list(detail.values())
-    if isinstance(detail, list):
-        for item in detail:
-            yield from _details(item)
-    else:
-        yield detail
+    """The message of a file an action refused because storage has no room, under whatever
+    field it put it: not the caller's mistake, so a 507 rather than a 400."""
+    if not isinstance(exc, DjangoValidationError):
+        return None
+    errors = (
+        [error for errors in exc.error_dict.values() for error in errors]
+        if hasattr(exc, "error_dict")
+        else exc.error_list
+    )
+    return next((error.messages[0] for error in errors if error.code == outages.STORAGE_FULL), None)
 
 
 class _StorageFull(exceptions.APIException):

@@ -9,10 +9,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from tenant_schemas_celery.task import headers_with_schema
 
 from billing.limits import storage_check as billing_storage_check
-from shared_apps.core.outages import database_unavailable, disk_full
-from shared_apps.core.tasks import enqueue_on_commit
+from shared_apps.core.outages import DATABASE_RETRY_AFTER_SECONDS, database_unavailable, disk_full
+from shared_apps.core.tasks import enqueue_on_commit, task_named
 from tenant_apps.files.models import (
     FilePreview,
     StoredFile,
@@ -79,8 +80,9 @@ def atomic_storing(uploads, *, uploaded_by, max_bytes=None):
 
     Storage is not transactional: if the transaction fails (a later file refused, any later
     step raising), the rows roll back but the bytes would stay, so they are deleted here.
-    But when the connection is lost while committing, PostgreSQL may have committed: the
-    bytes then stay, and ``files_sweep_orphans`` removes them if no row names them.
+    But when the connection is lost while committing, PostgreSQL may or may not have
+    committed: the bytes stay, and a task deletes them once the database answers again if
+    no row names them (``stored_bytes_settle``).
     """
     stored = []
     committing = False
@@ -94,11 +96,35 @@ def atomic_storing(uploads, *, uploaded_by, max_bytes=None):
             committing = len(connection.atomic_blocks) == 1  # leaving this block commits
     except BaseException as error:
         if committing and database_unavailable(error):
+            _settle_later([stored_file.key for stored_file in stored])
             raise
         storage = file_storage()
         for stored_file in stored:
             storage.delete(stored_file.key)
         raise
+
+
+def _settle_later(keys: list[str]) -> None:
+    """Have a worker settle ``keys`` once the database is back (it is not now). Queued at
+    once, not on a commit that failed; a broker that is down too leaves them to
+    ``files_sweep_orphans``."""
+    headers = headers_with_schema({})  # the agency's; no query
+    for key in keys:
+        try:
+            task_named("tenant_apps.files.tasks.stored_file_settle").apply_async(
+                (key,), headers=headers, countdown=DATABASE_RETRY_AFTER_SECONDS, retry=False
+            )
+        except Exception:
+            logger.warning("Could not queue settling %s; files_sweep_orphans will", key)
+
+
+def stored_bytes_settle(*, key: str) -> bool:
+    """Delete the bytes of ``key`` unless a StoredFile row names them (its transaction's
+    outcome was unknown when the connection broke; by now it is final). True if deleted."""
+    if StoredFile.objects.filter(key=key).exists():
+        return False
+    file_storage().delete(key)
+    return True
 
 
 PREVIEWED_KINDS = (PDF, TEXT, *IMAGES)

@@ -165,14 +165,19 @@ class Person(threading.Thread):
         self.traffic.record(answer)
         return response
 
-    def new_file(self) -> tuple[str, bytes]:
+    def send_file(self, action: str, path: str, expected: int, *, kind: str, field: str, form):
+        """POST a new text file (a name and bytes of its own) as ``field`` with the fields
+        ``form(name)`` returns, and keep what became of it. The upload's marker (what names
+        its document, request or message) is the form's title or body, else the file name."""
         number = next(self.counter)
         name = f"{self.who}-{number}.txt"
         body = f"{name}: what we agreed on call {number}.\n".encode() * 200
-        return name, body
-
-    def upload(self, kind: str, marker: str, name: str, body: bytes, response) -> None:
-        saved = response is not None and response.status_code in {201, 302}
+        fields = form(name)
+        response = self.send(
+            action, "POST", path, expected, data=fields, files={field: (name, body, "text/plain")}
+        )
+        saved = response is not None and response.status_code == expected
+        marker = fields.get("title") or fields.get("body") or name
         sha256 = hashlib.sha256(body).hexdigest()
         upload = Upload(name, sha256, len(body), kind, marker, saved, time.monotonic())
         self.traffic.record_upload(upload)
@@ -209,42 +214,39 @@ class ClientOverApi(Person):
         self.send("api: documents", "GET", "/api/v1/documents", 200)
 
     def upload_document(self):
-        name, body = self.new_file()
-        response = self.send(
+        self.send_file(
             "api: upload document",
-            "POST",
             "/api/v1/documents",
             201,
-            data={"company": self.traffic.company_id},
-            files={"file": (name, body, "text/plain")},
+            kind="document",
+            field="file",
+            form=lambda name: {"company": self.traffic.company_id},
         )
-        self.upload("document", name, name, body, response)
 
     def submit(self):
-        name, body = self.new_file()
-        title = f"Request with {name}"
-        response = self.send(
+        self.send_file(
             "api: submit request",
-            "POST",
             "/api/v1/requests",
             201,
-            data={"type": "support", "title": title, "details": "Attached.", "priority": "normal"},
-            files={"files": (name, body, "text/plain")},
+            kind="request",
+            field="files",
+            form=lambda name: {
+                "type": "support",
+                "title": f"Request with {name}",
+                "details": "Attached.",
+                "priority": "normal",
+            },
         )
-        self.upload("request", title, name, body, response)
 
     def write(self):
-        name, body = self.new_file()
-        text = f"Message with {name}"
-        response = self.send(
+        self.send_file(
             "api: post message",
-            "POST",
             f"/api/v1/threads/{self.thread_id}/messages",
             201,
-            data={"body": text},
-            files={"files": (name, body, "text/plain")},
+            kind="message",
+            field="files",
+            form=lambda name: {"body": f"Message with {name}"},
         )
-        self.upload("message", text, name, body, response)
 
 
 class TeamOnPages(Person):
@@ -293,29 +295,24 @@ class TeamOnPages(Person):
         )
 
     def upload_document(self):
-        name, body = self.new_file()
-        response = self.send(
+        self.send_file(
             "page: upload document",
-            "POST",
             f"/documents/clients/{self.traffic.company_id}/upload/",
             302,
-            data={"csrfmiddlewaretoken": self.csrf()},
-            files={"files": (name, body, "text/plain")},
+            kind="document",
+            field="files",
+            form=lambda name: {"csrfmiddlewaretoken": self.csrf()},
         )
-        self.upload("document", name, name, body, response)
 
     def write(self):
-        name, body = self.new_file()
-        text = f"Message with {name}"
-        response = self.send(
+        self.send_file(
             "page: post message",
-            "POST",
             f"/messages/{self.thread_id}/post/",
             302,
-            data={"csrfmiddlewaretoken": self.csrf(), "body": text},
-            files={"files": (name, body, "text/plain")},
+            kind="message",
+            field="files",
+            form=lambda name: {"csrfmiddlewaretoken": self.csrf(), "body": f"Message with {name}"},
         )
-        self.upload("message", text, name, body, response)
 
 
 def answer_problem(response, expected: int, *, api: bool) -> str:

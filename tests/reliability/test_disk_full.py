@@ -19,6 +19,7 @@ from tenant_apps.client_requests.models import ClientRequest
 from tenant_apps.documents.models import Document
 from tenant_apps.files.models import StoredFile
 from tenant_apps.files.storage import PARTIAL_SUFFIX
+from tenant_apps.invoices.models import Invoice
 from tenant_apps.messaging.models import Message
 from tests.conftest import signed_in_client
 from tests.people_support import api_client
@@ -91,7 +92,7 @@ def counts(world) -> dict:
     with tenant_context(world.acme):
         return {
             model.__name__: model.objects.count()
-            for model in (StoredFile, Document, ClientRequest, Message, ActivityEntry)
+            for model in (StoredFile, Document, ClientRequest, Message, Invoice, ActivityEntry)
         }
 
 
@@ -223,6 +224,30 @@ def test_message_attachments_refused_whole_on_a_full_disk(disk, world):
     sent = browser.post(f"/messages/{thread}/post/", {"body": "Notes", "files": [big()]})
     assert sent.status_code == 302
     assert len(disk.files()) == 1
+
+
+def test_an_invoice_pdf_refused_on_a_full_disk(disk, world):
+    """The invoices app files a refused PDF (named after the invoice) under "pdf": still the
+    storage's code, so a 507."""
+    client = api(world, "owner")
+    padding = b"% scanned at 600 dpi\n" * (4 * ROOM_BYTES // 20)
+    pdf = b"%PDF-1.7\n" + padding + b"1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    fields = {
+        "company": world.northwind.pk,
+        "number": "INV-FULL-1",
+        "currency": "EUR",
+        "due_date": "2031-05-31",
+        "subtotal": "500.00",
+        "tax": "105.00",
+    }
+
+    def upload():
+        march = SimpleUploadedFile("march.pdf", pdf, content_type="application/pdf")
+        return client.post("/api/v1/invoices", {**fields, "pdf": march})
+
+    api_storage_full(refused_while_full(disk, world, upload), "Invoice INV-FULL-1.pdf")
+    disk.free()
+    assert upload().status_code == 201
 
 
 def test_a_full_temporary_folder_refuses_the_upload_and_keeps_nothing(disk, world, settings):
