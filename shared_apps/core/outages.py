@@ -9,9 +9,10 @@ the error handler's answer where it is raised, so an outer middleware never sees
 ``DEBUG`` on, Django shows its trace page instead, as for any other error.
 
 Nothing written is left half-done: an action's transaction is rolled back (or its connection
-dropped) when the database fails under it, and its stored bytes are deleted with it
-(``tenant_apps.files.actions``). The next request of the process checks its connection
-(``CONN_HEALTH_CHECKS``) and opens a new one once PostgreSQL is back.
+dropped) when the database fails under it, and its stored bytes are deleted with it, or,
+when the COMMIT itself was cut off, kept or deleted by a task once the database answers
+(``tenant_apps.files.actions.atomic_storing``). The next request of the process checks its
+connection (``CONN_HEALTH_CHECKS``) and opens a new one once PostgreSQL is back.
 """
 
 import errno

