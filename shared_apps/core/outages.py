@@ -26,6 +26,8 @@ from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.utils.csp import CSP, build_policy, generate_nonce
 
+from shared_apps.core.logs import current_request_id
+
 # A restarted PostgreSQL accepts connections again within seconds.
 DATABASE_RETRY_AFTER_SECONDS = 10
 DATABASE_SENTENCE = "The service is briefly unavailable. Please try again in a few seconds."
@@ -89,23 +91,20 @@ def outage_response(request, exc: BaseException | None) -> HttpResponse | None:
 
 def _answer(request, *, status: int, code: str, sentence: str, template: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": sentence, "code": code}, status=status)
+        body = {"detail": sentence, "code": code}
+        if request_id := current_request_id():
+            body["request_id"] = request_id
+        response = JsonResponse(body, status=status)
     else:
         # Rendered without the request: context processors (brand, people) would query the
         # database this page is about. Its policy is its own (the CSP middleware keeps a
         # header already set): nothing but its inline style.
         nonce = generate_nonce()
-        context = {"sentence": sentence, "request_id": _request_id(request), "nonce": nonce}
+        context = {"sentence": sentence, "nonce": nonce}
         response = HttpResponse(loader.render_to_string(template, context), status=status)
         response[CSP.HEADER_ENFORCE] = build_policy(OUTAGE_PAGE_CSP, nonce)
     add_never_cache_headers(response)  # an outage answer is never kept by a cache
     return response
-
-
-def _request_id(request) -> str:
-    """The request's id, shown so a person can quote it, when the request id middleware
-    (observability) has given it one."""
-    return getattr(request, "request_id", "") or ""
 
 
 class TemporaryFileUploadHandler(uploadhandler.TemporaryFileUploadHandler):

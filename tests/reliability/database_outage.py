@@ -338,6 +338,8 @@ def answer_problem(response, expected: int, *, api: bool) -> str:
             return f"a 503 under /api/ that is not JSON: {body[:300]}"
         if error.get("code") != "service_unavailable" or not error.get("detail"):
             return f"a 503 not in the API's error shape: {error}"
+        if error.get("request_id") != response.headers.get("X-Request-ID"):
+            return f"a 503 without the id of its request: {error}"
     elif "We'll be right back" not in body:
         return f"a 503 page that is not the outage page: {body[:300]}"
     return ""

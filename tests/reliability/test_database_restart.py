@@ -332,6 +332,7 @@ def test_the_outage_page_in_a_browser(own_postgres, served):
             response = page.reload()
             assert response.status == 503 and response.headers["retry-after"].isdigit()
             expect(page.get_by_role("heading", name="We'll be right back")).to_be_visible()
+            expect(page.locator(".request-id code")).to_have_text(response.headers["x-request-id"])
             check_page(page, "database-unavailable")
         finally:
             own_postgres.start()

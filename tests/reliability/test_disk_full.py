@@ -123,9 +123,12 @@ def refused_while_full(disk, world, send) -> object:
     return response
 
 
-def api_storage_full(response, name: str) -> None:
+def api_storage_full(response, name: str, detail: str | None = None) -> None:
+    """A 507 in the API's error shape, with the id the person can quote."""
     assert response.status_code == 507, response.content
-    assert response.json() == {"detail": f'"{name}" {FULL}', "code": "storage_full"}
+    body = response.json()
+    assert body.pop("request_id") == response["X-Request-ID"]
+    assert body == {"detail": detail or f'"{name}" {FULL}', "code": "storage_full"}
 
 
 def test_documents_refused_on_a_full_disk_then_stored_once_there_is_room(disk, world):
@@ -267,6 +270,7 @@ def test_a_full_temporary_folder_refuses_the_upload_and_keeps_nothing(disk, worl
     )
     assert response.status_code == 507
     assert "Your file was not saved" in text(response) and TEMP_FULL in text(response)
+    assert f"quote <code>{response['X-Request-ID']}</code>" in text(response)
     assert "Traceback" not in text(response)
 
     thread = post_message(world, body="Hello from the team").thread_id
@@ -277,8 +281,7 @@ def test_a_full_temporary_folder_refuses_the_upload_and_keeps_nothing(disk, worl
             f"/api/v1/threads/{thread}/messages", {"body": "Notes", "files": [big()]}
         ),
     )
-    assert response.status_code == 507
-    assert response.json() == {"detail": TEMP_FULL, "code": "storage_full"}
+    api_storage_full(response, "", detail=TEMP_FULL)
 
     disk.free()
     sent = client.post(f"/api/v1/threads/{thread}/messages", {"body": "Notes", "files": [big()]})
