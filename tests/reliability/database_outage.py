@@ -405,7 +405,6 @@ class Traffic:
 @dataclass
 class Figures:
     requests: int = 0
-    outage_503: int = 0
     uploads_saved: int = 0
     uploads_refused: int = 0
     by_status: dict = field(default_factory=dict)
@@ -415,7 +414,6 @@ def figures(traffic: Traffic) -> Figures:
     result = Figures(requests=len(traffic.answers))
     for answer in traffic.answers:
         result.by_status[answer.status] = result.by_status.get(answer.status, 0) + 1
-    result.outage_503 = result.by_status.get(503, 0)
     result.uploads_saved = sum(upload.saved for upload in traffic.uploads)
     result.uploads_refused = len(traffic.uploads) - result.uploads_saved
     return result
