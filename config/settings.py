@@ -352,6 +352,11 @@ _FILES_DEFAULT = (
     else BASE_DIR / ".data/files"
 )
 FILE_STORAGE_ROOT = Path(env_str("FILE_STORAGE_ROOT", str(_FILES_DEFAULT)))
+# Django's own two, the second deleting its temporary file at once when the disk is full.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "shared_apps.core.outages.TemporaryFileUploadHandler",
+]
 # The per-agency upload limit, until plans carry their own.
 FILE_MAX_UPLOAD_BYTES = env_int("FILE_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 # The document hub's per-file limit per agency (a setting until plans set it).
