@@ -612,6 +612,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # How often beat relays the outbox: tasks whose publish failed (Redis down) or whose sender
 # died after its commit. Each process also asks for a relay as soon as Redis answers again.
 OUTBOX_RELAY_SECONDS = env_int("OUTBOX_RELAY_SECONDS", 30)
+# A task published from the outbox and not started this long after its publish (or its eta)
+# was lost inside Redis, and the relay sends it again: longer than any task waits in the queue
+# for a worker, or tasks run twice (each is idempotent; docs/reliability/redis-outage.md).
+OUTBOX_REPUBLISH_AFTER_SECONDS = env_int("OUTBOX_REPUBLISH_AFTER_SECONDS", 300)
 # How often beat closes support sessions that ran out while their browser was away: at most
 # this late, an operator's access ends in the logs.
 SUPPORT_SESSIONS_CLOSE_SECONDS = env_int("SUPPORT_SESSIONS_CLOSE_SECONDS", 60)

@@ -21,6 +21,7 @@ import time
 
 import redis
 from django.conf import settings
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class Circuit:
         self.before_close: list = []
         self.after_close: list = []
         self._opened_at = 0.0
+        # When it last opened, by the clock (the outbox's relay compares it with its rows).
+        self.down_since = None
         self._lock = threading.Lock()
 
     def failed(self, error: Exception) -> None:
@@ -43,6 +46,7 @@ class Circuit:
             if self.open:
                 return
             self.open, self._opened_at = True, time.monotonic()
+            self.down_since = timezone.now()
         logger.warning(
             "Redis unreachable (%s): the cache answers misses and drops writes, and tasks "
             "wait in the outbox, until it answers again",
