@@ -12,7 +12,7 @@ import time
 PARTS = {
     "fuzzing (schemathesis, every role)": ["-m", "bench.reliability.fuzz"],
     "Celery workers SIGKILLed mid-task": ["-m", "bench.reliability.worker_kill", "--kills", "100"],
-    "PostgreSQL restarted under load": ["-m", "bench.reliability.database_restart"],
+    "PostgreSQL restarted under load": ["bench/reliability/database_restart.py"],
     "Redis stopped under load, a full upload disk": [
         "-m",
         "pytest",

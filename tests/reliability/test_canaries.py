@@ -47,6 +47,7 @@ from tenant_apps.security.models import MagicLink
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.browser.conftest import _free_port
+from tests.committed import committed_db  # noqa: F401  (the committed `db`)
 from tests.processes import app_processes, celery_worker_args, wait_until
 from tests.sentry_standin import SentryStandIn
 from tests.test_isolation import obtain_tokens
@@ -57,15 +58,6 @@ QUEUE_SUFFIX = "-canaries"
 def _word(length: int = 12) -> str:
     """Letters only, and short: no shape a scrubber would recognise (tokens have digits)."""
     return "".join(secrets.choice(string.ascii_lowercase) for _ in range(length))
-
-
-@pytest.fixture
-def db(django_db_setup, django_db_blocker):
-    """Committed rows: the app's processes cannot see the per-test transaction. (Named
-    ``db`` so pytest-django creates the test database.)"""
-    with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
 
 
 @pytest.fixture

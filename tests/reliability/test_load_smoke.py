@@ -28,21 +28,13 @@ from tenant_apps.people.models import ClientCompany, ClientMember
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.browser.conftest import _free_port, _healthy
+from tests.committed import committed_db  # noqa: F401  (the committed `db`)
 from tests.processes import app_process
 
 AGENCIES, COMPANIES = 2, 2
 RATE, SECONDS = 8, 10  # tasks per second, seconds of the run
 PLANTED = marker(2, 1, "planted")  # agency 2's marker, written into agency 1's client 2
 PLANTED_LEAK = PLANTED.rsplit("-", 1)[0]  # as the results name a leaked marker
-
-
-@pytest.fixture
-def db(django_db_setup, django_db_blocker):
-    """The test database without the per-test transaction, which the server could not see.
-    (Named ``db`` so pytest-django creates the test database.)"""
-    with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
 
 
 @pytest.fixture

@@ -13,24 +13,16 @@ import pytest
 from celery import current_app
 from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from shared_apps.core.models import OutboxTask
 from shared_apps.core.tasks import relay
+from tests.committed import committed_db  # noqa: F401  (the committed `db`)
 from tests.processes import wait_until
 
 GRACE = timedelta(seconds=300)
-
-
-@pytest.fixture
-def db(django_db_setup, django_db_blocker):
-    """Committed rows, which a worker in another thread can see."""
-    with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
 
 
 @pytest.fixture

@@ -54,6 +54,7 @@ from tenant_apps.webhooks.actions import endpoint_create
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.browser.conftest import _free_port, _healthy
+from tests.committed import committed_db  # noqa: F401  (the committed `db`)
 from tests.conftest import PASSWORD
 from tests.processes import app_processes, celery_worker_args, outbox_files, wait_until
 from tests.test_webhooks import Receiver
@@ -120,15 +121,6 @@ class RedisServer:
 
     def resume(self) -> None:
         self.process.send_signal(signal.SIGCONT)
-
-
-@pytest.fixture
-def db(django_db_setup, django_db_blocker):
-    """The test database without the per-test transaction, which the servers could not see.
-    (Named ``db`` so pytest-django creates the test database.)"""
-    with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
 
 
 @pytest.fixture
