@@ -10,7 +10,7 @@ a request on its host, or a task it queued.
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import connection
 from django.template.loader import render_to_string
 
@@ -63,3 +63,13 @@ def branded_email(
     if html_template:
         message.attach_alternative(render_to_string(html_template, context), "text/html")
     return message
+
+
+def message_id_set(message: EmailMessage, *about: object) -> None:
+    """Give ``message`` a Message-ID made of what it is (``about``: its kind, ids, recipient)
+    and the current agency's schema: the same at every attempt. A task killed after the ESP
+    took the email and before it recorded the send sends it again under the same id, which
+    mailboxes take for the same message (docs/reliability/worker-kill.md)."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    local = ".".join(str(part) for part in (*about, connection.schema_name))
+    message.extra_headers["Message-ID"] = f"<{local}@{domain or settings.PLATFORM_DOMAIN}>"

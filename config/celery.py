@@ -1,6 +1,6 @@
 import os
 
-from celery.signals import worker_init
+from celery.signals import setup_logging, worker_init
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -21,3 +21,14 @@ def refuse_transaction_pooling(**kwargs):
     problem = transaction_pooling_problem()
     if problem:
         raise SystemExit(problem)
+
+
+@setup_logging.connect
+def log_like_the_web(**kwargs):
+    """The worker and beat log through settings.LOGGING (shared_apps.core.logs: JSON lines
+    with the task's name, id and schema, scrubbed) instead of Celery's own handlers."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -1,5 +1,6 @@
 """The one settings module. Production is switched on by DEBUG=false, not by another file."""
 
+import logging
 import os
 import sys
 import tempfile
@@ -12,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.env import database_from_url, env_bool, env_databases, env_int, env_list, env_str
+from shared_apps.core.logs import log_format, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or env_bool("TESTING", False)
@@ -159,6 +161,8 @@ DOMAIN_ALLOWED_SECRET = env_str("DOMAIN_ALLOWED_SECRET", "")
 SECURE_REDIRECT_EXEMPT = [r"^internal/"]
 
 MIDDLEWARE = [
+    # X-Request-ID, the access line, the latency metric: around everything, probes included.
+    "shared_apps.core.observability.RequestObservabilityMiddleware",
     # /healthz/live and /healthz/ready on any Host, before routing and ALLOWED_HOSTS.
     "shared_apps.core.probes.ProbeMiddleware",
     "tenants.middleware.TenantHostMiddleware",
@@ -255,6 +259,9 @@ CACHES = {
             env_str("CACHE_KEY_PREFIX", "portal-test" if TESTING else "portal")
         ),
         "TIMEOUT": 300,
+        # Redis down or hung: a call gives up within these, opens the process's circuit, and
+        # the cache answers misses until Redis is back (shared_apps.core.redis_circuit).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 
@@ -345,6 +352,11 @@ _FILES_DEFAULT = (
     else BASE_DIR / ".data/files"
 )
 FILE_STORAGE_ROOT = Path(env_str("FILE_STORAGE_ROOT", str(_FILES_DEFAULT)))
+# Django's own two, the second deleting its temporary file at once when the disk is full.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "shared_apps.core.outages.TemporaryFileUploadHandler",
+]
 # The per-agency upload limit, until plans carry their own.
 FILE_MAX_UPLOAD_BYTES = env_int("FILE_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 # The document hub's per-file limit per agency (a setting until plans set it).
@@ -403,14 +415,18 @@ SECURE_CSP = {
 
 # Mail: a log line per email in dev, each kept whole as an .eml file in MAIL_FILE_DIR (listed
 # at /dev/mail/ on the platform host), locmem in tests (Django swaps it in), anymail in
-# production. Anymail reads the provider's credentials from env, e.g.
-# ANYMAIL_POSTMARK_SERVER_TOKEN.
+# production, with the provider's credentials from env (below).
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Client Portal <no-reply@{PLATFORM_DOMAIN}>")
 ANYMAIL_ESP = env_str("ANYMAIL_ESP", "") if DEBUG else env_str("ANYMAIL_ESP")
 # Dev only (the browser tests point it at a folder of their own and read their server's mail).
 MAIL_FILE_DIR = env_str("MAIL_FILE_DIR", str(BASE_DIR / ".data" / "mail")) if DEBUG else ""
 if ANYMAIL_ESP:
     MAILERS = {"default": {"BACKEND": f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"}}
+    # Anymail reads Django settings, not the environment: ANYMAIL_POSTMARK_SERVER_TOKEN (or
+    # ANYMAIL_POSTMARK_SERVER_TOKEN_FILE) in env becomes the setting of that name.
+    _esp_prefix = f"ANYMAIL_{ANYMAIL_ESP.upper()}_"
+    for _name in {key.removesuffix("_FILE") for key in os.environ if key.startswith(_esp_prefix)}:
+        globals()[_name] = env_str(_name)
 else:
     MAILERS = {
         "default": {
@@ -563,14 +579,52 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a message a worker took but never acknowledged (acks late: until the task ends)
+# to the queue again this long after it was taken. That is how the tasks of a worker killed
+# with its parent process come back (a killed pool process's task is requeued at once:
+# reject_on_worker_lost). Longer than any countdown we set, as a message waiting for its time
+# is held unacknowledged (the last webhook retry waits 64 minutes by default: a shorter timeout
+# hands out a copy of it each time), and than any task's run. docs/reliability/worker-kill.md
+_VISIBILITY_TIMEOUT = WEBHOOK_RETRY_BASE_SECONDS * 2 ** (WEBHOOK_MAX_ATTEMPTS - 2) + 15 * 60
 # Tests get their own queue so a running dev worker never picks up their tasks.
 CELERY_TASK_DEFAULT_QUEUE = _for_test_worker(
     env_str("CELERY_QUEUE", "portal-test" if TESTING else "portal")
 )
+# Redis down (docs/reliability/redis-outage.md): a publish gives up within a second or two
+# instead of Celery's default of retrying the connection for seconds; the outbox
+# (shared_apps.core.tasks) holds what was not sent. The socket timeouts also bound a hung
+# Redis (kombu waits forever without them); the worker's BRPOP wait is 1 s, under them.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# How often beat relays the outbox: tasks whose publish failed (Redis down) or whose sender
+# died after its commit. Each process also asks for a relay as soon as Redis answers again.
+OUTBOX_RELAY_SECONDS = env_int("OUTBOX_RELAY_SECONDS", 30)
+# A task published from the outbox and not started this long after its publish (or its eta)
+# was lost inside Redis, and the relay sends it again: longer than any task waits in the queue
+# for a worker, or tasks run twice (each is idempotent; docs/reliability/redis-outage.md).
+OUTBOX_REPUBLISH_AFTER_SECONDS = env_int("OUTBOX_REPUBLISH_AFTER_SECONDS", 300)
 # How often beat closes support sessions that ran out while their browser was away: at most
 # this late, an operator's access ends in the logs.
 SUPPORT_SESSIONS_CLOSE_SECONDS = env_int("SUPPORT_SESSIONS_CLOSE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
+    # Tasks waiting in the outbox (shared_apps.core.tasks).
+    "outbox-relay": {
+        "task": "shared_apps.core.tasks.outbox_relay",
+        "schedule": OUTBOX_RELAY_SECONDS,
+    },
     # Billing: tell owners their trial ends in three days, then that it ended.
     "billing-trial-notices": {
         "task": "billing.tasks.trial_notices",
@@ -666,14 +720,24 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# One JSON object a line (json, the default with DEBUG off) or readable text; each line with
+# the request id, schema and user id, scrubbed of tokens and addresses (shared_apps.core.logs).
+# Celery's worker and beat log through it too (config/celery.py).
+try:
+    LOG_FORMAT = log_format(env_str("LOG_FORMAT", ""), debug=DEBUG)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+logging.captureWarnings(True)  # warnings as log lines too, not bare text on stderr
+
+# Prometheus asks /internal/metrics with "Authorization: Bearer <METRICS_SECRET>" (any Host,
+# shared_apps.core.metrics); while it is empty the endpoint answers 404 to everyone.
+METRICS_SECRET = env_str("METRICS_SECRET", "")
 
 if SENTRY_DSN:
     import sentry_sdk
 
-    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)
+    from shared_apps.core.error_reports import SENTRY_OPTIONS
+
+    # No personal data, no request bodies, no local variables; see the module.
+    sentry_sdk.init(dsn=SENTRY_DSN, **SENTRY_OPTIONS)

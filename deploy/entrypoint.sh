@@ -15,14 +15,15 @@ web)
 	exec gunicorn -c deploy/gunicorn.conf.py config.wsgi "$@"
 	;;
 worker)
-	exec celery -A config worker --hostname "celery@$(hostname)" --loglevel "${LOG_LEVEL:-INFO}" "$@"
+	# --quiet: no banner; the log lines are JSON (shared_apps/core/logs.py).
+	exec celery --quiet -A config worker --hostname "celery@$(hostname)" --loglevel "${LOG_LEVEL:-INFO}" "$@"
 	;;
 worker-ping)
 	exec celery -A config inspect ping --destination "celery@$(hostname)" --timeout 10
 	;;
 beat)
 	# The schedule's state file goes to /tmp: the root filesystem is read-only.
-	exec celery -A config beat --loglevel "${LOG_LEVEL:-INFO}" \
+	exec celery --quiet -A config beat --loglevel "${LOG_LEVEL:-INFO}" \
 		--schedule "${CELERY_BEAT_SCHEDULE_FILE:-/tmp/celerybeat-schedule}" "$@"
 	;;
 migrate)

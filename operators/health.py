@@ -18,15 +18,11 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from operators.models import AgencyUsageDay
+from shared_apps.core.metrics import UNACKED_KEY, queue_keys
 from tenants.models import Agency
 
 logger = logging.getLogger(__name__)
 
-# Kombu's Redis transport keeps a queue's messages of priority 3, 6 and 9 in lists of their
-# own next to the queue's; reserved (unacknowledged) messages wait in one hash.
-PRIORITY_SEPARATOR = "\x06\x16"
-PRIORITY_STEPS = (3, 6, 9)
-UNACKED_KEY = "unacked"
 FAILURE_DAYS = 7
 RECENT_FAILURES = 20
 SCHEMAS_PER_QUERY = 200
@@ -111,7 +107,7 @@ def celery_health() -> Celery:
     try:
         pipe = _redis().pipeline()
         for queue in queues:
-            for key in [queue, *(f"{queue}{PRIORITY_SEPARATOR}{p}" for p in PRIORITY_STEPS)]:
+            for key in queue_keys(queue):
                 pipe.llen(key)
         pipe.hlen(UNACKED_KEY)
         pipe.mget([_failure_key(day) for day in days])
@@ -120,7 +116,7 @@ def celery_health() -> Celery:
     except redis.RedisError:
         logger.warning("Redis did not answer the health page", exc_info=True)
         return Celery()
-    per_queue = len(PRIORITY_STEPS) + 1
+    per_queue = len(queue_keys(""))
     return Celery(
         queues=[
             QueueDepth(queue, sum(lengths[i * per_queue : (i + 1) * per_queue]))

@@ -1,7 +1,7 @@
 import secrets
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_rename
 
 from shared_apps.core.tasks import enqueue_on_commit
@@ -59,7 +59,10 @@ def schema_pool_fill(*, size: int) -> int:
     try:
         created = 0
         while Agency.objects.spares().count() < size:
-            Agency(schema_name=f"spare_{secrets.token_hex(6)}", is_spare=True).save(verbosity=0)
+            # Row and schema in one transaction: a signup claiming spares meanwhile must not
+            # find the row before the schema exists (tenant save() makes the row first).
+            with transaction.atomic():
+                Agency(schema_name=f"spare_{secrets.token_hex(6)}", is_spare=True).save(verbosity=0)
             created += 1
         return created
     finally:

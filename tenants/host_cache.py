@@ -169,10 +169,15 @@ def _subscribe():
 
 
 def _listen(pubsub) -> None:
+    # Logged when the subscription is lost and when it is made again, not at every retry.
+    lost = pubsub is None
     while True:
         try:
             if pubsub is None:
                 pubsub = _subscribe()
+                if lost:
+                    logger.warning("Host cache: subscribed again; routing cached again")
+                    lost = False
             # Waits for a message; the health check pings a quiet connection now and then.
             message = pubsub.get_message(timeout=5)
             if message and message["type"] == "message":
@@ -180,7 +185,11 @@ def _listen(pubsub) -> None:
         except Exception:
             _subscribed.clear()
             clear()
-            logger.warning("Host cache: lost the Redis subscription; resubscribing", exc_info=True)
+            if not lost:
+                logger.warning(
+                    "Host cache: lost the Redis subscription; resubscribing", exc_info=True
+                )
+                lost = True
             if pubsub is not None:
                 with contextlib.suppress(Exception):  # already broken; a new one follows
                     pubsub.close()

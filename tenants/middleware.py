@@ -7,6 +7,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
+from shared_apps.core.api_errors import with_request_id
 from tenants import host_cache
 
 
@@ -53,7 +54,7 @@ class TenantHostMiddleware(TenantMainMiddleware):
         request.tenant = None
         if request.path.startswith("/api/"):
             body = {"detail": "No client portal at this address.", "code": "unknown_host"}
-            return JsonResponse(body, status=404)
+            return JsonResponse(with_request_id(body), status=404)
         context = {"platform_url": platform_url()}
         return render(request, "tenants/unknown_host.html", context, status=404)
 
@@ -117,7 +118,7 @@ class AgencyMovingMiddleware:
 def agency_moving_response(request):
     if request.path.startswith("/api/"):
         body = {"detail": MOVING_SENTENCE, "code": "agency_moving"}
-        response = JsonResponse(body, status=503)
+        response = JsonResponse(with_request_id(body), status=503)
     else:
         context = {"sentence": MOVING_SENTENCE}
         response = render(request, "tenants/agency_moving.html", context, status=503)

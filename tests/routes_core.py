@@ -35,4 +35,7 @@ PUBLIC_ROUTES = {
 PROBE_ROUTES = {
     "healthz-live": everyone(200),
     "healthz-ready": everyone(200),
+    # Prometheus' scrape: only "Authorization: Bearer <METRICS_SECRET>", unset in the tests
+    # (tests/test_observability.py sets it); a session or token of anyone's is no secret.
+    "internal-metrics": everyone(404),
 }

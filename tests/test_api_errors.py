@@ -100,7 +100,8 @@ def test_api_errors_are_json_with_a_detail_and_a_code(
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"detail", "code"}, body
+    assert set(body) == {"detail", "code", "request_id"}, body
+    assert body["request_id"] == response["X-Request-ID"]
     assert body["code"] == code
     assert isinstance(body["detail"], str) and body["detail"]
 

@@ -24,6 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, router, transaction
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
 from config.celery import app as celery_app
@@ -31,6 +32,9 @@ from config.env import database_from_url, env_databases
 from operators.models import AgencyUsageDay
 from shared_apps.accounts.models import User
 from shared_apps.backups.files import agency_files
+from shared_apps.core.models import OutboxTask
+from shared_apps.core.redis_circuit import redis_circuit
+from shared_apps.core.tasks import enqueue_on_commit
 from shared_apps.signup.actions import agency_signup
 from tenant_apps.client_requests.models import ClientRequest
 from tenant_apps.files.storage import file_storage
@@ -288,12 +292,48 @@ def test_an_agency_moved_while_a_client_reads_keeps_working(moved, served, djang
             assert connection.settings_dict["HOST"] == settings.AGENCY_DATABASES[EAST]["HOST"]
             assert ClientRequest.objects.count() == before + 1
             expected = usage_figures()
-            usage_gather_agency.apply_async(queue=worker_queue)
+            # Sent as the outbox sends it: its row, on the primary, goes as the task starts
+            # on east (shared_apps.core.tasks.forget_started_task).
+            row = OutboxTask.objects.create(
+                name=usage_gather_agency.name,
+                args=[],
+                headers={"_schema_name": SCHEMA},
+                published_at=timezone.now(),
+            )
+            usage_gather_agency.apply_async(queue=worker_queue, task_id=str(row.task_id))
         connection.set_schema_to_public()
         # The figures counted on east, written to the primary's public table.
         wait_until(lambda: AgencyUsageDay.objects.filter(agency_id=agency.pk).exists())
+        assert not OutboxTask.objects.filter(pk=row.pk).exists()
         usage = AgencyUsageDay.objects.get(agency_id=agency.pk)
         assert usage.requests_total == expected["requests_total"] == before + 1
+
+
+def test_a_task_queued_on_another_cluster_reaches_the_primarys_outbox_once_committed(
+    moved, django_db_blocker
+):
+    """The outbox is on the primary and the change on east, which share no transaction: the
+    row is written once the change has committed, never before (a relay could otherwise send
+    a task for a change not visible yet). Redis is taken as down, so the row stays."""
+    with django_db_blocker.unblock():
+        east_agency = Agency.objects.get(pk=moved.pk)
+        assert east_agency.database == EAST  # moved by the test before
+        # Not yet published (rows of earlier tests' tasks wait for a worker, published).
+        waiting = OutboxTask.objects.using(PRIMARY_ALIAS).filter(
+            headers___schema_name=SCHEMA, published_at=None
+        )
+        redis_circuit.open = True
+        try:
+            with tenant_context(east_agency):
+                with transaction.atomic():
+                    enqueue_on_commit("shared_apps.core.tasks.outbox_relay")
+                    assert not waiting.exists()
+                assert list(waiting.values_list("name", "args")) == [
+                    ("shared_apps.core.tasks.outbox_relay", [])
+                ]
+        finally:
+            redis_circuit.open = False
+            waiting.delete()
 
 
 def test_agencies_on_either_cluster_stay_isolated(moved, django_db_blocker):

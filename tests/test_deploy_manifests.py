@@ -267,7 +267,8 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
 
 
 def test_kubernetes_probes_are_the_apps_probes():
-    assert set(PROBES) == {"/healthz/live", "/healthz/ready"}
+    # The metrics endpoint is answered the same way, for Prometheus (deploy/prometheus.yml).
+    assert set(PROBES) == {"/healthz/live", "/healthz/ready", "/internal/metrics"}
     (container,) = objects_of("Deployment")["portal-web"]["spec"]["template"]["spec"]["containers"]
     assert container["readinessProbe"]["httpGet"]["path"] == "/healthz/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz/live"

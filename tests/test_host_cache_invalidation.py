@@ -27,6 +27,7 @@ from tenants import host_cache
 from tenants.actions import schema_pool_fill
 from tenants.models import Agency
 from tests.browser.conftest import _free_port, _healthy
+from tests.committed import committed_db  # noqa: F401  (the committed `db`)
 from tests.conftest import OPERATOR_EMAILS, PASSWORD
 from tests.processes import app_process, wait_until
 
@@ -34,15 +35,6 @@ HOST = "relay.localhost"
 WORKERS = 2
 AT_ONCE = 12
 PROBE = re.compile(r"^<(\d+)> (\d{3}) GET /\?probe=(\d+) ")
-
-
-@pytest.fixture
-def db(django_db_setup, django_db_blocker):
-    """The test database without the per-test transaction, which the server could not see.
-    (Named ``db`` so pytest-django creates the test database.)"""
-    with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
 
 
 @pytest.fixture

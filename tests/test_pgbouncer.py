@@ -32,6 +32,7 @@ from tenant_apps.security.tokens import TenantRefreshToken
 from tenants.checks import TRANSACTION_POOLING, shares_server_sessions
 from tenants.models import Agency
 from tests.browser.conftest import _free_port, _healthy
+from tests.committed import committed_db  # noqa: F401  (the committed `db`)
 from tests.processes import (
     app_process,
     celery_worker_args,
@@ -47,15 +48,6 @@ TEAMS = {
     "globex": {"owner@globex.example"},
 }
 REQUESTS = 60
-
-
-@pytest.fixture
-def db(django_db_setup, django_db_blocker):
-    """The test database without the per-test transaction, which the servers could not see.
-    (Named ``db`` so pytest-django creates the test database.)"""
-    with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
 
 
 @contextmanager

@@ -81,6 +81,26 @@ def test_production_settings_pass_check_deploy():
     assert "no issues" in result.stdout
 
 
+def test_production_mail_takes_the_providers_credentials_from_env(tmp_path):
+    """Anymail reads settings, not the environment: the ESP's variables become settings."""
+    token_file = tmp_path / "token"
+    token_file.write_text("server-token-from-a-file\n")
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.ANYMAIL_POSTMARK_SERVER_TOKEN, settings.ANYMAIL_POSTMARK_API_URL)",
+        DEBUG="false",
+        SECRET_KEY="x" * 64 + "production-grade-secret-key-value",
+        ANYMAIL_ESP="postmark",
+        ANYMAIL_POSTMARK_SERVER_TOKEN_FILE=str(token_file),
+        ANYMAIL_POSTMARK_API_URL="http://127.0.0.1:9/",
+    )
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()[-1].split()
+    assert printed == ["server-token-from-a-file", "http://127.0.0.1:9/"]
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DEBUG="false", ANYMAIL_ESP="postmark")
     assert result.returncode != 0

@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 
 import pytest
-from django.db import connection
 from django_tenants.utils import tenant_context
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -23,20 +22,12 @@ from shared_apps.accounts.models import User
 from tenant_apps.security.tokens import TenantRefreshToken
 from tenants.models import Agency
 from tests.browser.conftest import _free_port, _healthy
+from tests.committed import committed_db  # noqa: F401  (the committed `db`)
 from tests.processes import app_process
 from tests.security_support import ACME
 
 AT_ONCE = 8
 BURSTS = 5
-
-
-@pytest.fixture
-def db(django_db_setup, django_db_blocker):
-    """The test database without the per-test transaction, which the server could not see.
-    (Named ``db`` so pytest-django creates the test database.)"""
-    with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from branding.emails import message_id_set
 from tenant_apps.client_requests.emails import NoticeMail, notices_for
 from tenant_apps.client_requests.models import (
     OPEN_STATUSES,
@@ -19,8 +20,10 @@ from tenant_apps.kit.tasks import for_each_agency
 def request_notify(kind: str, request_id: int, event_id: int | None = None) -> int:
     """Email the people ``kind`` of change concerns; runs in the agency's schema.
 
-    Safe to retry or to run twice: each delivery is recorded with the send, and
-    recipients already recorded are skipped. Returns how many emails were sent.
+    Safe to retry, to run twice or to be killed anywhere (acknowledged late): each delivery
+    is recorded with the send, and recipients already recorded are skipped; killed between
+    the ESP's acceptance and the record, the rerun sends that email again under the same
+    Message-ID. Returns how many emails were sent.
     """
     request = (
         ClientRequest.objects.select_related("company", "owner", "created_by")
@@ -50,7 +53,10 @@ def request_notify(kind: str, request_id: int, event_id: int | None = None) -> i
                     kind=kind, request=request, event=event, recipient=recipient
                 )
                 if created:
-                    mail.email(recipient).send()
+                    email = mail.email(recipient)
+                    event_pk = event.pk if event else 0
+                    message_id_set(email, "request", kind, request.pk, event_pk, recipient.pk)
+                    email.send()
                     sent += 1
             done.add(recipient.pk)
     return sent
@@ -114,6 +120,10 @@ def sla_sweep_agency() -> int:
                     setattr(request, name, value)
                 changed.append(request)
         ClientRequest.objects.bulk_update(changed, SWEPT_FIELDS, batch_size=500)
-    for kind, request_id in alerts:
-        request_notify.delay(kind, request_id)
+        # Queued before the commit: a worker killed between the commit and the queueing
+        # would lose an at-risk alert for good (at_risk_notified_at says it went). Killed
+        # before the commit, the rerun queues it again and request_notify sends each
+        # person's once.
+        for kind, request_id in alerts:
+            request_notify.delay(kind, request_id)
     return len(changed)

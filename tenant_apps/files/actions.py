@@ -1,6 +1,7 @@
 """Storing files: the one way bytes get into file storage, and the sweep for leftovers."""
 
 import itertools
+import logging
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
@@ -8,9 +9,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from tenant_schemas_celery.task import headers_with_schema
 
 from billing.limits import storage_check as billing_storage_check
-from shared_apps.core.tasks import enqueue_on_commit
+from shared_apps.core.outages import DATABASE_RETRY_AFTER_SECONDS, database_unavailable, disk_full
+from shared_apps.core.tasks import enqueue_on_commit, task_named
 from tenant_apps.files.models import (
     FilePreview,
     StoredFile,
@@ -20,18 +23,20 @@ from tenant_apps.files.models import (
 from tenant_apps.files.previews import IMAGES, Drawn
 from tenant_apps.files.selectors import storage_used
 from tenant_apps.files.storage import file_storage
-from tenant_apps.files.validation import PDF, TEXT, UploadStream, upload_accept
+from tenant_apps.files.validation import PDF, TEXT, UploadStream, storage_full, upload_accept
 
+logger = logging.getLogger(__name__)
 ORPHAN_BATCH_SIZE = 1000
 
 
 def file_store(*, upload, uploaded_by, max_bytes=None) -> StoredFile:
     """Check ``upload``, stream it into the current agency's private storage, return its row.
 
-    A refusal raises ``ValidationError`` naming the file and the reason. Whatever fails, nothing
-    is left: the object is written (atomically) before its row and deleted again if the row
-    cannot be written. One window remains: when the caller's transaction rolls back after this
-    returns, the object outlives its row; ``manage.py files_sweep_orphans`` removes it later.
+    A refusal raises ``ValidationError`` naming the file and the reason; so does a full disk
+    (code ``storage_full``). Whatever fails, nothing is left: the object is written
+    (atomically) before its row and deleted again if the row cannot be written. One window
+    remains: when the caller's transaction rolls back after this returns, the object outlives
+    its row; ``manage.py files_sweep_orphans`` removes it later.
     The owning feature records the activity entry, since only it knows what the file is for.
     """
     limit = settings.FILE_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
@@ -42,7 +47,14 @@ def file_store(*, upload, uploaded_by, max_bytes=None) -> StoredFile:
     created_at = timezone.now()
     key = f"{connection.schema_name}/{created_at:%Y/%m}/{uuid.uuid4().hex}"
     storage = file_storage()
-    storage.save(key, stream)
+    try:
+        storage.save(key, stream)
+    except OSError as error:
+        if not disk_full(error):
+            raise
+        # Operators must hear of it (Sentry's logging integration too); the person is told.
+        logger.error("File storage is full: %s could not be written", key)
+        raise storage_full(accepted.name) from error
     try:
         with transaction.atomic():
             stored = StoredFile.objects.create(
@@ -68,8 +80,12 @@ def atomic_storing(uploads, *, uploaded_by, max_bytes=None):
 
     Storage is not transactional: if the transaction fails (a later file refused, any later
     step raising), the rows roll back but the bytes would stay, so they are deleted here.
+    But when the connection is lost while committing, PostgreSQL may or may not have
+    committed: the bytes stay, and a task deletes them once the database answers again if
+    no row names them (``stored_bytes_settle``).
     """
     stored = []
+    committing = False
     try:
         with transaction.atomic():
             for upload in uploads:
@@ -77,11 +93,38 @@ def atomic_storing(uploads, *, uploaded_by, max_bytes=None):
                     file_store(upload=upload, uploaded_by=uploaded_by, max_bytes=max_bytes)
                 )
             yield stored
-    except BaseException:
+            committing = len(connection.atomic_blocks) == 1  # leaving this block commits
+    except BaseException as error:
+        if committing and database_unavailable(error):
+            _settle_later([stored_file.key for stored_file in stored])
+            raise
         storage = file_storage()
         for stored_file in stored:
             storage.delete(stored_file.key)
         raise
+
+
+def _settle_later(keys: list[str]) -> None:
+    """Have a worker settle ``keys`` once the database is back (it is not now). Queued at
+    once, not on a commit that failed; a broker that is down too leaves them to
+    ``files_sweep_orphans``."""
+    headers = headers_with_schema({})  # the agency's; no query
+    for key in keys:
+        try:
+            task_named("tenant_apps.files.tasks.stored_file_settle").apply_async(
+                (key,), headers=headers, countdown=DATABASE_RETRY_AFTER_SECONDS, retry=False
+            )
+        except Exception:
+            logger.warning("Could not queue settling %s; files_sweep_orphans will", key)
+
+
+def stored_bytes_settle(*, key: str) -> bool:
+    """Delete the bytes of ``key`` unless a StoredFile row names them (its transaction's
+    outcome was unknown when the connection broke; by now it is final). True if deleted."""
+    if StoredFile.objects.filter(key=key).exists():
+        return False
+    file_storage().delete(key)
+    return True
 
 
 PREVIEWED_KINDS = (PDF, TEXT, *IMAGES)

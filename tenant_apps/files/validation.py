@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
+from shared_apps.core.outages import STORAGE_FULL
 from tenant_apps.files.storage import CHUNK_SIZE
 
 MAX_NAME_LENGTH = 200
@@ -157,6 +158,17 @@ def refusal(name: str, reason: str, code: str) -> ValidationError:
 
 def too_large(name: str, max_bytes: int) -> ValidationError:
     return refusal(name, f"it is larger than the {filesizeformat(max_bytes)} limit", "too_large")
+
+
+def storage_full(name: str) -> ValidationError:
+    """The disk holding the files has no room: shown as the file's error on pages, a 507 in
+    the API (by its code)."""
+    return ValidationError(
+        '"%(name)s" was not saved: there is no room left to store files right now. '
+        "Please try again later.",
+        code=STORAGE_FULL,
+        params={"name": name or "unnamed file"},
+    )
 
 
 def _without_control_characters(text: str) -> str:

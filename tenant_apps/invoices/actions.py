@@ -229,7 +229,7 @@ def _accepted_pdf(upload, number: str):
     try:
         validation.validate_pdf_upload(upload)
     except ValidationError as refused:
-        raise ValidationError({"pdf": refused.messages}) from refused
+        raise ValidationError({"pdf": refused.error_list}) from refused  # codes kept
     upload.name = _pdf_name(number)
     return upload
 
@@ -267,7 +267,7 @@ def _storing(files, actor):
     except ValidationError as refused:
         if hasattr(refused, "error_dict"):
             raise
-        raise ValidationError({"pdf": refused.messages}) from refused
+        raise ValidationError({"pdf": refused.error_list}) from refused  # codes kept
 
 
 def _summary(invoice: Invoice) -> dict:

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from branding.emails import message_id_set
 from shared_apps.core.regional import regional_for
 from tenant_apps.invoices.actions import invoice_move
 from tenant_apps.invoices.emails import InvoiceMail
@@ -18,8 +19,10 @@ REMINDER_LIMIT = 6
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=6)
 def invoice_notify(kind: str, invoice_id: int, occurrence: int = 0) -> int:
     """Email ``kind`` of notice about an invoice to its recipients; runs in the agency's
-    schema. Safe to retry or to run twice: each delivery is recorded with its send and
-    recipients already recorded are skipped. Returns how many emails were sent."""
+    schema. Safe to retry, to run twice or to be killed anywhere (acknowledged late): each
+    delivery is recorded with its send and recipients already recorded are skipped; killed
+    between the ESP's acceptance and the record, the rerun sends that email again under the
+    same Message-ID. Returns how many emails were sent."""
     invoice = Invoice.objects.select_related("company").filter(pk=invoice_id).first()
     if invoice is None or invoice.status == InvoiceStatus.DRAFT:
         return 0
@@ -43,7 +46,9 @@ def invoice_notify(kind: str, invoice_id: int, occurrence: int = 0) -> int:
             )
             if created:
                 with regional_for(recipient):  # money and dates as they write them
-                    mail.email(recipient, mail.context()).send()
+                    email = mail.email(recipient, mail.context())
+                    message_id_set(email, "invoice", kind, invoice.pk, occurrence, recipient.pk)
+                    email.send()
                 sent += 1
         done.add(recipient.pk)
     return sent

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from branding.emails import message_id_set
 from tenant_apps.kit.tasks import for_each_agency
 from tenant_apps.notifications.emails import digest_message, notification_message
 from tenant_apps.notifications.kinds import Channel
@@ -12,18 +13,25 @@ from tenant_apps.notifications.models import Digest, Notification, NotificationE
 def notification_email(notification_id: int) -> bool:
     """Email one notification now; runs in the agency's schema. Returns whether it sent.
 
-    Safe to retry or to run twice: the delivery row commits only with a successful send,
-    and a concurrent duplicate waits on its primary key, then finds it there.
+    Safe to retry, to run twice, or to be killed anywhere (acknowledged late, a killed run's
+    message comes back): the delivery row commits only with a successful send, and a
+    concurrent duplicate waits on its primary key, then finds it there. Killed between the
+    ESP's acceptance and that commit, the rerun sends the email again under the same
+    Message-ID; its link was committed before the first send, so the copy kept works.
     """
     notification = (
         Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     )
     if notification is None or not notification.recipient.is_active:
         return False
+    if NotificationEmail.objects.filter(notification=notification).exists():
+        return False
+    message = notification_message(notification)  # its single-purpose link commits here
+    message_id_set(message, "notification", notification.pk)
     with transaction.atomic():
         _, created = NotificationEmail.objects.get_or_create(notification=notification)
         if created:
-            notification_message(notification).send()
+            message.send()
         return created
 
 

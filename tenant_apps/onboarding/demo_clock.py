@@ -18,6 +18,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone as django_timezone
 
+from shared_apps.core.tasks import tasks_dropped
+
 
 def _dropped(func, using=None, robust=False):
     """``transaction.on_commit`` for the past: the callback is not run."""
@@ -35,6 +37,7 @@ def happening_at(moment: datetime):
     saved = django_timezone.datetime, transaction.on_commit
     django_timezone.datetime, transaction.on_commit = Then, _dropped
     try:
-        yield
+        with tasks_dropped():  # the outbox's rows are written in the transaction itself
+            yield
     finally:
         django_timezone.datetime, transaction.on_commit = saved
