@@ -8,7 +8,6 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,6 +28,7 @@ from operators.agencies import (
 from operators.agencies_forms import AgencyFilterForm
 from operators.agencies_views import HISTORY_DAYS
 from operators.roles import Capability
+from shared_apps.core.pagination import PageNumberPagination
 
 
 class OperatorApi(APIView):
@@ -62,11 +62,7 @@ def _form_parameters() -> list[OpenApiParameter]:
                 enum=[value for value, _ in choices if value] if choices else None,
             )
         )
-    parameters.append(OpenApiParameter("page", OpenApiTypes.INT, description="Page, from 1"))
-    parameters.append(
-        OpenApiParameter("page_size", OpenApiTypes.INT, description="Agencies a page, at most 200")
-    )
-    return parameters
+    return parameters  # and the pager's: page, page_size
 
 
 class BillingOutput(serializers.Serializer):
@@ -93,7 +89,6 @@ class BillingOutput(serializers.Serializer):
 
 class AgenciesPagination(PageNumberPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 

@@ -22,7 +22,6 @@ from shared_apps.core.pagination import CursorPagination
 class LogPager(CursorPagination):
     ordering = "-id"
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 

@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from operators.access import OperatorCapability
+from operators.access import OperatorCapability, operator_of
 from operators.impersonation import (
     EndedHow,
     ImpersonationRefused,
@@ -21,7 +21,7 @@ from operators.impersonation import (
 )
 from operators.models import ImpersonationSession
 from operators.roles import Capability
-from operators.support import handoff_url, support_state
+from operators.support import handoff_url, may_pick_person, support_state
 from shared_apps.core.text import JSONParser
 from tenants.models import Agency
 
@@ -58,7 +58,11 @@ class OperatorSupportPersonOutput(serializers.Serializer):
 
 class OperatorSupportStateOutput(serializers.Serializer):
     grant = OperatorSupportGrantOutput(allow_null=True, help_text="The grant in force, else null.")
-    people = OperatorSupportPersonOutput(many=True, help_text="Whom a session may act as.")
+    people = OperatorSupportPersonOutput(
+        many=True,
+        help_text="Whom a session may act as: listed only to operators who may start one, while "
+        "the agency's grant is in force; else empty.",
+    )
     live = OperatorSupportSessionOutput(many=True)
     recent = OperatorSupportSessionOutput(many=True)
 
@@ -77,8 +81,10 @@ class SupportStateApi(APIView):
     )
     def get(self, request, agency_id):
         agency = _agency(agency_id)
-        data = {**support_state(agency), "people": agency_people(agency)}
-        return Response(OperatorSupportStateOutput(data).data)
+        state = support_state(agency)
+        # The agency's people are its own: shown only with its owner's consent, to who may act.
+        people = agency_people(agency) if may_pick_person(operator_of(request), state) else []
+        return Response(OperatorSupportStateOutput({**state, "people": people}).data)
 
 
 class SupportSessionsApi(APIView):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from operators.impersonation import active_grant, agency_people, live_sessions
 from operators.models import ImpersonationSession
+from operators.roles import Capability, role_may
 from tenants.middleware import agency_url
 
 RECENT = 10
@@ -40,6 +41,13 @@ def support_state(agency) -> dict:
             ImpersonationSession.objects.filter(agency=agency).select_related("grant")[:RECENT]
         ),
     }
+
+
+def may_pick_person(operator, state: dict) -> bool:
+    """Whether ``operator`` is shown the agency's people to act as: one who may start a session,
+    while the agency's grant (its owner's consent) is in force; no one else sees them."""
+    may = operator is not None and role_may(operator.role, Capability.IMPERSONATE)
+    return may and state["grant"] is not None
 
 
 def start_form(agency, data=None) -> StartForm:

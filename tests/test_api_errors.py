@@ -118,3 +118,41 @@ def test_pages_keep_their_html_error_pages(world):
     unknown_host = host_client("nowhere.localhost").get("/")
     assert unknown_host.status_code == 404
     assert "No portal at this address" in unknown_host.text
+
+
+# A list's paging input the pager cannot use is refused naming it (DRF would answer 404, or
+# quietly use another page size).
+PAGING = [
+    ("agency bad cursor", as_owner, "/api/v1/clients", {"cursor": "nonsense"}, "cursor"),
+    ("agency page size 0", as_owner, "/api/v1/clients", {"page_size": "0"}, "page_size"),
+    ("agency page size 201", as_owner, "/api/v1/team", {"page_size": "201"}, "page_size"),
+    ("keyset page size", as_owner, "/api/v1/requests", {"page_size": "x"}, "page_size"),
+    ("operator log cursor", as_operator, "/api/v1/operator/log", {"cursor": "x"}, "cursor"),
+    ("operator page", as_operator, "/api/v1/operator/agencies", {"page": "99"}, "page"),
+    (
+        "operator page size",
+        as_operator,
+        "/api/v1/operator/agencies",
+        {"page_size": "-1"},
+        "page_size",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make_client", "url", "query", "field"),
+    [case[1:] for case in PAGING],
+    ids=[case[0] for case in PAGING],
+)
+def test_paging_input_a_list_cannot_use_is_a_field_error(world, make_client, url, query, field):
+    response = make_client(world).get(url, query)
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()) == [field]
+
+
+def test_a_refused_refresh_token_signs_out_nothing_with_a_401(world):
+    response = host_client(ACME).post(
+        "/api/v1/auth/logout", {"refresh": "not-a-token"}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"

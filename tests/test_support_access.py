@@ -341,6 +341,15 @@ def test_a_billing_operator_may_not_impersonate(world):
     assert not ImpersonationSession.objects.exists()
 
 
+def test_the_agency_people_are_listed_only_with_its_grant_to_who_may_act(world):
+    path = f"/api/v1/operator/agencies/{world.acme.pk}/support"
+    assert operator_client(Role.ADMIN).get(path).json()["people"] == []  # no grant yet
+    grant(world)
+    people = operator_client(Role.SUPPORT).get(path).json()["people"]
+    assert "ca@northwind.example" in {person["email"] for person in people}
+    assert operator_client(Role.BILLING).get(path).json()["people"] == []
+
+
 def test_the_api_starts_a_session_with_a_handoff_url(world):
     grant(world)
     client = operator_client()

@@ -1,7 +1,7 @@
 """The long API fuzzing run (issue 18; docs/reliability/fuzzing.md).
 
-    .venv/bin/python -m bench.reliability.fuzz --examples 50
-    .venv/bin/python -m bench.reliability.fuzz --examples 50 --seed 1234   # repeat a run
+    .venv/bin/python -m bench.reliability.fuzz --examples 10
+    .venv/bin/python -m bench.reliability.fuzz --examples 10 --seed 1234   # repeat a run
 
 Runs tests/reliability/test_api_fuzz.py (every role against both hosts' schemas and the
 platform's webhooks) with random cases: ``--examples`` per operation, generation mode and
@@ -35,7 +35,7 @@ def own_database(url: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=50, help="cases per strategy [50]")
+    parser.add_argument("--examples", type=int, default=10, help="cases per strategy [10]")
     parser.add_argument("--scenarios", type=int, default=100, help="stateful, per role [100]")
     parser.add_argument("--steps", type=int, default=10, help="calls per scenario, at most [10]")
     parser.add_argument("--seed", type=int, help="Hypothesis's seed; random if left out")

@@ -5,7 +5,7 @@ from django import template
 
 from operators.access import operator_of
 from operators.roles import Capability, role_may
-from operators.support import start_form, support_state
+from operators.support import may_pick_person, start_form, support_state
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ def support_panel(context, agency, form=None):
     operator = operator_of(request)
     may = operator is not None and role_may(operator.role, Capability.IMPERSONATE)
     state = support_state(agency)
-    if may and state["grant"] is not None and not form:  # "" when the page passed none
+    if may_pick_person(operator, state) and not form:  # "" when the page passed none
         form = start_form(agency)
     return {
         "agency": agency,

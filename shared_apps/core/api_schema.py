@@ -9,6 +9,9 @@ class ApiError(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField()
+    request_id = serializers.CharField(
+        required=False, help_text="Quote it to support; also in the X-Request-ID header."
+    )
 
 
 # A refused input: the fields' messages, nested for objects and lists; or an ApiError when the
@@ -39,7 +42,9 @@ class NestedSerializerAutoSchema(AutoSchema):
     Each operation also lists the errors any of them may answer, in their one shape: 400 (a
     refused input, or a request that could not be read), 401 (a missing, expired or foreign
     token), 403 (not this person's to do) unless anyone may, 404 (no such item, or not one this
-    person may see) where the path names one, and 415 (a body of a type it does not read).
+    person may see) where the path names one, 415 (a body of a type it does not read), 503
+    with Retry-After (the database is restarting, or the agency is moving: shared_apps.core.
+    outages) and, where a file comes in, 507 (no room to store it now).
     """
 
     def get_serializer_name(self, serializer, direction):
@@ -61,8 +66,12 @@ class NestedSerializerAutoSchema(AutoSchema):
             codes["403"] = error
         if "{" in self.path:
             codes["404"] = error
-        if "requestBody" in operation:
+        body_types = operation.get("requestBody", {}).get("content", {})
+        if body_types:
             codes["415"] = error
+        if FILE_TYPES & body_types.keys():
+            codes["507"] = error
+        codes["503"] = error
         for code in codes:
             operation["responses"].setdefault(code, {"description": ""})
         for code, response in operation["responses"].items():
@@ -70,6 +79,7 @@ class NestedSerializerAutoSchema(AutoSchema):
                 body = codes.get(code, error)
                 response["content"] = {"application/json": {"schema": body}}
                 response["description"] = response["description"] or ERROR_WORDS.get(code, "")
+        operation["responses"]["503"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
         return operation
 
 
@@ -79,4 +89,8 @@ ERROR_WORDS = {
     "403": "Not this person's to do.",
     "404": "No such item, or not one this person may see.",
     "415": "A body of a type this operation does not read.",
+    "503": "Briefly unavailable (the database is restarting, or the agency is moving).",
+    "507": "No room to store files right now; the same request will work later.",
 }
+FILE_TYPES = {"multipart/form-data", "application/octet-stream"}
+RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from shared_apps.core.pagination import CursorPagination
+from shared_apps.core.pagination import CursorPagination, page_size_of, page_size_parameter
 
 
 def _invalid_cursor() -> serializers.ValidationError:
@@ -48,7 +48,7 @@ class Keyset(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        size = self._page_size(request)
+        size = page_size_of(request, default=self.page_size, maximum=self.max_page_size)
         keys = [_sort_key(item) for item in queryset.query.order_by]
         sort = [f"{'-' if key.descending else ''}{key.expression.name}" for key in keys]
         rows = self._with_keys(queryset, keys)
@@ -65,16 +65,6 @@ class Keyset(BasePagination):
             after = [getattr(last, f"_key{index}") for index in range(len(keys))]
             self.next_cursor = self._encode(sort, after)
         return page[:size]
-
-    def _page_size(self, request) -> int:
-        raw = request.query_params.get("page_size")
-        if raw is None:
-            return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise serializers.ValidationError(
-                {"page_size": [f"Enter a whole number from 1 to {self.max_page_size}."]}
-            )
-        return int(raw)
 
     @staticmethod
     def _with_keys(queryset, keys):
@@ -159,14 +149,7 @@ class Keyset(BasePagination):
                 "description": "From a previous page's `next` link.",
                 "schema": {"type": "string"},
             },
-            {
-                "name": "page_size",
-                "in": "query",
-                "required": False,
-                "description": f"Rows per page, 1 to {self.max_page_size} "
-                f"(default {self.page_size}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
-            },
+            page_size_parameter(default=self.page_size, maximum=self.max_page_size),
         ]
 
 
@@ -174,7 +157,6 @@ class CursorPager(CursorPagination):
     """DRF's cursor pages (one indexed query at any depth), the same size everywhere."""
 
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 
