@@ -390,7 +390,10 @@ class Run:
 
     def drained(self) -> bool:
         """Nothing waiting in the queue, nothing taken and unacknowledged (a Redis of our own)."""
-        waiting = sum(self.broker.llen(key) for key in self.broker.scan_iter(f"{QUEUE}*"))
+        waiting = sum(
+            self.broker.llen(key)
+            for key in self.broker.scan_iter(f"{QUEUE}*", _type="list")  # not a hash of ours
+        )
         return waiting == 0 and self.broker.hlen("unacked") == 0
 
     def drain(self) -> None:
