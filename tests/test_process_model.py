@@ -3,7 +3,8 @@ workers and one beat on the same database and Redis, with Caddy in front of the 
 
 What one web process writes the other reads; a task is done once however many workers
 listen; beat's schedule reaches a worker once per run; and a web process killed outright
-loses no GET, as the proxy retries it on the other. The processes see only committed data,
+loses no GET, as the proxy retries it on the other, but the one whose answer it had begun to
+send (a proxy cannot retry an answer half sent). The processes see only committed data,
 and activity entries can never be deleted, so the test signs up an agency of its own and
 drops it (its schema) afterwards.
 """
@@ -15,7 +16,7 @@ import signal
 import sys
 import threading
 from collections import Counter
-from http.client import HTTPConnection
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 
 import pytest
@@ -204,7 +205,10 @@ def test_two_webs_two_workers_one_beat_behind_one_proxy(agency, tmp_path):
 
         def stream():
             while not stop.is_set():
-                answers.append(call(site.proxy_port, "GET", STREAM, access)[0])
+                try:
+                    answers.append(call(site.proxy_port, "GET", STREAM, access)[0])
+                except (HTTPException, OSError):
+                    answers.append("cut")  # killed after its headers went out
 
         client = threading.Thread(target=stream)
         client.start()
@@ -219,4 +223,6 @@ def test_two_webs_two_workers_one_beat_behind_one_proxy(agency, tmp_path):
             stop.set()
             client.join(30)
         assert len(answers) > killed_at
-        assert set(answers) == {200}, Counter(answers)
+        answered = Counter(answers)
+        assert answered["cut"] <= 1, answered  # at most the one in flight at the kill
+        assert set(answered) - {"cut"} == {200}, answered

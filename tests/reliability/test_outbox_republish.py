@@ -2,13 +2,15 @@
 inside Redis, it is sent again OUTBOX_REPUBLISH_AFTER_SECONDS after its publish or its eta,
 and at once by the relay that finds Redis back; a task a worker started has no row left.
 
-Rows of Celery's own ``celery.ping`` (harmless), committed, in the public schema; a real
-worker in this process on the test's Redis queue for the last part.
+Rows of the outbox's own relay task (harmless: nothing of ours is due when it runs), committed,
+in the public schema; a real worker in this process on the test's Redis queue for the last
+part. The session's worker (the ``celery_worker`` fixture), if an earlier test started it,
+stops consuming the queue meanwhile: the test's tasks must stay unstarted until its own
+worker starts.
 """
 
 from datetime import timedelta
 
-import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping)
 import pytest
 from celery import current_app
 from celery.contrib.testing.worker import start_worker
@@ -18,7 +20,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from shared_apps.core.models import OutboxTask
-from shared_apps.core.tasks import relay
+from shared_apps.core.tasks import outbox_relay, relay
 from tests.committed import committed_db  # noqa: F401  (the committed `db`)
 from tests.processes import wait_until
 
@@ -33,21 +35,29 @@ def published(db):
     def count(headers=None, **kwargs):
         sent.append((headers["id"], headers["eta"]))
 
+    queue = current_app.conf.task_default_queue
+    current_app.control.cancel_consumer(queue, reply=True)
     before_task_publish.connect(count)
     current_app.control.purge()
-    yield sent
-    before_task_publish.disconnect(count)
-    current_app.control.purge()
-    OutboxTask.objects.filter(name="celery.ping").delete()
+    try:
+        yield sent
+    finally:
+        before_task_publish.disconnect(count)
+        current_app.control.purge()
+        current_app.control.add_consumer(queue, reply=True)
+        OutboxTask.objects.filter(name=outbox_relay.name).delete()
 
 
 def sent_of(published, rows) -> set:
     return {task_id for task_id, _eta in published} & {str(row.task_id) for row in rows}
 
 
-def ping(**fields) -> OutboxTask:
+def outbox_row(**fields) -> OutboxTask:
     return OutboxTask.objects.create(
-        name="celery.ping", args=[], headers={"_schema_name": get_public_schema_name()}, **fields
+        name=outbox_relay.name,
+        args=[],
+        headers={"_schema_name": get_public_schema_name()},
+        **fields,
     )
 
 
@@ -56,11 +66,11 @@ def test_a_task_published_and_never_started_is_sent_again_after_the_grace_not_be
     published,
 ):
     now = timezone.now()
-    unpublished = ping()
-    lost = ping(published_at=now - GRACE * 2)
-    recent = ping(published_at=now - GRACE / 2)
-    later = ping(published_at=now - GRACE * 2, eta=now + timedelta(hours=1))
-    lost_after_its_eta = ping(published_at=now - GRACE * 10, eta=now - GRACE * 2)
+    unpublished = outbox_row()
+    lost = outbox_row(published_at=now - GRACE * 2)
+    recent = outbox_row(published_at=now - GRACE / 2)
+    later = outbox_row(published_at=now - GRACE * 2, eta=now + timedelta(hours=1))
+    lost_after_its_eta = outbox_row(published_at=now - GRACE * 10, eta=now - GRACE * 2)
 
     mine = [unpublished, lost, recent, later, lost_after_its_eta]
     ours = OutboxTask.objects.filter(pk__in=[row.pk for row in mine])
