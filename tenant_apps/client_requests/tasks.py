@@ -12,6 +12,7 @@ from tenant_apps.client_requests.models import (
     SlaState,
 )
 from tenant_apps.client_requests.notices import request_email_wanted
+from tenant_apps.client_requests.signals import sla_alerted
 from tenant_apps.client_requests.sla_sync import sla_fields, sla_policy
 from tenant_apps.kit.tasks import for_each_agency
 
@@ -126,4 +127,5 @@ def sla_sweep_agency() -> int:
         # person's once.
         for kind, request_id in alerts:
             request_notify.delay(kind, request_id)
+            sla_alerted.send(sender=ClientRequest, kind=kind, request_id=request_id)
     return len(changed)

@@ -15,8 +15,10 @@ from tenant_apps.webhooks.models import (
     Delivery,
     DeliveryStatus,
     Endpoint,
+    EndpointKind,
     Event,
     EventType,
+    slack_url_hint,
 )
 from tenant_apps.webhooks.signing import secret_new
 
@@ -24,10 +26,10 @@ MAX_ENDPOINTS = 20
 ROTATION_GRACE_HOURS = 24
 
 
-def _clean(url: str, event_types) -> tuple[str, list[str]]:
+def _clean(url: str, event_types, kind: str) -> tuple[str, list[str]]:
     url = url.strip()
     try:
-        url_check(url)
+        url_check(url, slack=kind == EndpointKind.SLACK)
     except ValidationError as refused:
         raise ValidationError({"url": refused.messages}) from refused
     known = {value for value, _ in SUBSCRIBABLE}
@@ -40,41 +42,65 @@ def _clean(url: str, event_types) -> tuple[str, list[str]]:
     return url, chosen
 
 
-def endpoint_create(*, url, event_types, actor, description="", request=None) -> Endpoint:
-    """Register an endpoint with a new secret; the caller shows the secret once."""
-    url, event_types = _clean(url, event_types)
+def _logged_url(url: str, kind: str) -> str:
+    # A Slack URL is its credential: the activity log keeps only its hint.
+    return slack_url_hint(url) if kind == EndpointKind.SLACK else url
+
+
+def endpoint_create(
+    *,
+    url,
+    event_types,
+    actor,
+    description="",
+    kind=EndpointKind.SIGNED,
+    company=None,
+    request=None,
+) -> Endpoint:
+    """Register an endpoint with a new secret; the caller shows the secret once (a signed
+    one's). ``company``: only events about that client company's items go there."""
+    url, event_types = _clean(url, event_types, kind)
     with transaction.atomic():
         if Endpoint.objects.select_for_update().count() >= MAX_ENDPOINTS:
             raise ValidationError({"url": f"An agency can have at most {MAX_ENDPOINTS} webhooks."})
         endpoint = Endpoint.objects.create(
+            kind=kind,
+            company=company,
             url=url,
             description=description.strip(),
             event_types=event_types,
             secret=secret_new(),
             created_by=actor,
         )
+        changes = {"url": _logged_url(url, kind), "events": event_types}
+        if kind == EndpointKind.SLACK:
+            changes["kind"] = kind
+        if company is not None:
+            changes["company"] = company.name
         activity_record(
             action=WebhookAudit.WEBHOOK_CREATED,
             actor=actor,
             target=endpoint,
-            changes={"url": url, "events": event_types},
+            changes=changes,
             request=request,
         )
         return endpoint
 
 
 def endpoint_update(
-    *, endpoint, actor, url, event_types, description, is_active, request=None
+    *, endpoint, actor, url, event_types, description, is_active, company=None, request=None
 ) -> Endpoint:
-    url, event_types = _clean(url, event_types)
+    """Change what an endpoint receives and where; its kind stays what it was made."""
+    url, event_types = _clean(url, event_types, endpoint.kind)
     new = {
         "url": url,
         "event_types": event_types,
         "description": description.strip(),
         "is_active": is_active,
+        "company": company,
     }
     changes = {
-        field: [getattr(endpoint, field), value]
+        field: [_logged(endpoint, field, getattr(endpoint, field)), _logged(endpoint, field, value)]
         for field, value in new.items()
         if getattr(endpoint, field) != value
     }
@@ -94,6 +120,14 @@ def endpoint_update(
         return endpoint
 
 
+def _logged(endpoint, field: str, value):
+    if field == "url":
+        return _logged_url(value, endpoint.kind)
+    if field == "company":
+        return value.name if value is not None else None
+    return value
+
+
 def endpoint_delete(*, endpoint, actor, request=None) -> None:
     """Remove an endpoint with its delivery log; events already sent stay sent."""
     with transaction.atomic():
@@ -101,7 +135,7 @@ def endpoint_delete(*, endpoint, actor, request=None) -> None:
             action=WebhookAudit.WEBHOOK_DELETED,
             actor=actor,
             target=endpoint,
-            changes={"url": endpoint.url},
+            changes={"url": endpoint.url_hint},
             request=request,
         )
         endpoint.delete()

@@ -12,18 +12,39 @@ from rest_framework.views import APIView
 from shared_apps.core.text import JSONParser
 from tenant_apps.kit.access import Allowed, actor_for
 from tenant_apps.kit.api import NewestFirst
+from tenant_apps.people.models import ClientCompany
 from tenant_apps.webhooks import actions
 from tenant_apps.webhooks.forms import GRACE_CHOICES
-from tenant_apps.webhooks.models import SUBSCRIBABLE, DeliveryStatus, Endpoint, EventType
+from tenant_apps.webhooks.models import (
+    SUBSCRIBABLE,
+    DeliveryStatus,
+    Endpoint,
+    EndpointKind,
+    EventType,
+)
 from tenant_apps.webhooks.selectors import delivery_log
 from tenant_apps.webhooks.signing import __doc__ as SIGNING_DOC
 
 MANAGE = [Allowed.to("webhooks.manage")]
 
 
+def _companies():
+    return ClientCompany.objects.filter(is_archived=False)
+
+
 class EndpointOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    url = serializers.URLField()
+    kind = serializers.ChoiceField(EndpointKind.choices)
+    url = serializers.CharField(
+        source="url_hint",
+        help_text="The URL; a Slack one only as its host and last characters (it is the "
+        "channel's credential).",
+    )
+    company = serializers.IntegerField(
+        source="company_id",
+        allow_null=True,
+        help_text="Only events about this client company's items, never internal ones.",
+    )
     description = serializers.CharField()
     event_types = serializers.ListField(child=serializers.ChoiceField(SUBSCRIBABLE))
     is_active = serializers.BooleanField()
@@ -39,8 +60,14 @@ class EndpointWithSecret(EndpointOutput):
 
 
 class EndpointInput(serializers.Serializer):
+    kind = serializers.ChoiceField(EndpointKind.choices, default=EndpointKind.SIGNED)
     url = serializers.URLField(
-        max_length=500, help_text="https, on a public address; redirects are not followed."
+        max_length=500,
+        help_text="https, on a public address; redirects are not followed. For Slack, the "
+        "Incoming Webhook URL (https://hooks.slack.com/services/…).",
+    )
+    company = serializers.PrimaryKeyRelatedField(
+        queryset=_companies(), allow_null=True, default=None
     )
     description = serializers.CharField(max_length=200, allow_blank=True, default="")
     event_types = serializers.ListField(
@@ -71,6 +98,8 @@ class EndpointsApi(ListAPIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         endpoint = actions.endpoint_create(
+            kind=data["kind"],
+            company=data["company"],
             url=data["url"],
             event_types=data["event_types"],
             description=data["description"],
@@ -96,7 +125,11 @@ class EndpointApi(OneEndpoint, APIView):
     parser_classes = [JSONParser]
 
     class Input(EndpointInput):
+        kind = None  # fixed when made
         url = serializers.URLField(max_length=500, required=False)
+        company = serializers.PrimaryKeyRelatedField(
+            queryset=_companies(), allow_null=True, required=False
+        )
         description = serializers.CharField(max_length=200, allow_blank=True, required=False)
         event_types = serializers.ListField(
             child=serializers.ChoiceField(SUBSCRIBABLE), allow_empty=False, required=False
@@ -111,7 +144,8 @@ class EndpointApi(OneEndpoint, APIView):
         request=Input,
         responses=EndpointOutput,
         summary="Change a webhook endpoint",
-        description="Its URL, events or description, or turn it off and on (`is_active`).",
+        description="Its URL, events, client or description, or turn it off and on "
+        "(`is_active`). Its kind stays what it was made.",
     )
     def patch(self, request, endpoint_id):
         endpoint = self.endpoint()
@@ -124,6 +158,7 @@ class EndpointApi(OneEndpoint, APIView):
             event_types=data.get("event_types", endpoint.event_types),
             description=data.get("description", endpoint.description),
             is_active=data.get("is_active", endpoint.is_active),
+            company=data.get("company", endpoint.company),
             actor=actor_for(request).user,
             request=request,
         )

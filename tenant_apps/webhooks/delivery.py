@@ -23,21 +23,24 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shared_apps.core.tasks import enqueue_on_commit
-from tenant_apps.webhooks.models import Attempt, Delivery, DeliveryStatus, Event
+from tenant_apps.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint, Event
 from tenant_apps.webhooks.signing import SIGNATURE_HEADER, signature_header
+from tenant_apps.webhooks.slack import slack_body
 
 USER_AGENT = "ClientPortal-Webhooks/1"
 EXCERPT_BYTES = 500
 # A retry may start a little before its planned time (clocks, timers); not a second sooner.
 CLOCK_SLACK = timedelta(seconds=1)
+SLACK_HOST = "hooks.slack.com"
 
 
 def _loopback(address) -> bool:
     return settings.WEBHOOK_ALLOW_LOOPBACK and address.is_loopback
 
 
-def url_check(url: str) -> None:
-    """Refuse a URL no endpoint may have, before anything is sent (when it is registered)."""
+def url_check(url: str, *, slack: bool = False) -> None:
+    """Refuse a URL no endpoint may have, before anything is sent (when it is registered).
+    A Slack endpoint's must be one of Slack's incoming-webhook URLs (or, in tests, loopback)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.username or parts.password:
@@ -47,7 +50,13 @@ def url_check(url: str) -> None:
     except ValueError:
         literal = None
     loopback_name = host == "localhost" and settings.WEBHOOK_ALLOW_LOOPBACK
-    if parts.scheme == "http" and (loopback_name or (literal and _loopback(literal))):
+    loopback = parts.scheme == "http" and (loopback_name or (literal and _loopback(literal)))
+    slack_url = parts.scheme == "https" and host == SLACK_HOST
+    if slack and not (slack_url and parts.path.startswith("/services/")) and not loopback:
+        raise ValidationError(
+            "Paste the Incoming Webhook URL Slack gave you: https://hooks.slack.com/services/…"
+        )
+    if loopback:
         return
     if parts.scheme != "https":
         raise ValidationError("Use an https:// URL.")
@@ -138,6 +147,21 @@ def body_of(event: Event) -> bytes:
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
 
 
+def request_of(endpoint: Endpoint, event: Event, number: int, started) -> tuple[bytes, dict]:
+    """The body and headers of attempt ``number``: Slack's message, or our signed JSON."""
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    if endpoint.is_slack:
+        return slack_body(event), headers
+    body = body_of(event)
+    secrets_ = endpoint.signing_secrets(started)
+    return body, headers | {
+        "Portal-Event-Id": event_id(event),
+        "Portal-Event-Type": event.type,
+        "Portal-Delivery-Attempt": str(number),
+        SIGNATURE_HEADER: signature_header(secrets_, int(started.timestamp()), body),
+    }
+
+
 def retry_delay(attempts: int) -> int:
     """Seconds to wait after failed attempt number ``attempts`` (1, 2, 4... times the base)."""
     return settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
@@ -163,16 +187,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
         endpoint, event = delivery.endpoint, delivery.event
         number = delivery.attempts + 1
         started = timezone.now()
-        body = body_of(event)
-        secrets_ = endpoint.signing_secrets(started)
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "Portal-Event-Id": event_id(event),
-            "Portal-Event-Type": event.type,
-            "Portal-Delivery-Attempt": str(number),
-            SIGNATURE_HEADER: signature_header(secrets_, int(started.timestamp()), body),
-        }
+        body, headers = request_of(endpoint, event, number, started)
         if endpoint.is_active:
             outcome = post(endpoint.url, body, headers)
         else:

@@ -19,17 +19,28 @@ from tenant_apps.webhooks.models import Delivery, Endpoint, Event
 from tenants.middleware import agency_url
 
 
-def webhook_emit(event_type: str, data: Callable[[], dict]) -> Event | None:
+def webhook_emit(event_type: str, data: Callable[[], dict], *, once: str = "") -> Event | None:
     """Raise ``event_type`` for every endpoint that wants it, with what ``data()`` returns
-    (called only when some endpoint does)."""
-    endpoints = list(
+    (called only when some endpoint does). An endpoint for one client company gets only
+    events about that company's items that are not internal (``payload_scope``). With
+    ``once``, an event already raised under that name is not raised again."""
+    wanted = list(
         Endpoint.objects.filter(is_active=True, event_types__contains=[event_type]).values_list(
-            "pk", flat=True
+            "pk", "company_id"
         )
     )
+    if not wanted or (once and Event.objects.filter(once=once).exists()):
+        return None
+    payload = data()
+    company_id, internal = payload_scope(payload)
+    endpoints = [
+        pk
+        for pk, only_for in wanted
+        if only_for is None or (only_for == company_id and not internal)
+    ]
     if not endpoints:
         return None
-    event = Event.objects.create(type=event_type, payload=data())
+    event = Event.objects.create(type=event_type, payload=payload, once=once)
     now = timezone.now()
     deliveries = Delivery.objects.bulk_create(
         Delivery(endpoint_id=endpoint_id, event=event, next_attempt_at=now)
@@ -37,6 +48,16 @@ def webhook_emit(event_type: str, data: Callable[[], dict]) -> Event | None:
     )
     deliver_on_commit([delivery.pk for delivery in deliveries])
     return event
+
+
+def payload_scope(payload: dict) -> tuple[int | None, bool]:
+    """The client company an event is about and whether its item is internal: from the
+    payload's first part naming a company (the request, thread, approval, invoice or
+    document; a message's is its thread's)."""
+    for part in payload.values():
+        if isinstance(part, dict) and "company" in part:
+            return part["company"]["id"], bool(part.get("is_internal"))
+    return None, False
 
 
 def page_url(name: str, *args) -> str:
@@ -67,6 +88,15 @@ def request_data(request) -> dict:
         "created_at": request.created_at.isoformat(),
         "url": page_url("client_requests:detail", request.pk),
     }
+
+
+def sla_data(request) -> dict:
+    """When the request's promises fall due: first response, and resolution."""
+    due = {
+        "response_due_at": request.response_due_at,
+        "resolution_due_at": request.resolution_due_at,
+    }
+    return {name: value.isoformat() if value else None for name, value in due.items()}
 
 
 def message_data(message) -> dict:

@@ -1,4 +1,10 @@
-"""Outgoing webhooks: an agency's endpoints, the events they receive, and every attempt."""
+"""Outgoing webhooks: an agency's endpoints, the events they receive, and every attempt.
+
+An endpoint is either the agency's own system (signed JSON) or a Slack channel (a Slack
+incoming-webhook URL, posted a sentence per event); either may serve one client company only.
+"""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -13,6 +19,8 @@ class EventType(models.TextChoices):
     APPROVAL_DECIDED = "approval.decided", "An approver decides"
     INVOICE_PAID = "invoice.paid", "An invoice is paid"
     DOCUMENT_VERSION_ADDED = "document.version_added", "A document gets a new version"
+    REQUEST_AT_RISK = "request.at_risk", "A request is at risk of missing its promise"
+    REQUEST_BREACHED = "request.breached", "A request missed its promise"
     # Sent on demand from the endpoint's page, to try it; never subscribed to.
     PING = "ping", "A test event"
 
@@ -20,13 +28,30 @@ class EventType(models.TextChoices):
 SUBSCRIBABLE = [choice for choice in EventType.choices if choice[0] != EventType.PING]
 
 
+class EndpointKind(models.TextChoices):
+    SIGNED = "signed", "Your system (signed JSON)"
+    SLACK = "slack", "A Slack channel"
+
+
 class Endpoint(models.Model):
     """A URL the agency registered to receive the events it chose, signed with its secret.
 
     After a rotation the previous secret still signs (a second ``v1``) until
     ``previous_secret_expires_at``, so the receiver can switch without missing events.
+    A Slack endpoint's URL is its credential (Slack checks no signature): shown only as
+    ``url_hint`` once saved. With a ``company``, only events about that client company's
+    items go there, and never one about an internal item (its channel may be shared with
+    the client).
     """
 
+    kind = models.CharField(max_length=10, choices=EndpointKind.choices, default="signed")
+    company = models.ForeignKey(
+        "people.ClientCompany",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     event_types = ArrayField(models.CharField(max_length=40, choices=EventType.choices))
@@ -43,7 +68,16 @@ class Endpoint(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return self.url
+        return self.url_hint
+
+    @property
+    def is_slack(self) -> bool:
+        return self.kind == EndpointKind.SLACK
+
+    @property
+    def url_hint(self) -> str:
+        """The URL, or for Slack enough of it to tell which one it is."""
+        return slack_url_hint(self.url) if self.is_slack else self.url
 
     @property
     def secret_hint(self) -> str:
@@ -57,17 +91,30 @@ class Endpoint(models.Model):
         return [self.secret]
 
 
+def slack_url_hint(url: str) -> str:
+    """https://hooks.slack.com/services/T0/B0/secret → "hooks.slack.com/…cret"."""
+    host = urlsplit(url).netloc
+    return f"{host}/…{url[-4:]}"
+
+
 class Event(models.Model):
     """Something that happened: ``payload`` is the body's ``data``, fixed when it happened
-    (delivery.body_of wraps it with the event's id, type and time).
+    (delivery.body_of wraps it with the event's id, type and time). ``once`` names an event
+    that must be raised at most once (a request's SLA alerts, found again by later sweeps).
     """
 
     type = models.CharField(max_length=40, choices=EventType.choices)
     payload = models.JSONField()
+    once = models.CharField(max_length=80, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["once"], condition=~models.Q(once=""), name="webhook_event_once"
+            ),
+        ]
 
     def __str__(self):
         return f"evt_{self.pk} {self.type}"

@@ -4,7 +4,8 @@ no other app knows about webhooks.
 Most come from the activity log, which every action writes last, once its change is complete
 (a message's files and mentions are saved by then). A request's status changes come from its
 timeline, which records every one, including the move back to in progress that a client's
-reply makes; and a new document version from the document hub's own signal. Each handler
+reply makes; a new document version from the document hub's own signal; and a request's
+SLA alerts from the sweep's. Each handler
 loads what the event says only if some endpoint wants it (``webhook_emit`` asks first).
 """
 
@@ -14,6 +15,7 @@ from tenant_apps.webhooks.events import (
     message_data,
     person_data,
     request_data,
+    sla_data,
     version_data,
     webhook_emit,
 )
@@ -121,6 +123,21 @@ def on_request_event(sender, instance, created, **kwargs) -> None:
         }
 
     webhook_emit(EventType.REQUEST_STATUS_CHANGED, data)
+
+
+SLA_EVENTS = {"at_risk": EventType.REQUEST_AT_RISK, "breached": EventType.REQUEST_BREACHED}
+
+
+def on_sla_alert(sender, kind, request_id, **kwargs) -> None:
+    """A request first found at risk, or breached: once each (a later sweep may find the
+    breach again)."""
+
+    def data():
+        request = _request(request_id)
+        return {"request": request_data(request), "sla": sla_data(request)}
+
+    event_type = SLA_EVENTS[kind]
+    webhook_emit(event_type, data, once=f"{event_type}:{request_id}")
 
 
 def on_version_added(sender, version, actor, **kwargs) -> None:

@@ -5,8 +5,8 @@ from tenant_apps.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpo
 
 
 def endpoints() -> QuerySet[Endpoint]:
-    """The agency's endpoints, each with how its deliveries stand."""
-    return Endpoint.objects.annotate(
+    """The agency's endpoints, each with its client and how its deliveries stand."""
+    return Endpoint.objects.select_related("company").annotate(
         delivered=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.SUCCEEDED)),
         failing=Count(
             "deliveries",

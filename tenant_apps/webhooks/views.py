@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from tenant_apps.kit.access import actor_for, permission_required
+from tenant_apps.people.selectors import visible_companies
 from tenant_apps.webhooks import actions
 from tenant_apps.webhooks.forms import EndpointForm, RotateForm
 from tenant_apps.webhooks.models import Delivery, Endpoint
@@ -25,20 +26,27 @@ def _posted(request):
 
 
 def _endpoint_fields(form: EndpointForm) -> dict:
-    return {name: form.cleaned_data[name] for name in ("url", "event_types", "description")}
+    fields = ("url", "event_types", "description", "company")
+    return {name: form.cleaned_data[name] for name in fields}
+
+
+def _companies(request):
+    return visible_companies(actor_for(request))
 
 
 def _endpoint_page(request, endpoint, *, form=None, new_secret=""):
     page = Paginator(delivery_log(endpoint), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     initial = {
-        "url": endpoint.url,
+        "url": "" if endpoint.is_slack else endpoint.url,
         "description": endpoint.description,
+        "company": endpoint.company_id,
         "event_types": endpoint.event_types,
         "is_active": endpoint.is_active,
     }
+    companies = _companies(request)
     context = {
         "endpoint": endpoint,
-        "form": form or EndpointForm(initial=initial, editing=True),
+        "form": form or EndpointForm(initial=initial, companies=companies, endpoint=endpoint),
         "rotate_form": RotateForm(),
         "page": page,
         "new_secret": new_secret,
@@ -49,15 +57,21 @@ def _endpoint_page(request, endpoint, *, form=None, new_secret=""):
 
 @permission_required("webhooks.manage")
 def endpoint_list(request):
-    form = EndpointForm(_posted(request))
+    form = EndpointForm(_posted(request), companies=_companies(request))
     if request.method == "POST" and form.is_valid():
         try:
             endpoint = actions.endpoint_create(
-                **_endpoint_fields(form), actor=actor_for(request).user, request=request
+                **_endpoint_fields(form),
+                kind=form.cleaned_data["kind"],
+                actor=actor_for(request).user,
+                request=request,
             )
         except ValidationError as refused:
             form.add_error(None, refused)
         else:
+            if endpoint.is_slack:
+                messages.success(request, "Slack channel connected. Send a test message below.")
+                return redirect("webhooks:detail", endpoint.pk)
             return _endpoint_page(request, endpoint, new_secret=endpoint.secret)
     context = {"endpoints": endpoints(), "form": form, "signature_header": SIGNATURE_HEADER}
     return render(request, "webhooks/list.html", context)
@@ -68,12 +82,14 @@ def endpoint_detail(request, endpoint_id):
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
     if request.method != "POST":
         return _endpoint_page(request, endpoint)
-    form = EndpointForm(request.POST, editing=True)
+    form = EndpointForm(request.POST, companies=_companies(request), endpoint=endpoint)
     if form.is_valid():
+        fields = _endpoint_fields(form)
+        fields["url"] = fields["url"] or endpoint.url  # a Slack URL left blank stays
         try:
             actions.endpoint_update(
                 endpoint=endpoint,
-                **_endpoint_fields(form),
+                **fields,
                 is_active=form.cleaned_data["is_active"],
                 actor=actor_for(request).user,
                 request=request,
@@ -108,7 +124,7 @@ def endpoint_rotate(request, endpoint_id):
 def endpoint_delete(request, endpoint_id):
     endpoint = get_object_or_404(Endpoint, pk=endpoint_id)
     actions.endpoint_delete(endpoint=endpoint, actor=actor_for(request).user, request=request)
-    messages.success(request, f"Webhook to {endpoint.url} deleted.")
+    messages.success(request, f"Webhook to {endpoint.url_hint} deleted.")
     return redirect("webhooks:list")
 
 
