@@ -506,6 +506,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "tenant_apps.documents.models.DocumentKind",
         "NotificationChannelEnum": "tenant_apps.notifications.kinds.Channel",
         "MilestoneStatusEnum": "tenant_apps.projects.models.MilestoneStatus",
+        "WebhookEndpointKindEnum": "tenant_apps.webhooks.models.EndpointKind",
     },
 }
 
