@@ -87,6 +87,10 @@ TENANT_ROUTES = {
     "client_requests:reply": on_northwind_request(
         signed_in(200, 403, NORTHWIND_REPLIERS, method="post", args=northwind_request)
     ),
+    # Nothing chosen: the reply box comes back saying so; nothing is sent either way.
+    "client_requests:reply_insert": on_northwind_request(
+        signed_in(200, 403, NORTHWIND_REPLIERS, method="post", args=northwind_request)
+    ),
     "client_requests:attachment": on_northwind_request(
         signed_in(200, 403, SEES_NORTHWIND, args=northwind_attachment)
     ),

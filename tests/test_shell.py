@@ -65,6 +65,7 @@ def test_the_owner_sees_every_group_and_setting(world):
             "payments",
             "invoicing",
             "webhooks",
+            "saved_replies",
             "request_settings",
             "weekly_report",
             "security",
@@ -83,7 +84,7 @@ def test_staff_see_only_what_the_policy_lets_them(world):
     assert keys(navigation) == {
         "work": ["home", "requests", "documents", "approvals", "invoices", "messages", "projects"],
         "insight": ["activity"],
-        "settings": ["team", "clients"],
+        "settings": ["team", "clients", "saved_replies"],
         "yours": ["account"],
     }
 

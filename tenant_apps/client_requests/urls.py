@@ -10,6 +10,7 @@ urlpatterns = [
     path("requests/<int:request_id>/", views.request_detail, name="detail"),
     path("requests/<int:request_id>/update/", views.request_update, name="update"),
     path("requests/<int:request_id>/replies/", views.request_reply, name="reply"),
+    path("requests/<int:request_id>/replies/insert/", views.reply_insert, name="reply_insert"),
     path(
         "requests/<int:request_id>/files/<int:attachment_id>/",
         views.attachment_download,

@@ -20,6 +20,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
+from shared_apps.core.formatting import format_day
+from shared_apps.core.regional import regional_for
 from tenant_apps.client_requests import actions
 from tenant_apps.client_requests.forms import (
     MAX_INTAKE_FIELDS,
@@ -56,6 +58,9 @@ from tenant_apps.kit.access import actor_for, can, permission_required, require
 from tenant_apps.kit.htmx import is_htmx, list_template
 from tenant_apps.kit.words import agency_words
 from tenant_apps.people.selectors import visible_companies
+from tenant_apps.replies.actions import saved_reply_used
+from tenant_apps.replies.selectors import replies_for
+from tenant_apps.replies.variables import fill
 
 PAGE_SIZE = 25
 # Column header -> the sorts it switches between (first is the one a click picks).
@@ -281,6 +286,7 @@ def _detail_context(request, client_request, policy, **bound_forms) -> dict:
     if replies:
         label = "Reply to the client" if actor.is_team else "Your reply"
         context["reply_form"] = MessageForm(label=label, prefix="reply")
+        context["saved_replies"] = replies_for(actor).only("title")
     return context | bound_forms
 
 
@@ -420,6 +426,44 @@ def request_reply(request, request_id):
         primary="reply_form",
         message="Reply sent.",
     )
+
+
+def reply_variables(client_request, user) -> dict[str, str]:
+    """What a saved reply's variables say on this request: the promise (its due date, else
+    its SLA's resolution time) as the client who asked reads dates."""
+    promised = client_request.due_date or client_request.resolution_due_at
+    with regional_for(client_request.created_by):
+        promise = format_day(promised) if promised else "(no date set yet)"
+    return {
+        "client_name": client_request.company.name,
+        "request_number": f"#{client_request.pk}",
+        "agent_name": user.full_name or user.email,
+        "promise_date": promise,
+    }
+
+
+@require_POST
+@permission_required("workspace.use")
+def reply_insert(request, request_id):
+    """Put a saved reply, its variables filled, after what the reply box holds; nothing is
+    sent. The reply form comes back (htmx) or the page with it (without JavaScript)."""
+    actor = actor_for(request)
+    client_request = _visible_request(request, request_id)
+    require(actor, "request.reply", client_request, request=request)
+    saved = replies_for(actor).filter(pk=request.POST.get("saved_reply") or None).first()
+    label = "Reply to the client" if actor.is_team else "Your reply"
+    written = request.POST.get("reply-body", "").rstrip()
+    form = MessageForm(label=label, prefix="reply")
+    if saved is None:
+        form = MessageForm({"reply-body": written}, label=label, prefix="reply")
+        form.add_error("body", "Choose a saved reply to insert.")
+    else:
+        saved_reply_used(reply=saved)
+        filled = fill(saved.body, reply_variables(client_request, actor.user))
+        form.initial = {"body": f"{written}\n\n{filled}" if written else filled}
+    context = _detail_context(request, client_request, sla_policy(), reply_form=form)
+    template = "client_requests/detail.html#reply_form" if is_htmx(request) else None
+    return render(request, template or "client_requests/detail.html", context)
 
 
 @permission_required("workspace.use")

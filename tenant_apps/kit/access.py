@@ -370,6 +370,9 @@ RULES: dict[str, Callable] = {
     # --- webhooks ---
     # Register endpoints, see their secrets once, rotate them and read the delivery log.
     "webhooks.manage": _owner_or_admin,
+    # Saved replies: every team member keeps their own; owners and admins the shared ones.
+    "replies.use": _team,
+    "replies.share": _owner_or_admin,
     # --- projects and reports ---
     # Reports (and their CSV and API) show every client's figures and the team's workload:
     # owners and admins only.

@@ -33,6 +33,8 @@ class WebhookAudit(AuditEvent):
             "event": Field("Event"),
             "description": Field("Description"),
             "is_active": Field("Active"),
+            "kind": Field("Sends to", "tenant_apps.webhooks.models.EndpointKind"),
+            "company": Field("Client"),
         }
     )
 

@@ -163,6 +163,13 @@ SETTINGS = (
         _may("webhooks.manage"),
     ),
     _Entry(
+        "saved_replies",
+        _named("Saved replies"),
+        _url("replies:list"),
+        ("replies:",),
+        _may("replies.use"),
+    ),
+    _Entry(
         "request_settings",
         lambda brand, actor: f"{capfirst(brand.request_word)} settings",
         _url("client_requests:sla_settings"),
