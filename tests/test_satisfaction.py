@@ -23,6 +23,7 @@ from tests.conftest import host_client, signed_in_client
 from tests.people_support import ACME, api_client
 from tests.routes_requests import submit_request
 from tests.routes_satisfaction import resolved_request, survey_link
+from tests.security_support import enable_two_factor
 
 pytest_plugins = ["tests.security_fixtures"]
 HTMX = {"HX-Request": "true"}
@@ -328,3 +329,28 @@ def test_resolving_again_after_a_reopening_sends_a_fresh_survey(world, run_tasks
             ),
         )
     assert len([m for m in mail.outbox if "How did we do?" in m.subject]) == 2
+
+
+def test_a_two_factor_asker_rates_by_link_and_signs_in_to_comment(world):
+    enable_two_factor(world.personas["client_admin"])
+    client_request = resolved_request(world)
+    token, _ = survey_link(world, client_request)
+    browser = host_client(ACME)
+    answered = browser.post(f"/rate/{token}/bad/", {"score": "bad"})
+    assert answered["Location"] == (
+        f"/auth/login/?next=%2Frequests%2F{client_request.pk}%2Frating%2F"
+    )
+    assert rating(world, client_request).score == "bad"
+    # No session was opened by the link.
+    assert browser.get(f"/requests/{client_request.pk}/rating/").status_code == 302
+
+
+def test_the_team_sees_not_rated_yet_once_resolved_and_nothing_before(world):
+    staff = signed_in_client(world.personas["staff"])
+    open_request = submit_request(world)
+    assert (
+        "Client rating" not in staff.get(f"/requests/{open_request.pk}/rating/", headers=HTMX).text
+    )
+    resolved = resolved_request(world)
+    panel = staff.get(f"/requests/{resolved.pk}/rating/", headers=HTMX).text
+    assert "Client rating" in panel and "Not rated yet." in panel
