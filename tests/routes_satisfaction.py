@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from tenant_apps.client_requests.actions import request_status_change
 from tenant_apps.client_requests.models import ClientRequest
-from tenant_apps.satisfaction.actions import survey_invite_record
+from tenant_apps.satisfaction.actions import survey_link_create
 from tests.access_matrix import TEAM, allow, api, signed_in
 from tests.routes_people import hiding
 from tests.routes_requests import submit_request
@@ -31,7 +31,7 @@ def survey_link(world, client_request=None, score="good") -> tuple:
     """(token, score) of a fresh survey link for the request's asker, as the email has it."""
     client_request = client_request or resolved_request(world)
     with tenant_context(world.acme):
-        _, secret = survey_invite_record(
+        secret = survey_link_create(
             client_request=client_request, recipient=client_request.created_by
         )
     return (f"{world.acme.schema_name}.{secret}", score)

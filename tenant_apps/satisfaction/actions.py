@@ -19,7 +19,6 @@ from tenant_apps.satisfaction.models import (
     LINK_DAYS,
     Rating,
     Score,
-    SurveyInvite,
     Via,
 )
 from tenant_apps.security.link_secrets import link_secret_new
@@ -112,13 +111,19 @@ def rating_path(client_request_id: int) -> str:
     return reverse("satisfaction:rating", args=[client_request_id])
 
 
-def survey_invite_record(*, client_request: ClientRequest, recipient) -> tuple[SurveyInvite, str]:
-    """The survey of this resolution, with the single-purpose link its email carries (one
-    person, this request's rating page, LINK_DAYS); returns (invite, the link's secret).
-    Call it inside the transaction that sends the email."""
-    invite = SurveyInvite.objects.create(
-        request=client_request, resolved_at=client_request.resolved_at, user=recipient
-    )
+def survey_sent_for(client_request: ClientRequest, recipient) -> bool:
+    """Whether the survey of the request's current resolution went out: its link exists."""
+    return ActionLink.objects.filter(
+        user=recipient,
+        path=rating_path(client_request.pk),
+        created_at__gte=client_request.resolved_at,
+    ).exists()
+
+
+def survey_link_create(*, client_request: ClientRequest, recipient) -> str:
+    """The single-purpose link of the survey email (one person, this request's rating page,
+    LINK_DAYS), which also records that the survey went; returns its secret. Call it inside
+    the transaction that sends the email."""
     secret, digest = link_secret_new()
     now = timezone.now()
     ActionLink.objects.create(
@@ -137,4 +142,4 @@ def survey_invite_record(*, client_request: ClientRequest, recipient) -> tuple[S
         target=client_request,
         changes={"recipient": recipient.email},
     )
-    return invite, secret
+    return secret

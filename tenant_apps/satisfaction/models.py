@@ -2,7 +2,10 @@
 
 One rating per request, changeable for CHANGE_DAYS after its first answer, then final. The
 emailed survey's one-click links are notifications' single-purpose links (ActionLink),
-valid for LINK_DAYS; SurveyInvite records each survey sent, so a retried task sends it once.
+valid for LINK_DAYS; that link also records that the survey of a resolution went out.
+
+Two indexes only (the key and the one rating per request): every index costs every agency
+(tests/test_footprint.py), and an agency's ratings are few enough to scan.
 """
 
 from datetime import timedelta
@@ -33,12 +36,16 @@ class Via(models.TextChoices):
 class Rating(models.Model):
     request = models.OneToOneField(ClientRequest, on_delete=models.CASCADE, related_name="rating")
     rated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # never looked up by it
     )
     score = models.CharField(max_length=4, choices=Score.choices)
     comment = models.TextField(blank=True, max_length=COMMENT_MAX_LENGTH)
     via = models.CharField(max_length=6, choices=Via.choices)
-    first_answered_at = models.DateTimeField(default=timezone.now, db_index=True)
+    first_answered_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -53,23 +60,3 @@ class Rating(models.Model):
 
     def is_final(self, now=None) -> bool:
         return (now or timezone.now()) >= self.changeable_until
-
-
-class SurveyInvite(models.Model):
-    """One emailed survey per resolution of a request (a reopened and resolved-again request
-    unrated so far is asked again)."""
-
-    request = models.ForeignKey(ClientRequest, on_delete=models.CASCADE, related_name="+")
-    resolved_at = models.DateTimeField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["request", "resolved_at"], name="satisfaction_one_survey_per_resolution"
-            )
-        ]
-
-    def __str__(self):
-        return f"Survey for request #{self.request_id}"
