@@ -92,6 +92,7 @@ TENANT_APPS = [
     "tenant_apps.invoices",
     "tenant_apps.payments",
     "tenant_apps.approvals",
+    "tenant_apps.satisfaction",
     "tenant_apps.notifications",
     "tenant_apps.messaging",
     "tenant_apps.inbox",

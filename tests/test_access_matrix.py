@@ -29,6 +29,7 @@ from tests import (
     routes_reports,
     routes_requests,
     routes_retention,
+    routes_satisfaction,
     routes_security,
     routes_webhooks,
 )
@@ -64,6 +65,7 @@ AREAS = [
     routes_erasure,
     routes_agency_archive,
     routes_retention,
+    routes_satisfaction,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"

@@ -106,15 +106,16 @@ def test_every_signal_adds_its_documented_points(world, as_of, troubled, steady)
     assert parts_of(northwind) == {
         "approval_age": (12, 9.6),  # (12 - 3) / 14 of 15
         "overdue_invoices": (1, 10.0),  # half of 20
-        "sla_missed": (66.7, 25.0),  # 2 of 3 decided targets; beyond 50 %: all 25
+        "sla_missed": (66.7, 20.0),  # 2 of 3 decided targets; beyond 50 %: all 20
         "days_since_sign_in": (None, 15.0),  # never
         "reopened_requests": (1, 2.0),  # 1 / 5 of 10
-        "response_trend": (100.0, 15.0),  # median 2 h against 1 h: all 15
+        "response_trend": (100.0, 10.0),  # median 2 h against 1 h: all 10
+        "csat_not_good": (None, 0.0),  # nothing rated
     }
-    assert northwind.score == 23  # 100 - 76.6
+    assert northwind.score == 33  # 100 - 66.6
     # 28 days earlier only the missing sign-in counted.
     assert northwind.previous == 85
-    assert northwind.trend == -62
+    assert northwind.trend == -52
 
     southwind = scores[steady.pk]
     assert southwind.score == 100
@@ -150,7 +151,7 @@ def test_a_paid_invoice_and_a_decided_approval_no_longer_count(world, as_of, tro
     parts = parts_of(health[troubled.pk])
     assert parts["approval_age"] == (0, 0.0)
     assert parts["overdue_invoices"] == (0, 0.0)
-    assert health[troubled.pk].score == 23 + 10 + 10  # 9.6 + 10 fewer points, to 43
+    assert health[troubled.pk].score == 33 + 10 + 10  # 9.6 + 10 fewer points, to 53
 
 
 def test_one_query_whatever_the_number_of_companies(world, as_of, troubled, steady):

@@ -211,9 +211,15 @@ def test_waiting_on_the_client_and_resolved_are_told_to_the_client(world, acme, 
 
     subjects = sorted((message.to[0], message.subject) for message in mailoutbox)
     assert subjects == sorted(
-        (address, f"{prefix}: Printer on fire (#{request.pk})")
-        for address in emails_of(world, "approver", "client_admin")
-        for prefix in ["Waiting on you", "Resolved"]
+        [
+            *(
+                (address, f"{prefix}: Printer on fire (#{request.pk})")
+                for address in emails_of(world, "approver", "client_admin")
+                for prefix in ["Waiting on you", "Resolved"]
+            ),
+            # And the one who asked gets the satisfaction survey (tenant_apps/satisfaction).
+            (user(world, "approver").email, f"How did we do? #{request.pk} Printer on fire"),
+        ]
     )
 
 
@@ -283,7 +289,8 @@ def test_internal_notes_and_their_files_never_reach_a_client_email(world, acme, 
 
     clients = emails_of(world, "approver", "client_admin")
     client_mail = [message for message in mailoutbox if message.to[0] in clients]
-    assert len(client_mail) == 2 * 5  # received, answered, waiting, resolved, the misdirected one
+    # Received, answered, waiting, resolved, the misdirected one; and the asker's survey.
+    assert len(client_mail) == 2 * 5 + 1
     for message in client_mail:
         assert SECRET not in everything_in(message)
         assert "Credit check" not in everything_in(message)

@@ -22,6 +22,7 @@ from tenant_apps.client_requests.models import (
     Status,
 )
 from tenant_apps.client_requests.notices import request_notified
+from tenant_apps.client_requests.signals import request_resolved
 from tenant_apps.client_requests.sla_sync import sla_policy, sla_refresh
 from tenant_apps.files.actions import atomic_storing
 
@@ -168,6 +169,8 @@ def request_status_change(
         )
         if status in (Status.WAITING_ON_CLIENT, Status.RESOLVED):
             _notify(status, client_request, event)
+        if status == Status.RESOLVED:
+            request_resolved.send(sender=ClientRequest, client_request=client_request, actor=actor)
         return client_request
 
 

@@ -283,6 +283,17 @@ RULES: dict[str, Callable] = {
     # Assign, change status/priority/due date, read and write internal notes.
     "request.work": lambda actor, obj: actor.is_team and actor.sees_company(obj.company_id),
     "requests.configure": _owner_or_admin,  # request types and the SLA policy
+    # Satisfaction: the client who asked rates their request (the team never rates for them);
+    # the rating is seen by them and by the team who see the company.
+    "request.rate": lambda actor, obj: (
+        actor.is_client
+        and actor.sees_company(obj.company_id)
+        and obj.created_by_id == actor.user.pk
+    ),
+    "request.rating_view": lambda actor, obj: (
+        actor.sees_company(obj.company_id)
+        and (actor.is_team or (actor.is_client and obj.created_by_id == actor.user.pk))
+    ),
     "security.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
     # How long closed requests, old file versions and sign-in records are kept.
     "retention.manage": _owner_or_admin,

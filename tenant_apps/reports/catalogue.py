@@ -14,6 +14,7 @@ from tenant_apps.client_requests.models import SlaPolicy
 from tenant_apps.kit.access import Actor
 from tenant_apps.people.selectors import visible_companies
 from tenant_apps.reports import selectors
+from tenant_apps.reports.csat import csat
 from tenant_apps.reports.filters import Filters, ReportFilterForm
 from tenant_apps.reports.results import Report
 
@@ -72,6 +73,12 @@ REPORTS = {
             "Sign-ins, uploads, messages and approval decisions by each client's people.",
             selectors.client_activity,
             frozenset({"start", "end", "company"}),
+        ),
+        ReportSpec(
+            "csat",
+            "Satisfaction (CSAT)",
+            "Good, okay and bad ratings per client, owner and request type, and the CSAT %.",
+            csat,
         ),
         ReportSpec(
             "health",

@@ -1,6 +1,6 @@
 """Client health: a score from 0 to 100 per client company, from signals the portal already has.
 
-Every company starts at 100 and loses points for six signals. Each signal has a **weight**,
+Every company starts at 100 and loses points for seven signals. Each signal has a **weight**,
 the most points it can take, and a ramp: nothing up to its ``grace`` value, then linearly
 more up to the full weight at its ``full`` value. Points are rounded to one decimal and the
 score to a whole number (never below 0).
@@ -10,17 +10,21 @@ signal                 weight  grace  full  value
 =====================  ======  =====  ====  ===============================================
 approval_age           15      3      17    days the oldest open approval has waited
 overdue_invoices       20      0      2     sent invoices unpaid after their due date
-sla_missed             25      0      50    % of SLA targets decided in the last 30 days
+sla_missed             20      0      50    % of SLA targets decided in the last 30 days
                                             that were missed (first response and
                                             resolution each count as one target)
 days_since_sign_in     15      7      37    days since any of the client's people last
                                             signed in (never: the full weight)
 reopened_requests      10      0      5     requests created in the last 90 days that
                                             were reopened after being resolved
-response_trend         15      0      100   % by which the median first response (business
+response_trend         10      0      100   % by which the median first response (business
                                             time) of the last 28 days is slower than that
                                             of the 28 days before (no answers in either
                                             window: no points)
+csat_not_good          10      20     70    % of the client's satisfaction ratings first
+                                            answered in the last 90 days that were not
+                                            good (okay or bad), i.e. 100 - CSAT %; no
+                                            ratings: no points (docs/satisfaction.md)
 =====================  ======  =====  ====  ===============================================
 
 The weights add up to 100, so a company failing on every signal scores 0.
@@ -52,11 +56,13 @@ from tenant_apps.approvals.models import ApprovalRequest
 from tenant_apps.client_requests.models import ClientRequest
 from tenant_apps.invoices.models import Invoice, InvoiceStatus
 from tenant_apps.people.models import ClientCompany
+from tenant_apps.satisfaction.models import Rating, Score
 
 TREND_DAYS = 28
 TREND_WEEKS = 8  # the weekly scores a client's overview draws
 SLA_WINDOW_DAYS = 30
 REOPENED_WINDOW_DAYS = 90
+CSAT_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,11 @@ class Signal:
 SIGNALS = [
     Signal("approval_age", "Oldest open approval", "days", 15, 3, 17),
     Signal("overdue_invoices", "Overdue invoices", "invoices", 20, 0, 2),
-    Signal("sla_missed", "SLA targets missed (30 days)", "%", 25, 0, 50),
+    Signal("sla_missed", "SLA targets missed (30 days)", "%", 20, 0, 50),
     Signal("days_since_sign_in", "Days since last sign-in", "days", 15, 7, 37, True),
     Signal("reopened_requests", "Reopened requests (90 days)", "requests", 10, 0, 5),
-    Signal("response_trend", "First response slower than the 28 days before", "%", 15, 0, 100),
+    Signal("response_trend", "First response slower than the 28 days before", "%", 10, 0, 100),
+    Signal("csat_not_good", "Ratings not good (90 days)", "%", 10, 20, 70),
 ]
 SIGNALS_BY_KEY = {signal.key: signal for signal in SIGNALS}
 assert sum(signal.weight for signal in SIGNALS) == 100
@@ -179,6 +186,7 @@ def signal_values(*, company_ids=None, points: list[datetime]) -> dict[int, dict
         "invoices": Invoice._meta.db_table,
         "requests": ClientRequest._meta.db_table,
         "activity": ActivityEntry._meta.db_table,
+        "ratings": Rating._meta.db_table,
     }
     only = "" if company_ids is None else "AND c.id = ANY(%(company_ids)s)"
     sql = SIGNALS_SQL.format(only=only, **tables)
@@ -194,6 +202,8 @@ def signal_values(*, company_ids=None, points: list[datetime]) -> dict[int, dict
         "trend": timedelta(days=TREND_DAYS),
         "excluded": [InvoiceStatus.DRAFT, InvoiceStatus.VOID],
         "signed_in": "auth.signed_in",
+        "csat_window": timedelta(days=CSAT_WINDOW_DAYS),
+        "good": Score.GOOD,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -279,6 +289,15 @@ responses AS (
       ON r.first_response_at > p.at - 2 * %(trend)s AND r.first_response_at <= p.at
     WHERE r.first_response_seconds IS NOT NULL
     GROUP BY 1, 2
+),
+ratings AS (
+    SELECT r.company_id, p.at,
+           round(100.0 * count(*) FILTER (WHERE s.score <> %(good)s) / count(*), 1)
+               AS not_good
+    FROM {ratings} s JOIN {requests} r ON r.id = s.request_id
+    JOIN points p
+      ON s.first_answered_at <= p.at AND s.first_answered_at > p.at - %(csat_window)s
+    GROUP BY 1, 2
 )
 SELECT g.company_id, g.at,
        coalesce(approvals.oldest_days, 0)::int AS approval_age,
@@ -289,7 +308,8 @@ SELECT g.company_id, g.at,
        coalesce(reopened.reopened, 0)::int AS reopened_requests,
        CASE WHEN responses.prior > 0
             THEN round((100 * (responses.recent / responses.prior - 1))::numeric, 1)
-       END::float AS response_trend
+       END::float AS response_trend,
+       ratings.not_good::float AS csat_not_good
 FROM grid g
 LEFT JOIN approvals USING (company_id, at)
 LEFT JOIN invoices USING (company_id, at)
@@ -297,4 +317,5 @@ LEFT JOIN sla USING (company_id, at)
 LEFT JOIN sign_ins USING (company_id, at)
 LEFT JOIN reopened USING (company_id, at)
 LEFT JOIN responses USING (company_id, at)
+LEFT JOIN ratings USING (company_id, at)
 """
