@@ -12,16 +12,19 @@ class SavedReply(models.Model):
 
     title = models.CharField(max_length=120)
     body = models.TextField(max_length=5000)
+    # Without indexes: an agency keeps at most a few hundred (actions.MAX_REPLIES), and
+    # every index is paid by every agency's schema.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        db_index=False,
     )
     uses = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -51,6 +51,7 @@ class Endpoint(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        db_index=False,  # a few endpoints per agency: not worth an index in every schema
     )
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
