@@ -839,7 +839,9 @@ def bulk_job_run(*, job: BulkJob, request=None) -> BulkJob:
                     reason = _refusal_words(refused)
                     job.refresh_from_db(fields=["done", "changed"])
             job.done += 1
-            job.refused.append({"id": pk, "title": item.title if item else "", "reason": reason})
+            # The title only of a request the actor sees: a refusal never reveals one.
+            title = item.title if item and can(actor, "request.view", item) else ""
+            job.refused.append({"id": pk, "title": title, "reason": reason})
             job.save(update_fields=["done", "refused"])
     job.state = BulkJob.State.FINISHED
     job.finished_at = timezone.now()
