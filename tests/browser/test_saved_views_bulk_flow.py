@@ -64,7 +64,7 @@ def launch_week(django_db_blocker):
             BulkJob.objects.filter(actor__email="staff@acme.example").delete()
             ClientRequest.objects.filter(title__endswith=marker).delete()
             RequestTag.objects.filter(name__endswith=marker).delete()
-            SavedView.objects.filter(name=view_name).delete()
+            SavedView.objects.filter(name__endswith=view_name).delete()
 
     made = _with_database(django_db_blocker, make)
     yield made
@@ -87,7 +87,7 @@ def test_the_team_applies_a_saved_view_and_bulk_assigns_50_requests(
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label(f"All {COUNT} requests matching these filters").check()
     expect(page.locator("#bulk-count")).to_have_text(f"All {COUNT} matching")
-    page.get_by_label("Owner", exact=True).select_option(label="Acme Staff")
+    page.locator("#bulk-owner").select_option(label="Acme Staff")
     page.get_by_role("button", name="Assign", exact=True).click()
     expect(page.get_by_role("status")).to_have_text(f"Done: {COUNT} changed.")
     check_page(page, "request-bulk-result")
@@ -97,6 +97,13 @@ def test_the_team_applies_a_saved_view_and_bulk_assigns_50_requests(
     page.get_by_role("link", name=launch_week["view"]).click()
     expect(page.locator("#request-results")).to_contain_text("No requests match these filters.")
     page.goto(live_url(ACME, f"/requests/?owner=me&tag={launch_week['tag']}"))
+    expect(page.locator("#request-results")).to_contain_text(f"{COUNT} requests")
+
+    # These filters, saved as my own view: in my navigation at once.
+    page.get_by_text("Save this view").click()
+    page.get_by_label("Name this view").fill(f"Mine {launch_week['view']}")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_role("link", name=f"Mine {launch_week['view']}")).to_be_visible()
     expect(page.locator("#request-results")).to_contain_text(f"{COUNT} requests")
 
     def owners():
