@@ -1,5 +1,6 @@
 """Every write to requests: each in a transaction, each on the timeline and in the activity log."""
 
+import re
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -676,6 +677,14 @@ BULK_MAX_ITEMS = 5000
 BULK_CHUNK = 200  # items loaded per query while running
 
 
+def an_id(value) -> int | None:
+    """``value`` as a database id (a plain number a PostgreSQL integer holds), else None."""
+    text = str(value)
+    if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) < 2**31:
+        return None
+    return int(text)
+
+
 def _actor_of(user_id: int) -> Actor:
     """The policy's Actor for a user, as actor_for loads it (one query)."""
     loaded = User.objects.select_related("team_member", "client_member__company").get(pk=user_id)
@@ -696,10 +705,10 @@ def _bulk_value(operation: str, value):
     if operation == BulkOperation.ASSIGN:
         if value in (None, ""):
             return None  # unassign
-        if not str(value).isdigit():
+        if an_id(value) is None:
             refuse("Give a team member's id, or null to unassign.")
         owner = User.objects.filter(
-            pk=int(value), team_member__isnull=False, is_active=True
+            pk=an_id(value), team_member__isnull=False, is_active=True
         ).first()
         if owner is None:
             refuse("That person is not on the team.")
@@ -723,9 +732,9 @@ def _bulk_value(operation: str, value):
             refuse("The due date cannot be in the past.")
         return day.isoformat()
     if operation == BulkOperation.ADD_TAG:
-        if not str(value).isdigit() or not RequestTag.objects.filter(pk=int(value)).exists():
+        if an_id(value) is None or not RequestTag.objects.filter(pk=an_id(value)).exists():
             refuse("There is no such tag.")
-        return int(value)
+        return an_id(value)
     raise ValidationError({"operation": f"Choose one of: {', '.join(BulkOperation.values)}."})
 
 
@@ -735,7 +744,9 @@ def bulk_job_start(*, operation, value, request_ids, actor, request=None) -> Bul
     ``actor`` is the user. Refusals of the whole change (an unknown operation, a bad value,
     no items or too many) are a ValidationError by field, before anything is written.
     """
-    ids = list(dict.fromkeys(int(pk) for pk in request_ids))
+    ids = list(dict.fromkeys(an_id(pk) for pk in request_ids))
+    if None in ids:
+        raise ValidationError({"request_ids": "Give request ids."})
     if not ids:
         raise ValidationError({"request_ids": "Choose at least one request."})
     if len(ids) > BULK_MAX_ITEMS:

@@ -834,7 +834,7 @@ class RequestsBulkApi(APIView):
             "value; due_date: YYYY-MM-DD (null clears it); add_tag: a tag id.",
         )
         request_ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1),
+            child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
             max_length=actions.BULK_MAX_ITEMS,
             required=False,
         )

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from shared_apps.accounts.models import User
 from shared_apps.core.dates import LocalDateField
+from tenant_apps.client_requests.actions import an_id
 from tenant_apps.client_requests.filters import RequestFilterForm
 from tenant_apps.client_requests.intake import intake_clean, intake_form_field, validate_wanted_by
 from tenant_apps.client_requests.models import (
@@ -484,7 +485,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Any id is accepted here; the action reports those the actor may not change.
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+        self.fields["ids"].valid_value = lambda value: an_id(value) is not None
 
     @property
     def value(self):

@@ -658,11 +658,8 @@ def tag_delete(request, tag_id):
 @permission_required("request_tags.use")
 def request_tag_add(request, request_id):
     actor, client_request = _working(request, request_id)
-    tag = (
-        request_tags().filter(pk=request.POST.get("tag", "")).first()
-        if request.POST.get("tag", "").isdigit()
-        else None
-    )
+    tag_id = actions.an_id(request.POST.get("tag", ""))
+    tag = request_tags().filter(pk=tag_id).first() if tag_id else None
     if tag is None:
         messages.error(request, "Choose a tag to add.")
     elif actions.request_tag_add(

@@ -136,7 +136,7 @@ def request_row(item, clock, actor) -> SafeString:
     return SafeString(
         "<tr>\n"
         f"      {pick}"
-        f'<td><a href="{escape(row_url("client_requests:detail", item.pk))}">'
+        f'<td class="title"><a href="{escape(row_url("client_requests:detail", item.pk))}">'
         f'{escape(item.title)}</a> <span class="muted">#{item.pk}</span>{tags}</td>\n'
         f'      <td><time datetime="{escape(iso(item.created_at))}">'
         f"{escape(day_month_year(item.created_at))}</time></td>\n"
