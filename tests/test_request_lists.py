@@ -495,3 +495,36 @@ def test_the_job_page_is_only_its_starters(world):
     assert browser(world, "admin").get(f"/requests/bulk/{job.pk}/").status_code == 404
     text = browser(world, "owner").get(f"/requests/bulk/{job.pk}/").text
     assert re.search(r"Set priority: 1 request\b", text)
+
+
+def test_tagged_rows_cost_the_list_no_query_per_row(world):
+    """The rows' tags come in one prefetch: the page runs as many queries at 5 tagged rows as
+    at 25, for the team; for clients no tag query at all."""
+    tags = [a_tag(world, "One"), a_tag(world, "Two")]
+    owner, client = browser(world, "owner"), browser(world, "client_admin")
+
+    def tagged(count):
+        ids = many(world, count, title=f"Tagged {count}")
+        through = ClientRequest.tags.through
+        in_acme(
+            world,
+            lambda: through.objects.bulk_create(
+                through(clientrequest_id=pk, requesttag_id=tag.pk) for pk in ids for tag in tags
+            ),
+        )
+
+    def queries(who) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert who.get("/requests/").status_code == 200
+        return [query["sql"] for query in captured.captured_queries]
+
+    tagged(5)
+    queries(owner), queries(client)  # the first request switches schema and caches the brand
+    at_5, client_at_5 = queries(owner), queries(client)
+    tagged(20)
+    at_25 = queries(owner)
+    assert len(at_5) == len(at_25), "\n".join(at_25)
+    assert sum("client_requests_requesttag" in sql for sql in at_25) == 2  # rows, filter
+    assert len(client_at_5) == len(queries(client))
+    assert not any("client_requests_requesttag" in sql for sql in client_at_5)
+    assert owner.get("/requests/").text.count('<span class="tag tag-blue">One</span>') == 25

@@ -198,7 +198,7 @@ def request_list(request):
     if bulk and not is_htmx(request):
         context |= {
             "assignees": team_users().values_list("pk", "full_name", "email"),
-            "tags": request_tags().values_list("pk", "name"),
+            "tags": form.fields["tag"].widget.choices[1:],  # the filter's, without "Any tag"
             "statuses": Status.choices,
             "priorities": Priority.choices,
         }
