@@ -1,22 +1,31 @@
 """Every write to requests: each in a transaction, each on the timeline and in the activity log."""
 
+import re
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from shared_apps.accounts.models import User
 from shared_apps.core.tasks import enqueue_on_commit
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.client_requests.audit import RequestAudit
 from tenant_apps.client_requests.models import (
     OPEN_STATUSES,
     TRANSITIONS,
+    BulkJob,
+    BulkOperation,
     ClientRequest,
     EventKind,
     Holiday,
+    Priority,
     RequestAttachment,
     RequestEvent,
+    RequestTag,
     RequestType,
+    SavedView,
     SlaPolicy,
     SlaTarget,
     Status,
@@ -25,6 +34,7 @@ from tenant_apps.client_requests.notices import request_notified
 from tenant_apps.client_requests.signals import request_resolved
 from tenant_apps.client_requests.sla_sync import sla_policy, sla_refresh
 from tenant_apps.files.actions import atomic_storing
+from tenant_apps.kit.access import Actor, can
 
 
 def _event(request, *, kind, actor, body="", is_internal=False, change=None, stored_files=()):
@@ -553,3 +563,301 @@ def request_type_update(
             changes=changes,
         )
         return request_type
+
+
+# Tags: the agency's labels, put on requests by the team.
+
+
+def request_tag_create(*, name, colour, actor, request=None) -> RequestTag:
+    """A new tag; a name already taken (in any case) is a field error."""
+    name = name.strip()
+    if RequestTag.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "There is a tag of that name already."})
+    with transaction.atomic():
+        tag = RequestTag.objects.create(name=name, colour=colour)
+        activity_record(
+            action=RequestAudit.REQUEST_TAG_CREATED,
+            actor=actor,
+            target=tag,
+            request=request,
+            changes={"colour": colour},
+        )
+        return tag
+
+
+def request_tag_delete(*, tag: RequestTag, actor, request=None) -> None:
+    """Remove the tag from the agency and so from every request that had it."""
+    with transaction.atomic():
+        activity_record(
+            action=RequestAudit.REQUEST_TAG_DELETED,
+            actor=actor,
+            target=tag,
+            request=request,
+            changes={"name": tag.name},
+        )
+        tag.delete()
+
+
+def request_tag_add(*, client_request: ClientRequest, tag: RequestTag, actor, request=None) -> bool:
+    """Put ``tag`` on the request; False (and nothing written) if it is there already."""
+    with transaction.atomic():
+        through = ClientRequest.tags.through
+        _, created = through.objects.get_or_create(clientrequest=client_request, requesttag=tag)
+        if not created:
+            return False
+        activity_record(
+            action=RequestAudit.REQUEST_TAGGED,
+            actor=actor,
+            target=client_request,
+            request=request,
+            changes={"tag": tag.name},
+        )
+        return True
+
+
+def request_tag_remove(
+    *, client_request: ClientRequest, tag: RequestTag, actor, request=None
+) -> bool:
+    """Take ``tag`` off the request; False (and nothing written) if it was not on it."""
+    with transaction.atomic():
+        through = ClientRequest.tags.through
+        removed, _ = through.objects.filter(clientrequest=client_request, requesttag=tag).delete()
+        if not removed:
+            return False
+        activity_record(
+            action=RequestAudit.REQUEST_UNTAGGED,
+            actor=actor,
+            target=client_request,
+            request=request,
+            changes={"tag": tag.name},
+        )
+        return True
+
+
+# Saved views of the request list.
+
+
+def saved_view_create(*, name, query: dict, shared: bool, actor, request=None) -> SavedView:
+    """Save the list's filters and sort (``query``: parameter -> list of values) under
+    ``name``; a name the person already used on this list is a field error."""
+    name = name.strip()
+    if SavedView.objects.filter(owner=actor, list="requests", name__iexact=name).exists():
+        raise ValidationError({"name": "You have a view of that name already."})
+    with transaction.atomic():
+        view = SavedView.objects.create(
+            name=name, query=query, shared=shared, owner=actor, list="requests"
+        )
+        activity_record(
+            action=RequestAudit.SAVED_VIEW_CREATED,
+            actor=actor,
+            target=view,
+            request=request,
+            changes={"shared": shared},
+        )
+        return view
+
+
+def saved_view_delete(*, view: SavedView, actor, request=None) -> None:
+    with transaction.atomic():
+        activity_record(
+            action=RequestAudit.SAVED_VIEW_DELETED,
+            actor=actor,
+            target=view,
+            request=request,
+            changes={"name": view.name},
+        )
+        view.delete()
+
+
+# Bulk changes: each item through the single change's action and policy, in its own
+# transaction. The batch is per item, not all-or-nothing: an item refused (by the policy, the
+# status machine or the due-date rule) is reported with its reason and left exactly as it
+# was, while the others are changed. Up to BULK_INLINE_LIMIT items run within the HTTP
+# request; more run in the request_bulk_run task, whose progress the job holds.
+
+BULK_INLINE_LIMIT = 100
+BULK_MAX_ITEMS = 5000
+BULK_CHUNK = 200  # items loaded per query while running
+
+
+def an_id(value) -> int | None:
+    """``value`` as a database id (a plain number a PostgreSQL integer holds), else None."""
+    text = str(value)
+    if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) < 2**31:
+        return None
+    return int(text)
+
+
+def _actor_of(user_id: int) -> Actor:
+    """The policy's Actor for a user, as actor_for loads it (one query)."""
+    loaded = User.objects.select_related("team_member", "client_member__company").get(pk=user_id)
+    return Actor(
+        user=loaded,
+        team=getattr(loaded, "team_member", None),
+        client=getattr(loaded, "client_member", None),
+    )
+
+
+def _bulk_value(operation: str, value):
+    """``value`` checked for ``operation`` and made ready to store; ValidationError names the
+    field. Returns the JSON value the job keeps."""
+
+    def refuse(message):
+        raise ValidationError({"value": message})
+
+    if operation == BulkOperation.ASSIGN:
+        if value in (None, ""):
+            return None  # unassign
+        if an_id(value) is None:
+            refuse("Give a team member's id, or null to unassign.")
+        owner = User.objects.filter(
+            pk=an_id(value), team_member__isnull=False, is_active=True
+        ).first()
+        if owner is None:
+            refuse("That person is not on the team.")
+        return owner.pk
+    if operation == BulkOperation.STATUS:
+        if value not in Status.values:
+            refuse(f"Choose one of: {', '.join(Status.values)}.")
+        return value
+    if operation == BulkOperation.PRIORITY:
+        if value not in Priority.values:
+            refuse(f"Choose one of: {', '.join(Priority.values)}.")
+        return value
+    if operation == BulkOperation.DUE_DATE:
+        if value in (None, ""):
+            return None  # clear
+        try:
+            day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            refuse("Give a date as YYYY-MM-DD, or null to clear it.")
+        if day < timezone.localdate():
+            refuse("The due date cannot be in the past.")
+        return day.isoformat()
+    if operation == BulkOperation.ADD_TAG:
+        if an_id(value) is None or not RequestTag.objects.filter(pk=an_id(value)).exists():
+            refuse("There is no such tag.")
+        return an_id(value)
+    raise ValidationError({"operation": f"Choose one of: {', '.join(BulkOperation.values)}."})
+
+
+def bulk_job_start(*, operation, value, request_ids, actor, request=None) -> BulkJob:
+    """Check the change, record it, and run it: here when it is small, else in a task.
+
+    ``actor`` is the user. Refusals of the whole change (an unknown operation, a bad value,
+    no items or too many) are a ValidationError by field, before anything is written.
+    """
+    ids = list(dict.fromkeys(an_id(pk) for pk in request_ids))
+    if None in ids:
+        raise ValidationError({"request_ids": "Give request ids."})
+    if not ids:
+        raise ValidationError({"request_ids": "Choose at least one request."})
+    if len(ids) > BULK_MAX_ITEMS:
+        raise ValidationError(
+            {"request_ids": f"Change at most {BULK_MAX_ITEMS:,} requests at a time."}
+        )
+    stored = _bulk_value(operation, value)
+    with transaction.atomic():
+        job = BulkJob.objects.create(
+            actor=actor, operation=operation, value=stored, request_ids=ids
+        )
+        activity_record(
+            action=RequestAudit.BULK_STARTED,
+            actor=actor,
+            target=job,
+            request=request,
+            changes={"operation": operation, "items": len(ids)},
+        )
+        if len(ids) > BULK_INLINE_LIMIT:
+            enqueue_on_commit("tenant_apps.client_requests.tasks.request_bulk_run", job.pk)
+    if len(ids) <= BULK_INLINE_LIMIT:
+        bulk_job_run(job=job, request=request)
+    return job
+
+
+def _bulk_refusal(item, *, actor, owner_actor) -> str | None:
+    """Why the policy refuses this item to ``actor`` (None: it may go ahead)."""
+    if item is None:
+        return "There is no such request."
+    if not can(actor, "request.work", item):
+        return "You may not change this request."
+    if owner_actor is not None and not (
+        owner_actor.is_team and owner_actor.sees_company(item.company_id)
+    ):
+        return "That person doesn't work on this client's requests."
+    return None
+
+
+def _bulk_apply(job: BulkJob, item: ClientRequest, *, actor, owner, tag, request) -> bool:
+    """The single change's action on one item; True if it changed anything."""
+    match job.operation:
+        case BulkOperation.ASSIGN:
+            changes = request_update(client_request=item, actor=actor, owner=owner, request=request)
+        case BulkOperation.STATUS:
+            changes = request_update(
+                client_request=item, actor=actor, status=job.value, request=request
+            )
+        case BulkOperation.PRIORITY:
+            changes = request_update(
+                client_request=item, actor=actor, priority=job.value, request=request
+            )
+        case BulkOperation.DUE_DATE:
+            due = date.fromisoformat(job.value) if job.value else None
+            changes = request_update(
+                client_request=item, actor=actor, due_date=due, request=request
+            )
+        case _:
+            return request_tag_add(client_request=item, tag=tag, actor=actor, request=request)
+    return bool(changes)
+
+
+def _refusal_words(refused: ValidationError) -> str:
+    return " ".join(message for messages in refused.message_dict.values() for message in messages)
+
+
+def bulk_job_run(*, job: BulkJob, request=None) -> BulkJob:
+    """Run the items not done yet, each in its own transaction with the job's progress, so a
+    run stopped anywhere (a killed worker) resumes at the next item. Constant queries per
+    item: items are loaded BULK_CHUNK at a time with what the policy and actions read."""
+    if job.state == BulkJob.State.FINISHED:
+        return job
+    user = job.actor
+    actor = _actor_of(user.pk)
+    owner_actor = owner = tag = None
+    if job.operation == BulkOperation.ASSIGN and job.value is not None:
+        owner_actor = _actor_of(job.value)
+        owner = owner_actor.user
+    if job.operation == BulkOperation.ADD_TAG:
+        tag = RequestTag.objects.filter(pk=job.value).first()
+    job.state = BulkJob.State.RUNNING
+    job.save(update_fields=["state"])
+    while job.done < job.total:
+        chunk = job.request_ids[job.done : job.done + BULK_CHUNK]
+        items = ClientRequest.objects.select_related("company", "owner").in_bulk(chunk)
+        for pk in chunk:
+            item = items.get(pk)
+            reason = _bulk_refusal(item, actor=actor, owner_actor=owner_actor)
+            if tag is None and job.operation == BulkOperation.ADD_TAG:
+                reason = reason or "The tag was removed meanwhile."
+            if reason is None:
+                try:
+                    with transaction.atomic():
+                        changed = _bulk_apply(
+                            job, item, actor=user, owner=owner, tag=tag, request=request
+                        )
+                        job.done += 1
+                        job.changed += int(changed)
+                        job.save(update_fields=["done", "changed"])
+                    continue
+                except ValidationError as refused:
+                    reason = _refusal_words(refused)
+                    job.refresh_from_db(fields=["done", "changed"])
+            job.done += 1
+            # The title only of a request the actor sees: a refusal never reveals one.
+            title = item.title if item and can(actor, "request.view", item) else ""
+            job.refused.append({"id": pk, "title": title, "reason": reason})
+            job.save(update_fields=["done", "refused"])
+    job.state = BulkJob.State.FINISHED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "finished_at"])
+    return job

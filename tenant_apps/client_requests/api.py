@@ -6,11 +6,13 @@ not take on one they can see is a 403. Internal notes and files reach the team o
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -25,19 +27,28 @@ from tenant_apps.client_requests import actions
 from tenant_apps.client_requests.filters import SORTS, RequestFilterForm
 from tenant_apps.client_requests.intake import intake_clean, validate_wanted_by
 from tenant_apps.client_requests.models import (
+    BulkJob,
+    BulkOperation,
     ClientRequest,
     EventKind,
     FieldKind,
     Priority,
+    RequestTag,
     SlaState,
     Status,
+    TagColour,
 )
 from tenant_apps.client_requests.selectors import (
     active_request_types,
+    bulk_jobs_for,
     listed_requests,
     request_assignees,
     request_attachments,
+    request_tags,
     request_timeline,
+    requests_matching,
+    saved_view_url,
+    saved_views_for,
     visible_requests,
 )
 from tenant_apps.files.attachments import FILES_HELP, MAX_ATTACHMENTS, validate_upload
@@ -89,6 +100,22 @@ FILTER_PARAMETERS = [
     OpenApiParameter("priority", OpenApiTypes.STR, enum=Priority.values, many=True, explode=True),
     OpenApiParameter("sla_state", OpenApiTypes.STR, enum=SlaState.values, many=True, explode=True),
     OpenApiParameter(
+        "tag",
+        OpenApiTypes.INT,
+        many=True,
+        explode=True,
+        description="Tag ids; repeat for several (requests with any of them). The team's "
+        "only: ignored for client people.",
+    ),
+    OpenApiParameter(
+        "tag",
+        OpenApiTypes.INT,
+        many=True,
+        explode=True,
+        description="Tag ids; repeat for several (requests with any of them). The team's "
+        "only: ignored for client people.",
+    ),
+    OpenApiParameter(
         "overdue", OpenApiTypes.BOOL, description="Only open requests past their due date."
     ),
     OpenApiParameter(
@@ -103,6 +130,12 @@ FILTER_PARAMETERS = [
         description="Newest first by default; by relevance when searching without a sort.",
     ),
 ]
+
+
+class TagOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    colour = serializers.ChoiceField(TagColour.choices)
 
 
 class RequestsApi(ListAPIView):
@@ -199,6 +232,7 @@ class RequestsApi(ListAPIView):
             help_text="We'll respond by: the first-response target from the agency's "
             "business hours. Null while the request waits on the client.",
         )
+        tags = TagOutput(many=True, help_text="The team's tags; always empty for client people.")
         sla = Sla(
             source="*",
             allow_null=True,
@@ -209,6 +243,7 @@ class RequestsApi(ListAPIView):
             data = super().to_representation(instance)
             if not can(self.context["actor"], "request.work", instance):
                 data["sla"] = None
+                data["tags"] = []
             return data
 
     serializer_class = Output
@@ -229,7 +264,7 @@ class RequestsApi(ListAPIView):
                 }
             )
         # A row shows neither the details nor the search vector: leave the big columns behind.
-        return form.apply(listed_requests(actor))
+        return form.apply(listed_requests(actor)).prefetch_related("tags")
 
     @extend_schema(
         summary="Requests the caller can see",
@@ -567,3 +602,300 @@ class RequestTypesApi(ListAPIView):
     @extend_schema(summary="Request types open for submissions, with their intake fields")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# Tags, saved views and bulk changes: the team's.
+
+
+def _refusal_400(refused: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(refused.message_dict)
+
+
+class RequestTagsApi(APIView):
+    permission_classes = [Allowed.to("request_tags.use")]
+    parser_classes = [JSONParser]
+
+    class Input(serializers.Serializer):
+        name = serializers.CharField(max_length=40)
+        colour = serializers.ChoiceField(TagColour.choices, default=TagColour.GREY)
+
+    @extend_schema(responses=TagOutput(many=True), summary="The agency's request tags (team)")
+    def get(self, request):
+        return Response(TagOutput(request_tags(), many=True).data)
+
+    @extend_schema(
+        request=Input,
+        responses={201: TagOutput},
+        summary="Add a request tag (owners and admins)",
+        description="A name already taken, in any case, is a 400 naming `name`.",
+    )
+    def post(self, request):
+        actor = actor_for(request)
+        require(actor, "request_tags.manage", request=request)
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            tag = actions.request_tag_create(
+                **form.validated_data, actor=actor.user, request=request
+            )
+        except DjangoValidationError as refused:
+            raise _refusal_400(refused) from refused
+        return Response(TagOutput(tag).data, status=status.HTTP_201_CREATED)
+
+
+class RequestTagApi(APIView):
+    permission_classes = [Allowed.to("request_tags.manage")]
+
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Deleted")},
+        summary="Delete a request tag (owners and admins)",
+        description="It comes off every request that had it.",
+    )
+    def delete(self, request, tag_id):
+        tag = get_object_or_404(request_tags(), pk=tag_id)
+        actions.request_tag_delete(tag=tag, actor=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OneRequestTagsApi(OneRequest, APIView):
+    permission_classes = [Allowed.to("request_tags.use")]
+    parser_classes = [JSONParser]
+
+    class Input(serializers.Serializer):
+        tag = serializers.PrimaryKeyRelatedField(
+            queryset=RequestTag.objects.all(),
+            error_messages={"does_not_exist": "There is no tag {pk_value}."},
+            help_text="A tag id (see /request-tags).",
+        )
+
+    @extend_schema(
+        request=Input,
+        responses=TagOutput(many=True),
+        summary="Tag a request (team)",
+        description="Answers the request's tags. A tag it has already changes nothing.",
+    )
+    def post(self, request, request_id):
+        client_request = self.client_request()
+        require(self.actor, "request.work", client_request, request=request)
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        actions.request_tag_add(
+            client_request=client_request,
+            tag=form.validated_data["tag"],
+            actor=self.actor.user,
+            request=request,
+        )
+        return Response(TagOutput(client_request.tags.all(), many=True).data)
+
+
+class OneRequestTagApi(OneRequest, APIView):
+    permission_classes = [Allowed.to("request_tags.use")]
+
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Removed")},
+        summary="Take a tag off a request (team)",
+    )
+    def delete(self, request, request_id, tag_id):
+        client_request = self.client_request()
+        require(self.actor, "request.work", client_request, request=request)
+        tag = get_object_or_404(client_request.tags.all(), pk=tag_id)
+        actions.request_tag_remove(
+            client_request=client_request, tag=tag, actor=self.actor.user, request=request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SavedViewOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    shared = serializers.BooleanField()
+    mine = serializers.SerializerMethodField()
+    query = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="The list's filters and sort: GET /requests with these parameters.",
+    )
+    url = serializers.SerializerMethodField(help_text="The list page with the view applied.")
+
+    def get_mine(self, view) -> bool:
+        return view.owner_id == self.context["actor"].user.pk
+
+    def get_url(self, view) -> str:
+        return saved_view_url(view)
+
+
+class SavedViewsApi(APIView):
+    permission_classes = [Allowed.to("request_views.use")]
+    parser_classes = [JSONParser]
+
+    class Input(serializers.Serializer):
+        name = serializers.CharField(max_length=60)
+        shared = serializers.BooleanField(default=False)
+        query = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField(max_length=200)),
+            default=dict,
+            help_text="Filters and sort as GET /requests takes them, each a list of values, "
+            'e.g. {"status": ["open"], "owner": ["none"], "sort": ["due"]}.',
+        )
+
+        def validate_query(self, query):
+            unknown = sorted(set(query) - {parameter.name for parameter in FILTER_PARAMETERS})
+            if unknown:
+                raise serializers.ValidationError(f"No such filter: {', '.join(unknown)}.")
+            given = QueryDict(mutable=True)
+            for key, values in query.items():
+                given.setlist(key, values)
+            actor = self.context["actor"]
+            form = RequestFilterForm(
+                given, companies=visible_companies(actor), actor_user=actor.user
+            )
+            if not form.is_valid():
+                raise serializers.ValidationError(
+                    {
+                        field: [error["message"] for error in errors]
+                        for field, errors in form.errors.get_json_data().items()
+                    }
+                )
+            return {key: [value for value in values if value] for key, values in query.items()}
+
+    @extend_schema(
+        responses=SavedViewOutput(many=True),
+        summary="Saved views of the request list (team)",
+        description="The caller's own and those shared with the team.",
+    )
+    def get(self, request):
+        actor = actor_for(request)
+        views = saved_views_for(actor)
+        return Response(SavedViewOutput(views, many=True, context={"actor": actor}).data)
+
+    @extend_schema(
+        request=Input,
+        responses={201: SavedViewOutput},
+        summary="Save a view of the request list (team)",
+        description="A filter the list would refuse, or a name the caller used already, is "
+        "a 400 naming the field.",
+    )
+    def post(self, request):
+        actor = actor_for(request)
+        form = self.Input(data=request.data, context={"actor": actor})
+        form.is_valid(raise_exception=True)
+        try:
+            view = actions.saved_view_create(
+                **form.validated_data, actor=actor.user, request=request
+            )
+        except DjangoValidationError as refused:
+            raise _refusal_400(refused) from refused
+        data = SavedViewOutput(view, context={"actor": actor}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class SavedViewApi(APIView):
+    permission_classes = [Allowed.to("request_views.use")]
+
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Deleted")},
+        summary="Delete a saved view",
+        description="One's own; a shared one also by owners and admins (else a 403).",
+    )
+    def delete(self, request, view_id):
+        actor = actor_for(request)
+        view = get_object_or_404(saved_views_for(actor), pk=view_id)
+        require(actor, "saved_view.delete", view, request=request)
+        actions.saved_view_delete(view=view, actor=actor.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BulkJobOutput(serializers.Serializer):
+    class Refused(serializers.Serializer):
+        id = serializers.IntegerField()
+        title = serializers.CharField(help_text="Empty when the caller cannot see the request.")
+        reason = serializers.CharField()
+
+    id = serializers.IntegerField()
+    operation = serializers.ChoiceField(BulkOperation.choices)
+    value = serializers.JSONField(allow_null=True)
+    state = serializers.ChoiceField(BulkJob.State.choices)
+    total = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="Items handled so far, changed or refused.")
+    changed = serializers.IntegerField()
+    refused = Refused(many=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class RequestsBulkApi(APIView):
+    permission_classes = [Allowed.to("requests.bulk")]
+    parser_classes = [JSONParser]
+
+    class Input(serializers.Serializer):
+        operation = serializers.ChoiceField(BulkOperation.choices)
+        value = serializers.JSONField(
+            allow_null=True,
+            help_text="assign: a team member's user id (null unassigns); status, priority: the "
+            "value; due_date: YYYY-MM-DD (null clears it); add_tag: a tag id.",
+        )
+        request_ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+            max_length=actions.BULK_MAX_ITEMS,
+            required=False,
+        )
+        filters = serializers.CharField(
+            required=False,
+            max_length=2000,
+            help_text="Instead of request_ids: GET /requests's query string (e.g. "
+            "`status=open&tag=3`); every request it lists is changed.",
+        )
+
+        def validate(self, data):
+            if ("request_ids" in data) == ("filters" in data):
+                raise serializers.ValidationError(
+                    {"request_ids": ["Give either request_ids or filters."]}
+                )
+            return data
+
+    @extend_schema(
+        request=Input,
+        responses={200: BulkJobOutput, 202: BulkJobOutput},
+        summary="Change many requests at once (team)",
+        description="Each request goes through the same action and policy as a single change, "
+        "in its own transaction: one refused (not the caller's to change, a status move not "
+        "allowed, a past due date) is listed in `refused` with why, and left as it was; the "
+        f"others are changed. Up to {actions.BULK_INLINE_LIMIT} requests are changed before "
+        "the answer (200, state finished); more run in the background (202): follow the "
+        "job's progress at /requests/bulk/{id}. A bad operation or value is a 400.",
+    )
+    def post(self, request):
+        actor = actor_for(request)
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        if "filters" in data:
+            ids = requests_matching(actor, QueryDict(data["filters"]), limit=actions.BULK_MAX_ITEMS)
+            if isinstance(ids, dict):
+                raise serializers.ValidationError({"filters": ids})
+        else:
+            ids = data["request_ids"]
+        try:
+            job = actions.bulk_job_start(
+                operation=data["operation"],
+                value=data["value"],
+                request_ids=ids,
+                actor=actor.user,
+                request=request,
+            )
+        except DjangoValidationError as refused:
+            raise _refusal_400(refused) from refused
+        finished = job.state == BulkJob.State.FINISHED
+        return Response(
+            BulkJobOutput(job).data,
+            status=status.HTTP_200_OK if finished else status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("api-requests-bulk-job", args=(job.pk,))},
+        )
+
+
+class RequestsBulkJobApi(APIView):
+    permission_classes = [Allowed.to("requests.bulk")]
+
+    @extend_schema(responses=BulkJobOutput, summary="A bulk change's progress (its starter)")
+    def get(self, request, job_id):
+        job = get_object_or_404(bulk_jobs_for(actor_for(request)), pk=job_id)
+        return Response(BulkJobOutput(job).data)

@@ -24,4 +24,24 @@ urlpatterns = [
         name="api-request-attachment-download",
     ),
     path("request-types", api.RequestTypesApi.as_view(), name="api-request-types"),
+    path(
+        "requests/<int:request_id>/tags",
+        api.OneRequestTagsApi.as_view(),
+        name="api-request-tags-on-request",
+    ),
+    path(
+        "requests/<int:request_id>/tags/<int:tag_id>",
+        api.OneRequestTagApi.as_view(),
+        name="api-request-tag-on-request",
+    ),
+    path("request-tags", api.RequestTagsApi.as_view(), name="api-request-tags"),
+    path("request-tags/<int:tag_id>", api.RequestTagApi.as_view(), name="api-request-tag"),
+    path("request-views", api.SavedViewsApi.as_view(), name="api-request-views"),
+    path("request-views/<int:view_id>", api.SavedViewApi.as_view(), name="api-request-view"),
+    path("requests/bulk", api.RequestsBulkApi.as_view(), name="api-requests-bulk"),
+    path(
+        "requests/bulk/<int:job_id>",
+        api.RequestsBulkJobApi.as_view(),
+        name="api-requests-bulk-job",
+    ),
 ]

@@ -67,6 +67,41 @@ class RequestAudit(AuditEvent):
         "Request type changed",
         "{actor} changed the {request} type {object}",
     )
+    REQUEST_TAG_CREATED = (
+        "request_tag.created",
+        "Tag added",
+        "{actor} added the tag {object}",
+    )
+    REQUEST_TAG_DELETED = (
+        "request_tag.deleted",
+        "Tag removed",
+        "{actor} removed the tag {object}",
+    )
+    REQUEST_TAGGED = (
+        "request.tagged",
+        "Request tagged",
+        "{actor} tagged {object}",
+    )
+    REQUEST_UNTAGGED = (
+        "request.untagged",
+        "Request tag removed",
+        "{actor} took a tag off {object}",
+    )
+    SAVED_VIEW_CREATED = (
+        "saved_view.created",
+        "View saved",
+        "{actor} saved the view {object}",
+    )
+    SAVED_VIEW_DELETED = (
+        "saved_view.deleted",
+        "View deleted",
+        "{actor} deleted the view {object}",
+    )
+    BULK_STARTED = (
+        "request.bulk_started",
+        "Bulk change started",
+        "{actor} started a bulk change on {object}",
+    )
 
     fields = nonmember(
         {
@@ -86,6 +121,11 @@ class RequestAudit(AuditEvent):
             "working_days": Field("Working days"),
             "opens": Field("Opens"),
             "closes": Field("Closes"),
+            "tag": Field("Tag", clients=False),
+            "colour": Field("Colour"),
+            "shared": Field("Shared", {True: "yes", False: "no"}),
+            "operation": Field("Change"),
+            "items": Field("Items"),
         }
     )
 

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from shared_apps.accounts.models import User
@@ -10,6 +10,7 @@ from tenant_apps.client_requests.models import (
     OPEN_STATUSES,
     ClientRequest,
     Priority,
+    RequestTag,
     RequestType,
     SlaState,
     Status,
@@ -39,6 +40,15 @@ class RequestFilterForm(forms.Form):
     )
     priority = forms.MultipleChoiceField(choices=Priority.choices, required=False)
     sla_state = forms.MultipleChoiceField(choices=SlaState.choices, required=False)
+    tag = forms.ModelMultipleChoiceField(
+        queryset=RequestTag.objects.all(),
+        required=False,
+        help_text="Tag ids; repeat for several (requests with any of them). The team's only.",
+        error_messages={
+            "invalid_choice": "There is no tag %(value)s.",
+            "invalid_pk_value": "“%(pk)s” is not a tag id.",
+        },
+    )
     overdue = forms.BooleanField(required=False)
     q = forms.CharField(required=False, max_length=200, label="Search")
     sort = forms.ChoiceField(
@@ -49,6 +59,8 @@ class RequestFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["company"].queryset = companies
         self.actor_user = actor_user
+        if getattr(actor_user, "team_member", None) is None:
+            del self.fields["tag"]  # tags are the team's own
 
     def clean_owner(self):
         value = self.cleaned_data["owner"].strip()
@@ -78,6 +90,11 @@ class RequestFilterForm(forms.Form):
         for field in ("priority", "sla_state"):
             if data.get(field):
                 requests = requests.filter(**{f"{field}__in": data[field]})
+        if data.get("tag"):
+            tagged = ClientRequest.tags.through.objects.filter(
+                clientrequest_id=OuterRef("pk"), requesttag__in=data["tag"]
+            )
+            requests = requests.filter(Exists(tagged))
         if data.get("overdue"):
             requests = requests.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
         sort = SORTS[data.get("sort") or "newest"]

@@ -12,17 +12,20 @@ from django.utils.text import slugify
 
 from shared_apps.accounts.models import User
 from shared_apps.core.dates import LocalDateField
+from tenant_apps.client_requests.actions import an_id
 from tenant_apps.client_requests.filters import RequestFilterForm
 from tenant_apps.client_requests.intake import intake_clean, intake_form_field, validate_wanted_by
 from tenant_apps.client_requests.models import (
     TRANSITIONS,
+    BulkOperation,
     FieldKind,
     Priority,
     RequestType,
     SlaPolicy,
     Status,
+    TagColour,
 )
-from tenant_apps.client_requests.selectors import active_request_types, team_users
+from tenant_apps.client_requests.selectors import active_request_types, request_tags, team_users
 from tenant_apps.files.attachments import ACCEPT, AttachmentsField
 from tenant_apps.kit.access import Actor
 from tenant_apps.kit.widgets import QuickSelect
@@ -113,6 +116,10 @@ class RequestListForm(RequestFilterForm):
             )
             fields["sla_state"].label = "SLA"
             _pick_one(fields["sla_state"], "Any")
+            fields["tag"].help_text = ""
+            fields["tag"].widget = PickOne(
+                choices=[("", "Any tag"), *request_tags().values_list("pk", "name")]
+            )
         _pick_one(fields["status"], "Any status")
         _pick_one(fields["priority"], "Any")
         fields["type"].widget = QuickSelect(
@@ -435,3 +442,51 @@ def intake_field_formset(data=None, *, request_type: RequestType | None = None):
         for spec in (request_type.intake_fields if request_type else [])
     ]
     return IntakeFieldFormSet(data, initial=initial, prefix="fields")
+
+
+# Tags, saved views and bulk changes
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(max_length=40)
+    colour = forms.ChoiceField(choices=TagColour.choices, initial=TagColour.GREY)
+
+
+class SavedViewForm(forms.Form):
+    """Save the list's current filters and sort (``query``, the list's query string)."""
+
+    name = forms.CharField(max_length=60, label="Name this view")
+    shared = forms.BooleanField(required=False, label="Share with the team")
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class BulkForm(forms.Form):
+    """The list's bulk bar: the chosen rows (or every row matching ``filters``), and one
+    change, named by the button pressed (``operation``) with its value's field."""
+
+    operation = forms.ChoiceField(choices=BulkOperation.choices)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    everything = forms.BooleanField(required=False)
+    filters = forms.CharField(required=False, max_length=2000)
+    owner = forms.CharField(required=False)
+    status = forms.CharField(required=False)
+    priority = forms.CharField(required=False)
+    due_date = forms.DateField(required=False)
+    tag = forms.CharField(required=False)
+
+    VALUE_FIELDS = {
+        BulkOperation.ASSIGN: "owner",
+        BulkOperation.STATUS: "status",
+        BulkOperation.PRIORITY: "priority",
+        BulkOperation.DUE_DATE: "due_date",
+        BulkOperation.ADD_TAG: "tag",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id is accepted here; the action reports those the actor may not change.
+        self.fields["ids"].valid_value = lambda value: an_id(value) is not None
+
+    @property
+    def value(self):
+        return self.cleaned_data.get(self.VALUE_FIELDS[self.cleaned_data["operation"]])

@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tenant_apps.client_requests.sla import BusinessCalendar
@@ -80,6 +81,51 @@ class RequestType(models.Model):
         return self.name
 
 
+class TagColour(models.TextChoices):
+    """The fixed palette: each is a background for white text at 6.4:1 or more (WCAG AA)."""
+
+    GREY = "grey", "Grey"
+    RED = "red", "Red"
+    ORANGE = "orange", "Orange"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+    TEAL = "teal", "Teal"
+    BLUE = "blue", "Blue"
+    PURPLE = "purple", "Purple"
+    PINK = "pink", "Pink"
+
+
+# The hex behind each colour (tags.css holds the same; a test checks both and the contrast).
+TAG_HEX = {
+    TagColour.GREY: "#4b5563",
+    TagColour.RED: "#b91c1c",
+    TagColour.ORANGE: "#9a3412",
+    TagColour.AMBER: "#854d0e",
+    TagColour.GREEN: "#166534",
+    TagColour.TEAL: "#115e59",
+    TagColour.BLUE: "#1d4ed8",
+    TagColour.PURPLE: "#6d28d9",
+    TagColour.PINK: "#9d174d",
+}
+
+
+class RequestTag(models.Model):
+    """A label the agency defines and the team puts on requests; the team's only."""
+
+    name = models.CharField(max_length=40)
+    colour = models.CharField(max_length=8, choices=TagColour.choices, default=TagColour.GREY)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="request_tag_name_once"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class ClientRequest(models.Model):
     company = models.ForeignKey(
         ClientCompany,
@@ -122,6 +168,7 @@ class ClientRequest(models.Model):
     # resolution, fixed when each happens; reports take medians of these in SQL.
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
+    tags = models.ManyToManyField(RequestTag, blank=True, related_name="requests")
     # Title, details and client-visible replies; never internal notes.
     search = SearchVectorField(null=True, editable=False)
 
@@ -325,3 +372,77 @@ class RequestNotification(models.Model):
 
     def __str__(self):
         return f"{self.kind} on {self.request_id} to {self.recipient_id}"
+
+
+class SavedView(models.Model):
+    """A named set of a list's filters and sort, the person's own or shared with the team.
+
+    ``query`` is the list's query string as cleaned lists of values ({"status": ["open"]}),
+    kept as given so a view still opens after a filter's choices change (the form then says
+    what no longer fits). ``list`` names the list (only "requests" for now).
+    """
+
+    list = models.CharField(max_length=20, default="requests")
+    name = models.CharField(max_length=60)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    shared = models.BooleanField(default=False)
+    query = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner", "list", Lower("name"), name="saved_view_name_once_per_person"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class BulkOperation(models.TextChoices):
+    ASSIGN = "assign", "Assign owner"
+    STATUS = "status", "Set status"
+    PRIORITY = "priority", "Set priority"
+    DUE_DATE = "due_date", "Set due date"
+    ADD_TAG = "add_tag", "Add tag"
+
+
+class BulkJob(models.Model):
+    """One bulk change on many requests: what, to which, and how far it got.
+
+    Items run one by one, each in its own transaction with its progress (``done``,
+    ``refused``), so a job stopped anywhere resumes where it was and no item is half-changed.
+    ``refused`` is a list of {"id", "title", "reason"}.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    operation = models.CharField(max_length=10, choices=BulkOperation.choices)
+    value = models.JSONField(null=True, blank=True)  # owner id, status, priority, date, tag id
+    request_ids = ArrayField(models.PositiveIntegerField())
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)  # items handled, changed or refused
+    changed = models.PositiveIntegerField(default=0)
+    refused = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_operation_display()} on {len(self.request_ids)} requests"
+
+    @property
+    def total(self) -> int:
+        return len(self.request_ids)
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done // self.total if self.total else 100

@@ -5,15 +5,21 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from shared_apps.accounts.models import User
-from tenant_apps.client_requests.filters import SORTS
+from tenant_apps.client_requests.filters import SORTS, RequestFilterForm
 from tenant_apps.client_requests.models import (
     OPEN_STATUSES,
+    BulkJob,
     ClientRequest,
     RequestAttachment,
     RequestEvent,
+    RequestTag,
     RequestType,
+    SavedView,
     SlaPolicy,
     SlaState,
 )
@@ -21,6 +27,7 @@ from tenant_apps.kit.access import Actor, can
 from tenant_apps.kit.roles import TeamRole
 from tenant_apps.kit.samples import Sample, sample
 from tenant_apps.people.models import ClientCompany
+from tenant_apps.people.selectors import visible_companies
 
 
 def visible_requests(actor: Actor) -> QuerySet[ClientRequest]:
@@ -82,3 +89,44 @@ def request_assignees(company: ClientCompany) -> QuerySet[User]:
 def agency_zone() -> ZoneInfo:
     """The agency's business time zone: its SLA policy's."""
     return ZoneInfo(SlaPolicy.objects.values_list("timezone", flat=True).get(pk=1))
+
+
+def request_tags() -> QuerySet[RequestTag]:
+    return RequestTag.objects.all()
+
+
+def saved_views_for(actor: Actor) -> QuerySet[SavedView]:
+    """The request list's views ``actor`` may open: their own and the team's shared ones."""
+    if not actor.is_team:
+        return SavedView.objects.none()
+    return SavedView.objects.filter(list="requests").filter(
+        Q(owner_id=actor.user.pk) | Q(shared=True)
+    )
+
+
+def bulk_jobs_for(actor: Actor) -> QuerySet[BulkJob]:
+    """Bulk changes ``actor`` started (nobody else follows them)."""
+    return (
+        BulkJob.objects.filter(actor_id=actor.user.pk) if actor.is_team else BulkJob.objects.none()
+    )
+
+
+def requests_matching(actor: Actor, query: QueryDict, *, limit: int) -> list[int] | dict:
+    """Ids of the requests ``actor`` sees that the list's filters in ``query`` match, in the
+    list's order, at most ``limit`` (+1, so a caller can tell "too many"); or the filters'
+    field errors."""
+    form = RequestFilterForm(query, companies=visible_companies(actor), actor_user=actor.user)
+    if not form.is_valid():
+        return {
+            field: [error["message"] for error in errors]
+            for field, errors in form.errors.get_json_data().items()
+        }
+    return list(form.apply(listed_requests(actor)).values_list("pk", flat=True)[: limit + 1])
+
+
+def saved_view_url(view: SavedView) -> str:
+    """The list with the view's filters and sort: following it applies the view."""
+    query = urlencode(view.query, doseq=True)
+    return (
+        f"{reverse('client_requests:list')}?{query}" if query else reverse("client_requests:list")
+    )

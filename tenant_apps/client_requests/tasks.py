@@ -4,9 +4,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from branding.emails import message_id_set
+from tenant_apps.client_requests.actions import bulk_job_run
 from tenant_apps.client_requests.emails import NoticeMail, notices_for
 from tenant_apps.client_requests.models import (
     OPEN_STATUSES,
+    BulkJob,
     ClientRequest,
     RequestNotification,
     SlaState,
@@ -129,3 +131,14 @@ def sla_sweep_agency() -> int:
             request_notify.delay(kind, request_id)
             sla_alerted.send(sender=ClientRequest, kind=kind, request_id=request_id)
     return len(changed)
+
+
+@shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=6)
+def request_bulk_run(job_id: int) -> None:
+    """Run a bulk change too big for the HTTP request; runs in the agency's schema.
+
+    Safe to retry, to run twice or to be killed anywhere: each item commits with the job's
+    progress, so a rerun starts at the first item not done; a finished job is left alone."""
+    job = BulkJob.objects.select_related("actor").filter(pk=job_id).first()
+    if job is not None:
+        bulk_job_run(job=job)

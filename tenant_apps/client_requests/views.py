@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,8 +23,10 @@ from django.views.decorators.http import require_POST
 from shared_apps.core.formatting import format_day
 from shared_apps.core.regional import regional_for
 from tenant_apps.client_requests import actions
+from tenant_apps.client_requests.filters import RequestFilterForm
 from tenant_apps.client_requests.forms import (
     MAX_INTAKE_FIELDS,
+    BulkForm,
     HolidayForm,
     IntakeFieldForm,
     IntakeForm,
@@ -33,10 +35,13 @@ from tenant_apps.client_requests.forms import (
     RequestListForm,
     RequestTypeForm,
     RequestUpdateForm,
+    SavedViewForm,
     SlaPolicyForm,
+    TagForm,
     intake_field_formset,
 )
 from tenant_apps.client_requests.models import (
+    TAG_HEX,
     ClientRequest,
     Holiday,
     Priority,
@@ -45,10 +50,16 @@ from tenant_apps.client_requests.models import (
 )
 from tenant_apps.client_requests.selectors import (
     active_request_types,
+    bulk_jobs_for,
     listed_requests,
     request_assignees,
     request_attachments,
+    request_tags,
     request_timeline,
+    requests_matching,
+    saved_view_url,
+    saved_views_for,
+    team_users,
     visible_requests,
 )
 from tenant_apps.client_requests.sla import BusinessCalendar, business_time_between
@@ -170,8 +181,12 @@ def request_list(request):
         # to htmx, which would not swap it in.
         requests = ClientRequest.objects.none()
         status = 200 if is_htmx(request) else 400
+    team = actor.is_team
+    if team:
+        requests = requests.prefetch_related("tags")
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    bulk = can(actor, "requests.bulk")
     context = {
         "actor": actor,
         "form": form,
@@ -180,7 +195,18 @@ def request_list(request):
         "columns": _columns(request, actor, form.cleaned_data.get("sort") or "newest"),
         "page_query": _query(request),
         "may_submit": can(actor, "requests.submit"),
+        "bulk": bulk,
+        "above": "client_requests/list.html#above" if team else "",
     }
+    if team:
+        context["filters_query"] = _query(request)
+    if bulk and not is_htmx(request):
+        context |= {
+            "assignees": team_users().values_list("pk", "full_name", "email"),
+            "tags": form.fields["tag"].widget.choices[1:],  # the filter's, without "Any tag"
+            "statuses": Status.choices,
+            "priorities": Priority.choices,
+        }
     template = list_template(request, "client_requests/list.html", results="request-results")
     return render(request, template, context, status=status)
 
@@ -275,6 +301,8 @@ def _detail_context(request, client_request, policy, **bound_forms) -> dict:
     context = {
         "actor": actor,
         "client_request": client_request,
+        "tags": client_request.tags.all() if works else (),
+        "tag_choices": request_tags().exclude(requests=client_request) if works else (),
         "works": works,
         "replies": replies,
         "timeline": request_timeline(actor, client_request),
@@ -629,3 +657,176 @@ def intake_field_row(request):
     fields.add_fields(row, index)
     context = {"row": row, "next_index": index + 1, "max_fields": MAX_INTAKE_FIELDS}
     return render(request, "client_requests/settings_type.html#added_row", context)
+
+
+# Tags: the settings page, and tags on one request
+
+
+def _tags_page(request, form=None, status=200):
+    context = {"form": form or TagForm(), "tags": request_tags(), "colours": TAG_HEX}
+    return render(request, "client_requests/settings_tags.html", context, status=status)
+
+
+@permission_required("request_tags.manage")
+def tag_settings(request):
+    if request.method != "POST":
+        return _tags_page(request)
+    form = TagForm(request.POST)
+    if form.is_valid():
+        try:
+            tag = actions.request_tag_create(
+                name=form.cleaned_data["name"],
+                colour=form.cleaned_data["colour"],
+                actor=actor_for(request).user,
+                request=request,
+            )
+        except ValidationError as refused:
+            for field, errors in refused.message_dict.items():
+                form.add_error(field, errors)
+        else:
+            messages.success(request, f"The tag {tag} is ready to use.")
+            return redirect("client_requests:tags")
+    return _tags_page(request, form)
+
+
+@require_POST
+@permission_required("request_tags.manage")
+def tag_delete(request, tag_id):
+    tag = get_object_or_404(request_tags(), pk=tag_id)
+    actions.request_tag_delete(tag=tag, actor=actor_for(request).user, request=request)
+    messages.success(request, f"The tag {tag} is removed from every {agency_words().request_word}.")
+    return redirect("client_requests:tags")
+
+
+@require_POST
+@permission_required("request_tags.use")
+def request_tag_add(request, request_id):
+    actor, client_request = _working(request, request_id)
+    tag_id = actions.an_id(request.POST.get("tag", ""))
+    tag = request_tags().filter(pk=tag_id).first() if tag_id else None
+    if tag is None:
+        messages.error(request, "Choose a tag to add.")
+    elif actions.request_tag_add(
+        client_request=client_request, tag=tag, actor=actor.user, request=request
+    ):
+        messages.success(request, f"Tagged {tag}.")
+    return redirect("client_requests:detail", client_request.pk)
+
+
+@require_POST
+@permission_required("request_tags.use")
+def request_tag_remove(request, request_id, tag_id):
+    actor, client_request = _working(request, request_id)
+    tag = get_object_or_404(request_tags(), pk=tag_id)
+    if actions.request_tag_remove(
+        client_request=client_request, tag=tag, actor=actor.user, request=request
+    ):
+        messages.success(request, f"The tag {tag} is off.")
+    return redirect("client_requests:detail", client_request.pk)
+
+
+# Saved views
+
+
+def _view_query(query_string: str) -> dict:
+    """The list's query string as the view keeps it: parameter -> values, no page, no blanks."""
+    query = QueryDict(query_string)
+    return {
+        key: [value for value in query.getlist(key) if value]
+        for key in query
+        if key in RequestFilterForm.base_fields and any(query.getlist(key))
+    }
+
+
+@require_POST
+@permission_required("request_views.use")
+def saved_view_create(request):
+    actor = actor_for(request)
+    form = SavedViewForm(request.POST)
+    if form.is_valid():
+        try:
+            view = actions.saved_view_create(
+                name=form.cleaned_data["name"],
+                query=_view_query(form.cleaned_data["query"]),
+                shared=form.cleaned_data["shared"],
+                actor=actor.user,
+                request=request,
+            )
+        except ValidationError as refused:
+            for field, errors in refused.message_dict.items():
+                form.add_error(field, errors)
+        else:
+            messages.success(request, f"View “{view}” saved; it is in the navigation.")
+            return redirect(saved_view_url(view))
+    context = {"form": form, "views": saved_views_for(actor)}
+    return render(request, "client_requests/saved_views.html", context, status=400)
+
+
+@permission_required("request_views.use")
+def saved_views(request):
+    actor = actor_for(request)
+    views = [(view, saved_view_url(view)) for view in saved_views_for(actor)]
+    context = {"views": views, "actor": actor, "form": None}
+    return render(request, "client_requests/saved_views.html", context)
+
+
+@require_POST
+@permission_required("request_views.use")
+def saved_view_delete(request, view_id):
+    actor = actor_for(request)
+    view = get_object_or_404(saved_views_for(actor), pk=view_id)
+    require(actor, "saved_view.delete", view, request=request)
+    actions.saved_view_delete(view=view, actor=actor.user, request=request)
+    messages.success(request, f"View “{view}” deleted.")
+    return redirect("client_requests:views")
+
+
+# Bulk changes
+
+
+def bulk_ids(actor, form: BulkForm) -> list[int]:
+    """The chosen ids, or every request matching the list's filters; ValidationError by field."""
+    if not form.cleaned_data["everything"]:
+        return form.cleaned_data["ids"]
+    matching = requests_matching(
+        actor, QueryDict(form.cleaned_data["filters"]), limit=actions.BULK_MAX_ITEMS
+    )
+    if isinstance(matching, dict):
+        raise ValidationError({"filters": [f"{key}: {' '.join(v)}" for key, v in matching.items()]})
+    return matching
+
+
+@require_POST
+@permission_required("requests.bulk")
+def request_bulk(request):
+    """The list's bulk bar: start the change and show how it went (or goes)."""
+    actor = actor_for(request)
+    form = BulkForm(request.POST)
+    if form.is_valid():
+        try:
+            job = actions.bulk_job_start(
+                operation=form.cleaned_data["operation"],
+                value=form.value,
+                request_ids=bulk_ids(actor, form),
+                actor=actor.user,
+                request=request,
+            )
+        except ValidationError as refused:
+            for field, errors in refused.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("client_requests:bulk_job", job.pk)
+    errors = [error for errors in form.errors.values() for error in errors]
+    return render(request, "client_requests/bulk_job.html", {"errors": errors}, status=400)
+
+
+@permission_required("requests.bulk")
+def bulk_job(request, job_id):
+    """How a bulk change went: counts, refusals with reasons; while it runs, its progress
+    (htmx polls the progress part)."""
+    job = get_object_or_404(bulk_jobs_for(actor_for(request)), pk=job_id)
+    refused_ids = [item["id"] for item in job.refused]
+    context = {"job": job, "unchanged": job.done - job.changed - len(refused_ids)}
+    if is_htmx(request):
+        return render(request, "client_requests/bulk_job.html#progress", context)
+    return render(request, "client_requests/bulk_job.html", context)

@@ -294,6 +294,18 @@ RULES: dict[str, Callable] = {
         actor.sees_company(obj.company_id)
         and (actor.is_team or (actor.is_client and obj.created_by_id == actor.user.pk))
     ),
+    # Tags (defined by owners and admins, put on requests with request.work), saved views of
+    # the list and bulk changes (each item then needs request.work): the team's.
+    "request_tags.manage": _owner_or_admin,
+    "request_tags.use": _team,
+    "request_views.use": _team,
+    "saved_view.delete": lambda actor, view: (
+        actor.is_team
+        and (
+            view.owner_id == actor.user.pk or (view.shared and actor.has_team_role(*OWNER_OR_ADMIN))
+        )
+    ),
+    "requests.bulk": _team,
     "security.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
     # How long closed requests, old file versions and sign-in records are kept.
     "retention.manage": _owner_or_admin,

@@ -13,6 +13,7 @@ from functools import cache
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.text import capfirst
 
+from tenant_apps.client_requests.selectors import saved_view_url, saved_views_for
 from tenant_apps.kit.access import Actor, can
 
 
@@ -173,7 +174,12 @@ SETTINGS = (
         "request_settings",
         lambda brand, actor: f"{capfirst(brand.request_word)} settings",
         _url("client_requests:sla_settings"),
-        ("client_requests:sla_settings", "client_requests:holiday", "client_requests:type"),
+        (
+            "client_requests:sla_settings",
+            "client_requests:holiday",
+            "client_requests:type",
+            "client_requests:tag",
+        ),
         _may("requests.configure"),
     ),
     _Entry(
@@ -251,6 +257,26 @@ def _current(entries: list[_Entry], view_name: str) -> _Entry | None:
     return max(claims, key=lambda claim: claim[0])[1] if claims else None
 
 
+def _with_saved_views(groups: tuple[Group, ...], actor: Actor) -> tuple[Group, ...]:
+    """The request list's saved views the person may open (theirs and the team's shared ones),
+    as a group after Work: one click applies one (one query)."""
+    views = [
+        Link(f"view-{view.pk}", view.name, saved_view_url(view))
+        for view in saved_views_for(actor).only("pk", "name", "query")
+    ]
+    if not views:
+        return groups
+    views.append(
+        Link(
+            "views",
+            "Manage views",
+            _reversed("client_requests:views", get_urlconf(), get_script_prefix()),
+        )
+    )
+    at = next((i + 1 for i, group in enumerate(groups) if group.key == "work"), 0)
+    return (*groups[:at], Group("views", "Saved views", tuple(views)), *groups[at:])
+
+
 def navigation_for(actor: Actor, brand, view_name: str) -> Navigation:
     """The links ``actor`` may follow, grouped for their side, the one for ``view_name`` current."""
     groups = TEAM_GROUPS if actor.is_team else CLIENT_GROUPS
@@ -274,6 +300,8 @@ def navigation_for(actor: Actor, brand, view_name: str) -> Navigation:
         for key, label, entries in shown
         if entries
     )
+    if actor.is_team:
+        built = _with_saved_views(built, actor)
     links = {link.key: link for group in built for link in group.links}
     shortcuts = tuple(links[key] for key in SHORTCUTS if key in links) if actor.is_client else ()
     return Navigation(built, shortcuts)

@@ -52,6 +52,8 @@ TEAM_PAGES = [
     ("team-billing", "/billing/"),
     ("team-webhooks", "/settings/webhooks/"),
     ("team-request-settings", "/requests/settings/sla/"),
+    ("team-request-tags", "/requests/settings/tags/"),
+    ("team-saved-views", "/requests/views/"),
     ("team-invoicing", "/invoices/settings/"),
     ("team-tax-rates", "/invoices/settings/tax-rates/"),
     ("team-account", "/account/"),

@@ -117,7 +117,7 @@ def test_the_team_updates_a_request_in_one_save_and_by_keyboard(
     # In the list, j and k move between the requests.
     page.goto(live_url(ACME, "/requests/"))
     page.locator("h1").click()
-    links = page.locator("table.requests tbody td:first-child a")
+    links = page.locator("table.requests tbody td.title a")
     page.keyboard.press("j")
     expect(links.nth(0)).to_be_focused()
     page.keyboard.press("j")

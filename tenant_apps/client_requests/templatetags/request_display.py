@@ -125,10 +125,19 @@ def request_row(item, clock, actor) -> SafeString:
     company = "" if client else f"<td>{escape(item.company)}</td>"
     promise = sla_promise(item) if client else sla_clock(item, clock)
     owner = item.owner or "Unassigned"
+    # The team's rows: a box to pick it for a bulk change, and its tags (prefetched).
+    pick = tags = ""
+    if not client:
+        pick = (
+            f'<td class="pick"><input type="checkbox" name="ids" value="{item.pk}" '
+            f'aria-label="Select #{item.pk}" data-pick></td>\n      '
+        )
+        tags = "".join(f" {tag_badge(tag)}" for tag in item.tags.all())
     return SafeString(
         "<tr>\n"
-        f'      <td><a href="{escape(row_url("client_requests:detail", item.pk))}">'
-        f'{escape(item.title)}</a> <span class="muted">#{item.pk}</span></td>\n'
+        f"      {pick}"
+        f'<td class="title"><a href="{escape(row_url("client_requests:detail", item.pk))}">'
+        f'{escape(item.title)}</a> <span class="muted">#{item.pk}</span>{tags}</td>\n'
         f'      <td><time datetime="{escape(iso(item.created_at))}">'
         f"{escape(day_month_year(item.created_at))}</time></td>\n"
         f"      {company}\n"
@@ -142,3 +151,9 @@ def request_row(item, clock, actor) -> SafeString:
         f"      <td>{due_date(item)}</td>\n"
         "    </tr>"
     )
+
+
+@register.simple_tag
+def tag_badge(tag) -> str:
+    """A tag in its colour (white text on the palette's dark colours: AA contrast)."""
+    return f'<span class="tag tag-{row_escape(tag.colour)}">{row_escape(tag.name)}</span>'

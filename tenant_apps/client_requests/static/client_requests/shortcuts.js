@@ -42,7 +42,7 @@
 
   // j / k: the next or previous row's link in a request list, wrapping at neither end.
   function moveInList(step) {
-    var links = Array.prototype.slice.call(document.querySelectorAll("table.requests tbody td:first-child a"));
+    var links = Array.prototype.slice.call(document.querySelectorAll("table.requests tbody td.title a"));
     if (!links.length) return false;
     var index = links.indexOf(document.activeElement);
     var next = index === -1 ? (step > 0 ? 0 : links.length - 1) : index + step;
