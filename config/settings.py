@@ -98,6 +98,7 @@ TENANT_APPS = [
     "tenant_apps.webhooks",
     "tenant_apps.projects",
     "tenant_apps.reports",
+    "tenant_apps.help_centre",
     "tenant_apps.weekly_report",
     "tenant_apps.subscription",
     "tenant_apps.brand_settings",

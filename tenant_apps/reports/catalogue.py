@@ -13,7 +13,7 @@ from django.utils import timezone
 from tenant_apps.client_requests.models import SlaPolicy
 from tenant_apps.kit.access import Actor
 from tenant_apps.people.selectors import visible_companies
-from tenant_apps.reports import selectors
+from tenant_apps.reports import deflection, selectors
 from tenant_apps.reports.filters import Filters, ReportFilterForm
 from tenant_apps.reports.results import Report
 
@@ -72,6 +72,14 @@ REPORTS = {
             "Sign-ins, uploads, messages and approval decisions by each client's people.",
             selectors.client_activity,
             frozenset({"start", "end", "company"}),
+        ),
+        ReportSpec(
+            "deflection",
+            "Help centre deflection",
+            "How often a suggested help article answered a client before they sent a request.",
+            deflection.deflection,
+            frozenset({"start", "end", "company"}),
+            export_options=(("all_articles", True),),
         ),
         ReportSpec(
             "health",
