@@ -230,6 +230,7 @@ OWN_STATEMENTS = {
     "approvals": 1,  # per week, client and total
     "activity": 2,  # per week, client and total; the clients, so that idle ones show
     "health": 2,  # every signal of every client at both points in time; their names
+    "deflection": 2,  # per week, client and total; per article and total
 }
 
 

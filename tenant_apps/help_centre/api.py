@@ -61,6 +61,7 @@ class CollectionOutput(serializers.Serializer):
     companies = serializers.PrimaryKeyRelatedField(
         many=True,
         read_only=True,
+        pk_field=serializers.IntegerField(),
         allow_null=True,
         help_text="The chosen client companies' ids (the team's; null for client people).",
     )
@@ -100,6 +101,7 @@ class ArticleOutput(serializers.Serializer):
     companies = serializers.PrimaryKeyRelatedField(
         many=True,
         read_only=True,
+        pk_field=serializers.IntegerField(),
         allow_null=True,
         help_text="The chosen client companies' ids (the team's; null for client people).",
     )

@@ -57,7 +57,8 @@ ORDER BY week, client
 """
 
 ARTICLES_SQL = """
-SELECT a.id AS article_id, a.title AS article,
+SELECT CASE GROUPING(a.id) WHEN 1 THEN 'total' ELSE 'article' END AS grouping,
+       a.title AS article,
        count(*) FILTER (WHERE e.kind = %(suggested)s) AS suggested,
        count(*) FILTER (WHERE e.kind = %(opened)s) AS opened,
        count(*) FILTER (WHERE e.kind = %(answered)s) AS answered
@@ -66,8 +67,9 @@ WHERE e.ref IN (
     SELECT ref FROM {events}
     WHERE kind = %(suggested)s AND created_at >= %(start)s AND created_at < %(end)s
 ) {company_where}
-GROUP BY a.id, a.title
-ORDER BY answered DESC, suggested DESC, a.title
+GROUP BY GROUPING SETS ((a.id, a.title), ())
+-- The total first, so that the limit never cuts it.
+ORDER BY GROUPING(a.id) DESC, answered DESC, suggested DESC, a.title
 LIMIT %(limit)s
 """
 
@@ -79,7 +81,7 @@ def deflection(filters: Filters, *, all_articles: bool = False) -> Report:
         "suggested": EventKind.SUGGESTED,
         "opened": EventKind.OPENED,
         "answered": EventKind.ANSWERED,
-        "limit": None if all_articles else ARTICLES_SHOWN,
+        "limit": None if all_articles else ARTICLES_SHOWN + 1,
     }
     rate = "count(*) FILTER (WHERE answered_at IS NOT NULL AND NOT asked_anyway)"
     rows = _rows(
@@ -92,13 +94,15 @@ def deflection(filters: Filters, *, all_articles: bool = False) -> Report:
         company_where=filters.where(company="w.company_id"),
     )
     weeks, companies, total = _split(rows, "week", "company", "total")
-    articles = _rows(
+    article_rows = _rows(
         ARTICLES_SQL.replace("{events}", TABLES["events"]).replace(
             "{articles}", TABLES["articles"]
         ),
         params,
         company_where=filters.where(company="e.company_id"),
     )
+    articles, article_total = _split(article_rows, "article", "total")
+    article_empty = {"suggested": 0, "opened": 0, "answered": 0}
     figures = [
         Column("writings", "Requests written with suggestions"),
         Column("opened", "An article opened"),
@@ -136,8 +140,9 @@ def deflection(filters: Filters, *, all_articles: bool = False) -> Report:
                     Column("opened", "Opened"),
                     Column("answered", "Answered"),
                 ],
-                articles,
-                note="" if all_articles else f"The {ARTICLES_SHOWN} that answered most.",
+                [*articles, _total(article_total, article_empty, article="All articles")],
+                note="Each article counted once per request written. "
+                + ("" if all_articles else f"The {ARTICLES_SHOWN} that answered most."),
             ),
         ],
         charts=[
