@@ -118,5 +118,13 @@ def test_a_client_finds_the_answer_while_writing_and_does_not_send(
         exported = tmp_path / "deflection.csv"
         download.value.save_as(exported)
         assert "Northwind,1,1,1,0,1,100.0" in exported.read_text()
+
+        # The team's help centre, with its editor.
+        team.goto(live_url(HOST, "/help/"))
+        expect(team.get_by_role("link", name=TITLE)).to_be_visible()
+        check_page(team, "help-centre-team")
+        team.get_by_role("link", name="New article").click()
+        expect(team.get_by_role("heading", name="New article", level=1)).to_be_visible()
+        check_page(team, "help-article-editor")
     finally:
         _with_database(django_db_blocker, in_acme(forget))
