@@ -507,6 +507,9 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "tenant_apps.documents.models.DocumentKind",
         "NotificationChannelEnum": "tenant_apps.notifications.kinds.Channel",
         "MilestoneStatusEnum": "tenant_apps.projects.models.MilestoneStatus",
+        "HelpArticleStatusEnum": "tenant_apps.help_centre.models.ArticleStatus",
+        "HelpCollectionVisibilityEnum": "tenant_apps.help_centre.models.Visibility",
+        "HelpArticleVisibilityEnum": "tenant_apps.help_centre.models.ArticleVisibility",
     },
 }
 

@@ -269,7 +269,7 @@ class VisibleCollectionField(serializers.PrimaryKeyRelatedField):
 
 
 class ArticleInput(serializers.Serializer):
-    collection = VisibleCollectionField()
+    collection = VisibleCollectionField(queryset=Collection.objects.all())
     title = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=120, required=False, default="")
     summary = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
@@ -295,12 +295,12 @@ class ArticlePatch(ArticleInput):
 
 
 class ArticleFilter(serializers.Serializer):
-    collection = serializers.IntegerField(min_value=1, required=False)
+    collection = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
 
 
 class SearchInput(serializers.Serializer):
     q = serializers.CharField(max_length=200)
-    collection = serializers.IntegerField(min_value=1, required=False)
+    collection = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
 
 
 def _article_data(article, actor) -> dict:
