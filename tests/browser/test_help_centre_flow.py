@@ -1,7 +1,8 @@
 """The help centre answering a client before they ask, in a real browser: a Northwind client
 admin starts a new request, the title they type brings up a matching help article, they open
 it (a new tab), press "This answered my question" and never send the request; the owner's
-deflection report counts it. The request form with its suggestions, the article and the
+deflection report counts it; a visitor who is not signed in reads the same (public)
+article. The request form with its suggestions, the article and the
 report are checked at 390 and 1280 px (no sideways scrolling, no axe violation, no console or
 CSP error) and saved to docs/screenshots/help-*.png."""
 
@@ -35,7 +36,8 @@ def in_acme(work):
 
 def seed():
     owner = User.objects.get(email=OWNER)
-    collection = collection_create(actor=owner, title="Invoices and billing")
+    # Public: its articles are readable on acme's host without signing in.
+    collection = collection_create(actor=owner, title="Invoices and billing", is_public=True)
     article_create(
         actor=owner,
         collection=collection,
@@ -126,5 +128,14 @@ def test_a_client_finds_the_answer_while_writing_and_does_not_send(
         team.get_by_role("link", name="New article").click()
         expect(team.get_by_role("heading", name="New article", level=1)).to_be_visible()
         check_page(team, "help-article-editor")
+
+        # Anyone on the portal's address reads the public collection's article, branded.
+        visitor = new_page()
+        visitor.goto(live_url(HOST, "/help/"))
+        visitor.get_by_role("link", name=TITLE).click()
+        expect(visitor.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
+        expect(visitor.get_by_role("link", name="Sign in")).to_be_visible()
+        expect(visitor.get_by_role("button", name="This answered my question")).to_have_count(0)
+        check_page(visitor, "help-public-article")
     finally:
         _with_database(django_db_blocker, in_acme(forget))
