@@ -249,6 +249,9 @@ def test_suggestions_while_writing_and_the_deflection_report(world):
     for n in range(7):
         make_article(world, collection, title=f"Invoice question {n}")
     hidden = make_article(world, title="Invoice internals", visibility="team")
+    southwind = make_article(
+        world, title="Invoice for Southwind", visibility="chosen", companies=[world.southwind]
+    )
     client = client_of(world, "client_admin")
     form = client.get("/requests/new/").content.decode()
     assert 'hx-get="/help/suggest/"' in form
@@ -259,7 +262,7 @@ def test_suggestions_while_writing_and_the_deflection_report(world):
     body = first.content.decode()
     ref = re.search(r'name="help_ref" value="([0-9a-f]{32})"', body).group(1)
     links = re.findall(r'href="/help/a/([^/]+)/\?ref=' + ref, body)
-    assert len(links) == 5 and hidden.slug not in links
+    assert len(links) == 5 and not {hidden.slug, southwind.slug} & set(links)
     # Typing on refreshes the same writing: counted once per article.
     client.get("/help/suggest/", {"title": "invoice q", "help_ref": ref})
     with tenant_context(world.acme):
@@ -291,6 +294,9 @@ def test_suggestions_while_writing_and_the_deflection_report(world):
     assert csv.status_code == 200 and "Northwind,3,1,2,1,1,33.3" in csv.content.decode()
     assert owner.get("/reports/deflection/").status_code == 200
     assert client_of(world, "staff").get("/reports/deflection/").status_code == 403
+    # Southwind's client admin is suggested Southwind's article.
+    theirs = client_of(world, "other_company").get("/help/suggest/", {"title": "southwind invoice"})
+    assert f"/help/a/{southwind.slug}/?ref=" in theirs.content.decode()
 
 
 def test_answered_needs_the_writings_token_and_counts_once(world):
@@ -384,3 +390,32 @@ def test_a_page_form_error_is_a_400_and_writes_nothing(world):
 
     with tenant_context(world.acme):
         assert not Collection.objects.exists()
+
+
+def test_the_team_edits_an_article_on_its_page(world):
+    article = make_article(world, title="Paying by card", body="Use **Pay**.")
+    staff = client_of(world, "staff")  # limited to Northwind
+    form = staff.get(f"/help/a/{article.slug}/edit/")
+    assert form.status_code == 200 and "Use **Pay**." in form.content.decode()
+    data = {
+        "collection": article.collection_id,
+        "title": "Paying by card or transfer",
+        "slug": article.slug,
+        "summary": "",
+        "body": "Use **Pay**, or a _bank transfer_.",
+        "status": "published",
+        "visibility": "chosen",
+        "companies": [world.southwind.pk],  # not a client this staff member sees
+    }
+    refused = staff.post(f"/help/a/{article.slug}/edit/", data)
+    assert refused.status_code == 400
+    saved = staff.post(f"/help/a/{article.slug}/edit/", data | {"companies": [world.northwind.pk]})
+    assert saved.status_code == 302
+    page = client_of(world, "viewer").get(f"/help/a/{article.slug}/").content.decode()
+    assert "<em>bank transfer</em>" in page and "Paying by card or transfer" in page
+    assert client_of(world, "other_company").get(f"/help/a/{article.slug}/").status_code == 404
+    found = titles_found(host_client(ACME), **api_headers(world, "viewer"))
+    assert found == set()  # "zebra" is in no title
+    headers = api_headers(world, "viewer")
+    hits = host_client(ACME).get("/api/v1/help/search", {"q": "transfer"}, **headers).json()
+    assert [row["title"] for row in hits["results"]] == ["Paying by card or transfer"]
