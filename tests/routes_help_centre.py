@@ -78,6 +78,10 @@ TENANT_ROUTES = {
     ),
     # Posted without the writing's token: a form error for Northwind's people; the team never
     # answers, and Southwind never sees the article.
+    # The activity log's link, by id: to the article's page.
+    "help_centre:article_by_id": hiding(
+        signed_in(302, 302, SIGNED_IN_HERE, args=northwind_article_id), "other_company"
+    ),
     "help_centre:answered": hiding(
         signed_in(400, 403, NORTHWIND, method="post", args=northwind_article), "other_company"
     ),

@@ -419,3 +419,16 @@ def test_the_team_edits_an_article_on_its_page(world):
     headers = api_headers(world, "viewer")
     hits = host_client(ACME).get("/api/v1/help/search", {"q": "transfer"}, **headers).json()
     assert [row["title"] for row in hits["results"]] == ["Paying by card or transfer"]
+
+
+def test_the_log_says_it_in_words_and_links_the_article(world):
+    article = make_article(world, title="Exporting your data")
+    client = client_of(world, "client_admin")
+    client.post(f"/help/a/{article.slug}/answered/", {"ref": "b" * 32})
+    mine = client.get("/activity/").content.decode()
+    assert "found the answer in the help article" in mine
+    assert f'href="/help/articles/{article.pk}/"' in mine
+    log = client_of(world, "owner").get("/activity/workspace/").content.decode()
+    assert "wrote the help article" in log and f'href="/help/articles/{article.pk}/"' in log
+    opened = client.get(f"/help/articles/{article.pk}/")
+    assert opened.status_code == 302 and opened["Location"] == f"/help/a/{article.slug}/"

@@ -2,7 +2,7 @@
 
 from enum import nonmember
 
-from tenant_apps.activity.events import AuditEvent, Field
+from tenant_apps.activity.events import AuditEvent, Field, Item, link_items
 from tenant_apps.help_centre.models import ArticleStatus, ArticleVisibility, Visibility
 
 VISIBILITIES = ArticleVisibility.choices
@@ -57,3 +57,12 @@ class HelpAudit(AuditEvent):
             "collection": Field("Collection"),
         }
     )
+
+
+link_items(
+    Item(
+        "help_centre.article",
+        "help_centre:article_by_id",
+        "tenant_apps.help_centre.selectors.visible_articles",
+    ),
+)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("help/c/<slug:slug>/edit/", views.collection_edit, name="collection_edit"),
     path("help/c/<slug:slug>/remove/", views.collection_remove, name="collection_remove"),
     path("help/a/<slug:slug>/", views.article_detail, name="article"),
+    path("help/articles/<int:article_id>/", views.article_by_id, name="article_by_id"),
     path("help/a/<slug:slug>/answered/", views.article_answered, name="answered"),
     path("help/a/<slug:slug>/edit/", views.article_edit, name="article_edit"),
     path("help/a/<slug:slug>/remove/", views.article_remove, name="article_remove"),

@@ -111,6 +111,14 @@ def article_detail(request, slug):
     return render(request, "help_centre/article.html", context)
 
 
+def article_by_id(request, article_id):
+    """An article's address by its id (the activity log links by id): to its page."""
+    article = readable_articles(actor_for(request)).filter(pk=article_id).first()
+    if article is None:
+        return _sign_in_or_404(request)
+    return redirect("help_centre:article", slug=article.slug)
+
+
 @require_POST
 @permission_required("workspace.use")
 def article_answered(request, slug):
