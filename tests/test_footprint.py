@@ -9,8 +9,9 @@ from django_tenants.utils import tenant_context
 
 from tenants.footprint import CATALOGS, schema_footprint
 
-# The indexes of an agency schema (TOAST indexes apart), as reached in issue 17.
-INDEX_CEILING = 265
+# The indexes of an agency schema (TOAST indexes apart), as reached in issue 17, and the help
+# centre's 11 (issue 19: five primary keys, two slugs, the search GIN, three unique pairs).
+INDEX_CEILING = 276
 # Pattern-ops indexes (Django's "_like", for LIKE 'x%') that are kept: third-party tables,
 # and our two columns matched by prefix (client_requests.actions, agency_archive.stored_files).
 KEPT_LIKE_INDEXES = {

@@ -36,13 +36,15 @@ class ArticleStatus(models.TextChoices):
 
 class Collection(models.Model):
     title = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, db_index=False)  # unique: Meta.constraints
     description = models.CharField(max_length=300, blank=True)
     position = models.PositiveIntegerField(default=0)
     visibility = models.CharField(
         max_length=12, choices=Visibility.choices, default=Visibility.ALL_CLIENTS
     )
-    companies = models.ManyToManyField(ClientCompany, blank=True, related_name="+")
+    companies = models.ManyToManyField(
+        ClientCompany, blank=True, related_name="+", through="CollectionCompany"
+    )
     # Readable without signing in, on the agency's portal host (its articles open to all
     # clients only).
     is_public = models.BooleanField(default=False)
@@ -51,15 +53,20 @@ class Collection(models.Model):
 
     class Meta:
         ordering = ["position", "title", "id"]
+        # Not unique=True, which adds a LIKE index no query needs (tests/test_footprint.py).
+        constraints = [models.UniqueConstraint(fields=["slug"], name="help_collection_slug_once")]
 
     def __str__(self):
         return self.title
 
 
 class Article(models.Model):
-    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="articles")
+    # Unindexed foreign keys: a help centre holds tens of articles, not thousands.
+    collection = models.ForeignKey(
+        Collection, on_delete=models.PROTECT, related_name="articles", db_index=False
+    )
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, db_index=False)  # unique: Meta.constraints
     summary = models.CharField(max_length=300, blank=True)
     body = models.TextField(help_text="Markdown.")
     # The body rendered and sanitised when saved (actions.article_*), so pages never render.
@@ -70,8 +77,12 @@ class Article(models.Model):
     visibility = models.CharField(
         max_length=12, choices=ArticleVisibility.choices, default=ArticleVisibility.COLLECTION
     )
-    companies = models.ManyToManyField(ClientCompany, blank=True, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    companies = models.ManyToManyField(
+        ClientCompany, blank=True, related_name="+", through="ArticleCompany"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -80,6 +91,7 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["collection__position", "title", "id"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="help_article_slug_once")]
         indexes = [GinIndex(fields=["search"], name="help_article_search_gin")]
 
     def __str__(self):
@@ -88,6 +100,42 @@ class Article(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == ArticleStatus.PUBLISHED
+
+
+# The chosen clients of a collection and of an article: each pair once, the unique index
+# serving lookups by its first column; no index of their own on the foreign keys.
+
+
+class CollectionCompany(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, db_index=False)
+    company = models.ForeignKey(
+        ClientCompany, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "company"], name="help_collection_company"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.collection_id}: {self.company_id}"
+
+
+class ArticleCompany(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, db_index=False)
+    company = models.ForeignKey(
+        ClientCompany, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "company"], name="help_article_company")
+        ]
+
+    def __str__(self):
+        return f"{self.article_id}: {self.company_id}"
 
 
 class EventKind(models.TextChoices):
@@ -103,18 +151,22 @@ class HelpEvent(models.Model):
 
     kind = models.CharField(max_length=10, choices=EventKind.choices)
     ref = models.CharField(max_length=32)
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    company = models.ForeignKey(ClientCompany, on_delete=models.CASCADE, related_name="+")
+    # The unique constraint leads with the article; people and companies are rarely deleted.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    company = models.ForeignKey(
+        ClientCompany, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["ref", "article", "kind"], name="help_event_once_per_writing"
+                fields=["article", "ref", "kind"], name="help_event_once_per_writing"
             )
         ]
-        indexes = [models.Index(fields=["created_at"], name="help_event_created")]
 
     def __str__(self):
         return f"{self.kind} {self.article_id}"

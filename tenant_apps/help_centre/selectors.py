@@ -10,9 +10,11 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from tenant_apps.help_centre.models import (
     Article,
+    ArticleCompany,
     ArticleStatus,
     ArticleVisibility,
     Collection,
+    CollectionCompany,
     Visibility,
 )
 from tenant_apps.kit.access import Actor
@@ -34,9 +36,8 @@ def clean_ref(value) -> str | None:
 
 
 def _collection_lets_in(company_id: int, prefix: str = "") -> Q:
-    chosen = Collection.companies.through.objects.filter(
-        collection_id=OuterRef("collection_id" if prefix else "pk"),
-        clientcompany_id=company_id,
+    chosen = CollectionCompany.objects.filter(
+        collection_id=OuterRef("collection_id" if prefix else "pk"), company_id=company_id
     )
     return Q(**{f"{prefix}visibility": Visibility.ALL_CLIENTS}) | (
         Q(**{f"{prefix}visibility": Visibility.CHOSEN}) & Q(Exists(chosen))
@@ -54,9 +55,7 @@ def visible_collections(actor: Actor) -> QuerySet[Collection]:
 
 
 def _article_rules(company_id: int) -> Q:
-    chosen = Article.companies.through.objects.filter(
-        article_id=OuterRef("pk"), clientcompany_id=company_id
-    )
+    chosen = ArticleCompany.objects.filter(article_id=OuterRef("pk"), company_id=company_id)
     return (
         Q(status=ArticleStatus.PUBLISHED)
         & _collection_lets_in(company_id, prefix="collection__")
