@@ -100,6 +100,7 @@ TENANT_APPS = [
     "tenant_apps.replies",
     "tenant_apps.projects",
     "tenant_apps.reports",
+    "tenant_apps.help_centre",
     "tenant_apps.weekly_report",
     "tenant_apps.subscription",
     "tenant_apps.brand_settings",
@@ -509,6 +510,9 @@ SPECTACULAR_SETTINGS = {
         "NotificationChannelEnum": "tenant_apps.notifications.kinds.Channel",
         "MilestoneStatusEnum": "tenant_apps.projects.models.MilestoneStatus",
         "WebhookEndpointKindEnum": "tenant_apps.webhooks.models.EndpointKind",
+        "HelpArticleStatusEnum": "tenant_apps.help_centre.models.ArticleStatus",
+        "HelpCollectionVisibilityEnum": "tenant_apps.help_centre.models.Visibility",
+        "HelpArticleVisibilityEnum": "tenant_apps.help_centre.models.ArticleVisibility",
     },
 }
 

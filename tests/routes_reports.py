@@ -49,6 +49,7 @@ MORE_CASES = {
             ("approvals", "by_week"),
             ("activity", "by_client"),
             ("health", "scores"),
+            ("deflection", "by_client"),
         ]
     },
 }

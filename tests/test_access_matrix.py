@@ -13,6 +13,7 @@ from tests import (
     routes_data_export,
     routes_documents,
     routes_erasure,
+    routes_help_centre,
     routes_inbox,
     routes_invoices,
     routes_messaging,
@@ -68,6 +69,7 @@ AREAS = [
     routes_agency_archive,
     routes_retention,
     routes_satisfaction,
+    routes_help_centre,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"

@@ -231,6 +231,7 @@ OWN_STATEMENTS = {
     "activity": 2,  # per week, client and total; the clients, so that idle ones show
     "health": 2,  # every signal of every client at both points in time; their names
     "csat": 1,  # per client, owner, type and total
+    "deflection": 2,  # per week, client and total; per article and total
 }
 
 

@@ -55,7 +55,16 @@ def test_the_owner_sees_every_group_and_setting(world):
     with tenant_context(world.acme):
         navigation = navigation_for(actor(world, "owner"), brand_for(world.acme), "")
     assert keys(navigation) == {
-        "work": ["home", "requests", "documents", "approvals", "invoices", "messages", "projects"],
+        "work": [
+            "home",
+            "requests",
+            "documents",
+            "approvals",
+            "invoices",
+            "messages",
+            "projects",
+            "help",
+        ],
         "insight": ["reports", "activity", "log"],
         "settings": [
             "team",
@@ -82,7 +91,16 @@ def test_staff_see_only_what_the_policy_lets_them(world):
     with tenant_context(world.acme):
         navigation = navigation_for(actor(world, "staff"), brand_for(world.acme), "")
     assert keys(navigation) == {
-        "work": ["home", "requests", "documents", "approvals", "invoices", "messages", "projects"],
+        "work": [
+            "home",
+            "requests",
+            "documents",
+            "approvals",
+            "invoices",
+            "messages",
+            "projects",
+            "help",
+        ],
         "insight": ["activity"],
         "settings": ["team", "clients", "saved_replies"],
         "yours": ["account"],
@@ -94,7 +112,7 @@ def test_a_client_sees_their_portal_their_company_and_shortcuts(world):
         viewer = navigation_for(actor(world, "viewer"), brand_for(world.acme), "")
         finance = navigation_for(actor(world, "finance"), brand_for(world.acme), "")
     assert keys(viewer) == {
-        "work": ["home", "requests", "documents", "approvals", "messages", "projects"],
+        "work": ["home", "requests", "documents", "approvals", "messages", "projects", "help"],
         "yours": ["company", "activity", "account"],
     }
     assert "invoices" in keys(finance)["work"]

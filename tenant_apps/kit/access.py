@@ -411,6 +411,11 @@ RULES: dict[str, Callable] = {
     # Let platform support sign in as the agency's people for a while, revoke it, and read
     # every support session: the owner's consent alone.
     "support_access.manage": lambda actor, obj=None: actor.has_team_role(TeamRole.OWNER),
+    # --- help centre ---
+    # Write, publish, change and remove articles: the whole team (staff answer the questions).
+    "help.write": _team,
+    # Collections, who may read them and whether they are public: owners and admins.
+    "help.configure": _owner_or_admin,
     # --- data ownership ---
     # Ask for, and download, an archive of one's own data: the team and client people.
     "own_data.export": lambda actor, obj=None: actor.is_team or actor.is_client,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tenant_apps.client_requests.models import SlaPolicy
 from tenant_apps.kit.access import Actor
 from tenant_apps.people.selectors import visible_companies
-from tenant_apps.reports import selectors
+from tenant_apps.reports import deflection, selectors
 from tenant_apps.reports.csat import csat
 from tenant_apps.reports.filters import Filters, ReportFilterForm
 from tenant_apps.reports.results import Report
@@ -79,6 +79,14 @@ REPORTS = {
             "Satisfaction (CSAT)",
             "Good, okay and bad ratings per client, owner and request type, and the CSAT %.",
             csat,
+        ),
+        ReportSpec(
+            "deflection",
+            "Help centre deflection",
+            "How often a suggested help article answered a client before they sent a request.",
+            deflection.deflection,
+            frozenset({"start", "end", "company"}),
+            export_options=(("all_articles", True),),
         ),
         ReportSpec(
             "health",

@@ -99,6 +99,7 @@ WORK = (
     ),
     _Entry("messages", _named("Messages"), _url("messaging:inbox"), ("messaging:",), _everyone),
     _Entry("projects", _named("Projects"), _url("projects:list"), ("projects:",), _everyone),
+    _Entry("help", _named("Help centre"), _url("help_centre:index"), ("help_centre:",), _everyone),
 )
 INSIGHT = (
     _Entry(
