@@ -68,7 +68,7 @@ class RequestFilterForm(forms.Form):
             return value
         if value == "me":
             return self.actor_user.pk
-        if not value.isdigit():
+        if not value.isdecimal():
             raise forms.ValidationError('Use a user id, "me" or "none".')
         return int(value)
 

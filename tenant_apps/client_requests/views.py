@@ -647,7 +647,7 @@ def request_type_active(request, type_id):
 def intake_field_row(request):
     """One more blank row for the type editor, added in place by its "Add a field" button."""
     index = request.GET.get("index", "")
-    if not index.isdigit() or int(index) >= MAX_INTAKE_FIELDS:
+    if not index.isdecimal() or int(index) >= MAX_INTAKE_FIELDS:
         return HttpResponseBadRequest(f"A type has at most {MAX_INTAKE_FIELDS} intake fields.")
     index = int(index)
     fields = intake_field_formset()

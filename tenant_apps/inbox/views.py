@@ -52,7 +52,7 @@ def _company_asked(request, actor):
     company_id = request.POST.get("company") or request.GET.get("company")
     if not company_id:
         return None
-    if not company_id.isdigit():
+    if not company_id.isdecimal():
         raise Http404("No such client")
     return get_object_or_404(visible_companies(actor), pk=int(company_id))
 

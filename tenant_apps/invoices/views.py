@@ -198,7 +198,7 @@ def invoice_edit(request, invoice_id):
 def line_row_add(request):
     """One more blank line for the invoice form, added in place by "Add a line"."""
     index = request.GET.get("index", "")
-    if not index.isdigit() or int(index) >= MAX_LINES:
+    if not index.isdecimal() or int(index) >= MAX_LINES:
         return HttpResponseBadRequest(f"An invoice has at most {MAX_LINES} lines.")
     context = {"row": line_row(int(index)), "next_index": int(index) + 1, "max_lines": MAX_LINES}
     return render(request, "invoices/form.html#added_row", context)

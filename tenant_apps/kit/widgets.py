@@ -56,7 +56,7 @@ class ClientPicker(QuickSelect):
             return self._select(name, value, attrs, [("", self.choices.field.empty_label), *few])
         shown = self.format_value(value)
         text = shown[0] if shown else ""
-        if text.isdigit():  # an id from a link or a former select: show its name
+        if text.isdecimal():  # an id from a link or a former select: show its name
             text = companies.filter(pk=text).values_list("name", flat=True).first() or text
         attrs = self.build_attrs(self.attrs, {**(attrs or {}), "placeholder": "Part of a name"})
         return SafeString(

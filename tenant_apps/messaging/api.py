@@ -250,7 +250,7 @@ class MessagesApi(OneThread, ListAPIView):
     def get_queryset(self):
         messages = thread_messages(self.thread())
         after = self.request.query_params.get("after", "")
-        return messages.filter(id__gt=int(after)) if after.isdigit() else messages
+        return messages.filter(id__gt=int(after)) if after.isdecimal() else messages
 
     @extend_schema(
         summary="Messages of a conversation",

@@ -176,7 +176,7 @@ def thread_detail(request, thread_id):
     if not before:
         return _page(request, thread)
     # "Show earlier messages": the ones before ``before``, put above the others in place.
-    if not before.isdigit():
+    if not before.isdecimal():
         return HttpResponseBadRequest("before: give a message id.")
     actor = actor_for(request)
     earlier = thread_messages(thread).filter(id__lt=int(before)).order_by("-id")
@@ -262,7 +262,7 @@ def poll(request, thread_id):
     thread = _visible_thread(request, thread_id)
     first, after = request.GET.get("first", ""), request.GET.get("after", "")
     since = _since(request.GET.get("since", ""))
-    if not (first.isdigit() and after.isdigit()) or since is None:
+    if not (first.isdecimal() and after.isdecimal()) or since is None:
         return HttpResponseBadRequest("Give first and after (message ids) and since (ISO time).")
     first, after = int(first), int(after)
     changed = list(

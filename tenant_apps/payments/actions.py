@@ -330,7 +330,7 @@ def _payment_for(event: dict, intent: dict) -> Payment | None:
     it is on this very account and invoice."""
     metadata = intent.get("metadata") or {}
     payment_id, invoice_id = metadata.get("payment_id", ""), metadata.get("invoice_id", "")
-    if not (payment_id.isdigit() and invoice_id.isdigit()):
+    if not (payment_id.isdecimal() and invoice_id.isdecimal()):
         return None
     return (
         Payment.objects.select_for_update(of=("self",))
