@@ -10,8 +10,10 @@ from django_tenants.utils import tenant_context
 from tenants.footprint import CATALOGS, schema_footprint
 
 # The indexes of an agency schema (TOAST indexes apart), as reached in issue 17.
-INDEX_CEILING = 269  # + issue 19: a rating's key and one rating per request (satisfaction),
-# a saved reply's key, a webhook event raised once (Event.once)
+INDEX_CEILING = 273  # + issue 19: a rating's key and one rating per request (satisfaction),
+# a saved reply's key, a webhook event raised once (Event.once); timesheets +4: a time
+# entry's key, its request (a request's time, a company's month), one running timer per
+# person (partial unique), a retainer's key (the company: no other index)
 # Pattern-ops indexes (Django's "_like", for LIKE 'x%') that are kept: third-party tables,
 # and our two columns matched by prefix (client_requests.actions, agency_archive.stored_files).
 KEPT_LIKE_INDEXES = {
