@@ -31,6 +31,7 @@ from tests import (
     routes_retention,
     routes_satisfaction,
     routes_security,
+    routes_timesheets,
     routes_webhooks,
 )
 from tests.access_matrix import PERSONAS
@@ -66,6 +67,7 @@ AREAS = [
     routes_agency_archive,
     routes_retention,
     routes_satisfaction,
+    routes_timesheets,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"

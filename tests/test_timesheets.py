@@ -20,7 +20,12 @@ from tenant_apps.timesheets.selectors import (
     retainer_overview,
     this_month,
 )
+from tests.access_matrix import PERSONAS
+from tests.conftest import signed_in_client
 from tests.routes_requests import submit_request
+from tests.routes_timesheets import MORE_CASES
+from tests.test_access_matrix import TENANT_URLCONF, check
+from tests.test_webhooks import api_as
 
 
 def actor_of(world, key) -> Actor:
@@ -30,6 +35,11 @@ def actor_of(world, key) -> Actor:
         team=TeamMember.objects.filter(user=user).first(),
         client=ClientMember.objects.select_related("company").filter(user=user).first(),
     )
+
+
+def today(world) -> date:
+    with tenant_context(world.acme):
+        return actions.agency_today()
 
 
 def months_back(month: date, count: int) -> date:
@@ -213,3 +223,126 @@ def test_the_overview_lists_every_company_in_the_same_queries(world, django_asse
             set_retainer(world, company, hours="5")
         with django_assert_num_queries(4):
             assert len(retainer_overview(owner)) == len(rows) + 10
+
+
+# Pages and API
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("case", sorted(MORE_CASES))
+def test_more_access_cases(world, case, persona):
+    name, matrix_case = MORE_CASES[case]
+    check(world, TENANT_URLCONF, "acme.localhost", name, matrix_case, persona)
+
+
+def test_the_team_logs_time_and_runs_a_timer_on_the_requests_time_page(world):
+    client_request = submit_request(world)
+    staff = signed_in_client(world.personas["staff"])
+    url = f"/requests/{client_request.pk}/time/"
+    refused = staff.post(url, {"minutes": "0", "worked_on": "2020-01-01"})
+    assert refused.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in refused.content.decode()
+    logged = staff.post(
+        url, {"minutes": "90", "worked_on": today(world).isoformat(), "billable": "on"}
+    )
+    assert logged.status_code == 302
+    page = staff.get(url).content.decode()
+    assert "Logged 1 h 30 min." in page and "<strong>1 h 30 min</strong> logged" in page
+    assert staff.post(f"{url}timer/").status_code == 302
+    assert "Your timer is running on" in staff.get(url).content.decode()
+    stopped = staff.post("/time/timer/stop/")
+    assert stopped.status_code == 302 and stopped.url == url
+    with tenant_context(world.acme):
+        assert not TimeEntry.objects.filter(started_at__isnull=False, stopped_at__isnull=True)
+        assert TimeEntry.objects.count() == 2
+    # Staff limited to Northwind find no Southwind request to log time on.
+    southwind = submit_request(world, by="other_company", company=world.southwind)
+    assert staff.get(f"/requests/{southwind.pk}/time/").status_code == 404
+
+
+def test_owners_set_retainers_on_the_settings_page_and_see_who_is_over(world):
+    client_request = submit_request(world)
+    owner = signed_in_client(world.personas["owner"])
+    refused = owner.post(
+        "/settings/retainers/",
+        {"company": world.northwind.pk, "hours_per_month": "1", "rollover": "carry"},
+    )
+    assert "Carrying over needs a cap" in refused.content.decode()
+    done = owner.post(
+        "/settings/retainers/",
+        {"company": world.northwind.pk, "hours_per_month": "1", "rollover": "none"},
+    )
+    assert done.status_code == 302
+    with tenant_context(world.acme):
+        log(world, client_request, 1.5, actions.agency_today())
+    page = owner.get("/settings/retainers/").content.decode()
+    assert "Over by 30 min" in page and "1 client over this month." in page
+
+
+def test_the_api_logs_time_and_answers_field_errors(world):
+    client_request = submit_request(world)
+    staff = api_as(world, "staff")
+    url = f"/api/v1/requests/{client_request.pk}/time-entries"
+    bad = staff.post(url, {"minutes": 0, "worked_on": "soon"}, content_type="application/json")
+    assert bad.status_code == 400
+    assert set(bad.json()) >= {"minutes", "worked_on"}
+    future = (today(world) + timedelta(days=3)).isoformat()
+    ahead = staff.post(url, {"minutes": 30, "worked_on": future}, content_type="application/json")
+    assert ahead.status_code == 400 and "worked_on" in ahead.json()
+    made = staff.post(
+        url,
+        {"minutes": 45, "worked_on": today(world).isoformat(), "note": "Logo swap"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201 and made.json()["minutes"] == 45
+    assert [entry["note"] for entry in staff.get(url).json()["results"]] == ["Logo swap"]
+    started = staff.post(f"/api/v1/requests/{client_request.pk}/timer")
+    assert started.status_code == 201 and started.json()["running"] is True
+    again = staff.post(f"/api/v1/requests/{client_request.pk}/timer")
+    assert again.status_code == 400 and "timer" in again.json()
+    assert staff.get("/api/v1/timer").json()["running"]["id"] == started.json()["id"]
+    assert staff.post("/api/v1/timer/stop").json()["running"] is False
+
+
+def test_the_api_sets_a_retainer_and_its_month_stays_with_its_company(world):
+    client_request = submit_request(world)
+    owner = api_as(world, "owner")
+    url = f"/api/v1/clients/{world.northwind.pk}/retainer"
+    bad = owner.put(
+        url, {"hours_per_month": 5, "rollover": "carry"}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and "rollover_cap_hours" in bad.json()
+    assert owner.get(url).status_code == 404
+    set_ = owner.put(
+        url,
+        {"hours_per_month": "5", "rollover": "carry", "rollover_cap_hours": "2"},
+        content_type="application/json",
+    )
+    assert set_.status_code == 200 and set_.json()["included_minutes"] == 300
+    with tenant_context(world.acme):
+        log(world, client_request, 2, actions.agency_today())
+    month = api_as(world, "client_admin").get(url).json()
+    assert (month["used_minutes"], month["remaining_minutes"]) == (120, 180)
+    assert api_as(world, "other_company").get(url).status_code == 404
+    rows = owner.get("/api/v1/retainers").json()
+    assert {row["company"]["name"]: bool(row["month"]) for row in rows} == {
+        "Northwind": True,
+        "Southwind": False,
+    }
+    # Another agency's owner, on their own host, finds no such company.
+    outsider = api_as(world, "outsider")
+    answer = outsider.get(url, HTTP_HOST=world.personas["outsider"].host)
+    assert answer.status_code == 404
+
+
+def test_the_client_sees_hours_used_and_remaining_on_their_dashboard(world):
+    client_request = submit_request(world)
+    with tenant_context(world.acme):
+        set_retainer(world, hours="10")
+        log(world, client_request, 2.5, actions.agency_today())
+    home = signed_in_client(world.personas["viewer"]).get("/").content.decode()
+    assert "Hours this month" in home
+    assert "<strong>2 h 30 min</strong> used of 10 h" in home
+    assert "<strong>7 h 30 min</strong> remaining." in home
+    other = signed_in_client(world.personas["other_company"]).get("/").content.decode()
+    assert "Hours this month" not in other
