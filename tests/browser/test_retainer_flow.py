@@ -1,4 +1,4 @@
-"""The owner sets Northwind's retainer and staff log time on one of its requests; Northwind's
+"""The owner sets Northwind's retainer and logs time on one of its requests; Northwind's
 client admin sees hours used and remaining on their dashboard: at phone and desktop widths,
 no overflow, no axe violations."""
 
