@@ -49,6 +49,7 @@ MORE_CASES = {
             ("approvals", "by_week"),
             ("activity", "by_client"),
             ("health", "scores"),
+            ("retainers", "by_client"),
         ]
     },
 }

@@ -346,3 +346,31 @@ def test_the_client_sees_hours_used_and_remaining_on_their_dashboard(world):
     assert "<strong>7 h 30 min</strong> remaining." in home
     other = signed_in_client(world.personas["other_company"]).get("/").content.decode()
     assert "Hours this month" not in other
+
+
+def test_the_retainer_report_shows_each_clients_month_with_csv(world, django_assert_num_queries):
+    client_request = submit_request(world)
+    with tenant_context(world.acme):
+        set_retainer(world, hours="2")
+        set_retainer(world, world.southwind, hours="5", rollover="carry", cap="2")
+        log(world, client_request, 2.5, actions.agency_today())
+        from tenant_apps.reports.filters import Filters
+        from tenant_apps.reports.retainers import retainers
+
+        filters = Filters(start=this_month(), end=actions.agency_today(), zone="UTC")
+        with django_assert_num_queries(2):  # the retainers, their usage
+            report = retainers(filters)
+        rows = {row["client"]: row for row in report.table("by_client").rows}
+        assert (rows["Northwind"]["used"], rows["Northwind"]["over"]) == (
+            Decimal("2.50"),
+            Decimal("0.50"),
+        )
+        assert rows["Southwind"]["remaining"] == Decimal("5.00")
+        assert rows["All"]["available"] == Decimal("7.00")
+    owner = signed_in_client(world.personas["owner"])
+    export = owner.get("/reports/retainers/by_client.csv")
+    assert export.status_code == 200
+    lines = export.content.decode().splitlines()
+    assert lines[0] == "Client,Hours a month,Carried over,Available,Used,Remaining,Over"
+    assert lines[1] == "Northwind,2.0,0.0,2.0,2.5,0.0,0.5"
+    assert signed_in_client(world.personas["staff"]).get("/reports/retainers/").status_code == 403

@@ -17,6 +17,7 @@ from tenant_apps.reports import selectors
 from tenant_apps.reports.csat import csat
 from tenant_apps.reports.filters import Filters, ReportFilterForm
 from tenant_apps.reports.results import Report
+from tenant_apps.reports.retainers import retainers
 
 ALL_FILTERS = frozenset({"start", "end", "company", "type", "owner"})
 
@@ -79,6 +80,13 @@ REPORTS = {
             "Satisfaction (CSAT)",
             "Good, okay and bad ratings per client, owner and request type, and the CSAT %.",
             csat,
+        ),
+        ReportSpec(
+            "retainers",
+            "Retainers",
+            "Each client's retainer hours this month: available, used, remaining and over.",
+            retainers,
+            frozenset({"end", "company"}),
         ),
         ReportSpec(
             "health",

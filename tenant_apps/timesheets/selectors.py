@@ -157,3 +157,14 @@ def retainer_overview(actor: Actor, month: date | None = None) -> list[CompanyRe
         retainer.company = by_company[retainer.company_id]
     months = _months(retainers, month)
     return [CompanyRetainer(company=company, month=months.get(company.pk)) for company in companies]
+
+
+def retainer_months(month: date, *, company_id: int | None = None) -> list[RetainerMonth]:
+    """Every active company's retainer ``month`` (those started by then), by company name, in
+    two queries; for the retainer report, whose caller checks ``reports.view``."""
+    retainers = Retainer.objects.select_related("company").filter(company__is_archived=False)
+    if company_id is not None:
+        retainers = retainers.filter(company_id=company_id)
+    retainers = list(retainers.order_by("company__name", "company_id"))
+    months = _months(retainers, month.replace(day=1))
+    return [months[retainer.company_id] for retainer in retainers if retainer.company_id in months]
