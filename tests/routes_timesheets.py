@@ -31,6 +31,7 @@ TENANT_ROUTES = {
     "timesheets:request": signed_in(200, 403, TEAM, args=northwind_request),
     "timesheets:timer_start": signed_in(302, 403, TEAM, method="post", args=northwind_request),
     "timesheets:timer_stop": signed_in(302, 403, TEAM, method="post"),
+    "timesheets:invoice": signed_in(200, 403, TEAM),
     "timesheets:retainers": signed_in(200, 403, OWNER_ADMIN),
     "timesheets:retainer_remove": signed_in(
         302, 403, OWNER_ADMIN, method="post", args=northwind_retainer
@@ -54,6 +55,7 @@ MORE_CASES = {
         "timesheets:request",
         signed_in(200, 403, TEAM, method="post", args=northwind_request),
     ),
+    "invoice time (post)": ("timesheets:invoice", signed_in(200, 403, TEAM, method="post")),
     "retainers (post)": ("timesheets:retainers", signed_in(200, 403, OWNER_ADMIN, method="post")),
     "request time entries (post)": (
         "api-request-time",

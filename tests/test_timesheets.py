@@ -374,3 +374,48 @@ def test_the_retainer_report_shows_each_clients_month_with_csv(world, django_ass
     assert lines[0] == "Client,Hours a month,Carried over,Available,Used,Remaining,Over"
     assert lines[1] == "Northwind,2.0,0.0,2.0,2.5,0.0,0.5"
     assert signed_in_client(world.personas["staff"]).get("/reports/retainers/").status_code == 403
+
+
+def test_billable_time_becomes_a_draft_invoice_once(world):
+    first, second = submit_request(world), submit_request(world, title="Second")
+    with tenant_context(world.acme):
+        today = actions.agency_today()
+        log(world, first, 1.5, today)
+        log(world, first, 1, today)
+        log(world, second, 0.5, today)
+        log(world, second, 3, today, billable=False)  # not billable: never invoiced
+        southwind = submit_request(world, by="other_company", company=world.southwind)
+        log(world, southwind, 2, today, by="owner")  # another company's: not on this one
+    staff = signed_in_client(world.personas["staff"])
+    fields = {
+        "company": world.northwind.pk,
+        "through": today.isoformat(),
+        "hourly_rate": "80",
+        "currency": "EUR",
+        "number": "T-0001",
+        "issue_date": today.isoformat(),
+        "due_date": (today + timedelta(days=30)).isoformat(),
+    }
+    made = staff.post("/time/invoice/", fields)
+    assert made.status_code == 302
+    with tenant_context(world.acme):
+        from tenant_apps.invoices.models import Invoice
+
+        invoice = Invoice.objects.get(number="T-0001")
+        lines = [(line.description, line.quantity) for line in invoice.lines.order_by("position")]
+        assert lines == [
+            (f"#{first.pk} {first.title} (2 h 30 min)", Decimal("2.50")),
+            (f"#{second.pk} Second (30 min)", Decimal("0.50")),
+        ]
+        assert invoice.subtotal == Decimal("240.00") and invoice.status == "draft"
+        assert TimeEntry.objects.filter(invoice=invoice).count() == 3
+        assert ActivityEntry.objects.filter(action="time.invoiced").count() == 1
+    # Nothing left to invoice: a form error, no second invoice.
+    again = staff.post("/time/invoice/", fields | {"number": "T-0002"})
+    assert again.status_code == 200
+    assert "No billable time to invoice up to that day." in again.content.decode()
+    # Staff limited to Northwind cannot choose Southwind.
+    refused = staff.post("/time/invoice/", fields | {"company": world.southwind.pk})
+    assert refused.status_code == 200
+    with tenant_context(world.acme):
+        assert not Invoice.objects.filter(number="T-0002").exists()

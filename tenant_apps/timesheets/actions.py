@@ -6,12 +6,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tenant_apps.activity.actions import activity_record
 from tenant_apps.client_requests.selectors import agency_zone
+from tenant_apps.invoices.actions import invoice_create
+from tenant_apps.invoices.models import InvoiceStatus
 from tenant_apps.timesheets.audit import TimeAudit
-from tenant_apps.timesheets.models import Retainer, Rollover, TimeEntry
+from tenant_apps.timesheets.models import Retainer, Rollover, TimeEntry, hours_text
 
 MAX_MINUTES = 24 * 60  # one entry is at most a day's work
 MAX_HOURS_PER_MONTH = Decimal(744)  # 31 days of 24 hours
@@ -204,3 +207,79 @@ def retainer_remove(*, retainer, actor, request=None) -> None:
             request=request,
         )
         retainer.delete()
+
+
+def uninvoiced_time(company):
+    """Billable time on ``company``'s requests not yet on an invoice (or only on a voided
+    one), stopped timers and entries by hand."""
+    return (
+        TimeEntry.objects.filter(request__company=company, billable=True, minutes__gt=0)
+        .exclude(started_at__isnull=False, stopped_at__isnull=True)
+        .filter(Q(invoice__isnull=True) | Q(invoice__status=InvoiceStatus.VOID))
+    )
+
+
+def time_invoice(
+    *,
+    company,
+    through: date,
+    hourly_rate: Decimal,
+    number,
+    currency,
+    issue_date,
+    due_date,
+    actor,
+    request=None,
+):
+    """A draft invoice for ``company`` of its billable time not yet invoiced, worked up to
+    ``through``: one line per request (its hours at ``hourly_rate``). The entries then
+    point at it, so they are not invoiced twice (unless it is voided)."""
+    if hourly_rate is None or hourly_rate <= 0:
+        raise ValidationError({"hourly_rate": "Give the price of an hour."})
+    with transaction.atomic():
+        entries = list(
+            uninvoiced_time(company)
+            .filter(worked_on__lte=through)
+            .select_related("request")
+            .select_for_update(of=("self",))
+            .order_by("request_id", "worked_on", "id")
+        )
+        if not entries:
+            raise ValidationError({"through": "No billable time to invoice up to that day."})
+        per_request: dict[int, list[TimeEntry]] = {}
+        for entry in entries:
+            per_request.setdefault(entry.request_id, []).append(entry)
+        lines = []
+        for logged in per_request.values():
+            first = logged[0].request
+            minutes = sum(entry.minutes for entry in logged)
+            lines.append(
+                {
+                    "description": f"#{first.pk} {first.title}"[:280] + f" ({hours_text(minutes)})",
+                    "quantity": (Decimal(minutes) / 60).quantize(Decimal("0.01")),
+                    "unit_price": hourly_rate,
+                }
+            )
+        invoice = invoice_create(
+            company=company,
+            number=number,
+            currency=currency,
+            issue_date=issue_date,
+            due_date=due_date,
+            lines=lines,
+            notes=f"Time worked up to {through.isoformat()}.",
+            actor=actor,
+            request=request,
+        )
+        TimeEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(invoice=invoice)
+        activity_record(
+            action=TimeAudit.TIME_INVOICED,
+            actor=actor,
+            target=invoice,
+            changes={
+                "minutes": sum(entry.minutes for entry in entries),
+                "worked_on": through.isoformat(),
+            },
+            request=request,
+        )
+        return invoice

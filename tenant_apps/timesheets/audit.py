@@ -9,6 +9,11 @@ class TimeAudit(AuditEvent):
     TIME_LOGGED = "time.logged", "Time logged", "{actor} logged {object}"
     TIMER_STARTED = "time.timer_started", "Timer started", "{actor} started a timer: {object}"
     TIMER_STOPPED = "time.timer_stopped", "Timer stopped", "{actor} stopped a timer: {object}"
+    TIME_INVOICED = (
+        "time.invoiced",
+        "Time invoiced",
+        "{actor} turned billable time into the draft invoice {object}",
+    )
     RETAINER_SET = (
         "retainer.set",
         "Retainer set",

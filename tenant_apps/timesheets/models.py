@@ -9,6 +9,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+def hours_text(minutes: int) -> str:
+    """Minutes in words: "12 h 30 min", "45 min", "0 h"."""
+    hours, rest = divmod(abs(minutes), 60)
+    if not hours:
+        return f"{rest} min" if rest else "0 h"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
 class TimeEntry(models.Model):
     """Minutes one team member worked on one request, on a day (the agency's day). A running
     timer is an entry with ``started_at`` and no ``stopped_at`` (its minutes are 0 until it
@@ -30,6 +38,16 @@ class TimeEntry(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The draft invoice billable time was turned into (actions.time_invoice); time on a
+    # voided invoice may be invoiced again. No index: looked up through the request's.
+    invoice = models.ForeignKey(
+        "invoices.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-worked_on", "-id"]

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from tenant_apps.kit.access import Actor, can
 from tenant_apps.people.models import ClientCompany
 from tenant_apps.timesheets.actions import agency_today
-from tenant_apps.timesheets.models import Retainer, Rollover, TimeEntry
+from tenant_apps.timesheets.models import Retainer, Rollover, TimeEntry, hours_text
 
 
 def request_entries(actor: Actor, client_request) -> QuerySet[TimeEntry]:
@@ -20,14 +20,6 @@ def request_entries(actor: Actor, client_request) -> QuerySet[TimeEntry]:
     if not can(actor, "time.log", client_request):
         return TimeEntry.objects.none()
     return TimeEntry.objects.filter(request=client_request).select_related("member")
-
-
-def hours_text(minutes: int) -> str:
-    """Minutes in words: "12 h 30 min", "45 min", "0 h"."""
-    hours, rest = divmod(abs(minutes), 60)
-    if not hours:
-        return f"{rest} min" if rest else "0 h"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
 @dataclass(frozen=True)

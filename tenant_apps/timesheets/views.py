@@ -2,6 +2,8 @@
 request's time page is this app's: the request page does not link to it (client_requests
 may not depend on timesheets); see docs/time-and-retainers.md."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
@@ -11,10 +13,11 @@ from django.views.decorators.http import require_POST
 from tenant_apps.client_requests.selectors import visible_requests
 from tenant_apps.kit.access import actor_for, permission_required, require
 from tenant_apps.people.models import ClientCompany
+from tenant_apps.people.selectors import visible_companies
 from tenant_apps.timesheets import actions
-from tenant_apps.timesheets.forms import RetainerForm, TimeEntryForm
-from tenant_apps.timesheets.models import Retainer
-from tenant_apps.timesheets.selectors import hours_text, request_entries, retainer_overview
+from tenant_apps.timesheets.forms import RetainerForm, TimeEntryForm, TimeInvoiceForm
+from tenant_apps.timesheets.models import Retainer, hours_text
+from tenant_apps.timesheets.selectors import request_entries, retainer_overview
 
 
 def _posted(request):
@@ -117,3 +120,28 @@ def retainer_remove(request, company_id):
     actions.retainer_remove(retainer=retainer, actor=request.user, request=request)
     messages.success(request, f"{company.name}'s retainer is removed.")
     return redirect("timesheets:retainers")
+
+
+@permission_required("time.log")
+def time_invoice(request):
+    """Turn a company's billable time not yet invoiced into a draft invoice."""
+    actor = actor_for(request)
+    companies = list(visible_companies(actor).order_by("name"))
+    today = actions.agency_today()
+    initial = {"through": today, "issue_date": today, "due_date": today + timedelta(days=30)}
+    form = TimeInvoiceForm(_posted(request), initial=initial, companies=companies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        company = next(company for company in companies if company.pk == data.pop("company"))
+        require(actor, "invoices.create", company, request=request)
+        try:
+            invoice = actions.time_invoice(
+                company=company, **data, actor=actor.user, request=request
+            )
+        except ValidationError as refused:
+            for field, errors in refused.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Draft invoice {invoice.number} made from billable time.")
+            return redirect("invoices:detail", invoice.pk)
+    return render(request, "timesheets/invoice.html", {"form": form})
