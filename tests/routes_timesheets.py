@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 
 from tenant_apps.timesheets.actions import retainer_set
 from tests.access_matrix import TEAM, api, signed_in
-from tests.routes_people import OWNER_ADMIN, hiding
+from tests.routes_people import OWNER_ADMIN, hiding, northwind
 from tests.routes_requests import northwind_request
 
 NORTHWIND_PEOPLE = [*TEAM, "client_admin", "approver", "finance", "viewer"]
@@ -42,6 +42,9 @@ TENANT_ROUTES = {
     # Nobody's timer runs: a 400 saying so.
     "api-timer-stop": api(400, 403, TEAM, method="post"),
     "api-retainers": api(200, 403, OWNER_ADMIN),
+    # No fields posted: a 400 for the team who see Northwind; Southwind's client admin is
+    # refused as every client is, before the company is looked up.
+    "api-time-invoice": api(400, 403, TEAM, method="post", args=northwind),
     # Northwind's month: its own people and the team; Southwind's client admin finds none.
     "api-company-retainer": hiding(
         api(200, 403, NORTHWIND_PEOPLE, args=northwind_retainer), "other_company"

@@ -419,3 +419,29 @@ def test_billable_time_becomes_a_draft_invoice_once(world):
     assert refused.status_code == 200
     with tenant_context(world.acme):
         assert not Invoice.objects.filter(number="T-0002").exists()
+
+
+def test_the_api_invoices_billable_time_with_field_errors(world):
+    client_request = submit_request(world)
+    with tenant_context(world.acme):
+        today = actions.agency_today()
+        log(world, client_request, 2, today)
+    staff = api_as(world, "staff")
+    url = f"/api/v1/clients/{world.northwind.pk}/time-invoice"
+    fields = {
+        "through": today.isoformat(),
+        "hourly_rate": "50.00",
+        "currency": "EUR",
+        "number": "T-API-1",
+        "issue_date": today.isoformat(),
+        "due_date": (today + timedelta(days=14)).isoformat(),
+    }
+    bad = staff.post(url, fields | {"hourly_rate": "0"}, content_type="application/json")
+    assert bad.status_code == 400 and "hourly_rate" in bad.json()
+    made = staff.post(url, fields, content_type="application/json")
+    assert made.status_code == 201
+    assert (made.json()["status"], made.json()["total"]) == ("draft", "100.00")
+    again = staff.post(url, fields | {"number": "T-API-2"}, content_type="application/json")
+    assert again.status_code == 400 and "through" in again.json()
+    southwind = f"/api/v1/clients/{world.southwind.pk}/time-invoice"
+    assert staff.post(southwind, fields, content_type="application/json").status_code == 404

@@ -2,6 +2,8 @@
 who see the request), every company's retainer month (owners and admins), and one company's
 month (the team who see it and its own client people)."""
 
+from decimal import Decimal
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,6 +14,7 @@ from rest_framework.views import APIView
 
 from shared_apps.core.text import JSONParser
 from tenant_apps.client_requests.selectors import visible_requests
+from tenant_apps.invoices.api import MoneyField
 from tenant_apps.kit.access import Allowed, actor_for, require
 from tenant_apps.kit.api import cursor_pager
 from tenant_apps.people.selectors import visible_companies
@@ -204,3 +207,41 @@ class CompanyRetainerApi(APIView):
         retainer = get_object_or_404(Retainer, company=self.company())
         actions.retainer_remove(retainer=retainer, actor=actor.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TimeInvoiceApi(APIView):
+    permission_classes = [Allowed.to("time.log")]
+    parser_classes = [JSONParser]
+
+    class Input(serializers.Serializer):
+        through = serializers.DateField(help_text="Billable time worked on or before this day.")
+        hourly_rate = serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+        )
+        currency = serializers.CharField(max_length=3)
+        number = serializers.CharField(max_length=40)
+        issue_date = serializers.DateField()
+        due_date = serializers.DateField()
+
+    class Output(serializers.Serializer):
+        id = serializers.IntegerField()
+        number = serializers.CharField()
+        status = serializers.CharField()
+        currency = serializers.CharField()
+        total = MoneyField("total", help_text="In the currency's own decimals.")
+
+    @extend_schema(
+        request=Input,
+        responses={201: Output},
+        summary="Turn a company's billable time not yet invoiced into a draft invoice",
+    )
+    def post(self, request, company_id):
+        actor = actor_for(request)
+        company = get_object_or_404(visible_companies(actor), pk=company_id)
+        require(actor, "invoices.create", company, request=request)
+        form = self.Input(data=request.data)
+        form.is_valid(raise_exception=True)
+        invoice = actions.time_invoice(
+            company=company, **form.validated_data, actor=actor.user, request=request
+        )
+        return Response(self.Output(invoice).data, status=status.HTTP_201_CREATED)

@@ -17,4 +17,9 @@ urlpatterns = [
         api.CompanyRetainerApi.as_view(),
         name="api-company-retainer",
     ),
+    path(
+        "clients/<int:company_id>/time-invoice",
+        api.TimeInvoiceApi.as_view(),
+        name="api-time-invoice",
+    ),
 ]
