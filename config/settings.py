@@ -98,6 +98,7 @@ TENANT_APPS = [
     "tenant_apps.inbox",
     "tenant_apps.webhooks",
     "tenant_apps.replies",
+    "tenant_apps.timesheets",
     "tenant_apps.projects",
     "tenant_apps.reports",
     "tenant_apps.help_centre",

@@ -50,6 +50,7 @@ MORE_CASES = {
             ("activity", "by_client"),
             ("health", "scores"),
             ("deflection", "by_client"),
+            ("retainers", "by_client"),
         ]
     },
 }

@@ -33,6 +33,7 @@ from tests import (
     routes_retention,
     routes_satisfaction,
     routes_security,
+    routes_timesheets,
     routes_webhooks,
 )
 from tests.access_matrix import PERSONAS
@@ -70,6 +71,7 @@ AREAS = [
     routes_retention,
     routes_satisfaction,
     routes_help_centre,
+    routes_timesheets,
 ]
 TENANT_ROUTES = {name: case for area in AREAS for name, case in area.TENANT_ROUTES.items()}
 assert len(TENANT_ROUTES) == sum(len(area.TENANT_ROUTES) for area in AREAS), "route in two areas"

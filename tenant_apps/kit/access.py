@@ -396,6 +396,17 @@ RULES: dict[str, Callable] = {
     # Saved replies: every team member keeps their own; owners and admins the shared ones.
     "replies.use": _team,
     "replies.share": _owner_or_admin,
+    # --- time and retainers ---
+    # Log time or run a timer on a request (obj: the ClientRequest): the team who see it;
+    # without one, "tracks time at all" (one's own timer).
+    "time.log": lambda actor, obj=None: (
+        actor.is_team and (obj is None or actor.sees_company(obj.company_id))
+    ),
+    # Set and remove retainers, and see every company's month and who is over.
+    "retainers.manage": _owner_or_admin,
+    # A company's retainer month (obj: the ClientCompany): the team who see it and all of
+    # its client people (hours used and remaining on their dashboard).
+    "retainer.view": lambda actor, obj: actor.user is not None and actor.sees_company(obj.pk),
     # --- projects and reports ---
     # Reports (and their CSV and API) show every client's figures and the team's workload:
     # owners and admins only.

@@ -17,6 +17,7 @@ from tenant_apps.reports import deflection, selectors
 from tenant_apps.reports.csat import csat
 from tenant_apps.reports.filters import Filters, ReportFilterForm
 from tenant_apps.reports.results import Report
+from tenant_apps.reports.retainers import retainers
 
 ALL_FILTERS = frozenset({"start", "end", "company", "type", "owner"})
 
@@ -87,6 +88,13 @@ REPORTS = {
             deflection.deflection,
             frozenset({"start", "end", "company"}),
             export_options=(("all_articles", True),),
+        ),
+        ReportSpec(
+            "retainers",
+            "Retainers",
+            "Each client's retainer hours this month: available, used, remaining and over.",
+            retainers,
+            frozenset({"end", "company"}),
         ),
         ReportSpec(
             "health",

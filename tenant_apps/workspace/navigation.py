@@ -83,7 +83,8 @@ WORK = (
         "requests",
         lambda brand, actor: capfirst(brand.requests_word),
         _url("client_requests:list"),
-        ("client_requests:",),
+        # A request's time page (timesheets) is one of the request's pages.
+        ("client_requests:", "timesheets:request", "timesheets:timer"),
         _everyone,
     ),
     _Entry(
@@ -170,6 +171,13 @@ SETTINGS = (
         _url("replies:list"),
         ("replies:",),
         _may("replies.use"),
+    ),
+    _Entry(
+        "retainers",
+        _named("Retainers"),
+        _url("timesheets:retainers"),
+        ("timesheets:retainer",),
+        _may("retainers.manage"),
     ),
     _Entry(
         "request_settings",

@@ -53,6 +53,7 @@ from tenant_apps.people.models import ClientCompany
 from tenant_apps.projects.models import Milestone, MilestoneStatus
 from tenant_apps.projects.selectors import visible_milestones
 from tenant_apps.reports.health import HealthScore, Part, client_health
+from tenant_apps.timesheets.selectors import RetainerMonth, client_retainer_month
 
 FEED_SIZE = 10
 TODAY_SIZE = 12
@@ -598,6 +599,7 @@ class ClientDashboard:
     waiting_on_you: list
     project_updates: ProjectUpdates
     payments: Payments | None
+    retainer: RetainerMonth | None = None  # hours used and remaining this month, if any
     side: str = "client"
 
 
@@ -625,6 +627,7 @@ def dashboard(actor: Actor, zone: ZoneInfo) -> ClientDashboard | TeamDashboard |
             waiting_on_you=inbox["waiting_on_you"],
             project_updates=project_updates(actor),
             payments=payments(actor),
+            retainer=client_retainer_month(actor),
         )
     if actor.is_team:
         today, today_total = todays_activity(actor, zone)
