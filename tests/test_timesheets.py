@@ -445,3 +445,11 @@ def test_the_api_invoices_billable_time_with_field_errors(world):
     assert again.status_code == 400 and "through" in again.json()
     southwind = f"/api/v1/clients/{world.southwind.pk}/time-invoice"
     assert staff.post(southwind, fields, content_type="application/json").status_code == 404
+
+
+def test_the_request_page_links_the_team_to_its_time_and_not_the_client(world):
+    request = submit_request(world)
+    link = f'href="/requests/{request.pk}/time/"'
+    for persona, shown in [("staff", True), ("owner", True), ("client_admin", False)]:
+        page = signed_in_client(world.personas[persona]).get(f"/requests/{request.pk}/")
+        assert (link in page.content.decode()) is shown, persona
