@@ -269,16 +269,18 @@ def queries_for(client, path) -> int:
 def test_team_page_queries_do_not_grow_with_rows(world):
     client = signed_in_client(world.personas["owner"])
     add_team(world, 0)
-    # session, user, actor (user + team + client membership), team members with users,
-    # their assigned companies (one prefetch), pending team invitations with inviters.
-    assert queries_for(client, "/team/") == 6
+    # session, user, actor (user + team + client membership), the navigation's saved views,
+    # team members with users, their assigned companies (one prefetch), pending team
+    # invitations with inviters.
+    assert queries_for(client, "/team/") == 7
     add_team(world, 27)  # 30 members, 27 pending invitations
-    assert queries_for(client, "/team/") == 6
+    assert queries_for(client, "/team/") == 7
 
 
 def test_clients_page_queries_do_not_grow_with_rows(world):
     client = signed_in_client(world.personas["owner"])
-    # session, user, actor, count for the pager, the page of companies with people counts.
-    assert queries_for(client, "/clients/") == 5
+    # session, user, actor, the navigation's saved views, count for the pager, the page of
+    # companies with people counts.
+    assert queries_for(client, "/clients/") == 6
     add_clients(world, 28)  # 30 companies
-    assert queries_for(client, "/clients/") == 5
+    assert queries_for(client, "/clients/") == 6

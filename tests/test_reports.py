@@ -177,12 +177,13 @@ def test_client_activity_counts_only_client_people(world, seeded):
 def test_health_report_as_of_the_period_end_lowest_first(world, seeded):
     rows = build(world, selectors.health).table("scores").rows
     # As of 19 October 00:00. Southwind: 1 of its 2 decided SLA targets missed (R4's first
-    # response): 50 % → all 25 points. Northwind: 2 of 5 decided targets missed (R2's two) →
-    # 40 % → 20 points; the pending approval has waited 5 days → (5 - 3) / 14 x 15 = 2.1.
+    # response): 50 % → all 20 points. Northwind: 2 of 5 decided targets missed (R2's two) →
+    # 40 % → 16 points; the pending approval has waited 5 days → (5 - 3) / 14 x 15 = 2.1.
     # Both signed in within the week. On 21 September nobody had signed in: 85 each.
+    # (SLA missed weighs 20 since CSAT took 10: docs/satisfaction.md.)
     keys = ("client", "score", "previous", "trend", "sla_missed_value", "sla_missed_points")
     assert figures(rows, *keys) == [
-        ("Southwind", 75, 85, -10, 50.0, 25.0),
-        ("Northwind", 78, 85, -7, 40.0, 20.0),
+        ("Southwind", 80, 85, -5, 50.0, 20.0),
+        ("Northwind", 82, 85, -3, 40.0, 16.0),
     ]
     assert (rows[1]["approval_age_value"], rows[1]["approval_age_points"]) == (5, 2.1)

@@ -10,14 +10,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from shared_apps.accounts.two_factor import has_two_factor
 from tenant_apps.client_requests.models import ClientRequest
 from tenant_apps.client_requests.selectors import visible_requests
-from tenant_apps.kit.access import actor_for, permission_required, require
+from tenant_apps.kit.access import actor_for, can, permission_required, require
 from tenant_apps.kit.htmx import is_htmx
 from tenant_apps.notifications.actions import action_link_used
 from tenant_apps.notifications.links import (
@@ -45,6 +45,12 @@ def rating_page(request, request_id):
     """GET: the rating (the asker's control while it may change); POST: the asker rates."""
     actor = actor_for(request)
     client_request = get_object_or_404(visible_requests(actor), pk=request_id)
+    if (
+        request.method == "GET"
+        and is_htmx(request)
+        and not can(actor, "request.rating_view", client_request)
+    ):
+        return HttpResponse("")  # the request page's panel stays empty for them
     require(actor, "request.rating_view", client_request, request=request)
     form, status, saved = None, 200, False
     if request.method == "POST":
