@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from celery import current_app
 from celery.signals import before_task_publish
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -494,7 +495,12 @@ def test_a_hung_redis_costs_one_timeout_then_the_cache_answers_at_once_and_forge
 
 @pytest.fixture
 def relay_rows(db):
-    """Outbox rows of a harmless task (a relay of the outbox), committed; removed after."""
+    """Outbox rows of a harmless task (a relay of the outbox), committed; removed after. The
+    session's worker (the ``celery_worker`` fixture), if an earlier test started it, stops
+    consuming the queue meanwhile: a relay it ran would send the rows the test's relays are
+    counting."""
+    queue = current_app.conf.task_default_queue
+    current_app.control.cancel_consumer(queue, reply=True)
     rows = OutboxTask.objects.bulk_create(
         OutboxTask(
             name="shared_apps.core.tasks.outbox_relay",
@@ -503,8 +509,12 @@ def relay_rows(db):
         )
         for _ in range(60)
     )
-    yield rows
-    OutboxTask.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    try:
+        yield rows
+    finally:
+        current_app.control.purge()
+        current_app.control.add_consumer(queue, reply=True)
+        OutboxTask.objects.filter(pk__in=[row.pk for row in rows]).delete()
 
 
 def test_no_outbox_row_is_sent_twice_by_its_sender_and_two_relays_at_once(relay_rows):
