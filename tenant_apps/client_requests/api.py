@@ -108,14 +108,6 @@ FILTER_PARAMETERS = [
         "only: ignored for client people.",
     ),
     OpenApiParameter(
-        "tag",
-        OpenApiTypes.INT,
-        many=True,
-        explode=True,
-        description="Tag ids; repeat for several (requests with any of them). The team's "
-        "only: ignored for client people.",
-    ),
-    OpenApiParameter(
         "overdue", OpenApiTypes.BOOL, description="Only open requests past their due date."
     ),
     OpenApiParameter(
